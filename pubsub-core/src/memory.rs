@@ -1,0 +1,251 @@
+//! [`MemoryBroker`]: the embedded, in-process broker on tokio.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::broker::Broker;
+use crate::error::Error;
+use crate::message::Message;
+use crate::registry::{Registry, TopicObserver};
+use crate::stats::Stats;
+use crate::subscription::Subscription;
+use crate::topic::Topic;
+
+/// Default per-subscription buffer capacity.
+pub const DEFAULT_CAPACITY: usize = 1024;
+
+/// The in-memory broker: one process, many topics, many subscribers, many publishing tasks.
+///
+/// Each subscription has a bounded buffer (default [`DEFAULT_CAPACITY`]); a buffer only takes
+/// memory for what it holds. When a subscriber falls behind, the oldest message is dropped and the
+/// subscriber is told exactly how many it missed ([`Delivery::Lagged`](crate::Delivery::Lagged)).
+/// Publishing never waits. The registry is sharded so publishers on many tasks rarely contend, a
+/// topic with no subscribers takes no memory, and adding or removing one topic of a subscription
+/// costs the same whether it holds one topic or a hundred thousand.
+///
+/// Cloning is cheap and gives another handle to the same broker; when every handle is dropped,
+/// every subscription ends after its buffered messages.
+///
+/// ```
+/// use pubsub_core::{Delivery, MemoryBroker, Message, Topic};
+/// # #[derive(Debug, serde::Serialize, serde::Deserialize)] struct Ping;
+/// # impl pubsub_core::Event for Ping { const DOMAIN: &'static str = "demo"; fn name(&self) -> &'static str { "ping" } }
+///
+/// let broker = MemoryBroker::builder().capacity(2).build();
+/// let topic = Topic::new("demo:ping")?;
+/// let mut sub = broker.subscribe_now(&topic);
+/// for _ in 0..5 {
+///     broker.publish_now(&topic, Message::new(Ping));
+/// }
+/// assert_eq!(sub.try_recv(), Some(Some(Delivery::Lagged(3))));
+/// assert!(matches!(sub.try_recv(), Some(Some(Delivery::Message(_)))));
+/// assert_eq!(broker.topic_count(), 1);
+/// drop(sub);
+/// assert_eq!(broker.topic_count(), 0); // no trace left
+/// # Ok::<(), pubsub_core::TopicError>(())
+/// ```
+#[derive(Clone)]
+pub struct MemoryBroker {
+    registry: Arc<Registry>,
+}
+
+impl MemoryBroker {
+    /// A broker with the default capacity.
+    pub fn new() -> Self {
+        Self::builder().build()
+    }
+
+    /// A broker whose subscriptions buffer up to `capacity` messages each (at least 1).
+    ///
+    /// ```
+    /// # use pubsub_core::{MemoryBroker, Topic};
+    /// let broker = MemoryBroker::with_capacity(16);
+    /// assert_eq!(broker.subscribe_now(&Topic::new("t")?).capacity(), 16);
+    /// # Ok::<(), pubsub_core::TopicError>(())
+    /// ```
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self::builder().capacity(capacity).build()
+    }
+
+    /// A builder for the less common settings.
+    pub fn builder() -> MemoryBrokerBuilder {
+        MemoryBrokerBuilder::default()
+    }
+
+    /// Publishes without awaiting (the in-memory broker never waits); returns how many
+    /// subscriptions the message was queued for.
+    ///
+    /// ```
+    /// # use pubsub_core::{MemoryBroker, Message, Topic};
+    /// # #[derive(Debug, serde::Serialize, serde::Deserialize)] struct Ping;
+    /// # impl pubsub_core::Event for Ping { const DOMAIN: &'static str = "demo"; fn name(&self) -> &'static str { "ping" } }
+    /// let broker = MemoryBroker::new();
+    /// assert_eq!(broker.publish_now(&Topic::new("nobody:here")?, Message::new(Ping)), 0);
+    /// # Ok::<(), pubsub_core::TopicError>(())
+    /// ```
+    pub fn publish_now(&self, topic: &Topic, message: Message) -> usize {
+        self.registry.publish(topic, &message)
+    }
+
+    /// Subscribes without awaiting; effective at once.
+    pub fn subscribe_now(&self, topic: &Topic) -> Subscription {
+        let mut subscription = Subscription::new(&self.registry);
+        subscription.add(&self.registry, topic);
+        subscription
+    }
+
+    /// Adds a topic to a subscription without awaiting.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ForeignSubscription`] when another broker made `subscription`.
+    pub fn add_topic_now(&self, subscription: &mut Subscription, topic: &Topic) -> Result<(), Error> {
+        if !subscription.belongs_to(&self.registry) {
+            return Err(Error::ForeignSubscription {
+                subscription: subscription.id(),
+            });
+        }
+        subscription.add(&self.registry, topic);
+        Ok(())
+    }
+
+    /// Queues a gap notice for every subscriber of `topic`: messages may have been lost (for
+    /// example while a network backend reconnected). Returns how many subscriptions were told.
+    pub fn notify_gap(&self, topic: &Topic) -> usize {
+        self.registry.notify_gap(topic)
+    }
+
+    /// Queues a gap notice for every subscriber of every topic. Returns how many (subscription,
+    /// topic) pairs were told.
+    pub fn notify_gap_all(&self) -> usize {
+        self.registry.notify_gap_all()
+    }
+
+    /// Topics with at least one subscriber.
+    pub fn topic_count(&self) -> usize {
+        self.registry.topic_count()
+    }
+
+    /// Subscriptions holding `topic`.
+    ///
+    /// ```
+    /// # use pubsub_core::{MemoryBroker, Topic};
+    /// let broker = MemoryBroker::new();
+    /// let t = Topic::new("t")?;
+    /// let (_a, _b) = (broker.subscribe_now(&t), broker.subscribe_now(&t));
+    /// assert_eq!(broker.subscriber_count(&t), 2);
+    /// # Ok::<(), pubsub_core::TopicError>(())
+    /// ```
+    pub fn subscriber_count(&self, topic: &Topic) -> usize {
+        self.registry.subscriber_count(topic)
+    }
+
+    /// Every topic with at least one subscriber, sorted. Takes each shard's lock in turn: for
+    /// tests and diagnostics, not hot paths.
+    pub fn topics(&self) -> Vec<Topic> {
+        self.registry.topics()
+    }
+
+    /// A snapshot of the counters and gauges.
+    pub fn stats(&self) -> Stats {
+        self.registry.stats()
+    }
+
+    /// The per-subscription buffer capacity.
+    pub fn capacity(&self) -> usize {
+        self.registry.capacity()
+    }
+}
+
+impl Default for MemoryBroker {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for MemoryBroker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryBroker")
+            .field("capacity", &self.registry.capacity())
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl Broker for MemoryBroker {
+    async fn publish(&self, topic: &Topic, message: Message) -> Result<(), Error> {
+        self.registry.publish(topic, &message);
+        Ok(())
+    }
+
+    async fn subscribe(&self, topic: &Topic) -> Result<Subscription, Error> {
+        Ok(self.subscribe_now(topic))
+    }
+
+    async fn add_topic(&self, subscription: &mut Subscription, topic: &Topic) -> Result<(), Error> {
+        self.add_topic_now(subscription, topic)
+    }
+
+    fn remove_topic(&self, subscription: &mut Subscription, topic: &Topic) -> bool {
+        subscription.belongs_to(&self.registry) && subscription.remove(topic)
+    }
+}
+
+/// Settings of a [`MemoryBroker`].
+///
+/// ```
+/// use pubsub_core::MemoryBroker;
+/// let broker = MemoryBroker::builder().capacity(64).shards(16).build();
+/// assert_eq!(broker.capacity(), 64);
+/// ```
+#[derive(Debug, Clone)]
+pub struct MemoryBrokerBuilder {
+    capacity: usize,
+    shards: usize,
+    observer: Option<Arc<dyn TopicObserver>>,
+}
+
+impl Default for MemoryBrokerBuilder {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(4, std::num::NonZero::get);
+        MemoryBrokerBuilder {
+            capacity: DEFAULT_CAPACITY,
+            shards: (cores * 16).clamp(16, 1024),
+            observer: None,
+        }
+    }
+}
+
+impl MemoryBrokerBuilder {
+    /// Messages each subscription buffers before the oldest is dropped (at least 1).
+    #[must_use]
+    pub fn capacity(mut self, capacity: usize) -> Self {
+        self.capacity = capacity.max(1);
+        self
+    }
+
+    /// Registry shards (rounded up to a power of two); more shards, less lock contention between
+    /// publishers and subscribers of different topics.
+    #[must_use]
+    pub fn shards(mut self, shards: usize) -> Self {
+        self.shards = shards.max(1);
+        self
+    }
+
+    /// Tells `observer` when a topic gains its first or loses its last subscriber (used by
+    /// network backends to follow per-topic channels).
+    #[must_use]
+    pub fn observer(mut self, observer: Arc<dyn TopicObserver>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// The broker.
+    pub fn build(self) -> MemoryBroker {
+        MemoryBroker {
+            registry: Arc::new(Registry::new(self.capacity, self.shards, self.observer)),
+        }
+    }
+}

@@ -1,0 +1,372 @@
+//! [`Message`]: the type-erased event that crosses the object-safe [`Broker`](crate::Broker).
+
+use std::any::Any;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::{Arc, OnceLock};
+
+use crate::error::{DecodeError, Error};
+use crate::event::Event;
+use crate::subscription::SubscriptionId;
+
+/// One published event, shared by every subscriber that receives it.
+///
+/// A message made from a local event holds the value itself, in one allocation that every
+/// subscriber shares: nothing is copied or serialised per subscriber, and the JSON form is made
+/// lazily, once, only if a network backend asks for it. A message read from the wire holds JSON
+/// and is decoded into the subscriber's event type once per node, on first use.
+///
+/// Cloning is cheap (a reference count).
+///
+/// ```
+/// use pubsub_core::{Event, Message};
+/// # #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+/// # #[serde(tag = "event", content = "payload", rename_all = "snake_case")]
+/// # enum Shop { OrderPlaced { order: u32 } }
+/// # impl Event for Shop {
+/// #     const DOMAIN: &'static str = "shop";
+/// #     fn name(&self) -> &'static str { "order_placed" }
+/// # }
+///
+/// let local = Message::new(Shop::OrderPlaced { order: 7 });
+/// assert_eq!((local.domain(), local.name()), ("shop", "order_placed"));
+///
+/// // What a network backend sends, and what the receiving node makes of it:
+/// let wire = Message::from_json(local.domain(), local.name(), local.json()?);
+/// assert_eq!(*wire.decode::<Shop>()?, Shop::OrderPlaced { order: 7 });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Message {
+    body: Arc<dyn Body>,
+    origin: Option<SubscriptionId>,
+}
+
+/// The erased contents of a message: a local event or wire JSON.
+trait Body: Send + Sync + 'static {
+    fn domain(&self) -> &str;
+    fn name(&self) -> &str;
+    fn json(&self) -> Result<&str, Error>;
+    fn as_any(&self) -> &dyn Any;
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+    fn decode_wire(&self) -> Option<&WireBody> {
+        None
+    }
+    fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
+}
+
+/// A locally published event and its lazily made JSON.
+struct LocalBody<E> {
+    event: E,
+    json: OnceLock<Result<Box<str>, String>>,
+}
+
+impl<E: Event> Body for LocalBody<E> {
+    fn domain(&self) -> &str {
+        E::DOMAIN
+    }
+
+    fn name(&self) -> &str {
+        self.event.name()
+    }
+
+    fn json(&self) -> Result<&str, Error> {
+        let cached = self.json.get_or_init(|| {
+            serde_json::to_string(&self.event)
+                .map(String::into_boxed_str)
+                .map_err(|e| e.to_string())
+        });
+        cached.as_deref().map_err(|reason| Error::Encode {
+            domain: E::DOMAIN.to_owned(),
+            event: self.event.name().to_owned(),
+            reason: reason.clone(),
+        })
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
+    }
+
+    fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.event, f)
+    }
+}
+
+/// An event read from the wire: JSON, decoded once on first use.
+struct WireBody {
+    domain: Box<str>,
+    name: Box<str>,
+    json: Box<str>,
+    decoded: OnceLock<Arc<dyn Any + Send + Sync>>,
+}
+
+impl Body for WireBody {
+    fn domain(&self) -> &str {
+        &self.domain
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn json(&self) -> Result<&str, Error> {
+        Ok(&self.json)
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
+    }
+
+    fn decode_wire(&self) -> Option<&WireBody> {
+        Some(self)
+    }
+
+    fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.json)
+    }
+}
+
+impl WireBody {
+    fn decode<E: Event>(&self) -> Result<Arc<E>, DecodeError> {
+        if let Some(cached) = self.decoded.get() {
+            if let Ok(event) = Arc::clone(cached).downcast::<E>() {
+                return Ok(event);
+            }
+        }
+        let event: Arc<E> =
+            Arc::new(
+                serde_json::from_str(&self.json).map_err(|e| DecodeError::Json {
+                    domain: self.domain.to_string(),
+                    event: self.name.to_string(),
+                    reason: e.to_string(),
+                })?,
+            );
+        // Another subscriber may have decoded it meanwhile; either copy is fine.
+        let _ = self.decoded.set(Arc::clone(&event) as Arc<dyn Any + Send + Sync>);
+        Ok(event)
+    }
+}
+
+impl Message {
+    /// Wraps a local event. One allocation; no serialisation.
+    ///
+    /// ```
+    /// # use pubsub_core::{Event, Message};
+    /// # #[derive(Debug, serde::Serialize, serde::Deserialize)]
+    /// # struct Ping;
+    /// # impl Event for Ping { const DOMAIN: &'static str = "demo"; fn name(&self) -> &'static str { "ping" } }
+    /// let msg = Message::new(Ping);
+    /// assert!(msg.is_local());
+    /// ```
+    pub fn new<E: Event>(event: E) -> Self {
+        Message {
+            body: Arc::new(LocalBody {
+                event,
+                json: OnceLock::new(),
+            }),
+            origin: None,
+        }
+    }
+
+    /// A message read from the wire: the domain, the event name and the event's JSON form (the
+    /// serialisation of the whole event, for domain enums `{"event": .., "payload": ..}`).
+    ///
+    /// Nothing is parsed here; subscribers decode on first use, once per node.
+    ///
+    /// ```
+    /// # use pubsub_core::Message;
+    /// let msg = Message::from_json("crm", "interaction_created", r#"{"event":"interaction_created"}"#);
+    /// assert_eq!(msg.name(), "interaction_created");
+    /// assert!(!msg.is_local());
+    /// ```
+    pub fn from_json(
+        domain: impl Into<Box<str>>,
+        name: impl Into<Box<str>>,
+        json: impl Into<Box<str>>,
+    ) -> Self {
+        Message {
+            body: Arc::new(WireBody {
+                domain: domain.into(),
+                name: name.into(),
+                json: json.into(),
+                decoded: OnceLock::new(),
+            }),
+            origin: None,
+        }
+    }
+
+    /// The domain tag (`"crm"`).
+    pub fn domain(&self) -> &str {
+        self.body.domain()
+    }
+
+    /// The event's wire name (`"interaction_created"`).
+    pub fn name(&self) -> &str {
+        self.body.name()
+    }
+
+    /// Whether the message holds a local event rather than wire JSON.
+    pub fn is_local(&self) -> bool {
+        self.body.decode_wire().is_none()
+    }
+
+    /// The event's JSON form, made on the first call and cached.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Encode`] when serde cannot serialise the event (for example a map with non-string
+    /// keys).
+    pub fn json(&self) -> Result<&str, Error> {
+        self.body.json()
+    }
+
+    /// The event as type `E`: shared for a local event, decoded once per node for wire JSON.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError`] when the message is of another domain or type, or its JSON does not fit `E`.
+    pub fn decode<E: Event>(&self) -> Result<EventRef<E>, DecodeError> {
+        if self.body.as_any().is::<LocalBody<E>>() {
+            if let Ok(local) = Arc::clone(&self.body).into_any().downcast::<LocalBody<E>>() {
+                return Ok(EventRef(Repr::Local(local)));
+            }
+        }
+        if self.domain() != E::DOMAIN {
+            return Err(DecodeError::WrongDomain {
+                expected: E::DOMAIN,
+                found: self.domain().to_owned(),
+                event: self.name().to_owned(),
+            });
+        }
+        match self.body.decode_wire() {
+            Some(wire) => wire.decode::<E>().map(|e| EventRef(Repr::Decoded(e))),
+            None => Err(DecodeError::WrongType {
+                domain: self.domain().to_owned(),
+                event: self.name().to_owned(),
+                expected: std::any::type_name::<E>(),
+            }),
+        }
+    }
+
+    /// The subscription this message was published from, if any (see
+    /// [`BrokerExt::publish_from`](crate::BrokerExt::publish_from)); that subscription does not
+    /// receive it.
+    pub fn origin(&self) -> Option<SubscriptionId> {
+        self.origin
+    }
+
+    /// The same message, marked as published from `origin`, so that subscription skips it.
+    #[must_use]
+    pub fn with_origin(mut self, origin: SubscriptionId) -> Self {
+        self.origin = Some(origin);
+        self
+    }
+
+    /// Whether two messages share one body (one publish).
+    pub fn ptr_eq(&self, other: &Message) -> bool {
+        Arc::ptr_eq(&self.body, &other.body)
+    }
+}
+
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct BodyDebug<'a>(&'a dyn Body);
+        impl fmt::Debug for BodyDebug<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.debug(f)
+            }
+        }
+        f.debug_struct("Message")
+            .field("domain", &self.domain())
+            .field("name", &self.name())
+            .field("body", &BodyDebug(&*self.body))
+            .field("origin", &self.origin)
+            .finish()
+    }
+}
+
+/// A shared reference to a received event: what typed subscriptions yield.
+///
+/// Every subscriber of a local publish shares the publisher's one value; dereference it to read
+/// the event.
+///
+/// ```
+/// # use pubsub_core::{Event, Message};
+/// # #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+/// # struct Ping(u8);
+/// # impl Event for Ping { const DOMAIN: &'static str = "demo"; fn name(&self) -> &'static str { "ping" } }
+/// let msg = Message::new(Ping(1));
+/// let a = msg.decode::<Ping>()?;
+/// let b = msg.clone().decode::<Ping>()?;
+/// assert_eq!(a.0, 1);
+/// assert!(std::ptr::eq(&*a, &*b)); // one value, shared
+/// # Ok::<(), pubsub_core::DecodeError>(())
+/// ```
+pub struct EventRef<E>(Repr<E>);
+
+enum Repr<E> {
+    Local(Arc<LocalBody<E>>),
+    Decoded(Arc<E>),
+}
+
+impl<E> Deref for EventRef<E> {
+    type Target = E;
+    fn deref(&self) -> &E {
+        match &self.0 {
+            Repr::Local(local) => &local.event,
+            Repr::Decoded(event) => event,
+        }
+    }
+}
+
+impl<E> AsRef<E> for EventRef<E> {
+    fn as_ref(&self) -> &E {
+        self
+    }
+}
+
+impl<E> Clone for EventRef<E> {
+    fn clone(&self) -> Self {
+        EventRef(match &self.0 {
+            Repr::Local(local) => Repr::Local(Arc::clone(local)),
+            Repr::Decoded(event) => Repr::Decoded(Arc::clone(event)),
+        })
+    }
+}
+
+impl<E: fmt::Debug> fmt::Debug for EventRef<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for EventRef<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
+impl<E: PartialEq> PartialEq for EventRef<E> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl<E: Eq> Eq for EventRef<E> {}
+
+impl<E: PartialEq> PartialEq<E> for EventRef<E> {
+    fn eq(&self, other: &E) -> bool {
+        &**self == other
+    }
+}
+
+#[cfg(test)]
+mod tests;

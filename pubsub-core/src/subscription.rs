@@ -1,0 +1,508 @@
+//! [`Subscription`] and [`TypedSubscription`]: what a subscriber receives from.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::marker::PhantomData;
+use std::num::NonZeroU64;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use std::task::{Context, Poll};
+
+use foldhash::fast::RandomState;
+use futures_core::Stream;
+
+use crate::event::Event;
+use crate::message::{EventRef, Message};
+use crate::queue::Queue;
+use crate::registry::Registry;
+use crate::topic::{Topic, TypedTopic};
+
+/// What a subscription yields.
+///
+/// ```
+/// use pubsub_core::Delivery;
+///
+/// fn describe(d: &Delivery<String>) -> String {
+///     match d {
+///         Delivery::Message(m) => format!("got {m}"),
+///         Delivery::Lagged(n) => format!("missed {n}: reload"),
+///         Delivery::Gap => "may have missed some: reload".to_owned(),
+///     }
+/// }
+/// assert_eq!(describe(&Delivery::Lagged(3)), "missed 3: reload");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery<T> {
+    /// The next message, in publish order for its publisher and topic.
+    Message(T),
+    /// The subscriber fell behind and exactly this many messages were dropped from the front of
+    /// its buffer (the oldest ones). The next message is the oldest one kept. Reload state.
+    Lagged(u64),
+    /// The backend may have lost an unknown number of messages here (a reconnect, or a hole in a
+    /// remote node's sequence numbers). Reload state.
+    Gap,
+}
+
+impl<T> Delivery<T> {
+    /// The message, if this is one.
+    ///
+    /// ```
+    /// # use pubsub_core::Delivery;
+    /// assert_eq!(Delivery::Message(1).message(), Some(1));
+    /// assert_eq!(Delivery::<u8>::Gap.message(), None);
+    /// ```
+    pub fn message(self) -> Option<T> {
+        match self {
+            Delivery::Message(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a lag or gap notice, after which the subscriber should reload.
+    ///
+    /// ```
+    /// # use pubsub_core::Delivery;
+    /// assert!(Delivery::<u8>::Lagged(1).needs_reload());
+    /// assert!(!Delivery::Message(1).needs_reload());
+    /// ```
+    pub fn needs_reload(&self) -> bool {
+        !matches!(self, Delivery::Message(_))
+    }
+
+    /// Maps the message, keeping notices as they are.
+    ///
+    /// ```
+    /// # use pubsub_core::Delivery;
+    /// assert_eq!(Delivery::Message(2).map(|x| x * 10), Delivery::Message(20));
+    /// ```
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Delivery<U> {
+        match self {
+            Delivery::Message(m) => Delivery::Message(f(m)),
+            Delivery::Lagged(n) => Delivery::Lagged(n),
+            Delivery::Gap => Delivery::Gap,
+        }
+    }
+}
+
+/// A process-unique subscription identity, used by
+/// [`BrokerExt::publish_from`](crate::BrokerExt::publish_from) to skip the publisher's own
+/// subscription.
+///
+/// ```
+/// # use pubsub_core::{MemoryBroker, Topic};
+/// let broker = MemoryBroker::new();
+/// let a = broker.subscribe_now(&Topic::new("t")?);
+/// let b = broker.subscribe_now(&Topic::new("t")?);
+/// assert_ne!(a.id(), b.id());
+/// # Ok::<(), pubsub_core::TopicError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SubscriptionId(NonZeroU64);
+
+impl SubscriptionId {
+    pub(crate) fn next() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let raw = NEXT.fetch_add(1, Ordering::Relaxed);
+        SubscriptionId(NonZeroU64::new(raw).unwrap_or(NonZeroU64::MIN))
+    }
+
+    /// The id as a number (for wire envelopes and logs).
+    ///
+    /// ```
+    /// # use pubsub_core::{MemoryBroker, SubscriptionId, Topic};
+    /// let sub = MemoryBroker::new().subscribe_now(&Topic::new("t")?);
+    /// assert_eq!(SubscriptionId::from_u64(sub.id().as_u64()), Some(sub.id()));
+    /// # Ok::<(), pubsub_core::TopicError>(())
+    /// ```
+    pub fn as_u64(self) -> u64 {
+        self.0.get()
+    }
+
+    /// An id from a number read back from a wire envelope; `None` for zero.
+    pub fn from_u64(raw: u64) -> Option<Self> {
+        NonZeroU64::new(raw).map(SubscriptionId)
+    }
+}
+
+impl fmt::Display for SubscriptionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// The set of topics a subscription holds. One topic costs no allocation.
+#[derive(Debug, Default)]
+enum TopicSet {
+    #[default]
+    Empty,
+    One(Topic),
+    Many(HashSet<Topic, RandomState>),
+}
+
+impl TopicSet {
+    fn contains(&self, topic: &Topic) -> bool {
+        match self {
+            TopicSet::Empty => false,
+            TopicSet::One(t) => t == topic,
+            TopicSet::Many(set) => set.contains(topic),
+        }
+    }
+
+    fn insert(&mut self, topic: Topic) -> bool {
+        match self {
+            TopicSet::Empty => {
+                *self = TopicSet::One(topic);
+                true
+            }
+            TopicSet::One(t) if *t == topic => false,
+            TopicSet::One(_) => {
+                let TopicSet::One(existing) = std::mem::take(self) else {
+                    return false;
+                };
+                let mut set = HashSet::with_capacity_and_hasher(2, RandomState::default());
+                set.insert(existing);
+                set.insert(topic);
+                *self = TopicSet::Many(set);
+                true
+            }
+            TopicSet::Many(set) => set.insert(topic),
+        }
+    }
+
+    fn remove(&mut self, topic: &Topic) -> bool {
+        match self {
+            TopicSet::One(t) if t == topic => {
+                *self = TopicSet::Empty;
+                true
+            }
+            TopicSet::Many(set) => set.remove(topic),
+            _ => false,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            TopicSet::Empty => 0,
+            TopicSet::One(_) => 1,
+            TopicSet::Many(set) => set.len(),
+        }
+    }
+
+    fn iter(&self) -> Box<dyn Iterator<Item = &Topic> + '_> {
+        match self {
+            TopicSet::Empty => Box::new(std::iter::empty()),
+            TopicSet::One(t) => Box::new(std::iter::once(t)),
+            TopicSet::Many(set) => Box::new(set.iter()),
+        }
+    }
+}
+
+/// A subscriber's receiving end for one or more topics.
+///
+/// Made by [`Broker::subscribe`](crate::Broker::subscribe); more topics are added with
+/// [`Broker::add_topic`](crate::Broker::add_topic) and removed with
+/// [`Broker::remove_topic`](crate::Broker::remove_topic). Dropping it unsubscribes from every topic
+/// at once. It is also a [`futures_core::Stream`] of [`Delivery`]s.
+///
+/// Subscribing twice to one topic is a no-op: a subscription is a set of topics and receives one
+/// copy of each message.
+///
+/// ```
+/// use pubsub_core::{Broker, Delivery, MemoryBroker, Message, Topic};
+/// # #[derive(Debug, serde::Serialize, serde::Deserialize)] struct Ping;
+/// # impl pubsub_core::Event for Ping { const DOMAIN: &'static str = "demo"; fn name(&self) -> &'static str { "ping" } }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), pubsub_core::Error> {
+/// let broker = MemoryBroker::new();
+/// let (a, b) = (Topic::new("demo:a")?, Topic::new("demo:b")?);
+/// let mut sub = broker.subscribe(&a).await?;
+/// broker.add_topic(&mut sub, &b).await?;
+///
+/// broker.publish(&b, Message::new(Ping)).await?;
+/// assert!(matches!(sub.recv().await, Some(Delivery::Message(m)) if m.name() == "ping"));
+/// # Ok(()) }
+/// ```
+pub struct Subscription {
+    id: SubscriptionId,
+    queue: Arc<Queue>,
+    topics: TopicSet,
+    registry: Weak<Registry>,
+}
+
+impl Subscription {
+    pub(crate) fn new(registry: &Arc<Registry>) -> Self {
+        registry.subscription_opened();
+        Subscription {
+            id: SubscriptionId::next(),
+            queue: Arc::new(Queue::new(registry.capacity())),
+            topics: TopicSet::Empty,
+            registry: Arc::downgrade(registry),
+        }
+    }
+
+    pub(crate) fn belongs_to(&self, registry: &Arc<Registry>) -> bool {
+        std::ptr::eq(self.registry.as_ptr(), Arc::as_ptr(registry))
+    }
+
+    /// Registers `topic`; returns whether it was new to this subscription.
+    pub(crate) fn add(&mut self, registry: &Registry, topic: &Topic) -> bool {
+        if self.topics.contains(topic) {
+            return false;
+        }
+        registry.insert(topic, self.id, &self.queue);
+        self.topics.insert(topic.clone())
+    }
+
+    /// Unregisters `topic`; returns whether the subscription held it.
+    pub(crate) fn remove(&mut self, topic: &Topic) -> bool {
+        if !self.topics.remove(topic) {
+            return false;
+        }
+        if let Some(registry) = self.registry.upgrade() {
+            registry.remove(topic, self.id);
+        }
+        true
+    }
+
+    pub(crate) fn record_decode_error(&self) {
+        if let Some(registry) = self.registry.upgrade() {
+            registry.record_decode_error();
+        }
+    }
+
+    /// This subscription's identity, for [`BrokerExt::publish_from`](crate::BrokerExt::publish_from).
+    pub fn id(&self) -> SubscriptionId {
+        self.id
+    }
+
+    /// Whether this subscription holds `topic`.
+    ///
+    /// ```
+    /// # use pubsub_core::{MemoryBroker, Topic};
+    /// let t = Topic::new("t")?;
+    /// assert!(MemoryBroker::new().subscribe_now(&t).contains(&t));
+    /// # Ok::<(), pubsub_core::TopicError>(())
+    /// ```
+    pub fn contains(&self, topic: &Topic) -> bool {
+        self.topics.contains(topic)
+    }
+
+    /// The topics this subscription holds, in no particular order.
+    pub fn topics(&self) -> impl Iterator<Item = &Topic> + '_ {
+        self.topics.iter()
+    }
+
+    /// How many topics this subscription holds.
+    pub fn topic_count(&self) -> usize {
+        self.topics.len()
+    }
+
+    /// How many deliveries are buffered and ready to receive now.
+    pub fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Whether nothing is buffered now.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The buffer's capacity: beyond it the oldest message is dropped and reported as lag.
+    pub fn capacity(&self) -> usize {
+        self.queue.capacity()
+    }
+
+    /// Receives the next delivery: a message, a lag notice, or a gap notice.
+    ///
+    /// Returns `None` at the end: when the broker is gone (after what was buffered has been
+    /// received), or when the subscription holds no topic and nothing is buffered.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: if the future is dropped before it completes, no delivery is lost; use it in
+    /// `tokio::select!` freely.
+    pub async fn recv(&mut self) -> Option<Delivery<Message>> {
+        std::future::poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    /// Receives a delivery if one is ready now, without waiting.
+    ///
+    /// `None` when nothing is ready; `Some(None)` at the end of the stream.
+    pub fn try_recv(&mut self) -> Option<Option<Delivery<Message>>> {
+        self.queue.try_pop(self.topics.len() == 0)
+    }
+
+    /// Polls for the next delivery (what [`recv`](Self::recv) awaits).
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Delivery<Message>>> {
+        self.queue.poll_pop(cx, self.topics.len() == 0)
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        if let Some(registry) = self.registry.upgrade() {
+            for topic in self.topics.iter() {
+                registry.remove(topic, self.id);
+            }
+            registry.subscription_closed();
+        }
+    }
+}
+
+impl fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Subscription")
+            .field("id", &self.id)
+            .field("topics", &self.topics.len())
+            .field("buffered", &self.queue.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Stream for Subscription {
+    type Item = Delivery<Message>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_recv(cx)
+    }
+}
+
+/// A subscription whose topics all carry events of type `E`, yielding them decoded.
+///
+/// Made by [`BrokerExt::subscribe_events`](crate::BrokerExt::subscribe_events). A message that does
+/// not decode into `E` (possible only for messages from the network) is logged with `tracing`,
+/// counted in [`Stats::decode_errors`](crate::Stats::decode_errors) and skipped; the subscription
+/// keeps running.
+///
+/// ```
+/// use pubsub_core::{BrokerExt, Delivery, MemoryBroker, Topic, TypedTopic};
+/// # #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)] struct Ping(u32);
+/// # impl pubsub_core::Event for Ping { const DOMAIN: &'static str = "demo"; fn name(&self) -> &'static str { "ping" } }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), pubsub_core::Error> {
+/// let broker = MemoryBroker::new();
+/// let topic: TypedTopic<Ping> = TypedTopic::new(Topic::new("demo:ping")?);
+/// let mut sub = broker.subscribe_events(&topic).await?;
+/// broker.publish_event(&topic, Ping(7)).await?;
+/// match sub.recv().await {
+///     Some(Delivery::Message(ping)) => assert_eq!(ping.0, 7),
+///     other => panic!("unexpected {other:?}"),
+/// }
+/// # Ok(()) }
+/// ```
+pub struct TypedSubscription<E> {
+    inner: Subscription,
+    _event: PhantomData<fn() -> E>,
+}
+
+impl<E: Event> TypedSubscription<E> {
+    pub(crate) fn new(inner: Subscription) -> Self {
+        TypedSubscription {
+            inner,
+            _event: PhantomData,
+        }
+    }
+
+    /// The untyped subscription, for adding or removing topics through a [`Broker`](crate::Broker).
+    pub fn get_ref(&self) -> &Subscription {
+        &self.inner
+    }
+
+    /// The untyped subscription, mutably.
+    pub fn get_mut(&mut self) -> &mut Subscription {
+        &mut self.inner
+    }
+
+    /// The untyped subscription, by value.
+    pub fn into_inner(self) -> Subscription {
+        self.inner
+    }
+
+    /// This subscription's identity, for [`BrokerExt::publish_event_from`](crate::BrokerExt::publish_event_from).
+    pub fn id(&self) -> SubscriptionId {
+        self.inner.id()
+    }
+
+    /// Whether this subscription holds `topic`.
+    pub fn contains(&self, topic: &TypedTopic<E>) -> bool {
+        self.inner.contains(topic.topic())
+    }
+
+    /// Receives the next event or notice; `None` at the end (see [`Subscription::recv`]).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, like [`Subscription::recv`].
+    pub async fn recv(&mut self) -> Option<Delivery<EventRef<E>>> {
+        std::future::poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    /// Receives an event or notice if one is ready now: `None` when nothing is ready,
+    /// `Some(None)` at the end of the stream.
+    pub fn try_recv(&mut self) -> Option<Option<Delivery<EventRef<E>>>> {
+        loop {
+            match self.inner.try_recv()? {
+                None => return Some(None),
+                Some(delivery) => {
+                    if let Some(decoded) = self.decode(delivery) {
+                        return Some(Some(decoded));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Polls for the next event or notice (what [`recv`](Self::recv) awaits).
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Delivery<EventRef<E>>>> {
+        loop {
+            match self.inner.poll_recv(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Ready(Some(delivery)) => {
+                    if let Some(decoded) = self.decode(delivery) {
+                        return Poll::Ready(Some(decoded));
+                    }
+                }
+            }
+        }
+    }
+
+    fn decode(&self, delivery: Delivery<Message>) -> Option<Delivery<EventRef<E>>> {
+        match delivery {
+            Delivery::Message(message) => match message.decode::<E>() {
+                Ok(event) => Some(Delivery::Message(event)),
+                Err(error) => {
+                    tracing::warn!(
+                        subscription = %self.inner.id(),
+                        domain = message.domain(),
+                        event = message.name(),
+                        %error,
+                        "skipping a message that does not decode"
+                    );
+                    self.inner.record_decode_error();
+                    None
+                }
+            },
+            Delivery::Lagged(n) => Some(Delivery::Lagged(n)),
+            Delivery::Gap => Some(Delivery::Gap),
+        }
+    }
+}
+
+impl<E> fmt::Debug for TypedSubscription<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TypedSubscription")
+            .field("event", &std::any::type_name::<E>())
+            .field("inner", &self.inner)
+            .finish()
+    }
+}
+
+impl<E: Event> Stream for TypedSubscription<E> {
+    type Item = Delivery<EventRef<E>>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_recv(cx)
+    }
+}
