@@ -71,11 +71,15 @@ pub enum Error {
 /// [`Message::decode`](crate::Message::decode).
 ///
 /// ```
-/// use pubsub_core::{DecodeError, Message};
+/// use pubsub_core::{DecodeError, Event, Message};
+/// # #[derive(Debug, serde::Serialize, serde::Deserialize)] struct Ping;
+/// # impl Event for Ping { const DOMAIN: &'static str = "demo"; fn name(&self) -> &'static str { "ping" } }
 ///
-/// let msg = Message::from_json("crm", "interaction_created", "not json");
-/// let err: DecodeError = msg.decode::<()>().unwrap_err();
-/// assert!(matches!(err, DecodeError::WrongDomain { .. }));
+/// let crm = Message::from_json("crm", "interaction_created", "{}");
+/// assert!(matches!(crm.decode::<Ping>(), Err(DecodeError::WrongDomain { .. })));
+///
+/// let garbled = Message::from_json("demo", "ping", "not json");
+/// assert!(matches!(garbled.decode::<Ping>(), Err(DecodeError::Json { .. })));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

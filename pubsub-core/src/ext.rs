@@ -26,7 +26,7 @@ use crate::topic::{Topic, TypedTopic};
 /// // The screen that saved does not refresh itself; the other screen does.
 /// broker.publish_event_from(mine.id(), &topic, Saved(1)).await?;
 /// assert!(matches!(theirs.recv().await, Some(Delivery::Message(s)) if s.0 == 1));
-/// assert!(mine.try_recv().is_none());
+/// assert!(mine.try_recv().is_err());
 /// # Ok(()) }
 /// ```
 pub trait BrokerExt: Broker {

@@ -104,7 +104,7 @@
 //! for i in 0..5 {
 //!     broker.publish_event(&topic, Tick(i)).await?;
 //! }
-//! assert_eq!(slow.recv().await, Some(Delivery::Lagged(3))); // reload here
+//! assert!(matches!(slow.recv().await, Some(Delivery::Lagged(3)))); // reload here
 //! assert!(matches!(slow.recv().await, Some(Delivery::Message(t)) if t.0 == 3));
 //! assert!(matches!(slow.recv().await, Some(Delivery::Message(t)) if t.0 == 4));
 //! # Ok(()) }
@@ -135,7 +135,7 @@ pub use memory::{DEFAULT_CAPACITY, MemoryBroker, MemoryBrokerBuilder};
 pub use message::{EventRef, Message};
 pub use registry::TopicObserver;
 pub use stats::Stats;
-pub use subscription::{Delivery, Subscription, SubscriptionId, TypedSubscription};
+pub use subscription::{Delivery, Subscription, SubscriptionId, TryRecvError, TypedSubscription};
 pub use topic::{MAX_LEN as MAX_TOPIC_LEN, SEPARATOR, Topic, TopicError, TopicPattern, TypedTopic};
 
 pub use async_trait::async_trait;

@@ -37,10 +37,10 @@ pub const DEFAULT_CAPACITY: usize = 1024;
 /// let topic = Topic::new("demo:ping")?;
 /// let mut sub = broker.subscribe_now(&topic);
 /// for _ in 0..5 {
-///     broker.publish_now(&topic, Message::new(Ping));
+///     broker.publish_now(&topic, &Message::new(Ping));
 /// }
-/// assert_eq!(sub.try_recv(), Some(Some(Delivery::Lagged(3))));
-/// assert!(matches!(sub.try_recv(), Some(Some(Delivery::Message(_)))));
+/// assert_eq!(sub.try_recv(), Ok(Delivery::Lagged(3)));
+/// assert!(matches!(sub.try_recv(), Ok(Delivery::Message(_))));
 /// assert_eq!(broker.topic_count(), 1);
 /// drop(sub);
 /// assert_eq!(broker.topic_count(), 0); // no trace left
@@ -75,18 +75,19 @@ impl MemoryBroker {
     }
 
     /// Publishes without awaiting (the in-memory broker never waits); returns how many
-    /// subscriptions the message was queued for.
+    /// subscriptions the message was queued for. One message can be published to several topics
+    /// without cloning it.
     ///
     /// ```
     /// # use pubsub_core::{MemoryBroker, Message, Topic};
     /// # #[derive(Debug, serde::Serialize, serde::Deserialize)] struct Ping;
     /// # impl pubsub_core::Event for Ping { const DOMAIN: &'static str = "demo"; fn name(&self) -> &'static str { "ping" } }
     /// let broker = MemoryBroker::new();
-    /// assert_eq!(broker.publish_now(&Topic::new("nobody:here")?, Message::new(Ping)), 0);
+    /// assert_eq!(broker.publish_now(&Topic::new("nobody:here")?, &Message::new(Ping)), 0);
     /// # Ok::<(), pubsub_core::TopicError>(())
     /// ```
-    pub fn publish_now(&self, topic: &Topic, message: Message) -> usize {
-        self.registry.publish(topic, &message)
+    pub fn publish_now(&self, topic: &Topic, message: &Message) -> usize {
+        self.registry.publish(topic, message)
     }
 
     /// Subscribes without awaiting; effective at once.
@@ -101,7 +102,11 @@ impl MemoryBroker {
     /// # Errors
     ///
     /// [`Error::ForeignSubscription`] when another broker made `subscription`.
-    pub fn add_topic_now(&self, subscription: &mut Subscription, topic: &Topic) -> Result<(), Error> {
+    pub fn add_topic_now(
+        &self,
+        subscription: &mut Subscription,
+        topic: &Topic,
+    ) -> Result<(), Error> {
         if !subscription.belongs_to(&self.registry) {
             return Err(Error::ForeignSubscription {
                 subscription: subscription.id(),

@@ -150,7 +150,9 @@ impl WireBody {
                 })?,
             );
         // Another subscriber may have decoded it meanwhile; either copy is fine.
-        let _ = self.decoded.set(Arc::clone(&event) as Arc<dyn Any + Send + Sync>);
+        let _ = self
+            .decoded
+            .set(Arc::clone(&event) as Arc<dyn Any + Send + Sync>);
         Ok(event)
     }
 }
@@ -276,6 +278,16 @@ impl Message {
     }
 }
 
+/// Two messages are equal when they are the same publish (one shared body) with the same origin;
+/// two publishes of equal events are different messages.
+impl PartialEq for Message {
+    fn eq(&self, other: &Self) -> bool {
+        self.ptr_eq(other) && self.origin == other.origin
+    }
+}
+
+impl Eq for Message {}
+
 impl fmt::Debug for Message {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         struct BodyDebug<'a>(&'a dyn Body);
@@ -367,6 +379,3 @@ impl<E: PartialEq> PartialEq<E> for EventRef<E> {
         &**self == other
     }
 }
-
-#[cfg(test)]
-mod tests;

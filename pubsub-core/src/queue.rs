@@ -5,7 +5,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
 use crate::message::Message;
-use crate::subscription::Delivery;
+use crate::subscription::{Delivery, TryRecvError};
 
 /// One subscription's buffer, shared between the registry (which pushes) and the subscription
 /// (which pops). The lock is held only for a push or a pop, never across an await.
@@ -113,7 +113,11 @@ impl Queue {
 
     /// The next delivery. `idle` says the queue can receive nothing more once empty (its
     /// subscription holds no topic), so an empty queue then ends the stream instead of waiting.
-    pub(crate) fn poll_pop(&self, cx: &mut Context<'_>, idle: bool) -> Poll<Option<Delivery<Message>>> {
+    pub(crate) fn poll_pop(
+        &self,
+        cx: &mut Context<'_>,
+        idle: bool,
+    ) -> Poll<Option<Delivery<Message>>> {
         let mut state = self.lock();
         if state.gap_owed {
             state.gap_owed = false;
@@ -128,7 +132,11 @@ impl Queue {
             Some(Slot::Gap) => Poll::Ready(Some(Delivery::Gap)),
             None if state.closed || idle => Poll::Ready(None),
             None => {
-                if !state.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                if !state
+                    .waker
+                    .as_ref()
+                    .is_some_and(|w| w.will_wake(cx.waker()))
+                {
                     state.waker = Some(cx.waker().clone());
                 }
                 Poll::Pending
@@ -137,12 +145,13 @@ impl Queue {
     }
 
     /// A delivery if one is ready now, without registering a waker.
-    pub(crate) fn try_pop(&self, idle: bool) -> Option<Option<Delivery<Message>>> {
+    pub(crate) fn try_pop(&self, idle: bool) -> Result<Delivery<Message>, TryRecvError> {
         match self.poll_pop(&mut Context::from_waker(Waker::noop()), idle) {
-            Poll::Ready(delivery) => Some(delivery),
+            Poll::Ready(Some(delivery)) => Ok(delivery),
+            Poll::Ready(None) => Err(TryRecvError::Closed),
             Poll::Pending => {
                 self.lock().waker = None;
-                None
+                Err(TryRecvError::Empty)
             }
         }
     }

@@ -314,7 +314,10 @@ impl Registry {
 
     pub(crate) fn stats(&self) -> Stats {
         let sum = |f: fn(&Shard) -> &AtomicU64| -> u64 {
-            self.shards.iter().map(|s| f(s).load(Ordering::Relaxed)).sum()
+            self.shards
+                .iter()
+                .map(|s| f(s).load(Ordering::Relaxed))
+                .sum()
         };
         Stats {
             topics: self.topic_count(),

@@ -14,7 +14,7 @@
 /// let broker = MemoryBroker::new();
 /// let topic = Topic::new("demo:ping")?;
 /// let _sub = broker.subscribe_now(&topic);
-/// broker.publish_now(&topic, Message::new(Ping));
+/// broker.publish_now(&topic, &Message::new(Ping));
 /// let stats = broker.stats();
 /// assert_eq!((stats.topics, stats.subscriptions, stats.published, stats.delivered), (1, 1, 1, 1));
 /// # Ok::<(), pubsub_core::TopicError>(())

@@ -85,6 +85,27 @@ impl<T> Delivery<T> {
     }
 }
 
+/// Why [`Subscription::try_recv`] returned nothing.
+///
+/// ```
+/// # use pubsub_core::{MemoryBroker, Topic, TryRecvError};
+/// let broker = MemoryBroker::new();
+/// let mut sub = broker.subscribe_now(&Topic::new("t")?);
+/// assert_eq!(sub.try_recv(), Err(TryRecvError::Empty));
+/// drop(broker);
+/// assert_eq!(sub.try_recv(), Err(TryRecvError::Closed));
+/// # Ok::<(), pubsub_core::TopicError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TryRecvError {
+    /// Nothing is buffered now; more may come.
+    #[error("nothing is buffered now")]
+    Empty,
+    /// The stream has ended: the broker is gone, or the subscription holds no topic.
+    #[error("the subscription has ended")]
+    Closed,
+}
+
 /// A process-unique subscription identity, used by
 /// [`BrokerExt::publish_from`](crate::BrokerExt::publish_from) to skip the publisher's own
 /// subscription.
@@ -328,8 +349,11 @@ impl Subscription {
 
     /// Receives a delivery if one is ready now, without waiting.
     ///
-    /// `None` when nothing is ready; `Some(None)` at the end of the stream.
-    pub fn try_recv(&mut self) -> Option<Option<Delivery<Message>>> {
+    /// # Errors
+    ///
+    /// [`TryRecvError::Empty`] when nothing is ready, [`TryRecvError::Closed`] at the end of the
+    /// stream.
+    pub fn try_recv(&mut self) -> Result<Delivery<Message>, TryRecvError> {
         self.queue.try_pop(self.topics.len() == 0)
     }
 
@@ -438,17 +462,16 @@ impl<E: Event> TypedSubscription<E> {
         std::future::poll_fn(|cx| self.poll_recv(cx)).await
     }
 
-    /// Receives an event or notice if one is ready now: `None` when nothing is ready,
-    /// `Some(None)` at the end of the stream.
-    pub fn try_recv(&mut self) -> Option<Option<Delivery<EventRef<E>>>> {
+    /// Receives an event or notice if one is ready now, skipping undecodable messages.
+    ///
+    /// # Errors
+    ///
+    /// As [`Subscription::try_recv`].
+    pub fn try_recv(&mut self) -> Result<Delivery<EventRef<E>>, TryRecvError> {
         loop {
-            match self.inner.try_recv()? {
-                None => return Some(None),
-                Some(delivery) => {
-                    if let Some(decoded) = self.decode(delivery) {
-                        return Some(Some(decoded));
-                    }
-                }
+            let delivery = self.inner.try_recv()?;
+            if let Some(decoded) = self.decode(delivery) {
+                return Ok(decoded);
             }
         }
     }

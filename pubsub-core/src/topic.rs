@@ -396,10 +396,7 @@ impl TopicPattern {
             s.is_empty() || static_part_is_valid(s, MAX_LEN, true, false),
             "invalid topic pattern suffix"
         );
-        TopicPattern {
-            prefix,
-            suffix,
-        }
+        TopicPattern { prefix, suffix }
     }
 
     /// The topic for record `id`.
@@ -480,7 +477,9 @@ impl<E> Clone for TypedTopic<E> {
 
 impl<E> fmt::Debug for TypedTopic<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("TypedTopic").field(&self.topic.as_str()).finish()
+        f.debug_tuple("TypedTopic")
+            .field(&self.topic.as_str())
+            .finish()
     }
 }
 

@@ -1,1 +1,39 @@
-fn main() {}
+//! Workspace tasks, run as `cargo xtask <task>`:
+//!
+//! - `test-all`: formatting, lints, every test and doc test, each domain crate built alone, and
+//!   the architecture's dependency rule; one line per step and an `N passed, N failed` summary.
+//! - `bench`: the benchmarks, side by side with their baselines; tables go to `target/bench/`.
+
+mod bench;
+mod deps;
+mod steps;
+mod test_all;
+
+use anyhow::{Result, bail};
+
+fn main() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    let task = args.next();
+    let rest: Vec<String> = args.collect();
+    match task.as_deref() {
+        Some("test-all") => test_all::run(&rest),
+        Some("bench") => bench::run(&rest),
+        Some("help" | "--help" | "-h") | None => {
+            print_help();
+            Ok(())
+        }
+        Some(other) => {
+            print_help();
+            bail!("unknown task `{other}`")
+        }
+    }
+}
+
+fn print_help() {
+    println!(
+        "usage: cargo xtask <task>\n\n\
+         tasks:\n  \
+         test-all   fmt, clippy, all tests and doc tests, crates built alone, dependency rule\n  \
+         bench      benchmarks against tokio::sync::broadcast and a naive broker (target/bench/)"
+    );
+}

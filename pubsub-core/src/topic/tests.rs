@@ -2,7 +2,12 @@ use super::*;
 
 #[test]
 fn valid_names_are_accepted_and_kept_verbatim() {
-    for name in ["a", "projects:all", "crm:contact:1:interactions", "x-y_z.w:ü"] {
+    for name in [
+        "a",
+        "projects:all",
+        "crm:contact:1:interactions",
+        "x-y_z.w:ü",
+    ] {
         assert_eq!(Topic::new(name).unwrap().as_str(), name);
     }
 }
@@ -16,7 +21,9 @@ fn empty_name_is_refused() {
 fn over_long_name_is_refused_with_its_length() {
     let name = "a".repeat(MAX_LEN + 1);
     let err = Topic::new(&name).unwrap_err();
-    assert!(matches!(err, TopicError::TooLong { len, max, .. } if len == MAX_LEN + 1 && max == MAX_LEN));
+    assert!(
+        matches!(err, TopicError::TooLong { len, max, .. } if len == MAX_LEN + 1 && max == MAX_LEN)
+    );
     assert!(Topic::new("a".repeat(MAX_LEN)).is_ok());
 }
 

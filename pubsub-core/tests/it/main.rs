@@ -1,0 +1,10 @@
+//! Behaviour tests of pubsub-core through its public API.
+
+// Reason: short names (`t`, `a`, `b`) and `ptr::eq(&*x, &*y)` read best in tests.
+#![allow(clippy::many_single_char_names, clippy::borrow_as_ptr)]
+
+mod conformance;
+mod memory;
+mod properties;
+mod send_sync;
+mod typed;

@@ -1,0 +1,59 @@
+//! `cargo xtask test-all`: everything CI checks, in one command.
+
+use anyhow::{Result, bail};
+
+use crate::deps::{DOMAIN_CRATES, check_dependency_rule, check_manifests};
+use crate::steps::{Steps, cargo};
+
+pub(crate) fn run(args: &[String]) -> Result<()> {
+    if let Some(unknown) = args.first() {
+        bail!("test-all takes no arguments (got `{unknown}`)");
+    }
+    let mut steps = Steps::default();
+
+    let mut fmt = cargo();
+    fmt.args(["fmt", "--all", "--", "--check"]);
+    steps.command("fmt", fmt);
+
+    steps.record("dependency-rule", check_dependency_rule);
+    steps.record("manifests", check_manifests);
+
+    let mut clippy = cargo();
+    clippy.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--all-features",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    steps.command("clippy", clippy);
+
+    for krate in DOMAIN_CRATES {
+        let mut build = cargo();
+        build.args(["build", "--quiet", "-p", krate]);
+        steps.command(&format!("build-alone:{krate}"), build);
+    }
+
+    let mut test = cargo();
+    test.args(["test", "--workspace", "--all-features"]);
+    steps.command("tests", test);
+
+    let mut docs = cargo();
+    docs.args([
+        "doc",
+        "--workspace",
+        "--no-deps",
+        "--all-features",
+        "--quiet",
+    ])
+    .env("RUSTDOCFLAGS", "-D warnings");
+    steps.command("docs", docs);
+
+    if steps.finish() {
+        Ok(())
+    } else {
+        bail!("test-all failed")
+    }
+}
