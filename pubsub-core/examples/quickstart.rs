@@ -45,7 +45,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     while let Ok(delivery) = screen.try_recv() {
         match delivery {
             Delivery::Lagged(missed) => {
-                println!("lag notice:   missed {missed}, reloading the document")
+                println!("lag notice:   missed {missed}, reloading the document");
             }
             Delivery::Message(event) => println!("live event:   {:?}", *event),
             Delivery::Gap => println!("gap notice:   reloading the document"),

@@ -117,7 +117,8 @@ pub(crate) fn check_manifests() -> Result<()> {
         let src = std::path::Path::new(path).with_file_name("src");
         for file in rust_files(&src) {
             let text = std::fs::read_to_string(&file).unwrap_or_default();
-            if text.contains("allow(unsafe_code)") {
+            // Spelled in two parts so this file does not match itself.
+            if text.contains(concat!("allow(", "unsafe_code)")) {
                 problems.push(format!("{}: allows unsafe code", file.display()));
             }
         }
