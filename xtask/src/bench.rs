@@ -6,7 +6,16 @@ use crate::steps::cargo;
 
 pub(crate) fn run(args: &[String]) -> Result<()> {
     let mut command = cargo();
-    command.args(["bench", "-p", "pubsub-core", "--bench", "broker", "--"]);
+    command.args([
+        "bench",
+        "-p",
+        "pubsub-core",
+        "--bench",
+        "broker",
+        "--bench",
+        "memory",
+        "--",
+    ]);
     command.args(args);
     let status = command.status()?;
     if !status.success() {

@@ -1,0 +1,388 @@
+//! Throughput benchmarks of `MemoryBroker`, side by side with `tokio::sync::broadcast` (the raw
+//! primitive) and a naive `RwLock<HashMap<String, Vec<mpsc::UnboundedSender>>>` broker, in one run.
+//!
+//! `cargo xtask bench` (or `cargo bench -p pubsub-core --bench broker [-- --quick]`).
+
+mod common;
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{NaiveBroker, Report, Rng, Tick, median, quick};
+use pubsub_core::{Broker, BrokerExt, Delivery, MemoryBroker, Message, Topic, TypedTopic};
+use tokio::runtime::Runtime;
+use tokio::sync::broadcast;
+
+fn runtime() -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Messages per round for `n` subscribers: about two million deliveries, at least 200 messages.
+fn messages_for(n: usize) -> usize {
+    let total = if quick() { 200_000 } else { 2_000_000 };
+    (total / n).max(200)
+}
+
+/// Deliveries per second to `n` subscribers of one topic: ours.
+fn fanout_ours(rt: &Runtime, n: usize) -> f64 {
+    let m = messages_for(n);
+    rt.block_on(async {
+        // Capacity m: nothing lags, so every design does the same work.
+        let broker = MemoryBroker::with_capacity(m);
+        let topic: TypedTopic<Tick> = TypedTopic::new(Topic::new("bench:fanout").unwrap());
+        let mut readers = Vec::with_capacity(n);
+        for _ in 0..n {
+            let mut sub = broker.subscribe_events(&topic).await.unwrap();
+            readers.push(tokio::spawn(async move {
+                let mut got = 0;
+                while got < m {
+                    match sub.recv().await {
+                        Some(Delivery::Message(_)) => got += 1,
+                        other => panic!("unexpected {other:?}"),
+                    }
+                }
+            }));
+        }
+        let started = Instant::now();
+        let publisher = {
+            let broker = broker.clone();
+            let topic = topic.clone();
+            tokio::spawn(async move {
+                for id in 0..m as u64 {
+                    broker
+                        .publish_event(&topic, Tick::Tick { id })
+                        .await
+                        .unwrap();
+                }
+            })
+        };
+        publisher.await.unwrap();
+        for reader in readers {
+            reader.await.unwrap();
+        }
+        (n * m) as f64 / started.elapsed().as_secs_f64()
+    })
+}
+
+/// The same with one `tokio::sync::broadcast` channel.
+fn fanout_broadcast(rt: &Runtime, n: usize) -> f64 {
+    let m = messages_for(n);
+    rt.block_on(async {
+        let (tx, _) = broadcast::channel::<Arc<Tick>>(m);
+        let mut readers = Vec::with_capacity(n);
+        for _ in 0..n {
+            let mut rx = tx.subscribe();
+            readers.push(tokio::spawn(async move {
+                let mut got = 0;
+                while got < m {
+                    rx.recv().await.unwrap();
+                    got += 1;
+                }
+            }));
+        }
+        let started = Instant::now();
+        let publisher = tokio::spawn(async move {
+            for id in 0..m as u64 {
+                let _ = tx.send(Arc::new(Tick::Tick { id }));
+            }
+        });
+        publisher.await.unwrap();
+        for reader in readers {
+            reader.await.unwrap();
+        }
+        (n * m) as f64 / started.elapsed().as_secs_f64()
+    })
+}
+
+/// The same with the naive broker.
+fn fanout_naive(rt: &Runtime, n: usize) -> f64 {
+    let m = messages_for(n);
+    rt.block_on(async {
+        let broker = NaiveBroker::default();
+        let mut readers = Vec::with_capacity(n);
+        for _ in 0..n {
+            let mut rx = broker.subscribe("bench:fanout");
+            readers.push(tokio::spawn(async move {
+                let mut got = 0;
+                while got < m {
+                    rx.recv().await.unwrap();
+                    got += 1;
+                }
+            }));
+        }
+        let started = Instant::now();
+        let publisher = tokio::spawn(async move {
+            for id in 0..m as u64 {
+                broker.publish("bench:fanout", &Arc::new(Tick::Tick { id }));
+            }
+        });
+        publisher.await.unwrap();
+        for reader in readers {
+            reader.await.unwrap();
+        }
+        (n * m) as f64 / started.elapsed().as_secs_f64()
+    })
+}
+
+/// Random publishes per second over `topics` topics with one subscriber each (subscribers drain
+/// in a background task so buffers stay small): ours.
+fn random_publish_ours(rt: &Runtime, topics: usize, publishes: usize) -> f64 {
+    rt.block_on(async {
+        let broker = MemoryBroker::with_capacity(64);
+        let names: Vec<Topic> = (0..topics)
+            .map(|i| Topic::new(format!("bench:topic:{i}")).unwrap())
+            .collect();
+        let subs: Vec<_> = names.iter().map(|t| broker.subscribe_now(t)).collect();
+        let mut rng = Rng::new(7);
+        let picks: Vec<usize> = (0..publishes).map(|_| rng.below(topics)).collect();
+        let started = Instant::now();
+        for &i in &picks {
+            broker
+                .publish(&names[i], Message::new(Tick::Tick { id: i as u64 }))
+                .await
+                .unwrap();
+        }
+        let rate = publishes as f64 / started.elapsed().as_secs_f64();
+        drop(subs);
+        rate
+    })
+}
+
+/// The same with the naive broker.
+fn random_publish_naive(rt: &Runtime, topics: usize, publishes: usize) -> f64 {
+    rt.block_on(async {
+        let broker = NaiveBroker::default();
+        let names: Vec<String> = (0..topics).map(|i| format!("bench:topic:{i}")).collect();
+        let subs: Vec<_> = names.iter().map(|t| broker.subscribe(t)).collect();
+        let mut rng = Rng::new(7);
+        let picks: Vec<usize> = (0..publishes).map(|_| rng.below(topics)).collect();
+        let started = Instant::now();
+        for &i in &picks {
+            broker.publish(&names[i], &Arc::new(Tick::Tick { id: i as u64 }));
+        }
+        let rate = publishes as f64 / started.elapsed().as_secs_f64();
+        drop(subs);
+        rate
+    })
+}
+
+/// Nanoseconds per call of `f`, over `iters` calls.
+fn per_op(iters: u64, mut f: impl FnMut(u64)) -> f64 {
+    let started = Instant::now();
+    for i in 0..iters {
+        f(i);
+    }
+    started.elapsed().as_nanos() as f64 / iters as f64
+}
+
+fn rounds<T>(count: usize, mut f: impl FnMut() -> T) -> Vec<T> {
+    (0..count).map(|_| f()).collect()
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let rt = runtime();
+    let rounds_n = if quick() { 3 } else { 5 };
+    let mut report =
+        Report::new("pubsub-core: MemoryBroker against tokio::sync::broadcast and a naive broker");
+    println!("# {}\n", report.title);
+
+    // Fan-out to N subscribers of one topic.
+    let mut fanout_1000 = (0.0, 0.0, 0.0);
+    for n in [1, 100, 1_000, 10_000] {
+        let mut ours = Vec::new();
+        let mut raw = Vec::new();
+        let mut naive = Vec::new();
+        for _ in 0..rounds_n {
+            // Interleave designs so drift on the machine hits all alike.
+            ours.push(fanout_ours(&rt, n));
+            raw.push(fanout_broadcast(&rt, n));
+            naive.push(fanout_naive(&rt, n));
+        }
+        let (o, r, v) = (median(&mut ours), median(&mut raw), median(&mut naive));
+        if n == 1_000 {
+            fanout_1000 = (o, r, v);
+        }
+        report.row(
+            format!("fan-out, 1 topic, N = {n}"),
+            "deliveries/s",
+            vec![("ours", o), ("broadcast", r), ("naive", v)],
+            format!("ours/broadcast {:.2}, ours/naive {:.2}", o / r, o / v),
+        );
+    }
+
+    // Random publishes over 100,000 topics with one subscriber each.
+    let topics = if quick() { 10_000 } else { 100_000 };
+    let publishes = if quick() { 200_000 } else { 1_000_000 };
+    let mut ours = rounds(rounds_n, || random_publish_ours(&rt, topics, publishes));
+    let mut naive = rounds(rounds_n, || random_publish_naive(&rt, topics, publishes));
+    let (o, v) = (median(&mut ours), median(&mut naive));
+    report.row(
+        format!("random publishes, {topics} topics x 1 subscriber"),
+        "publishes/s",
+        vec![("ours", o), ("naive", v)],
+        format!("ours/naive {:.2}", o / v),
+    );
+    let random_ratio = o / v;
+
+    // Publishing to a topic with no subscribers vs a plain HashMap<String, _> lookup.
+    let broker = MemoryBroker::new();
+    let _warm: Vec<_> = (0..1_000)
+        .map(|i| broker.subscribe_now(&Topic::new(format!("bench:warm:{i}")).unwrap()))
+        .collect();
+    let empty = Topic::new("bench:nobody:here").unwrap();
+    let message = Message::new(Tick::Tick { id: 0 });
+    let map: std::collections::HashMap<String, Vec<u64>> = (0..1_000)
+        .map(|i| (format!("bench:warm:{i}"), vec![i]))
+        .collect();
+    let iters = if quick() { 1_000_000 } else { 10_000_000 };
+    let mut now_ns = rounds(rounds_n, || {
+        per_op(iters, |_| {
+            black_box(broker.publish_now(black_box(&empty), &message));
+        })
+    });
+    let mut trait_ns = rounds(rounds_n, || {
+        rt.block_on(async {
+            let dynamic: &dyn Broker = &broker;
+            let started = Instant::now();
+            for _ in 0..iters {
+                dynamic
+                    .publish(black_box(&empty), message.clone())
+                    .await
+                    .unwrap();
+            }
+            started.elapsed().as_nanos() as f64 / iters as f64
+        })
+    });
+    let mut map_ns = rounds(rounds_n, || {
+        per_op(iters, |_| {
+            black_box(map.get(black_box(empty.as_str())));
+        })
+    });
+    let (now, via_trait, lookup) = (
+        median(&mut now_ns),
+        median(&mut trait_ns),
+        median(&mut map_ns),
+    );
+    report.row(
+        "publish to a topic with no subscribers",
+        "ns/op",
+        vec![
+            ("ours publish_now", now),
+            ("ours via dyn Broker", via_trait),
+            ("HashMap<String,_> get", lookup),
+        ],
+        format!(
+            "publish_now/lookup {:.2}, dyn/lookup {:.2}",
+            now / lookup,
+            via_trait / lookup
+        ),
+    );
+
+    // Subscribe + drop churn.
+    let churn_iters = if quick() { 200_000 } else { 1_000_000 };
+    let hot = Topic::new("bench:churn").unwrap();
+    let _anchor = broker.subscribe_now(&hot);
+    let mut ours_churn = rounds(rounds_n, || {
+        per_op(churn_iters, |_| drop(black_box(broker.subscribe_now(&hot))))
+    });
+    let (tx, _rx) = broadcast::channel::<Arc<Tick>>(64);
+    let mut raw_churn = rounds(rounds_n, || {
+        per_op(churn_iters, |_| drop(black_box(tx.subscribe())))
+    });
+    let naive = NaiveBroker::default();
+    let _naive_anchor = naive.subscribe("bench:churn");
+    let mut naive_churn = rounds(rounds_n, || {
+        per_op(churn_iters, |_| {
+            drop(black_box(naive.subscribe("bench:churn")));
+            naive.cleanup("bench:churn");
+        })
+    });
+    let (o, r, v) = (
+        median(&mut ours_churn),
+        median(&mut raw_churn),
+        median(&mut naive_churn),
+    );
+    report.row(
+        "subscribe + drop (topic has 1 other subscriber)",
+        "ns/op",
+        vec![("ours", o), ("broadcast", r), ("naive", v)],
+        format!("ours/broadcast {:.2}, ours/naive {:.2}", o / r, o / v),
+    );
+
+    // Unsubscribe (remove one topic, then add it back) from a subscription of 1 vs 100,000 topics.
+    let wide_n = if quick() { 10_000 } else { 100_000 };
+    let one_topic = Topic::new("bench:wide:0").unwrap();
+    let mut narrow = broker.subscribe_now(&one_topic);
+    let mut wide = broker.subscribe_now(&Topic::new("bench:wide2:0").unwrap());
+    let wide_topics: Vec<Topic> = (1..wide_n)
+        .map(|i| Topic::new(format!("bench:wide2:{i}")).unwrap())
+        .collect();
+    for t in &wide_topics {
+        broker.add_topic_now(&mut wide, t).unwrap();
+    }
+    let probe = wide_topics[wide_n / 2].clone();
+    let cycle_iters = if quick() { 100_000 } else { 1_000_000 };
+    let mut narrow_ns = rounds(rounds_n, || {
+        per_op(cycle_iters, |_| {
+            broker.remove_topic(&mut narrow, &one_topic);
+            broker.add_topic_now(&mut narrow, &one_topic).unwrap();
+        })
+    });
+    let mut wide_ns = rounds(rounds_n, || {
+        per_op(cycle_iters, |_| {
+            broker.remove_topic(&mut wide, &probe);
+            broker.add_topic_now(&mut wide, &probe).unwrap();
+        })
+    });
+    let (n1, nw) = (median(&mut narrow_ns), median(&mut wide_ns));
+    report.row(
+        format!("unsubscribe + resubscribe one topic, subscription of 1 vs {wide_n} topics"),
+        "ns/op",
+        vec![("1 topic", n1), ("many topics", nw)],
+        format!("many/1 {:.2}", nw / n1),
+    );
+
+    println!();
+    let (o, r, v) = fanout_1000;
+    report.check(
+        format!(
+            "fan-out at N = 1,000 at least 0.8x tokio::sync::broadcast (got {:.2})",
+            o / r
+        ),
+        o / r >= 0.8,
+    );
+    report.check(
+        format!(
+            "fan-out at N = 1,000 at least 3x the naive broker (got {:.2})",
+            o / v
+        ),
+        o / v >= 3.0,
+    );
+    report.check(
+        format!("random publishes at {topics} topics at least the naive broker's (got {random_ratio:.2})"),
+        random_ratio >= 1.0,
+    );
+    report.check(
+        format!(
+            "unsubscribe cost flat from 1 to {wide_n} topics, within 2x (got {:.2})",
+            nw / n1
+        ),
+        nw / n1 <= 2.0,
+    );
+    report.check(
+        format!("publish with no subscribers within 2x of a HashMap lookup (publish_now {:.2}, dyn Broker {:.2})", now / lookup, via_trait / lookup),
+        now / lookup <= 2.0,
+    );
+    report.save("broker");
+    // Keep the subscriptions alive until here.
+    black_box((&narrow, &wide));
+    let _ = Duration::ZERO;
+}

@@ -1,0 +1,254 @@
+//! Shared pieces of the benchmarks: the event type, the naive baseline broker, medians, reports.
+
+// Reason: each bench binary uses a different subset of these helpers.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use pubsub_core::Event;
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+
+/// The benchmarks' event: small, like a real payload of identifiers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "event", content = "payload", rename_all = "snake_case")]
+pub enum Tick {
+    Tick { id: u64 },
+}
+
+impl Event for Tick {
+    const DOMAIN: &'static str = "bench";
+    fn name(&self) -> &'static str {
+        "tick"
+    }
+}
+
+/// The naive design: one lock around a map of unbounded channels.
+#[derive(Debug, Default, Clone)]
+pub struct NaiveBroker {
+    topics: Arc<RwLock<HashMap<String, Vec<mpsc::UnboundedSender<Arc<Tick>>>>>>,
+}
+
+impl NaiveBroker {
+    pub fn subscribe(&self, topic: &str) -> mpsc::UnboundedReceiver<Arc<Tick>> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.topics
+            .write()
+            .unwrap()
+            .entry(topic.to_owned())
+            .or_default()
+            .push(tx);
+        rx
+    }
+
+    pub fn publish(&self, topic: &str, event: &Arc<Tick>) -> usize {
+        let topics = self.topics.read().unwrap();
+        let Some(subscribers) = topics.get(topic) else {
+            return 0;
+        };
+        for tx in subscribers {
+            let _ = tx.send(Arc::clone(event));
+        }
+        subscribers.len()
+    }
+
+    /// Removes closed senders of `topic` (the naive unsubscribe: a scan).
+    pub fn cleanup(&self, topic: &str) {
+        let mut topics = self.topics.write().unwrap();
+        if let Some(subscribers) = topics.get_mut(topic) {
+            subscribers.retain(|tx| !tx.is_closed());
+            if subscribers.is_empty() {
+                topics.remove(topic);
+            }
+        }
+    }
+}
+
+/// A tiny deterministic PRNG (xorshift64*), so every design sees the same topic sequence.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.max(1))
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        let x = self.0.wrapping_mul(0x2545_F491_4F6C_DD1D);
+        usize::try_from(x % n as u64).unwrap()
+    }
+}
+
+/// The median of `samples` (sorted in place).
+pub fn median(samples: &mut [f64]) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    let mid = samples.len() / 2;
+    if samples.len() % 2 == 0 {
+        (samples[mid - 1] + samples[mid]) / 2.0
+    } else {
+        samples[mid]
+    }
+}
+
+/// One table row: a named measurement of several designs, with a unit.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub name: String,
+    pub unit: &'static str,
+    /// (design, value), ours first.
+    pub values: Vec<(&'static str, f64)>,
+    /// What the ratio means, e.g. "ours / broadcast".
+    pub note: String,
+}
+
+/// A report: rows printed as a Markdown table, and written as Markdown and JSON to target/bench/.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub title: String,
+    pub rows: Vec<Row>,
+    pub checks: Vec<(String, bool)>,
+}
+
+impl Report {
+    pub fn new(title: &str) -> Self {
+        Report {
+            title: title.to_owned(),
+            ..Report::default()
+        }
+    }
+
+    pub fn row(
+        &mut self,
+        name: impl Into<String>,
+        unit: &'static str,
+        values: Vec<(&'static str, f64)>,
+        note: impl Into<String>,
+    ) {
+        let row = Row {
+            name: name.into(),
+            unit,
+            values,
+            note: note.into(),
+        };
+        println!("{}", Self::format_row(&row));
+        self.rows.push(row);
+    }
+
+    pub fn check(&mut self, target: impl Into<String>, met: bool) {
+        let target = target.into();
+        println!("target {}: {target}", if met { "MET" } else { "NOT MET" });
+        self.checks.push((target, met));
+    }
+
+    fn format_value(v: f64) -> String {
+        if v >= 1e6 {
+            format!("{:.2}M", v / 1e6)
+        } else if v >= 1e4 {
+            format!("{:.1}k", v / 1e3)
+        } else if v >= 100.0 {
+            format!("{v:.0}")
+        } else {
+            format!("{v:.2}")
+        }
+    }
+
+    fn format_row(row: &Row) -> String {
+        let values: Vec<String> = row
+            .values
+            .iter()
+            .map(|(design, v)| format!("{design}: {}", Self::format_value(*v)))
+            .collect();
+        format!(
+            "| {} | {} | {} | {} |",
+            row.name,
+            row.unit,
+            values.join(", "),
+            row.note
+        )
+    }
+
+    pub fn markdown(&self) -> String {
+        let mut out = format!(
+            "## {}\n\n| measurement | unit | results | ratio |\n|---|---|---|---|\n",
+            self.title
+        );
+        for row in &self.rows {
+            let _ = writeln!(out, "{}", Self::format_row(row));
+        }
+        if !self.checks.is_empty() {
+            out.push_str("\n| target | met |\n|---|---|\n");
+            for (target, met) in &self.checks {
+                let _ = writeln!(out, "| {target} | {} |", if *met { "yes" } else { "no" });
+            }
+        }
+        out
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "title": self.title,
+            "rows": self.rows.iter().map(|r| serde_json::json!({
+                "name": r.name,
+                "unit": r.unit,
+                "values": r.values.iter().map(|(d, v)| serde_json::json!({"design": d, "value": v})).collect::<Vec<_>>(),
+                "ratio": r.note,
+            })).collect::<Vec<_>>(),
+            "targets": self.checks.iter().map(|(t, m)| serde_json::json!({"target": t, "met": m})).collect::<Vec<_>>(),
+        })
+    }
+
+    /// Writes `target/bench/<stem>.md` and `.json`.
+    pub fn save(&self, stem: &str) {
+        let dir = target_dir().join("bench");
+        std::fs::create_dir_all(&dir).expect("create target/bench");
+        let machine = machine();
+        let md = format!("{}\n_{machine}_\n", self.markdown());
+        std::fs::write(dir.join(format!("{stem}.md")), md).expect("write markdown");
+        let mut json = self.json();
+        json["machine"] = serde_json::Value::String(machine);
+        std::fs::write(
+            dir.join(format!("{stem}.json")),
+            serde_json::to_string_pretty(&json).expect("json"),
+        )
+        .expect("write json");
+        println!("\nwrote {}", dir.join(format!("{stem}.md")).display());
+    }
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join("target")
+        },
+        PathBuf::from,
+    )
+}
+
+/// Cores and the date, for the record.
+pub fn machine() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
+    let date = std::process::Command::new("date")
+        .arg("+%Y-%m-%d")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .unwrap_or_default();
+    format!(
+        "{cores} cores, {}, release build, measured {}",
+        std::env::consts::ARCH,
+        date.trim()
+    )
+}
+
+/// Quick mode (`--quick`): fewer rounds and smaller sizes, for smoke runs.
+pub fn quick() -> bool {
+    std::env::args().any(|a| a == "--quick")
+}
