@@ -1,1 +1,139 @@
-//! Placeholder; filled by the domain-crates work.
+//! Live refresh of CRM screens (`PhoenixKitCRM.PubSub`): a contact's Interactions tab, a company's
+//! interaction feed and roster, and the mailing lists.
+//!
+//! An interaction appears in the feed of every contact it *involves*: its subject contact and
+//! every resolved party contact ([`involved_contact_uuids`]). When it is created, edited or
+//! deleted, each of those feeds, and the feed of the company it is anchored to, is told, and
+//! re-fetches it. Events carry identifiers only, never record data.
+//!
+//! # Topics
+//!
+//! | topic | function | events | broadcast by |
+//! |---|---|---|---|
+//! | `crm:contact:<uuid>:interactions` | [`topic_contact_interactions`] | `interaction_created`, `interaction_updated`, `interaction_deleted`, `company_visibility_changed` | [`broadcast_interaction`], [`broadcast_interaction_to`], [`broadcast_interaction_update`], [`broadcast_company_visibility`] |
+//! | `crm:company:<uuid>:interactions` | [`topic_company_interactions`] | `interaction_*` of interactions anchored to the company | [`broadcast_interaction`], [`broadcast_interaction_update`] |
+//! | `crm:company:<uuid>` | [`topic_company`] | `member_joined`, `member_left`, `member_changed` | [`broadcast_company_event`] |
+//! | `crm:lists` | [`topic_lists`] | `list_created`, `list_updated`, `list_archived`, `list_unarchived`, `list_recounted`, `member_added`, `member_removed`, `list_locale_applied`, `contact_opt_out`, `contact_opt_in` | [`broadcast_list_event`] |
+//!
+//! Every event is a [`CrmEvent`] with domain tag `crm`; its wire form is
+//! `{"event": "interaction_created", "payload": {"interaction_uuid": "…"}}`.
+//!
+//! # Tenants
+//!
+//! Topics are global: there is no tenant partition. A topic keyed by a UUID
+//! (`crm:contact:<uuid>:interactions`, `crm:company:<uuid>`) is safe against cross-tenant
+//! fan-out only because the UUID is needed to subscribe; `crm:lists` reaches every subscriber,
+//! of every tenant. An application that needs isolation wraps its broker in the core's
+//! tenant-scoping wrapper (being built), which threads a tenant key into every topic
+//! (`crm:org:<org_id>:lists`); this crate's functions work unchanged through it.
+//!
+//! # Design choices
+//!
+//! - **The interaction is modelled explicitly** ([`Interaction`], [`Parties`], [`Party`]): parties
+//!   that were not loaded are [`Parties::NotLoaded`], never an empty list, and count as "no party
+//!   contacts", so the rule cannot fail and cannot confuse the two.
+//! - **Each broadcast function accepts only its own events**, through a small kind enum
+//!   ([`InteractionChange`], [`CompanyMemberChange`]) mapped into the flat [`CrmEvent`] that
+//!   subscribers match on. The list events have four payload shapes, so
+//!   [`broadcast_list_event`] takes a kind and the payload of that kind ([`ListEventKind`]: a
+//!   [`ListChange`] with a [`ListPayload`], a [`ContactOptChange`] with a
+//!   [`ContactOptPayload`], ...); a mismatched pair does not compile.
+//! - **Sets of UUIDs accept `Option`s**: `broadcast_company_event`, `broadcast_company_visibility`
+//!   and `broadcast_interaction_to` take anything iterable over `Uuid` or `Option<Uuid>`, drop the
+//!   `None`s (Elixir's `nil`) and de-duplicate, keeping first-seen order.
+//! - **Updates reach the old and the new audience**: [`broadcast_interaction_update`] takes the
+//!   interaction before and after the edit, so a contact removed by the edit still gets the
+//!   refresh that removes the entry.
+//! - **Rules are pure functions** ([`topics_for_interaction`], ...). CRM payloads do not
+//!   carry their audience, so [`topics_for`] tells which rule routes any event ([`EventTopics`]).
+//! - **Best-effort**: every broadcast function is built on [`pubsub_core::broadcast`]; it never
+//!   fails or panics in the caller, logs failures with `tracing` and returns a
+//!   [`BroadcastReport`](pubsub_core::BroadcastReport).
+//!
+//! # A screen: subscribe before the initial load
+//!
+//! A contact's Interactions tab subscribes first, then loads, then reloads on every event, and on
+//! a lag or gap notice (it may have missed some):
+//!
+//! ```
+//! use crm_events::{CrmEvent, Interaction, InteractionChange, topic_contact_interactions};
+//! use pubsub_core::{Delivery, MemoryBroker};
+//! use uuid::Uuid;
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), pubsub_core::Error> {
+//! let broker = MemoryBroker::new();
+//! let contact = Uuid::new_v4();
+//!
+//! // 1. Subscribe, then 2. load: no change can fall between the two.
+//! let mut feed = crm_events::subscribe(&broker, &topic_contact_interactions(contact)).await?;
+//! let mut reloads = 0;
+//! # crm_events::broadcast_interaction(&broker, InteractionChange::Created,
+//! #     &Interaction::new(Uuid::new_v4()).with_contact(contact)).await;
+//! # drop(broker); // ends the loop below
+//!
+//! // 3. Loop: re-fetch what changed; reload everything after a lag or gap notice.
+//! while let Some(delivery) = feed.recv().await {
+//!     match delivery {
+//!         Delivery::Message(event) => match &*event {
+//!             CrmEvent::InteractionCreated(p)
+//!             | CrmEvent::InteractionUpdated(p)
+//!             | CrmEvent::InteractionDeleted(p) => {
+//!                 let _refetch = p.interaction_uuid;
+//!                 reloads += 1;
+//!             }
+//!             _ => reloads += 1,
+//!         },
+//!         Delivery::Lagged(_) | Delivery::Gap => reloads += 1, // reload the whole feed
+//!     }
+//! }
+//! assert_eq!(reloads, 1);
+//! # Ok(()) }
+//! ```
+//!
+//! # A context function: broadcast after commit
+//!
+//! ```
+//! use crm_events::{Interaction, InteractionChange, Party, broadcast_interaction};
+//! use pubsub_core::Broker;
+//! use uuid::Uuid;
+//!
+//! /// Logs a call. The broadcast comes after the commit and cannot fail the save.
+//! async fn log_call(broker: &dyn Broker, subject: Uuid, guests: &[Uuid]) -> Uuid {
+//!     let call = Interaction::new(Uuid::new_v4())
+//!         .with_contact(subject)
+//!         .with_parties(guests.iter().copied().map(Party::contact));
+//!     // ... insert `call` in a transaction and commit ...
+//!     broadcast_interaction(broker, InteractionChange::Created, &call).await;
+//!     call.uuid
+//! }
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! # let broker = pubsub_core::MemoryBroker::new();
+//! # log_call(&broker, Uuid::new_v4(), &[Uuid::new_v4()]).await;
+//! # }
+//! ```
+
+mod broadcast;
+mod events;
+mod interaction;
+mod rules;
+mod topics;
+
+pub use broadcast::{
+    broadcast_company_event, broadcast_company_visibility, broadcast_interaction,
+    broadcast_interaction_to, broadcast_interaction_update, broadcast_list_event,
+};
+pub use events::{
+    CompanyMemberChange, CompanyMemberPayload, CompanyVisibilityPayload, ContactOptChange,
+    ContactOptPayload, CrmEvent, InteractionChange, InteractionPayload, ListChange, ListEventKind,
+    ListLocaleChange, ListLocalePayload, ListMemberChange, ListMemberPayload, ListPayload,
+};
+pub use interaction::{Interaction, Parties, Party};
+pub use rules::{
+    EventTopics, involved_contact_uuids, topics_for, topics_for_company_event,
+    topics_for_company_visibility, topics_for_interaction, topics_for_interaction_to,
+    topics_for_interaction_update, topics_for_list_event,
+};
+pub use topics::{
+    COMPANY, COMPANY_INTERACTIONS, CONTACT_INTERACTIONS, LISTS, subscribe, topic_company,
+    topic_company_interactions, topic_contact_interactions, topic_lists, unsubscribe,
+};
