@@ -7,9 +7,9 @@ mod common;
 
 use std::hint::black_box;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use common::{NaiveBroker, Report, Rng, Tick, median, quick};
+use common::{NaiveBroker, Report, Rng, Tick, median, quick, selected};
 use pubsub_core::{Broker, BrokerExt, Delivery, MemoryBroker, Message, Topic, TypedTopic};
 use tokio::runtime::Runtime;
 use tokio::sync::broadcast;
@@ -129,9 +129,9 @@ fn fanout_naive(rt: &Runtime, n: usize) -> f64 {
     })
 }
 
-/// Random publishes per second over `topics` topics with one subscriber each (subscribers drain
-/// in a background task so buffers stay small): ours.
-fn random_publish_ours(rt: &Runtime, topics: usize, publishes: usize) -> f64 {
+/// Random publishes per second over `topics` topics with one subscriber each (capacity 64, so
+/// buffers stay small): ours, through the concrete `MemoryBroker` or through `&dyn Broker`.
+fn random_publish_ours(rt: &Runtime, topics: usize, publishes: usize, dynamic: bool) -> f64 {
     rt.block_on(async {
         let broker = MemoryBroker::with_capacity(64);
         let names: Vec<Topic> = (0..topics)
@@ -140,12 +140,22 @@ fn random_publish_ours(rt: &Runtime, topics: usize, publishes: usize) -> f64 {
         let subs: Vec<_> = names.iter().map(|t| broker.subscribe_now(t)).collect();
         let mut rng = Rng::new(7);
         let picks: Vec<usize> = (0..publishes).map(|_| rng.below(topics)).collect();
+        let as_dyn: &dyn Broker = &broker;
         let started = Instant::now();
-        for &i in &picks {
-            broker
-                .publish(&names[i], Message::new(Tick::Tick { id: i as u64 }))
-                .await
-                .unwrap();
+        if dynamic {
+            for &i in &picks {
+                as_dyn
+                    .publish(&names[i], Message::new(Tick::Tick { id: i as u64 }))
+                    .await
+                    .unwrap();
+            }
+        } else {
+            for &i in &picks {
+                broker
+                    .publish(&names[i], Message::new(Tick::Tick { id: i as u64 }))
+                    .await
+                    .unwrap();
+            }
         }
         let rate = publishes as f64 / started.elapsed().as_secs_f64();
         drop(subs);
@@ -189,26 +199,81 @@ fn main() {
         return;
     }
     let rt = runtime();
-    let rounds_n = if quick() { 3 } else { 5 };
     let mut report =
         Report::new("pubsub-core: MemoryBroker against tokio::sync::broadcast and a naive broker");
     println!("# {}\n", report.title);
+    let fanout = fanout_section(&rt, &mut report);
+    let random = selected("random").then(|| random_section(&rt, &mut report));
+    let empty = selected("empty").then(|| empty_section(&rt, &mut report));
+    if selected("churn") {
+        churn_section(&mut report);
+    }
+    let unsubscribe = selected("unsubscribe").then(|| unsubscribe_section(&mut report));
 
-    // Fan-out to N subscribers of one topic.
-    let mut fanout_1000 = (0.0, 0.0, 0.0);
+    println!();
+    if let Some((o, r, v)) = fanout {
+        report.check(
+            format!(
+                "fan-out at N = 1,000 at least 0.8x tokio::sync::broadcast (got {:.2})",
+                o / r
+            ),
+            o / r >= 0.8,
+        );
+        report.check(
+            format!(
+                "fan-out at N = 1,000 at least 3x the naive broker (got {:.2})",
+                o / v
+            ),
+            o / v >= 3.0,
+        );
+    }
+    if let Some((topics, ratio)) = random {
+        report.check(
+            format!(
+                "random publishes at {topics} topics at least the naive broker's (got {ratio:.2})"
+            ),
+            ratio >= 1.0,
+        );
+    }
+    if let Some((wide_n, ratio)) = unsubscribe {
+        report.check(
+            format!("unsubscribe cost flat: {wide_n} topics within 1.5x of 1,000 topics (got {ratio:.2})"),
+            ratio <= 1.5,
+        );
+    }
+    if let Some((now, via_trait)) = empty {
+        report.check(
+            format!(
+                "publish with no subscribers within 2x of a HashMap lookup \
+                 (publish_now {now:.2}, dyn Broker {via_trait:.2})"
+            ),
+            now <= 2.0,
+        );
+    }
+    report.save("broker");
+}
+
+fn rounds_n() -> usize {
+    if quick() { 3 } else { 5 }
+}
+
+/// Fan-out to N subscribers of one topic; returns the N = 1,000 medians.
+fn fanout_section(rt: &Runtime, report: &mut Report) -> Option<(f64, f64, f64)> {
+    let mut at_1000 = None;
     for n in [1, 100, 1_000, 10_000] {
-        let mut ours = Vec::new();
-        let mut raw = Vec::new();
-        let mut naive = Vec::new();
-        for _ in 0..rounds_n {
+        if !selected(&format!("fanout{n}")) {
+            continue;
+        }
+        let (mut ours, mut raw, mut naive) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..rounds_n() {
             // Interleave designs so drift on the machine hits all alike.
-            ours.push(fanout_ours(&rt, n));
-            raw.push(fanout_broadcast(&rt, n));
-            naive.push(fanout_naive(&rt, n));
+            ours.push(fanout_ours(rt, n));
+            raw.push(fanout_broadcast(rt, n));
+            naive.push(fanout_naive(rt, n));
         }
         let (o, r, v) = (median(&mut ours), median(&mut raw), median(&mut naive));
         if n == 1_000 {
-            fanout_1000 = (o, r, v);
+            at_1000 = Some((o, r, v));
         }
         report.row(
             format!("fan-out, 1 topic, N = {n}"),
@@ -217,22 +282,36 @@ fn main() {
             format!("ours/broadcast {:.2}, ours/naive {:.2}", o / r, o / v),
         );
     }
+    at_1000
+}
 
-    // Random publishes over 100,000 topics with one subscriber each.
+/// Random publishes over many topics with one subscriber each; returns (topics, ours/naive).
+fn random_section(rt: &Runtime, report: &mut Report) -> (usize, f64) {
     let topics = if quick() { 10_000 } else { 100_000 };
     let publishes = if quick() { 200_000 } else { 1_000_000 };
-    let mut ours = rounds(rounds_n, || random_publish_ours(&rt, topics, publishes));
-    let mut naive = rounds(rounds_n, || random_publish_naive(&rt, topics, publishes));
-    let (o, v) = (median(&mut ours), median(&mut naive));
+    let (mut ours, mut dynamic, mut naive) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds_n() {
+        ours.push(random_publish_ours(rt, topics, publishes, false));
+        dynamic.push(random_publish_ours(rt, topics, publishes, true));
+        naive.push(random_publish_naive(rt, topics, publishes));
+    }
+    let (o, d, v) = (median(&mut ours), median(&mut dynamic), median(&mut naive));
     report.row(
         format!("random publishes, {topics} topics x 1 subscriber"),
         "publishes/s",
-        vec![("ours", o), ("naive", v)],
-        format!("ours/naive {:.2}", o / v),
+        vec![
+            ("ours MemoryBroker", o),
+            ("ours via dyn Broker", d),
+            ("naive", v),
+        ],
+        format!("ours/naive {:.2}, dyn/naive {:.2}", o / v, d / v),
     );
-    let random_ratio = o / v;
+    (topics, o / v)
+}
 
-    // Publishing to a topic with no subscribers vs a plain HashMap<String, _> lookup.
+/// Publishing to a topic nobody holds, against a plain `HashMap<String, _>` lookup; returns the
+/// ratios (`publish_now` / lookup, `dyn Broker` / lookup).
+fn empty_section(rt: &Runtime, report: &mut Report) -> (f64, f64) {
     let broker = MemoryBroker::new();
     let _warm: Vec<_> = (0..1_000)
         .map(|i| broker.subscribe_now(&Topic::new(format!("bench:warm:{i}")).unwrap()))
@@ -243,12 +322,12 @@ fn main() {
         .map(|i| (format!("bench:warm:{i}"), vec![i]))
         .collect();
     let iters = if quick() { 1_000_000 } else { 10_000_000 };
-    let mut now_ns = rounds(rounds_n, || {
+    let mut now_ns = rounds(rounds_n(), || {
         per_op(iters, |_| {
             black_box(broker.publish_now(black_box(&empty), &message));
         })
     });
-    let mut trait_ns = rounds(rounds_n, || {
+    let mut trait_ns = rounds(rounds_n(), || {
         rt.block_on(async {
             let dynamic: &dyn Broker = &broker;
             let started = Instant::now();
@@ -261,7 +340,7 @@ fn main() {
             started.elapsed().as_nanos() as f64 / iters as f64
         })
     });
-    let mut map_ns = rounds(rounds_n, || {
+    let mut map_ns = rounds(rounds_n(), || {
         per_op(iters, |_| {
             black_box(map.get(black_box(empty.as_str())));
         })
@@ -285,104 +364,82 @@ fn main() {
             via_trait / lookup
         ),
     );
+    (now / lookup, via_trait / lookup)
+}
 
-    // Subscribe + drop churn.
-    let churn_iters = if quick() { 200_000 } else { 1_000_000 };
+/// Subscribe + drop on a topic that keeps one other subscriber.
+fn churn_section(report: &mut Report) {
+    let iters = if quick() { 200_000 } else { 1_000_000 };
+    let broker = MemoryBroker::new();
     let hot = Topic::new("bench:churn").unwrap();
     let _anchor = broker.subscribe_now(&hot);
-    let mut ours_churn = rounds(rounds_n, || {
-        per_op(churn_iters, |_| drop(black_box(broker.subscribe_now(&hot))))
+    let mut ours = rounds(rounds_n(), || {
+        per_op(iters, |_| drop(black_box(broker.subscribe_now(&hot))))
     });
     let (tx, _rx) = broadcast::channel::<Arc<Tick>>(64);
-    let mut raw_churn = rounds(rounds_n, || {
-        per_op(churn_iters, |_| drop(black_box(tx.subscribe())))
+    let mut raw = rounds(rounds_n(), || {
+        per_op(iters, |_| drop(black_box(tx.subscribe())))
     });
     let naive = NaiveBroker::default();
     let _naive_anchor = naive.subscribe("bench:churn");
-    let mut naive_churn = rounds(rounds_n, || {
-        per_op(churn_iters, |_| {
+    let mut naive_ns = rounds(rounds_n(), || {
+        per_op(iters, |_| {
             drop(black_box(naive.subscribe("bench:churn")));
             naive.cleanup("bench:churn");
         })
     });
-    let (o, r, v) = (
-        median(&mut ours_churn),
-        median(&mut raw_churn),
-        median(&mut naive_churn),
-    );
+    let (o, r, v) = (median(&mut ours), median(&mut raw), median(&mut naive_ns));
     report.row(
         "subscribe + drop (topic has 1 other subscriber)",
         "ns/op",
         vec![("ours", o), ("broadcast", r), ("naive", v)],
         format!("ours/broadcast {:.2}, ours/naive {:.2}", o / r, o / v),
     );
+}
 
-    // Unsubscribe (remove one topic, then add it back) from a subscription of 1 vs 100,000 topics.
+/// Unsubscribe + resubscribe one topic of a subscription holding 1, 1,000 or 100,000 topics, all
+/// in one registry; returns (largest size, largest / 1,000).
+fn unsubscribe_section(report: &mut Report) -> (usize, f64) {
     let wide_n = if quick() { 10_000 } else { 100_000 };
-    let one_topic = Topic::new("bench:wide:0").unwrap();
-    let mut narrow = broker.subscribe_now(&one_topic);
-    let mut wide = broker.subscribe_now(&Topic::new("bench:wide2:0").unwrap());
-    let wide_topics: Vec<Topic> = (1..wide_n)
-        .map(|i| Topic::new(format!("bench:wide2:{i}")).unwrap())
-        .collect();
-    for t in &wide_topics {
-        broker.add_topic_now(&mut wide, t).unwrap();
+    let iters = if quick() { 100_000 } else { 1_000_000 };
+    let broker = MemoryBroker::new();
+    let mut results = Vec::new();
+    let mut keep = Vec::new();
+    for (size, label) in [
+        (1, "1 topic"),
+        (1_000, "1,000 topics"),
+        (wide_n, "many topics"),
+    ] {
+        let topics: Vec<Topic> = (0..size)
+            .map(|i| Topic::new(format!("bench:wide:{size}:{i}")).unwrap())
+            .collect();
+        let mut sub = broker.subscribe_now(&topics[0]);
+        for t in &topics[1..] {
+            broker.add_topic_now(&mut sub, t).unwrap();
+        }
+        keep.push((sub, topics[size / 2].clone(), label));
     }
-    let probe = wide_topics[wide_n / 2].clone();
-    let cycle_iters = if quick() { 100_000 } else { 1_000_000 };
-    let mut narrow_ns = rounds(rounds_n, || {
-        per_op(cycle_iters, |_| {
-            broker.remove_topic(&mut narrow, &one_topic);
-            broker.add_topic_now(&mut narrow, &one_topic).unwrap();
-        })
-    });
-    let mut wide_ns = rounds(rounds_n, || {
-        per_op(cycle_iters, |_| {
-            broker.remove_topic(&mut wide, &probe);
-            broker.add_topic_now(&mut wide, &probe).unwrap();
-        })
-    });
-    let (n1, nw) = (median(&mut narrow_ns), median(&mut wide_ns));
+    for (sub, probe, label) in &mut keep {
+        let mut ns = rounds(rounds_n(), || {
+            per_op(iters, |_| {
+                broker.remove_topic(sub, probe);
+                broker.add_topic_now(sub, probe).unwrap();
+            })
+        });
+        results.push((*label, median(&mut ns)));
+    }
+    let (one, thousand, wide) = (results[0].1, results[1].1, results[2].1);
     report.row(
-        format!("unsubscribe + resubscribe one topic, subscription of 1 vs {wide_n} topics"),
+        format!(
+            "unsubscribe + resubscribe one topic of a subscription of 1 / 1,000 / {wide_n} topics"
+        ),
         "ns/op",
-        vec![("1 topic", n1), ("many topics", nw)],
-        format!("many/1 {:.2}", nw / n1),
-    );
-
-    println!();
-    let (o, r, v) = fanout_1000;
-    report.check(
+        results,
         format!(
-            "fan-out at N = 1,000 at least 0.8x tokio::sync::broadcast (got {:.2})",
-            o / r
+            "{wide_n}/1,000 {:.2}, {wide_n}/1 {:.2}",
+            wide / thousand,
+            wide / one
         ),
-        o / r >= 0.8,
     );
-    report.check(
-        format!(
-            "fan-out at N = 1,000 at least 3x the naive broker (got {:.2})",
-            o / v
-        ),
-        o / v >= 3.0,
-    );
-    report.check(
-        format!("random publishes at {topics} topics at least the naive broker's (got {random_ratio:.2})"),
-        random_ratio >= 1.0,
-    );
-    report.check(
-        format!(
-            "unsubscribe cost flat from 1 to {wide_n} topics, within 2x (got {:.2})",
-            nw / n1
-        ),
-        nw / n1 <= 2.0,
-    );
-    report.check(
-        format!("publish with no subscribers within 2x of a HashMap lookup (publish_now {:.2}, dyn Broker {:.2})", now / lookup, via_trait / lookup),
-        now / lookup <= 2.0,
-    );
-    report.save("broker");
-    // Keep the subscriptions alive until here.
-    black_box((&narrow, &wide));
-    let _ = Duration::ZERO;
+    (wide_n, wide / thousand)
 }

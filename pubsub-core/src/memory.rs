@@ -74,6 +74,25 @@ impl MemoryBroker {
         MemoryBrokerBuilder::default()
     }
 
+    /// Publishes `message` to every subscription of `topic`: [`Broker::publish`] for a concrete
+    /// `MemoryBroker`, without the boxed future of the trait-object path. Never fails.
+    ///
+    /// ```
+    /// # use pubsub_core::{MemoryBroker, Message, Topic};
+    /// # #[derive(Debug, serde::Serialize, serde::Deserialize)] struct Ping;
+    /// # impl pubsub_core::Event for Ping { const DOMAIN: &'static str = "demo"; fn name(&self) -> &'static str { "ping" } }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), pubsub_core::Error> {
+    /// let broker = MemoryBroker::new();
+    /// broker.publish(&Topic::new("demo:ping")?, Message::new(Ping)).await?;
+    /// # Ok(()) }
+    /// ```
+    // Reason: async so that it is called exactly like the trait method it shadows.
+    #[allow(clippy::unused_async)]
+    pub async fn publish(&self, topic: &Topic, message: Message) -> Result<(), Error> {
+        self.registry.publish(topic, &message);
+        Ok(())
+    }
+
     /// Publishes without awaiting (the in-memory broker never waits); returns how many
     /// subscriptions the message was queued for. One message can be published to several topics
     /// without cloning it.

@@ -258,6 +258,32 @@ impl Message {
         }
     }
 
+    /// The event as type `E`, consuming the message: like [`decode`](Self::decode), without
+    /// touching the shared reference count for a local event.
+    ///
+    /// # Errors
+    ///
+    /// As [`decode`](Self::decode).
+    ///
+    /// ```
+    /// # use pubsub_core::{Event, Message};
+    /// # #[derive(Debug, serde::Serialize, serde::Deserialize)] struct Ping(u8);
+    /// # impl Event for Ping { const DOMAIN: &'static str = "demo"; fn name(&self) -> &'static str { "ping" } }
+    /// let ping = Message::new(Ping(3)).into_event::<Ping>()?;
+    /// assert_eq!(ping.0, 3);
+    /// # Ok::<(), pubsub_core::DecodeError>(())
+    /// ```
+    pub fn into_event<E: Event>(self) -> Result<EventRef<E>, DecodeError> {
+        if self.body.as_any().is::<LocalBody<E>>() {
+            if let Ok(local) = self.body.into_any().downcast::<LocalBody<E>>() {
+                return Ok(EventRef(Repr::Local(local)));
+            }
+            unreachable_decode::<E>()
+        } else {
+            self.decode()
+        }
+    }
+
     /// The subscription this message was published from, if any (see
     /// [`BrokerExt::publish_from`](crate::BrokerExt::publish_from)); that subscription does not
     /// receive it.
@@ -303,6 +329,16 @@ impl fmt::Debug for Message {
             .field("origin", &self.origin)
             .finish()
     }
+}
+
+/// The type check just before makes this unreachable; answering with an error rather than a
+/// panic keeps a receive path panic-free even if that reasoning were ever wrong.
+fn unreachable_decode<E: Event>() -> Result<EventRef<E>, DecodeError> {
+    Err(DecodeError::WrongType {
+        domain: E::DOMAIN.to_owned(),
+        event: String::new(),
+        expected: std::any::type_name::<E>(),
+    })
 }
 
 /// A shared reference to a received event: what typed subscriptions yield.

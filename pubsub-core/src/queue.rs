@@ -1,32 +1,60 @@
 //! The bounded per-subscription buffer: drop-oldest with exact lag accounting.
+//!
+//! Two stages: publishers push into the shared stage under a short lock; the subscriber takes the
+//! whole shared stage at once into its own hand (a swap under the same lock) and then receives
+//! from its hand without locking. Together the two stages never hold more than `capacity`
+//! messages. When a push finds them full, the oldest message of the shared stage is dropped (or,
+//! if the shared stage is empty because everything is in hand, the incoming one); either way the
+//! dropped messages are the ones just before the next message the shared stage will yield, so
+//! the lag notice, given when the subscriber next takes from the shared stage, lands exactly where
+//! the hole is.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
 use crate::message::Message;
-use crate::subscription::{Delivery, TryRecvError};
+use crate::subscription::{Delivery, SubscriptionId, TryRecvError};
 
-/// One subscription's buffer, shared between the registry (which pushes) and the subscription
-/// (which pops). The lock is held only for a push or a pop, never across an await.
+/// One subscription's shared stage, shared between the registry (which pushes) and the
+/// subscription (which takes). The lock is held only for a push or a swap, never across an await.
+///
+/// Kept small (one 104-byte allocation with its reference counts): a broker may hold a million.
 pub(crate) struct Queue {
     state: Mutex<State>,
-    capacity: usize,
+    /// How many messages the subscriber still holds in hand (written by the subscriber only).
+    in_hand: AtomicU32,
+    id: SubscriptionId,
 }
 
 struct State {
     items: VecDeque<Slot>,
-    /// Messages dropped from the front since the last lag notice.
+    /// Messages dropped since the last lag notice.
     missed: u64,
-    /// A gap notice was dropped from the front and is still owed.
-    gap_owed: bool,
     waker: Option<Waker>,
+    capacity: u32,
+    /// In hand at the last swap: an upper bound of `in_hand`, read without touching the
+    /// subscriber's cache line while there is room.
+    taken: u32,
+    /// A gap notice was dropped and is still owed.
+    gap_owed: bool,
     closed: bool,
 }
 
-enum Slot {
+/// A buffered entry.
+pub(crate) enum Slot {
     Message(Message),
     Gap,
+}
+
+impl Slot {
+    fn into_delivery(self) -> Delivery<Message> {
+        match self {
+            Slot::Message(message) => Delivery::Message(message),
+            Slot::Gap => Delivery::Gap,
+        }
+    }
 }
 
 /// What a push did.
@@ -34,24 +62,39 @@ enum Slot {
 pub(crate) enum Pushed {
     /// Queued without loss.
     Queued,
-    /// Queued after dropping the oldest message (the subscriber will be told).
-    QueuedDroppingOldest,
+    /// The buffer was full: one message (the oldest in the shared stage, or this one) was
+    /// dropped and will be reported to the subscriber.
+    Dropped,
     /// The queue is closed; nothing was queued.
     Closed,
 }
 
+/// The subscriber's side: what it holds in hand, taken from the shared stage in one swap.
+#[derive(Default)]
+pub(crate) struct Hand {
+    items: VecDeque<Slot>,
+}
+
 impl Queue {
-    pub(crate) fn new(capacity: usize) -> Self {
+    pub(crate) fn new(id: SubscriptionId, capacity: usize) -> Self {
         Queue {
             state: Mutex::new(State {
                 items: VecDeque::new(),
                 missed: 0,
-                gap_owed: false,
                 waker: None,
+                capacity: u32::try_from(capacity.max(1)).unwrap_or(u32::MAX),
+                taken: 0,
+                gap_owed: false,
                 closed: false,
             }),
-            capacity: capacity.max(1),
+            in_hand: AtomicU32::new(0),
+            id,
         }
+    }
+
+    /// The subscription this queue belongs to.
+    pub(crate) fn id(&self) -> SubscriptionId {
+        self.id
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -80,14 +123,22 @@ impl Queue {
                 return Pushed::Queued;
             }
             let mut pushed = Pushed::Queued;
-            if state.items.len() >= self.capacity {
+            if self.is_full(&mut state) {
                 match state.items.pop_front() {
                     Some(Slot::Message(_)) => {
                         state.missed += 1;
-                        pushed = Pushed::QueuedDroppingOldest;
+                        pushed = Pushed::Dropped;
                     }
                     Some(Slot::Gap) => state.gap_owed = true,
-                    None => {}
+                    None => {
+                        // Everything buffered is in the subscriber's hand: the incoming entry is
+                        // the one that cannot be kept.
+                        match slot {
+                            Slot::Message(_) => state.missed += 1,
+                            Slot::Gap => state.gap_owed = true,
+                        }
+                        return Pushed::Dropped;
+                    }
                 }
             }
             state.items.push_back(slot);
@@ -97,6 +148,17 @@ impl Queue {
             waker.wake();
         }
         pushed
+    }
+
+    /// Whether both stages together hold `capacity` entries.
+    fn is_full(&self, state: &mut State) -> bool {
+        let capacity = state.capacity as usize;
+        if state.items.len() + (state.taken as usize) < capacity {
+            return false;
+        }
+        // The bound says full; ask the subscriber how much it really still holds.
+        state.taken = self.in_hand.load(Ordering::Relaxed);
+        state.items.len() + state.taken as usize >= capacity
     }
 
     /// Marks the queue closed: what is buffered can still be received, then the end.
@@ -115,9 +177,14 @@ impl Queue {
     /// subscription holds no topic), so an empty queue then ends the stream instead of waiting.
     pub(crate) fn poll_pop(
         &self,
+        hand: &mut Hand,
         cx: &mut Context<'_>,
         idle: bool,
     ) -> Poll<Option<Delivery<Message>>> {
+        if let Some(slot) = hand.items.pop_front() {
+            self.record_in_hand(hand);
+            return Poll::Ready(Some(slot.into_delivery()));
+        }
         let mut state = self.lock();
         if state.gap_owed {
             state.gap_owed = false;
@@ -127,26 +194,42 @@ impl Queue {
             let missed = std::mem::take(&mut state.missed);
             return Poll::Ready(Some(Delivery::Lagged(missed)));
         }
-        match state.items.pop_front() {
-            Some(Slot::Message(message)) => Poll::Ready(Some(Delivery::Message(message))),
-            Some(Slot::Gap) => Poll::Ready(Some(Delivery::Gap)),
-            None if state.closed || idle => Poll::Ready(None),
-            None => {
-                if !state
-                    .waker
-                    .as_ref()
-                    .is_some_and(|w| w.will_wake(cx.waker()))
-                {
-                    state.waker = Some(cx.waker().clone());
-                }
-                Poll::Pending
+        if state.items.is_empty() {
+            if state.closed || idle {
+                return Poll::Ready(None);
             }
+            if !state
+                .waker
+                .as_ref()
+                .is_some_and(|w| w.will_wake(cx.waker()))
+            {
+                state.waker = Some(cx.waker().clone());
+            }
+            return Poll::Pending;
         }
+        // Take the whole shared stage; the hand's (empty) buffer goes back, keeping its capacity.
+        std::mem::swap(&mut state.items, &mut hand.items);
+        state.taken = u32::try_from(hand.items.len()).unwrap_or(u32::MAX);
+        drop(state);
+        let slot = hand.items.pop_front();
+        self.record_in_hand(hand);
+        Poll::Ready(slot.map(Slot::into_delivery))
+    }
+
+    fn record_in_hand(&self, hand: &Hand) {
+        self.in_hand.store(
+            u32::try_from(hand.items.len()).unwrap_or(u32::MAX),
+            Ordering::Relaxed,
+        );
     }
 
     /// A delivery if one is ready now, without registering a waker.
-    pub(crate) fn try_pop(&self, idle: bool) -> Result<Delivery<Message>, TryRecvError> {
-        match self.poll_pop(&mut Context::from_waker(Waker::noop()), idle) {
+    pub(crate) fn try_pop(
+        &self,
+        hand: &mut Hand,
+        idle: bool,
+    ) -> Result<Delivery<Message>, TryRecvError> {
+        match self.poll_pop(hand, &mut Context::from_waker(Waker::noop()), idle) {
             Poll::Ready(Some(delivery)) => Ok(delivery),
             Poll::Ready(None) => Err(TryRecvError::Closed),
             Poll::Pending => {
@@ -157,12 +240,15 @@ impl Queue {
     }
 
     pub(crate) fn capacity(&self) -> usize {
-        self.capacity
+        self.lock().capacity as usize
     }
 
-    /// Messages and notices waiting to be received.
-    pub(crate) fn len(&self) -> usize {
+    /// Messages and notices waiting to be received, in hand and shared.
+    pub(crate) fn len(&self, hand: &Hand) -> usize {
         let state = self.lock();
-        state.items.len() + usize::from(state.missed > 0) + usize::from(state.gap_owed)
+        hand.items.len()
+            + state.items.len()
+            + usize::from(state.missed > 0)
+            + usize::from(state.gap_owed)
     }
 }

@@ -5,14 +5,15 @@
 //!   removed under the same write lock that removes its last subscriber;
 //! - adding or removing one (subscription, topic) pair costs O(1), whatever the number of topics
 //!   the subscription holds or of subscribers the topic has;
-//! - publishing holds one shard's read lock and never waits for a subscriber.
+//! - publishing hashes the topic once, holds one shard's read lock and never waits for a
+//!   subscriber.
 
-use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use foldhash::fast::RandomState;
+use hashbrown::HashTable;
 use indexmap::IndexMap;
 
 use crate::message::Message;
@@ -53,47 +54,52 @@ pub trait TopicObserver: Send + Sync + std::fmt::Debug {
     fn topic_removed(&self, topic: &Topic);
 }
 
-type Map = HashMap<Topic, Subscribers, RandomState>;
+/// One topic's entry: the name and its subscribers.
+type Entry = (Topic, Subscribers);
 
-/// Padded so two shards' counters never share a cache line.
+/// Padded so two shards' locks and counters never share a cache line.
 #[repr(align(128))]
 struct Shard {
-    map: RwLock<Map>,
+    table: RwLock<HashTable<Entry>>,
     published: AtomicU64,
     delivered: AtomicU64,
     lagged: AtomicU64,
 }
 
-/// The subscribers of one topic. Most topics have exactly one, which costs no extra allocation.
+/// The subscribers of one topic. Most topics have exactly one, which costs no extra allocation;
+/// the entry is two words either way.
 enum Subscribers {
-    One(SubscriptionId, Arc<Queue>),
-    Many(IndexMap<SubscriptionId, Arc<Queue>, RandomState>),
+    One(Arc<Queue>),
+    Many(Box<IndexMap<SubscriptionId, Arc<Queue>, RandomState>>),
 }
 
 impl Subscribers {
-    fn insert(&mut self, id: SubscriptionId, queue: &Arc<Queue>) -> bool {
+    fn insert(&mut self, queue: &Arc<Queue>) -> bool {
         match self {
-            Subscribers::One(existing, _) if *existing == id => false,
-            Subscribers::One(existing, existing_queue) => {
+            Subscribers::One(existing) if existing.id() == queue.id() => false,
+            Subscribers::One(existing) => {
                 let mut many = IndexMap::with_capacity_and_hasher(2, RandomState::default());
-                many.insert(*existing, Arc::clone(existing_queue));
-                many.insert(id, Arc::clone(queue));
-                *self = Subscribers::Many(many);
+                many.insert(existing.id(), Arc::clone(existing));
+                many.insert(queue.id(), Arc::clone(queue));
+                *self = Subscribers::Many(Box::new(many));
                 true
             }
-            Subscribers::Many(many) => many.insert(id, Arc::clone(queue)).is_none(),
+            Subscribers::Many(many) => many.insert(queue.id(), Arc::clone(queue)).is_none(),
         }
     }
 
     /// Removes `id`; returns whether it was there and whether the topic is now empty.
     fn remove(&mut self, id: SubscriptionId) -> (bool, bool) {
         match self {
-            Subscribers::One(existing, _) => (*existing == id, *existing == id),
+            Subscribers::One(existing) => {
+                let hit = existing.id() == id;
+                (hit, hit)
+            }
             Subscribers::Many(many) => {
                 let removed = many.swap_remove(&id).is_some();
                 if many.len() == 1 {
-                    if let Some((only, queue)) = many.pop() {
-                        *self = Subscribers::One(only, queue);
+                    if let Some((_, queue)) = many.pop() {
+                        *self = Subscribers::One(queue);
                     }
                 } else if many.capacity() > 64 && many.len() * 4 < many.capacity() {
                     let len = many.len();
@@ -106,15 +112,15 @@ impl Subscribers {
 
     fn len(&self) -> usize {
         match self {
-            Subscribers::One(..) => 1,
+            Subscribers::One(_) => 1,
             Subscribers::Many(many) => many.len(),
         }
     }
 
-    fn for_each(&self, mut f: impl FnMut(SubscriptionId, &Queue)) {
+    fn for_each(&self, mut f: impl FnMut(&Queue)) {
         match self {
-            Subscribers::One(id, queue) => f(*id, queue),
-            Subscribers::Many(many) => many.iter().for_each(|(id, queue)| f(*id, queue)),
+            Subscribers::One(queue) => f(queue),
+            Subscribers::Many(many) => many.values().for_each(|queue| f(queue)),
         }
     }
 }
@@ -123,7 +129,7 @@ impl Subscribers {
 /// hold it weakly, so dropping every broker handle closes every subscription.
 pub(crate) struct Registry {
     shards: Box<[Shard]>,
-    shard_hasher: RandomState,
+    hasher: RandomState,
     capacity: usize,
     observer: Option<Arc<dyn TopicObserver>>,
     subscriptions: AtomicUsize,
@@ -141,13 +147,13 @@ impl Registry {
         Registry {
             shards: (0..shards)
                 .map(|_| Shard {
-                    map: RwLock::new(HashMap::with_hasher(RandomState::default())),
+                    table: RwLock::new(HashTable::new()),
                     published: AtomicU64::new(0),
                     delivered: AtomicU64::new(0),
                     lagged: AtomicU64::new(0),
                 })
                 .collect(),
-            shard_hasher: RandomState::default(),
+            hasher: RandomState::default(),
             capacity: capacity.max(1),
             observer,
             subscriptions: AtomicUsize::new(0),
@@ -160,47 +166,54 @@ impl Registry {
         self.capacity
     }
 
-    fn shard(&self, topic: &str) -> &Shard {
-        // The mask keeps the index in range; truncating the hash to usize is intended.
+    /// The topic's hash and its shard. One hash serves both: the shard takes high bits, the
+    /// table's buckets low ones.
+    fn locate(&self, topic: &str) -> (u64, &Shard) {
+        let hash = self.hasher.hash_one(topic);
+        // The mask keeps the index in range; truncating the shifted hash is intended.
         #[allow(clippy::cast_possible_truncation)]
-        let index = self.shard_hasher.hash_one(topic) as usize & (self.shards.len() - 1);
-        &self.shards[index]
+        let index = (hash >> 40) as usize & (self.shards.len() - 1);
+        (hash, &self.shards[index])
     }
 
-    fn read(shard: &Shard) -> RwLockReadGuard<'_, Map> {
-        // Every critical section leaves the map consistent, so a poisoned lock is still usable.
-        shard.map.read().unwrap_or_else(PoisonError::into_inner)
+    fn rehasher(&self) -> impl Fn(&Entry) -> u64 + '_ {
+        move |(topic, _): &Entry| self.hasher.hash_one(topic.as_str())
     }
 
-    fn write(shard: &Shard) -> RwLockWriteGuard<'_, Map> {
-        shard.map.write().unwrap_or_else(PoisonError::into_inner)
+    fn read(shard: &Shard) -> RwLockReadGuard<'_, HashTable<Entry>> {
+        // Every critical section leaves the table consistent, so a poisoned lock is still usable.
+        shard.table.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(shard: &Shard) -> RwLockWriteGuard<'_, HashTable<Entry>> {
+        shard.table.write().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Pushes `message` to every subscriber of `topic` but its origin; returns how many got it.
     pub(crate) fn publish(&self, topic: &Topic, message: &Message) -> usize {
-        let shard = self.shard(topic.as_str());
+        let (hash, shard) = self.locate(topic.as_str());
         shard.published.fetch_add(1, Ordering::Relaxed);
-        let map = Self::read(shard);
-        let Some(subscribers) = map.get(topic.as_str()) else {
+        let table = Self::read(shard);
+        let Some((_, subscribers)) = table.find(hash, |(t, _)| t.as_str() == topic.as_str()) else {
             return 0;
         };
         let origin = message.origin();
         let mut delivered = 0u64;
         let mut lagged = 0u64;
-        subscribers.for_each(|id, queue| {
-            if Some(id) == origin {
+        subscribers.for_each(|queue| {
+            if Some(queue.id()) == origin {
                 return;
             }
             match queue.push(message.clone()) {
                 Pushed::Queued => delivered += 1,
-                Pushed::QueuedDroppingOldest => {
+                Pushed::Dropped => {
                     delivered += 1;
                     lagged += 1;
                 }
                 Pushed::Closed => {}
             }
         });
-        drop(map);
+        drop(table);
         if delivered > 0 {
             shard.delivered.fetch_add(delivered, Ordering::Relaxed);
         }
@@ -212,11 +225,11 @@ impl Registry {
 
     /// Queues a gap notice for every subscriber of `topic`; returns how many were told.
     pub(crate) fn notify_gap(&self, topic: &Topic) -> usize {
-        let shard = self.shard(topic.as_str());
-        let map = Self::read(shard);
+        let (hash, shard) = self.locate(topic.as_str());
+        let table = Self::read(shard);
         let mut told = 0;
-        if let Some(subscribers) = map.get(topic.as_str()) {
-            subscribers.for_each(|_, queue| {
+        if let Some((_, subscribers)) = table.find(hash, |(t, _)| t == topic) {
+            subscribers.for_each(|queue| {
                 if queue.push_gap() != Pushed::Closed {
                     told += 1;
                 }
@@ -231,9 +244,9 @@ impl Registry {
     pub(crate) fn notify_gap_all(&self) -> usize {
         let mut told = 0;
         for shard in &self.shards {
-            let map = Self::read(shard);
-            for subscribers in map.values() {
-                subscribers.for_each(|_, queue| {
+            let table = Self::read(shard);
+            for (_, subscribers) in table.iter() {
+                subscribers.for_each(|queue| {
                     if queue.push_gap() != Pushed::Closed {
                         told += 1;
                     }
@@ -244,14 +257,18 @@ impl Registry {
         told
     }
 
-    /// Adds `(id, queue)` to `topic`'s subscribers; returns whether it was not there yet.
-    pub(crate) fn insert(&self, topic: &Topic, id: SubscriptionId, queue: &Arc<Queue>) -> bool {
-        let shard = self.shard(topic.as_str());
-        let mut map = Self::write(shard);
-        if let Some(subscribers) = map.get_mut(topic.as_str()) {
-            return subscribers.insert(id, queue);
+    /// Adds `queue` to `topic`'s subscribers; returns whether it was not there yet.
+    pub(crate) fn insert(&self, topic: &Topic, queue: &Arc<Queue>) -> bool {
+        let (hash, shard) = self.locate(topic.as_str());
+        let mut table = Self::write(shard);
+        if let Some((_, subscribers)) = table.find_mut(hash, |(t, _)| t == topic) {
+            return subscribers.insert(queue);
         }
-        map.insert(topic.clone(), Subscribers::One(id, Arc::clone(queue)));
+        table.insert_unique(
+            hash,
+            (topic.clone(), Subscribers::One(Arc::clone(queue))),
+            self.rehasher(),
+        );
         if let Some(observer) = &self.observer {
             observer.topic_created(topic);
         }
@@ -261,17 +278,17 @@ impl Registry {
     /// Removes `id` from `topic`'s subscribers, and the topic when it was the last; returns
     /// whether it was there.
     pub(crate) fn remove(&self, topic: &Topic, id: SubscriptionId) -> bool {
-        let shard = self.shard(topic.as_str());
-        let mut map = Self::write(shard);
-        let Some(subscribers) = map.get_mut(topic.as_str()) else {
+        let (hash, shard) = self.locate(topic.as_str());
+        let mut table = Self::write(shard);
+        let Ok(mut entry) = table.find_entry(hash, |(t, _)| t == topic) else {
             return false;
         };
-        let (removed, now_empty) = subscribers.remove(id);
+        let (removed, now_empty) = entry.get_mut().1.remove(id);
         if now_empty {
-            map.remove(topic.as_str());
-            let len = map.len();
-            if map.capacity() > 64 && len * 4 < map.capacity() {
-                map.shrink_to(len * 2);
+            entry.remove();
+            let len = table.len();
+            if table.capacity() > 64 && len * 4 < table.capacity() {
+                table.shrink_to(len * 2, self.rehasher());
             }
             if let Some(observer) = &self.observer {
                 observer.topic_removed(topic);
@@ -297,16 +314,22 @@ impl Registry {
     }
 
     pub(crate) fn subscriber_count(&self, topic: &Topic) -> usize {
-        Self::read(self.shard(topic.as_str()))
-            .get(topic.as_str())
-            .map_or(0, Subscribers::len)
+        let (hash, shard) = self.locate(topic.as_str());
+        Self::read(shard)
+            .find(hash, |(t, _)| t == topic)
+            .map_or(0, |(_, subscribers)| subscribers.len())
     }
 
     pub(crate) fn topics(&self) -> Vec<Topic> {
         let mut topics: Vec<Topic> = self
             .shards
             .iter()
-            .flat_map(|s| Self::read(s).keys().cloned().collect::<Vec<_>>())
+            .flat_map(|s| {
+                Self::read(s)
+                    .iter()
+                    .map(|(t, _)| t.clone())
+                    .collect::<Vec<_>>()
+            })
             .collect();
         topics.sort_unstable();
         topics
@@ -334,9 +357,9 @@ impl Registry {
 impl Drop for Registry {
     fn drop(&mut self) {
         for shard in &*self.shards {
-            let map = Self::read(shard);
-            for subscribers in map.values() {
-                subscribers.for_each(|_, queue| queue.close());
+            let table = Self::read(shard);
+            for (_, subscribers) in table.iter() {
+                subscribers.for_each(Queue::close);
             }
         }
     }

@@ -14,7 +14,7 @@ use futures_core::Stream;
 
 use crate::event::Event;
 use crate::message::{EventRef, Message};
-use crate::queue::Queue;
+use crate::queue::{Hand, Queue};
 use crate::registry::Registry;
 use crate::topic::{Topic, TypedTopic};
 
@@ -158,7 +158,9 @@ enum TopicSet {
     #[default]
     Empty,
     One(Topic),
-    Many(HashSet<Topic, RandomState>),
+    // Reason: boxed so the common one-topic subscription stays small (a million may be alive).
+    #[allow(clippy::box_collection)]
+    Many(Box<HashSet<Topic, RandomState>>),
 }
 
 impl TopicSet {
@@ -184,7 +186,7 @@ impl TopicSet {
                 let mut set = HashSet::with_capacity_and_hasher(2, RandomState::default());
                 set.insert(existing);
                 set.insert(topic);
-                *self = TopicSet::Many(set);
+                *self = TopicSet::Many(Box::new(set));
                 true
             }
             TopicSet::Many(set) => set.insert(topic),
@@ -245,8 +247,8 @@ impl TopicSet {
 /// # Ok(()) }
 /// ```
 pub struct Subscription {
-    id: SubscriptionId,
     queue: Arc<Queue>,
+    hand: Hand,
     topics: TopicSet,
     registry: Weak<Registry>,
 }
@@ -255,8 +257,8 @@ impl Subscription {
     pub(crate) fn new(registry: &Arc<Registry>) -> Self {
         registry.subscription_opened();
         Subscription {
-            id: SubscriptionId::next(),
-            queue: Arc::new(Queue::new(registry.capacity())),
+            queue: Arc::new(Queue::new(SubscriptionId::next(), registry.capacity())),
+            hand: Hand::default(),
             topics: TopicSet::Empty,
             registry: Arc::downgrade(registry),
         }
@@ -271,7 +273,7 @@ impl Subscription {
         if self.topics.contains(topic) {
             return false;
         }
-        registry.insert(topic, self.id, &self.queue);
+        registry.insert(topic, &self.queue);
         self.topics.insert(topic.clone())
     }
 
@@ -281,7 +283,7 @@ impl Subscription {
             return false;
         }
         if let Some(registry) = self.registry.upgrade() {
-            registry.remove(topic, self.id);
+            registry.remove(topic, self.queue.id());
         }
         true
     }
@@ -294,7 +296,7 @@ impl Subscription {
 
     /// This subscription's identity, for [`BrokerExt::publish_from`](crate::BrokerExt::publish_from).
     pub fn id(&self) -> SubscriptionId {
-        self.id
+        self.queue.id()
     }
 
     /// Whether this subscription holds `topic`.
@@ -321,7 +323,7 @@ impl Subscription {
 
     /// How many deliveries are buffered and ready to receive now.
     pub fn len(&self) -> usize {
-        self.queue.len()
+        self.queue.len(&self.hand)
     }
 
     /// Whether nothing is buffered now.
@@ -354,12 +356,13 @@ impl Subscription {
     /// [`TryRecvError::Empty`] when nothing is ready, [`TryRecvError::Closed`] at the end of the
     /// stream.
     pub fn try_recv(&mut self) -> Result<Delivery<Message>, TryRecvError> {
-        self.queue.try_pop(self.topics.len() == 0)
+        self.queue.try_pop(&mut self.hand, self.topics.len() == 0)
     }
 
     /// Polls for the next delivery (what [`recv`](Self::recv) awaits).
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Delivery<Message>>> {
-        self.queue.poll_pop(cx, self.topics.len() == 0)
+        self.queue
+            .poll_pop(&mut self.hand, cx, self.topics.len() == 0)
     }
 }
 
@@ -367,7 +370,7 @@ impl Drop for Subscription {
     fn drop(&mut self) {
         if let Some(registry) = self.registry.upgrade() {
             for topic in self.topics.iter() {
-                registry.remove(topic, self.id);
+                registry.remove(topic, self.queue.id());
             }
             registry.subscription_closed();
         }
@@ -377,9 +380,9 @@ impl Drop for Subscription {
 impl fmt::Debug for Subscription {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Subscription")
-            .field("id", &self.id)
+            .field("id", &self.queue.id())
             .field("topics", &self.topics.len())
-            .field("buffered", &self.queue.len())
+            .field("buffered", &self.queue.len(&self.hand))
             .finish_non_exhaustive()
     }
 }
@@ -493,13 +496,11 @@ impl<E: Event> TypedSubscription<E> {
 
     fn decode(&self, delivery: Delivery<Message>) -> Option<Delivery<EventRef<E>>> {
         match delivery {
-            Delivery::Message(message) => match message.decode::<E>() {
+            Delivery::Message(message) => match message.into_event::<E>() {
                 Ok(event) => Some(Delivery::Message(event)),
                 Err(error) => {
                     tracing::warn!(
                         subscription = %self.inner.id(),
-                        domain = message.domain(),
-                        event = message.name(),
                         %error,
                         "skipping a message that does not decode"
                     );

@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 /// The benchmarks' event: small, like a real payload of identifiers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "event", content = "payload", rename_all = "snake_case")]
-pub enum Tick {
+pub(crate) enum Tick {
     Tick { id: u64 },
 }
 
@@ -26,14 +26,16 @@ impl Event for Tick {
     }
 }
 
+type NaiveMap = HashMap<String, Vec<mpsc::UnboundedSender<Arc<Tick>>>>;
+
 /// The naive design: one lock around a map of unbounded channels.
 #[derive(Debug, Default, Clone)]
-pub struct NaiveBroker {
-    topics: Arc<RwLock<HashMap<String, Vec<mpsc::UnboundedSender<Arc<Tick>>>>>>,
+pub(crate) struct NaiveBroker {
+    topics: Arc<RwLock<NaiveMap>>,
 }
 
 impl NaiveBroker {
-    pub fn subscribe(&self, topic: &str) -> mpsc::UnboundedReceiver<Arc<Tick>> {
+    pub(crate) fn subscribe(&self, topic: &str) -> mpsc::UnboundedReceiver<Arc<Tick>> {
         let (tx, rx) = mpsc::unbounded_channel();
         self.topics
             .write()
@@ -44,7 +46,7 @@ impl NaiveBroker {
         rx
     }
 
-    pub fn publish(&self, topic: &str, event: &Arc<Tick>) -> usize {
+    pub(crate) fn publish(&self, topic: &str, event: &Arc<Tick>) -> usize {
         let topics = self.topics.read().unwrap();
         let Some(subscribers) = topics.get(topic) else {
             return 0;
@@ -56,7 +58,7 @@ impl NaiveBroker {
     }
 
     /// Removes closed senders of `topic` (the naive unsubscribe: a scan).
-    pub fn cleanup(&self, topic: &str) {
+    pub(crate) fn cleanup(&self, topic: &str) {
         let mut topics = self.topics.write().unwrap();
         if let Some(subscribers) = topics.get_mut(topic) {
             subscribers.retain(|tx| !tx.is_closed());
@@ -69,14 +71,14 @@ impl NaiveBroker {
 
 /// A tiny deterministic PRNG (xorshift64*), so every design sees the same topic sequence.
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
-    pub fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         Rng(seed.max(1))
     }
 
-    pub fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -86,11 +88,11 @@ impl Rng {
 }
 
 /// The median of `samples` (sorted in place).
-pub fn median(samples: &mut [f64]) -> f64 {
+pub(crate) fn median(samples: &mut [f64]) -> f64 {
     samples.sort_by(f64::total_cmp);
     let mid = samples.len() / 2;
     if samples.len() % 2 == 0 {
-        (samples[mid - 1] + samples[mid]) / 2.0
+        f64::midpoint(samples[mid - 1], samples[mid])
     } else {
         samples[mid]
     }
@@ -98,32 +100,32 @@ pub fn median(samples: &mut [f64]) -> f64 {
 
 /// One table row: a named measurement of several designs, with a unit.
 #[derive(Debug, Clone)]
-pub struct Row {
-    pub name: String,
-    pub unit: &'static str,
+pub(crate) struct Row {
+    pub(crate) name: String,
+    pub(crate) unit: &'static str,
     /// (design, value), ours first.
-    pub values: Vec<(&'static str, f64)>,
+    pub(crate) values: Vec<(&'static str, f64)>,
     /// What the ratio means, e.g. "ours / broadcast".
-    pub note: String,
+    pub(crate) note: String,
 }
 
 /// A report: rows printed as a Markdown table, and written as Markdown and JSON to target/bench/.
 #[derive(Debug, Default)]
-pub struct Report {
-    pub title: String,
-    pub rows: Vec<Row>,
-    pub checks: Vec<(String, bool)>,
+pub(crate) struct Report {
+    pub(crate) title: String,
+    pub(crate) rows: Vec<Row>,
+    pub(crate) checks: Vec<(String, bool)>,
 }
 
 impl Report {
-    pub fn new(title: &str) -> Self {
+    pub(crate) fn new(title: &str) -> Self {
         Report {
             title: title.to_owned(),
             ..Report::default()
         }
     }
 
-    pub fn row(
+    pub(crate) fn row(
         &mut self,
         name: impl Into<String>,
         unit: &'static str,
@@ -140,7 +142,7 @@ impl Report {
         self.rows.push(row);
     }
 
-    pub fn check(&mut self, target: impl Into<String>, met: bool) {
+    pub(crate) fn check(&mut self, target: impl Into<String>, met: bool) {
         let target = target.into();
         println!("target {}: {target}", if met { "MET" } else { "NOT MET" });
         self.checks.push((target, met));
@@ -173,7 +175,7 @@ impl Report {
         )
     }
 
-    pub fn markdown(&self) -> String {
+    pub(crate) fn markdown(&self) -> String {
         let mut out = format!(
             "## {}\n\n| measurement | unit | results | ratio |\n|---|---|---|---|\n",
             self.title
@@ -190,7 +192,7 @@ impl Report {
         out
     }
 
-    pub fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::json!({
             "title": self.title,
             "rows": self.rows.iter().map(|r| serde_json::json!({
@@ -204,7 +206,7 @@ impl Report {
     }
 
     /// Writes `target/bench/<stem>.md` and `.json`.
-    pub fn save(&self, stem: &str) {
+    pub(crate) fn save(&self, stem: &str) {
         let dir = target_dir().join("bench");
         std::fs::create_dir_all(&dir).expect("create target/bench");
         let machine = machine();
@@ -233,7 +235,7 @@ fn target_dir() -> PathBuf {
 }
 
 /// Cores and the date, for the record.
-pub fn machine() -> String {
+pub(crate) fn machine() -> String {
     let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
     let date = std::process::Command::new("date")
         .arg("+%Y-%m-%d")
@@ -249,6 +251,16 @@ pub fn machine() -> String {
 }
 
 /// Quick mode (`--quick`): fewer rounds and smaller sizes, for smoke runs.
-pub fn quick() -> bool {
+pub(crate) fn quick() -> bool {
     std::env::args().any(|a| a == "--quick")
+}
+
+/// Whether section `name` should run: all run unless non-flag arguments name some
+/// (`cargo xtask bench fanout`).
+pub(crate) fn selected(name: &str) -> bool {
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()))
 }

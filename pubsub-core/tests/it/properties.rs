@@ -47,27 +47,42 @@ fn seen(delivery: Delivery<Message>) -> Seen {
     }
 }
 
-/// A reference model of one subscription's bounded drop-oldest buffer.
+/// A reference model of one subscription's bounded buffer: a shared stage publishers push to,
+/// and the subscriber's hand, which takes the whole shared stage at once. Both stages together
+/// hold at most `capacity`; when full, the oldest of the shared stage is dropped, or the incoming
+/// message when everything is in hand. The lag notice comes when the hand is empty, before the
+/// shared stage is taken: exactly where the dropped messages were.
 #[derive(Debug, Default)]
 struct ModelQueue {
-    items: VecDeque<Seen>,
+    shared: VecDeque<Seen>,
+    hand: VecDeque<Seen>,
     missed: u64,
 }
 
 impl ModelQueue {
     fn push(&mut self, item: Seen, capacity: usize) {
-        if self.items.len() >= capacity {
-            self.items.pop_front();
+        if self.shared.len() + self.hand.len() >= capacity {
             self.missed += 1;
+            if self.shared.pop_front().is_none() {
+                return;
+            }
         }
-        self.items.push_back(item);
+        self.shared.push_back(item);
     }
 
     fn pop(&mut self) -> Option<Seen> {
+        if let Some(item) = self.hand.pop_front() {
+            return Some(item);
+        }
         if self.missed > 0 {
             return Some(Seen::Lagged(std::mem::take(&mut self.missed)));
         }
-        self.items.pop_front()
+        std::mem::swap(&mut self.shared, &mut self.hand);
+        self.hand.pop_front()
+    }
+
+    fn buffered(&self) -> usize {
+        self.shared.len() + self.hand.len()
     }
 }
 
@@ -140,6 +155,13 @@ proptest! {
                         if holdings[i] & (1 << topic) != 0 && from != Some(i) {
                             models[i].push(Seen::Message { seq, topic }, capacity);
                             published_to[i] += 1;
+                            prop_assert!(models[i].buffered() <= capacity);
+                            let notices = usize::from(models[i].missed > 0);
+                            prop_assert_eq!(
+                                subs[i].as_ref().map(Subscription::len),
+                                Some(models[i].buffered() + notices),
+                                "buffered never exceeds capacity"
+                            );
                         }
                     }
                 }

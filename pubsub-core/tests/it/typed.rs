@@ -1,7 +1,7 @@
 //! Typed topics, typed subscriptions and messages from the wire.
 
 use pubsub_core::testing::TestEvent;
-use pubsub_core::{Broker, BrokerExt, Delivery, MemoryBroker, Message, Topic, TypedTopic};
+use pubsub_core::{BrokerExt, Delivery, MemoryBroker, Message, Topic, TypedTopic};
 
 fn typed(name: &str) -> TypedTopic<TestEvent> {
     TypedTopic::new(Topic::new(name).unwrap())
