@@ -146,6 +146,6 @@ pub use rules::{
     topics_for, topics_for_assignment, topics_for_dependency, topics_for_project, topics_for_task,
 };
 pub use topics::{
-    TOPIC_ALL, TOPIC_PROJECT, TOPIC_TASKS, TOPIC_TEMPLATES, subscribe, topic_all, topic_embed,
-    topic_project, topic_tasks, topic_templates, unsubscribe,
+    ALL, PROJECT, TASKS, TEMPLATES, subscribe, topic_all, topic_embed, topic_project, topic_tasks,
+    topic_templates, unsubscribe,
 };

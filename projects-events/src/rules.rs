@@ -8,7 +8,7 @@ use pubsub_core::Topic;
 use uuid::Uuid;
 
 use crate::events::ProjectsEvent;
-use crate::topics::{TOPIC_ALL, TOPIC_PROJECT, TOPIC_TASKS, TOPIC_TEMPLATES};
+use crate::topics::{ALL, PROJECT, TASKS, TEMPLATES};
 
 /// `broadcast_project`'s rule: `projects:all`, then `projects:templates` when `is_template` is
 /// true, then `projects:project:<uuid>`.
@@ -25,46 +25,46 @@ use crate::topics::{TOPIC_ALL, TOPIC_PROJECT, TOPIC_TASKS, TOPIC_TEMPLATES};
 /// ```
 pub fn topics_for_project(uuid: Uuid, is_template: bool) -> Vec<Topic> {
     let mut topics = Vec::with_capacity(3);
-    topics.push(TOPIC_ALL);
+    topics.push(ALL);
     if is_template {
-        topics.push(TOPIC_TEMPLATES);
+        topics.push(TEMPLATES);
     }
-    topics.push(TOPIC_PROJECT.topic(uuid));
+    topics.push(PROJECT.topic(uuid));
     topics
 }
 
 /// `broadcast_task`'s rule: `projects:all` and `projects:tasks`.
 ///
 /// ```
-/// use projects_events::{topics_for_task, TOPIC_ALL, TOPIC_TASKS};
-/// assert_eq!(topics_for_task(), [TOPIC_ALL, TOPIC_TASKS]);
+/// use projects_events::{topics_for_task, ALL, TASKS};
+/// assert_eq!(topics_for_task(), [ALL, TASKS]);
 /// ```
 pub fn topics_for_task() -> Vec<Topic> {
-    vec![TOPIC_ALL, TOPIC_TASKS]
+    vec![ALL, TASKS]
 }
 
 /// `broadcast_assignment`'s rule: `projects:all` and the parent project's
 /// `projects:project:<project_uuid>`.
 ///
 /// ```
-/// use projects_events::{topic_project, topics_for_assignment, TOPIC_ALL};
+/// use projects_events::{topic_project, topics_for_assignment, ALL};
 /// let project = uuid::Uuid::nil();
-/// assert_eq!(topics_for_assignment(project), [TOPIC_ALL, topic_project(project).into_topic()]);
+/// assert_eq!(topics_for_assignment(project), [ALL, topic_project(project).into_topic()]);
 /// ```
 pub fn topics_for_assignment(project_uuid: Uuid) -> Vec<Topic> {
-    vec![TOPIC_ALL, TOPIC_PROJECT.topic(project_uuid)]
+    vec![ALL, PROJECT.topic(project_uuid)]
 }
 
 /// `broadcast_dependency`'s rule: `projects:all` and the parent project's
 /// `projects:project:<project_uuid>`.
 ///
 /// ```
-/// use projects_events::{topic_project, topics_for_dependency, TOPIC_ALL};
+/// use projects_events::{topic_project, topics_for_dependency, ALL};
 /// let project = uuid::Uuid::nil();
-/// assert_eq!(topics_for_dependency(project), [TOPIC_ALL, topic_project(project).into_topic()]);
+/// assert_eq!(topics_for_dependency(project), [ALL, topic_project(project).into_topic()]);
 /// ```
 pub fn topics_for_dependency(project_uuid: Uuid) -> Vec<Topic> {
-    vec![TOPIC_ALL, TOPIC_PROJECT.topic(project_uuid)]
+    vec![ALL, PROJECT.topic(project_uuid)]
 }
 
 /// The topics any projects event reaches, by the rule of its kind. Payloads that cannot say

@@ -16,31 +16,31 @@ use crate::events::{EmbedEvent, ProjectsEvent};
 /// `projects:all`: any project, template, task, assignment or dependency mutation.
 ///
 /// ```
-/// assert_eq!(projects_events::TOPIC_ALL.as_str(), "projects:all");
+/// assert_eq!(projects_events::ALL.as_str(), "projects:all");
 /// ```
-pub const TOPIC_ALL: Topic = Topic::from_static("projects:all");
+pub const ALL: Topic = Topic::from_static("projects:all");
 
 /// `projects:tasks`: task-library mutations.
 ///
 /// ```
-/// assert_eq!(projects_events::TOPIC_TASKS.as_str(), "projects:tasks");
+/// assert_eq!(projects_events::TASKS.as_str(), "projects:tasks");
 /// ```
-pub const TOPIC_TASKS: Topic = Topic::from_static("projects:tasks");
+pub const TASKS: Topic = Topic::from_static("projects:tasks");
 
 /// `projects:templates`: template-project mutations.
 ///
 /// ```
-/// assert_eq!(projects_events::TOPIC_TEMPLATES.as_str(), "projects:templates");
+/// assert_eq!(projects_events::TEMPLATES.as_str(), "projects:templates");
 /// ```
-pub const TOPIC_TEMPLATES: Topic = Topic::from_static("projects:templates");
+pub const TEMPLATES: Topic = Topic::from_static("projects:templates");
 
 /// `projects:project:<uuid>`: updates scoped to one project.
 ///
 /// ```
-/// let topic = projects_events::TOPIC_PROJECT.topic(uuid::Uuid::nil());
+/// let topic = projects_events::PROJECT.topic(uuid::Uuid::nil());
 /// assert_eq!(topic.as_str(), "projects:project:00000000-0000-0000-0000-000000000000");
 /// ```
-pub const TOPIC_PROJECT: TopicPattern = TopicPattern::new("projects:project:", "");
+pub const PROJECT: TopicPattern = TopicPattern::new("projects:project:", "");
 
 /// The topic of any project, template, task, assignment or dependency mutation:
 /// `projects:all`. It reaches every subscriber, whatever their tenant.
@@ -49,7 +49,7 @@ pub const TOPIC_PROJECT: TopicPattern = TopicPattern::new("projects:project:", "
 /// assert_eq!(projects_events::topic_all().as_str(), "projects:all");
 /// ```
 pub fn topic_all() -> TypedTopic<ProjectsEvent> {
-    TypedTopic::new(TOPIC_ALL)
+    TypedTopic::new(ALL)
 }
 
 /// The topic of task-library mutations: `projects:tasks`.
@@ -58,7 +58,7 @@ pub fn topic_all() -> TypedTopic<ProjectsEvent> {
 /// assert_eq!(projects_events::topic_tasks().as_str(), "projects:tasks");
 /// ```
 pub fn topic_tasks() -> TypedTopic<ProjectsEvent> {
-    TypedTopic::new(TOPIC_TASKS)
+    TypedTopic::new(TASKS)
 }
 
 /// The topic of template-project mutations: `projects:templates`.
@@ -67,7 +67,7 @@ pub fn topic_tasks() -> TypedTopic<ProjectsEvent> {
 /// assert_eq!(projects_events::topic_templates().as_str(), "projects:templates");
 /// ```
 pub fn topic_templates() -> TypedTopic<ProjectsEvent> {
-    TypedTopic::new(TOPIC_TEMPLATES)
+    TypedTopic::new(TEMPLATES)
 }
 
 /// The topic of one project: `projects:project:<uuid>`. It carries the project's own events and
@@ -82,7 +82,7 @@ pub fn topic_templates() -> TypedTopic<ProjectsEvent> {
 /// # Ok::<(), uuid::Error>(())
 /// ```
 pub fn topic_project(uuid: Uuid) -> TypedTopic<ProjectsEvent> {
-    TypedTopic::new(TOPIC_PROJECT.topic(uuid))
+    TypedTopic::new(PROJECT.topic(uuid))
 }
 
 /// A host-supplied topic for embed UI intents, typed to [`EmbedEvent`]. The name is the host's

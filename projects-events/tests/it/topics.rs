@@ -1,8 +1,8 @@
 //! The exact topic strings of SPEC.md.
 
 use projects_events::{
-    TOPIC_ALL, TOPIC_PROJECT, TOPIC_TASKS, TOPIC_TEMPLATES, subscribe, topic_all, topic_embed,
-    topic_project, topic_tasks, topic_templates, unsubscribe,
+    ALL, PROJECT, TASKS, TEMPLATES, subscribe, topic_all, topic_embed, topic_project, topic_tasks,
+    topic_templates, unsubscribe,
 };
 use pubsub_core::{MemoryBroker, Topic};
 use uuid::Uuid;
@@ -19,10 +19,10 @@ fn fixed_topics_have_the_exact_upstream_names() {
 #[test]
 fn constants_and_functions_name_the_same_topics() {
     let uuid: Uuid = UUID.parse().unwrap();
-    assert_eq!(topic_all(), TOPIC_ALL);
-    assert_eq!(topic_tasks(), TOPIC_TASKS);
-    assert_eq!(topic_templates(), TOPIC_TEMPLATES);
-    assert_eq!(topic_project(uuid), TOPIC_PROJECT.topic(uuid));
+    assert_eq!(topic_all(), ALL);
+    assert_eq!(topic_tasks(), TASKS);
+    assert_eq!(topic_templates(), TEMPLATES);
+    assert_eq!(topic_project(uuid), PROJECT.topic(uuid));
 }
 
 #[test]
@@ -44,7 +44,7 @@ fn embed_topic_is_the_host_topic_unchanged() {
 async fn subscribe_then_unsubscribe_leaves_no_topic_behind() {
     let broker = MemoryBroker::new();
     let mut sub = subscribe(&broker, &topic_all()).await.unwrap();
-    assert_eq!(broker.topics(), vec![TOPIC_ALL]);
+    assert_eq!(broker.topics(), vec![ALL]);
     assert!(unsubscribe(&broker, &mut sub, &topic_all()));
     assert!(!unsubscribe(&broker, &mut sub, &topic_all()));
     assert_eq!(broker.topic_count(), 0);
