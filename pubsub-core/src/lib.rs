@@ -121,6 +121,7 @@ mod queue;
 mod registry;
 mod stats;
 mod subscription;
+mod tenant;
 mod topic;
 
 #[cfg(feature = "testing")]
@@ -136,6 +137,9 @@ pub use message::{EventRef, Message};
 pub use registry::TopicObserver;
 pub use stats::Stats;
 pub use subscription::{Delivery, Subscription, SubscriptionId, TryRecvError, TypedSubscription};
+pub use tenant::{
+    MAX_TENANT_LEN, MultiTenant, SCOPE_SEGMENT, Scoped, TenantError, TenantKey, tenant_of,
+};
 pub use topic::{MAX_LEN as MAX_TOPIC_LEN, SEPARATOR, Topic, TopicError, TopicPattern, TypedTopic};
 
 pub use async_trait::async_trait;

@@ -7,4 +7,5 @@ mod conformance;
 mod memory;
 mod properties;
 mod send_sync;
+mod tenant;
 mod typed;
