@@ -1,0 +1,10 @@
+//! Behaviour tests of catalogue-events through its public API.
+
+mod best_effort;
+mod concerns;
+mod fanout;
+mod properties;
+mod send_sync;
+mod support;
+mod topics;
+mod wire;
