@@ -1,0 +1,164 @@
+//! [`RedisConfig`] and [`ChannelMode`]: how a [`RedisBroker`](crate::RedisBroker) talks to Redis.
+
+use std::time::Duration;
+
+use pubsub_core::{DEFAULT_CAPACITY, Topic};
+
+use crate::error::Error;
+
+/// Which Redis channels carry a namespace's messages.
+///
+/// Every node of one namespace must use the same mode.
+///
+/// ```
+/// use pubsub_redis::{ChannelMode, RedisConfig};
+/// let mut config = RedisConfig::new("redis://127.0.0.1:6379/");
+/// assert_eq!(config.mode, ChannelMode::Namespace); // the default
+/// config.mode = ChannelMode::PerTopic;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChannelMode {
+    /// One channel per namespace (`<namespace>`); every node receives every message of the
+    /// namespace and filters locally. `subscribe` needs no round trip. The faster mode while most
+    /// nodes are interested in most topics (a few nodes behind a load balancer).
+    #[default]
+    Namespace,
+    /// One channel per topic (`<namespace>:<topic>`); a node SUBSCRIBEs a topic's channel while it
+    /// has at least one local subscriber to it, so it receives only topics it needs. `subscribe`
+    /// returns after Redis confirmed the channel subscription. For sparse interest across many
+    /// nodes; costs Redis about 200 bytes per (node, subscribed topic).
+    PerTopic,
+}
+
+/// Settings of a [`RedisBroker`](crate::RedisBroker): a Redis URL and a few knobs with sensible
+/// defaults.
+///
+/// ```
+/// use std::time::Duration;
+/// use pubsub_redis::{ChannelMode, RedisConfig};
+///
+/// let mut config = RedisConfig::new("redis://127.0.0.1:6379/");
+/// config.namespace = "myapp".to_owned();
+/// config.mode = ChannelMode::PerTopic;
+/// config.publish_timeout = Duration::from_millis(250);
+/// assert_eq!(config.namespace_channel(), "myapp");
+/// assert_eq!(config.topic_channel(&pubsub_core::Topic::new("staff:teams")?), "myapp:staff:teams");
+/// # Ok::<(), pubsub_core::TopicError>(())
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RedisConfig {
+    /// The server, as a `redis://[user:password@]host:port[/db]` URL.
+    pub url: String,
+    /// The prefix of every channel name; nodes sharing a namespace (and a server) form one
+    /// logical broker. Default `"pubsub"`. Must be non-empty, without whitespace.
+    pub namespace: String,
+    /// Which channels carry messages. Default [`ChannelMode::Namespace`].
+    pub mode: ChannelMode,
+    /// Messages each local subscription buffers before the oldest is dropped and reported as lag.
+    pub capacity: usize,
+    /// How long `publish` waits for Redis before it fails. Default 1 s.
+    pub publish_timeout: Duration,
+    /// How long `subscribe` waits for Redis to confirm a channel subscription (per-topic mode)
+    /// before it fails. Default 2 s.
+    pub subscribe_timeout: Duration,
+    /// How long one connection attempt may take. Default 1 s.
+    pub connect_timeout: Duration,
+    /// How often the subscriber connection is PINGed, to detect half-open connections.
+    /// Default 1 s.
+    pub ping_interval: Duration,
+    /// How long a PING may take before the connection is deemed dead and replaced. Default 1 s.
+    pub ping_timeout: Duration,
+    /// The first delay between reconnection attempts after one failed; it doubles on each
+    /// failure up to [`reconnect_max_delay`](Self::reconnect_max_delay). Default 20 ms. The first
+    /// attempt after a connection is lost is immediate.
+    pub reconnect_min_delay: Duration,
+    /// The longest delay between reconnection attempts. Default 2 s.
+    pub reconnect_max_delay: Duration,
+    /// The largest envelope sent or accepted, in bytes; larger ones are refused on publish and
+    /// skipped (and counted) on receipt. Default 1 MiB.
+    pub max_message_bytes: usize,
+    /// Per-topic mode: a node forgets its sequence counter for a topic it has not published to
+    /// for this long (the next envelope on that topic starts a new stream at 1). Default 10 min.
+    pub sequence_idle: Duration,
+}
+
+impl RedisConfig {
+    /// A configuration for the server at `url` with every other setting at its default.
+    pub fn new(url: impl Into<String>) -> Self {
+        RedisConfig {
+            url: url.into(),
+            namespace: "pubsub".to_owned(),
+            mode: ChannelMode::Namespace,
+            capacity: DEFAULT_CAPACITY,
+            publish_timeout: Duration::from_secs(1),
+            subscribe_timeout: Duration::from_secs(2),
+            connect_timeout: Duration::from_secs(1),
+            ping_interval: Duration::from_secs(1),
+            ping_timeout: Duration::from_secs(1),
+            reconnect_min_delay: Duration::from_millis(20),
+            reconnect_max_delay: Duration::from_secs(2),
+            max_message_bytes: 1 << 20,
+            sequence_idle: Duration::from_secs(600),
+        }
+    }
+
+    /// The one channel of [`ChannelMode::Namespace`]: the namespace itself.
+    pub fn namespace_channel(&self) -> String {
+        self.namespace.clone()
+    }
+
+    /// The channel of `topic` in [`ChannelMode::PerTopic`]: `<namespace>:<topic>`.
+    pub fn topic_channel(&self, topic: &Topic) -> String {
+        format!("{}:{}", self.namespace, topic.as_str())
+    }
+
+    /// The channel a message to `topic` is published on, in this configuration's mode.
+    ///
+    /// ```
+    /// # use pubsub_redis::RedisConfig;
+    /// let config = RedisConfig::new("redis://127.0.0.1/");
+    /// assert_eq!(config.channel_for(&pubsub_core::Topic::new("a:b")?), "pubsub");
+    /// # Ok::<(), pubsub_core::TopicError>(())
+    /// ```
+    pub fn channel_for(&self, topic: &Topic) -> String {
+        match self.mode {
+            ChannelMode::Namespace => self.namespace_channel(),
+            ChannelMode::PerTopic => self.topic_channel(topic),
+        }
+    }
+
+    /// The topic part of a per-topic channel name, if `channel` belongs to this namespace.
+    pub(crate) fn topic_of_channel<'a>(&self, channel: &'a str) -> Option<&'a str> {
+        channel
+            .strip_prefix(self.namespace.as_str())
+            .and_then(|rest| rest.strip_prefix(':'))
+    }
+
+    /// Checks the settings that can be wrong.
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        let bad = |reason: &str| Err(Error::Config(reason.to_owned()));
+        if self.namespace.is_empty() {
+            return bad("namespace is empty");
+        }
+        if self
+            .namespace
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+        {
+            return bad("namespace has whitespace or a control character");
+        }
+        if self.publish_timeout.is_zero()
+            || self.subscribe_timeout.is_zero()
+            || self.connect_timeout.is_zero()
+            || self.ping_timeout.is_zero()
+            || self.ping_interval.is_zero()
+        {
+            return bad("timeouts and the ping interval must be longer than zero");
+        }
+        if self.max_message_bytes < 256 {
+            return bad("max_message_bytes must be at least 256");
+        }
+        Ok(())
+    }
+}

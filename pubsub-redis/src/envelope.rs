@@ -1,0 +1,191 @@
+//! The wire format: a versioned JSON envelope (see the crate docs for the field list).
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use pubsub_core::{Message, SubscriptionId, Topic};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::error::Error;
+
+/// The envelope format version this crate writes and accepts.
+pub const VERSION: u64 = 1;
+
+/// Room for the envelope's head (`{"v":1,"node":"<uuid>","seq":<u64>`).
+const HEAD_BYTES: usize = 80;
+
+/// An envelope minus its head: built by the publishing task, completed with the sequence number
+/// by the single task that sends, so numbers follow the wire order.
+#[derive(Debug)]
+pub(crate) struct Tail(String);
+
+impl Tail {
+    /// Encodes everything but the head: `,"topic":..,"domain":..[,"from":..],"event":..,"payload":..}`.
+    pub(crate) fn new(
+        topic: &Topic,
+        message: &Message,
+        max_bytes: usize,
+    ) -> Result<Tail, Error> {
+        let json = message.json().map_err(|e| Error::Encode {
+            domain: message.domain().to_owned(),
+            event: message.name().to_owned(),
+            reason: e.to_string(),
+        })?;
+        // Splice the event's own JSON (`{"event":..,"payload":..}`) into the envelope: no
+        // re-serialisation, and `event`/`payload` are top-level fields.
+        let Some(fields) = json.strip_prefix("{\"event\":") else {
+            return Err(Error::Encode {
+                domain: message.domain().to_owned(),
+                event: message.name().to_owned(),
+                reason: "its JSON is not an object starting with the `event` tag (use serde's \
+                         adjacently tagged enums: #[serde(tag = \"event\", content = \"payload\")])"
+                    .to_owned(),
+            });
+        };
+        let mut tail = String::with_capacity(json.len() + topic.len() + 64);
+        tail.push_str(",\"topic\":");
+        push_json_str(&mut tail, topic.as_str());
+        tail.push_str(",\"domain\":");
+        push_json_str(&mut tail, message.domain());
+        if let Some(from) = message.origin() {
+            let _ = write!(tail, ",\"from\":{}", from.as_u64());
+        }
+        tail.push_str(",\"event\":");
+        tail.push_str(fields);
+        let bytes = tail.len() + HEAD_BYTES;
+        if bytes > max_bytes {
+            return Err(Error::TooLarge {
+                bytes,
+                max: max_bytes,
+            });
+        }
+        Ok(Tail(tail))
+    }
+
+    /// The whole envelope.
+    pub(crate) fn finish(&self, node: &str, seq: u64) -> String {
+        let mut out = String::with_capacity(self.0.len() + HEAD_BYTES);
+        let _ = write!(out, "{{\"v\":{VERSION},\"node\":\"{node}\",\"seq\":{seq}");
+        out.push_str(&self.0);
+        out
+    }
+}
+
+fn push_json_str(out: &mut String, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        // Infallible for a string.
+        out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned()));
+    }
+}
+
+/// Why a message read from Redis was skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reject {
+    /// Not JSON at all.
+    NotJson,
+    /// JSON, but not an envelope (a field missing or of the wrong type).
+    Malformed,
+    /// An envelope of another format version.
+    WrongVersion,
+    /// Larger than the configured maximum.
+    Oversized,
+    /// The topic fails validation (or does not match its per-topic channel).
+    InvalidTopic,
+}
+
+impl Reject {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Reject::NotJson => "not JSON",
+            Reject::Malformed => "not an envelope",
+            Reject::WrongVersion => "unsupported envelope version",
+            Reject::Oversized => "oversized",
+            Reject::InvalidTopic => "invalid topic",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Raw<'a> {
+    v: Option<u64>,
+    #[serde(borrow, default)]
+    node: Option<Cow<'a, str>>,
+    #[serde(default)]
+    seq: Option<u64>,
+    #[serde(borrow)]
+    topic: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    domain: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    event: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    payload: Option<&'a RawValue>,
+    #[serde(default)]
+    from: Option<u64>,
+}
+
+/// Keeps an explicit `null` payload as `Some("null")`, unlike `Option`'s default.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
+}
+
+/// A decoded envelope, ready to hand to local subscribers.
+#[derive(Debug)]
+pub(crate) struct Incoming {
+    pub(crate) topic: Topic,
+    pub(crate) node: Option<String>,
+    pub(crate) seq: Option<u64>,
+    pub(crate) from: Option<SubscriptionId>,
+    pub(crate) message: Message,
+}
+
+/// Parses and validates one envelope.
+pub(crate) fn decode(bytes: &[u8], max_bytes: usize) -> Result<Incoming, Reject> {
+    if bytes.len() > max_bytes {
+        return Err(Reject::Oversized);
+    }
+    let raw: Raw<'_> = serde_json::from_slice(bytes).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            Reject::NotJson
+        } else {
+            Reject::Malformed
+        }
+    })?;
+    match raw.v {
+        Some(VERSION) => {}
+        Some(_) => return Err(Reject::WrongVersion),
+        None => return Err(Reject::Malformed),
+    }
+    let (Some(topic), Some(domain), Some(event)) = (raw.topic, raw.domain, raw.event) else {
+        return Err(Reject::Malformed);
+    };
+    if domain.is_empty() || event.is_empty() {
+        return Err(Reject::Malformed);
+    }
+    let topic = Topic::new(topic.as_ref()).map_err(|_| Reject::InvalidTopic)?;
+    let mut json = String::with_capacity(
+        event.len() + raw.payload.map_or(0, |p| p.get().len()) + 24,
+    );
+    json.push_str("{\"event\":");
+    push_json_str(&mut json, &event);
+    if let Some(payload) = raw.payload {
+        json.push_str(",\"payload\":");
+        json.push_str(payload.get());
+    }
+    json.push('}');
+    Ok(Incoming {
+        topic,
+        node: raw.node.map(Cow::into_owned),
+        seq: raw.seq,
+        from: raw.from.and_then(SubscriptionId::from_u64),
+        message: Message::from_json(domain.as_ref(), event.as_ref(), json),
+    })
+}
+
+#[cfg(test)]
+mod tests;

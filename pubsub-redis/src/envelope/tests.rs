@@ -1,0 +1,106 @@
+use pubsub_core::testing::TestEvent;
+use pubsub_core::{Message, Topic};
+
+use super::{Reject, Tail, decode};
+
+fn numbered() -> Message {
+    Message::new(TestEvent::Numbered {
+        seq: 7,
+        label: "a \"quoted\" label".to_owned(),
+    })
+}
+
+#[test]
+fn an_encoded_envelope_decodes_to_the_same_event() {
+    let topic = Topic::new("demo:doc:1").unwrap();
+    let tail = Tail::new(&topic, &numbered(), 1 << 20).unwrap();
+    let wire = tail.finish("node-a", 42);
+    let value: serde_json::Value = serde_json::from_str(&wire).unwrap();
+    assert_eq!(value["v"], 1);
+    assert_eq!(value["node"], "node-a");
+    assert_eq!(value["seq"], 42);
+    assert_eq!(value["topic"], "demo:doc:1");
+    assert_eq!(value["domain"], "conformance");
+    assert_eq!(value["event"], "numbered");
+    assert_eq!(value["payload"]["seq"], 7);
+    let incoming = decode(wire.as_bytes(), 1 << 20).unwrap();
+    assert_eq!(incoming.topic, topic);
+    assert_eq!(incoming.seq, Some(42));
+    assert_eq!(incoming.node.as_deref(), Some("node-a"));
+    assert_eq!(
+        *incoming.message.decode::<TestEvent>().unwrap(),
+        TestEvent::Numbered {
+            seq: 7,
+            label: "a \"quoted\" label".to_owned()
+        }
+    );
+}
+
+#[test]
+fn the_origin_subscription_is_carried() {
+    let broker = pubsub_core::MemoryBroker::new();
+    let topic = Topic::new("t").unwrap();
+    let sub = broker.subscribe_now(&topic);
+    let tail = Tail::new(&topic, &numbered().with_origin(sub.id()), 1 << 20).unwrap();
+    let incoming = decode(tail.finish("n", 1).as_bytes(), 1 << 20).unwrap();
+    assert_eq!(incoming.from, Some(sub.id()));
+}
+
+#[test]
+fn bad_input_is_classified() {
+    let max = 1 << 10;
+    assert_eq!(decode(b"not json", max).unwrap_err(), Reject::NotJson);
+    assert_eq!(decode(b"[1,2]", max).unwrap_err(), Reject::Malformed);
+    assert_eq!(decode(br#"{"topic":"t"}"#, max).unwrap_err(), Reject::Malformed);
+    assert_eq!(
+        decode(br#"{"v":2,"topic":"t","domain":"d","event":"e"}"#, max).unwrap_err(),
+        Reject::WrongVersion
+    );
+    assert_eq!(
+        decode(br#"{"v":1,"topic":"bad topic","domain":"d","event":"e"}"#, max).unwrap_err(),
+        Reject::InvalidTopic
+    );
+    assert_eq!(
+        decode(br#"{"v":1,"topic":"t","domain":"d","event":"e","seq":"x"}"#, max).unwrap_err(),
+        Reject::Malformed
+    );
+    assert_eq!(decode(&[b' '; 2048], max).unwrap_err(), Reject::Oversized);
+}
+
+#[test]
+fn a_hand_written_envelope_needs_no_node_or_sequence() {
+    let incoming = decode(
+        br#"{"v":1,"topic":"conformance:x","domain":"conformance","event":"numbered","payload":{"seq":1,"label":"cli"}}"#,
+        1 << 10,
+    )
+    .unwrap();
+    assert_eq!((incoming.node, incoming.seq), (None, None));
+    assert!(incoming.message.decode::<TestEvent>().is_ok());
+}
+
+#[test]
+fn an_event_whose_json_is_not_tagged_is_refused() {
+    #[derive(Debug, serde::Serialize, serde::Deserialize)]
+    struct Bare(u32);
+    impl pubsub_core::Event for Bare {
+        const DOMAIN: &'static str = "demo";
+        fn name(&self) -> &'static str {
+            "bare"
+        }
+    }
+    let topic = Topic::new("t").unwrap();
+    assert!(Tail::new(&topic, &Message::new(Bare(1)), 1 << 10).is_err());
+}
+
+#[test]
+fn an_oversized_event_is_refused_on_publish() {
+    let topic = Topic::new("t").unwrap();
+    let big = Message::new(TestEvent::Numbered {
+        seq: 1,
+        label: "x".repeat(2000),
+    });
+    assert!(matches!(
+        Tail::new(&topic, &big, 1024),
+        Err(crate::Error::TooLarge { max: 1024, .. })
+    ));
+}

@@ -1,0 +1,248 @@
+//! The subscriber connection: one RESP3 connection per node, kept alive by one task.
+//!
+//! The task owns the connection and is the only one to send SUBSCRIBE/UNSUBSCRIBE, so the
+//! channel set has a single writer. It replaces the connection when the client reports it lost
+//! (a RESP3 `Disconnection` push, the same instant the socket closes) or when a health-check
+//! PING fails or times out (a half-open connection); then it reconnects at once, with growing
+//! delays while that fails, resubscribes every wanted channel, and only then sends every local
+//! subscriber a gap notice, so a subscriber that reloads on the notice cannot miss a later
+//! message.
+
+use std::collections::HashSet;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use pubsub_core::Topic;
+use redis::aio::MultiplexedConnection;
+use redis::{AsyncConnectionConfig, PushInfo};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::time::{MissedTickBehavior, timeout};
+
+use crate::error::Error;
+use crate::inbound::{self, LinkEvent};
+use crate::interest::Interest;
+use crate::shared::Shared;
+use crate::stats::Counters;
+
+/// Channels per SUBSCRIBE/UNSUBSCRIBE command.
+const CHUNK: usize = 1024;
+
+pub(crate) struct Link {
+    shared: Arc<Shared>,
+    client: redis::Client,
+    interest: Option<Arc<Interest>>,
+    events_tx: UnboundedSender<LinkEvent>,
+    events: UnboundedReceiver<LinkEvent>,
+    conn: Option<MultiplexedConnection>,
+    generation: u64,
+    /// Per-topic mode: the topics whose channels the current connection has subscribed.
+    subscribed: HashSet<Topic>,
+}
+
+impl Link {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        client: redis::Client,
+        interest: Option<Arc<Interest>>,
+    ) -> Self {
+        let (events_tx, events) = unbounded_channel();
+        Link {
+            shared,
+            client,
+            interest,
+            events_tx,
+            events,
+            conn: None,
+            generation: 0,
+            subscribed: HashSet::new(),
+        }
+    }
+
+    /// Connects and subscribes every wanted channel.
+    pub(crate) async fn connect(&mut self) -> Result<(), Error> {
+        self.drop_connection();
+        self.generation += 1;
+        let (shared, events, generation) = (
+            Arc::clone(&self.shared),
+            self.events_tx.clone(),
+            self.generation,
+        );
+        let config = &self.shared.config;
+        let connection_config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(config.connect_timeout))
+            .set_response_timeout(None)
+            .set_push_sender(move |push: PushInfo| {
+                inbound::handle(&shared, &events, generation, &push);
+                Ok::<(), Infallible>(())
+            });
+        let conn = timeout(
+            config.connect_timeout,
+            self.client
+                .get_multiplexed_async_connection_with_config(&connection_config),
+        )
+        .await
+        .map_err(|_| Error::Timeout {
+            operation: "connect",
+            after: config.connect_timeout,
+        })?
+        .map_err(|e| Error::redis("connect", e))?;
+        self.conn = Some(conn);
+        match self.interest.clone() {
+            None => {
+                let channel = config.namespace_channel();
+                self.command(Subscribe::Subscribe, vec![channel]).await?;
+            }
+            Some(interest) => {
+                let wanted = interest.wanted();
+                self.subscribe_topics(&interest, &wanted).await?;
+            }
+        }
+        Ok(())
+    }
+
+    fn drop_connection(&mut self) {
+        self.conn = None;
+        self.subscribed.clear();
+    }
+
+    async fn command(&mut self, what: Subscribe, channels: Vec<String>) -> Result<(), Error> {
+        let after = self.shared.config.subscribe_timeout;
+        let Some(conn) = self.conn.as_mut() else {
+            return Err(Error::Closed);
+        };
+        let sent = match what {
+            Subscribe::Subscribe => timeout(after, conn.subscribe(channels)).await,
+            Subscribe::Unsubscribe => timeout(after, conn.unsubscribe(channels)).await,
+        };
+        sent.map_err(|_| Error::Timeout {
+            operation: what.as_str(),
+            after,
+        })?
+        .map_err(|e| Error::redis(what.as_str(), e))
+    }
+
+    async fn subscribe_topics(&mut self, interest: &Interest, topics: &[Topic]) -> Result<(), Error> {
+        for chunk in topics.chunks(CHUNK) {
+            let channels = chunk
+                .iter()
+                .map(|t| self.shared.config.topic_channel(t))
+                .collect();
+            self.command(Subscribe::Subscribe, channels).await?;
+            self.subscribed.extend(chunk.iter().cloned());
+            interest.confirm(chunk);
+        }
+        Ok(())
+    }
+
+    /// Per-topic mode: brings Redis's channel set in line with the wanted topics.
+    async fn sync(&mut self) -> Result<(), Error> {
+        let Some(interest) = self.interest.clone() else {
+            return Ok(());
+        };
+        let (to_add, to_remove) = interest.diff(&self.subscribed);
+        for chunk in to_remove.chunks(CHUNK) {
+            let channels = chunk
+                .iter()
+                .map(|t| self.shared.config.topic_channel(t))
+                .collect();
+            self.command(Subscribe::Unsubscribe, channels).await?;
+            for topic in chunk {
+                self.subscribed.remove(topic);
+            }
+        }
+        self.subscribe_topics(&interest, &to_add).await
+    }
+
+    async fn ping(&mut self) -> Result<(), Error> {
+        let after = self.shared.config.ping_timeout;
+        let Some(conn) = self.conn.as_mut() else {
+            return Ok(());
+        };
+        timeout(after, redis::cmd("PING").query_async::<redis::Value>(conn))
+            .await
+            .map_err(|_| Error::Timeout {
+                operation: "ping",
+                after,
+            })?
+            .map(drop)
+            .map_err(|e| Error::redis("ping", e))
+    }
+
+    /// Keeps the connection alive until the broker is dropped (which aborts this task).
+    pub(crate) async fn run(mut self) {
+        let config = self.shared.config.clone();
+        let mut ping = tokio::time::interval(config.ping_interval);
+        ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        ping.tick().await;
+        let mut delay = config.reconnect_min_delay;
+        loop {
+            if self.conn.is_none() {
+                match self.connect().await {
+                    Ok(()) => {
+                        delay = config.reconnect_min_delay;
+                        Counters::add(&self.shared.counters.reconnects, 1);
+                        self.shared.received().clear();
+                        let told = self.shared.memory.notify_gap_all();
+                        tracing::info!(
+                            told,
+                            "redis subscriber connection re-established; gap notice sent"
+                        );
+                    }
+                    Err(error) => {
+                        self.drop_connection();
+                        tracing::warn!(%error, retry_in = ?delay, "redis reconnection failed");
+                        tokio::time::sleep(delay).await;
+                        delay = (delay * 2).min(config.reconnect_max_delay);
+                        continue;
+                    }
+                }
+            }
+            let interest = self.interest.clone();
+            let changed = async move {
+                match interest {
+                    Some(interest) => interest.changed.notified().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                event = self.events.recv() => {
+                    if let Some(LinkEvent::Lost(generation)) = event
+                        && generation == self.generation
+                    {
+                        tracing::warn!("redis subscriber connection lost; reconnecting");
+                        self.drop_connection();
+                    }
+                }
+                () = changed => {
+                    if let Err(error) = self.sync().await {
+                        tracing::warn!(%error, "redis channel update failed; reconnecting");
+                        self.drop_connection();
+                    }
+                }
+                _ = ping.tick() => {
+                    if let Err(error) = self.ping().await {
+                        Counters::add(&self.shared.counters.ping_failures, 1);
+                        tracing::warn!(%error, "redis health check failed; reconnecting");
+                        self.drop_connection();
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Subscribe {
+    Subscribe,
+    Unsubscribe,
+}
+
+impl Subscribe {
+    fn as_str(self) -> &'static str {
+        match self {
+            Subscribe::Subscribe => "subscribe",
+            Subscribe::Unsubscribe => "unsubscribe",
+        }
+    }
+}
+

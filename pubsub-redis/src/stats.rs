@@ -1,0 +1,110 @@
+//! [`RedisStats`]: the Redis backend's counters, beside the local registry's.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::envelope::Reject;
+
+/// A snapshot of a [`RedisBroker`](crate::RedisBroker)'s counters, read with
+/// [`RedisBroker::stats`](crate::RedisBroker::stats). Counters only grow.
+///
+/// ```
+/// use pubsub_redis::RedisStats;
+/// let stats = RedisStats::default();
+/// assert_eq!(stats.rejected(), 0);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RedisStats {
+    /// The local registry: topics, subscriptions, local deliveries, lag, gap notices and the
+    /// messages typed subscribers could not decode (unknown event, wrong payload shape).
+    pub local: pubsub_core::Stats,
+    /// Envelopes Redis accepted from this node.
+    pub sent: u64,
+    /// Publishes that did not reach Redis (timeout, connection down, Redis error).
+    pub send_failures: u64,
+    /// Envelopes from other nodes handed to local subscribers.
+    pub received: u64,
+    /// This node's own envelopes read back from Redis and skipped (local subscribers already
+    /// had them).
+    pub own_echoes: u64,
+    /// Skipped: not JSON.
+    pub rejected_not_json: u64,
+    /// Skipped: JSON but not an envelope (a field missing or of the wrong type).
+    pub rejected_malformed: u64,
+    /// Skipped: an envelope of another format version.
+    pub rejected_version: u64,
+    /// Skipped: larger than the configured maximum.
+    pub rejected_oversized: u64,
+    /// Skipped: a topic that fails validation or does not match its channel.
+    pub rejected_topic: u64,
+    /// Holes found in a remote node's sequence numbers (each followed by a gap notice).
+    pub sequence_gaps: u64,
+    /// Times the subscriber connection was re-established after a loss (each followed by a gap
+    /// notice to every local subscriber).
+    pub reconnects: u64,
+    /// Failed or timed-out health-check PINGs (each replaces the connection).
+    pub ping_failures: u64,
+}
+
+impl RedisStats {
+    /// Every wire message skipped as bad input, whatever the reason.
+    pub fn rejected(&self) -> u64 {
+        self.rejected_not_json
+            + self.rejected_malformed
+            + self.rejected_version
+            + self.rejected_oversized
+            + self.rejected_topic
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) sent: AtomicU64,
+    pub(crate) send_failures: AtomicU64,
+    pub(crate) received: AtomicU64,
+    pub(crate) own_echoes: AtomicU64,
+    rejected_not_json: AtomicU64,
+    rejected_malformed: AtomicU64,
+    rejected_version: AtomicU64,
+    rejected_oversized: AtomicU64,
+    rejected_topic: AtomicU64,
+    pub(crate) sequence_gaps: AtomicU64,
+    pub(crate) reconnects: AtomicU64,
+    pub(crate) ping_failures: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub(crate) fn reject(&self, reason: Reject) {
+        let counter = match reason {
+            Reject::NotJson => &self.rejected_not_json,
+            Reject::Malformed => &self.rejected_malformed,
+            Reject::WrongVersion => &self.rejected_version,
+            Reject::Oversized => &self.rejected_oversized,
+            Reject::InvalidTopic => &self.rejected_topic,
+        };
+        Self::add(counter, 1);
+    }
+
+    pub(crate) fn snapshot(&self, local: pubsub_core::Stats) -> RedisStats {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        RedisStats {
+            local,
+            sent: get(&self.sent),
+            send_failures: get(&self.send_failures),
+            received: get(&self.received),
+            own_echoes: get(&self.own_echoes),
+            rejected_not_json: get(&self.rejected_not_json),
+            rejected_malformed: get(&self.rejected_malformed),
+            rejected_version: get(&self.rejected_version),
+            rejected_oversized: get(&self.rejected_oversized),
+            rejected_topic: get(&self.rejected_topic),
+            sequence_gaps: get(&self.sequence_gaps),
+            reconnects: get(&self.reconnects),
+            ping_failures: get(&self.ping_failures),
+        }
+    }
+}
