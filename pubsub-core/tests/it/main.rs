@@ -4,6 +4,7 @@
 #![allow(clippy::many_single_char_names, clippy::borrow_as_ptr)]
 
 mod conformance;
+mod live;
 mod memory;
 mod properties;
 mod send_sync;

@@ -1,0 +1,318 @@
+//! Stream adapters for live screens: [`throttle`](LiveStreamExt::throttle),
+//! [`batch`](LiveStreamExt::batch) and [`coalesce`](LiveStreamExt::coalesce).
+//!
+//! They wrap any stream of [`Delivery`]s (a [`Subscription`](crate::Subscription) or a
+//! [`TypedSubscription`](crate::TypedSubscription)), so a screen refreshes at a humane rate under a
+//! burst of changes. Lag and gap notices always pass through at once, never swallowed or delayed:
+//! a screen that must reload learns it immediately.
+
+use std::collections::{HashMap, VecDeque};
+use std::future::Future as _;
+use std::hash::Hash;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_core::Stream;
+use tokio::time::{Instant, Sleep};
+
+use crate::subscription::Delivery;
+
+/// Throttling, batching and coalescing for any stream of [`Delivery`]s.
+///
+/// ```
+/// use std::time::Duration;
+/// use futures_util::StreamExt;
+/// use pubsub_core::{BrokerExt, Delivery, LiveStreamExt, MemoryBroker, Topic, TypedTopic};
+/// # #[derive(Debug, serde::Serialize, serde::Deserialize)] struct Progress(u32);
+/// # impl pubsub_core::Event for Progress { const DOMAIN: &'static str = "jobs"; fn name(&self) -> &'static str { "progress" } }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() -> Result<(), pubsub_core::Error> {
+/// let broker = MemoryBroker::new();
+/// let topic = TypedTopic::<Progress>::new(Topic::new("jobs:job:1")?);
+/// let mut bar = broker.subscribe_events(&topic).await?.throttle(Duration::from_millis(500));
+/// for pct in 1..=100 {
+///     broker.publish_event(&topic, Progress(pct)).await?;
+/// }
+/// // The first update goes out at once; the burst collapses into the latest one.
+/// assert!(matches!(bar.next().await, Some(Delivery::Message(p)) if p.0 == 1));
+/// assert!(matches!(bar.next().await, Some(Delivery::Message(p)) if p.0 == 100));
+/// # Ok(()) }
+/// ```
+pub trait LiveStreamExt<T>: Stream<Item = Delivery<T>> + Sized {
+    /// Latest wins per `window`: the first message goes out at once, then at most one per window,
+    /// the latest that arrived in it. Notices pass through at once.
+    fn throttle(self, window: Duration) -> Throttle<Self, T> {
+        Throttle {
+            inner: Some(self),
+            window,
+            timer: None,
+            pending: None,
+        }
+    }
+
+    /// Groups messages: a `Vec` of up to `max` messages, or whatever arrived within `window` of
+    /// the first one. A notice first flushes the messages before it, then passes through.
+    fn batch(self, max: usize, window: Duration) -> Batch<Self, T> {
+        Batch {
+            inner: Some(self),
+            max: max.max(1),
+            window,
+            timer: None,
+            buffer: Vec::new(),
+            notice: None,
+        }
+    }
+
+    /// One refresh per record per `window`: messages with the same `key` (the record they are
+    /// about) arriving within `window` of the first one yield one message, the latest, when the
+    /// window ends. Different records do not wait for each other. Notices pass through at once.
+    fn coalesce<K, F>(self, window: Duration, key: F) -> Coalesce<Self, T, K, F>
+    where
+        K: Eq + Hash + Clone,
+        F: FnMut(&T) -> K,
+    {
+        Coalesce {
+            inner: Some(self),
+            window,
+            key,
+            open: HashMap::new(),
+            deadlines: VecDeque::new(),
+            timer: None,
+        }
+    }
+}
+
+impl<S, T> LiveStreamExt<T> for S where S: Stream<Item = Delivery<T>> {}
+
+/// Polls a timer that may be unset; `true` when it has fired.
+fn fired(timer: &mut Option<Pin<Box<Sleep>>>, cx: &mut Context<'_>) -> bool {
+    timer
+        .as_mut()
+        .is_some_and(|sleep| sleep.as_mut().poll(cx).is_ready())
+}
+
+/// Polls `inner`, taking it out once it has ended.
+fn poll_inner<S: Stream + Unpin>(
+    inner: &mut Option<S>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<S::Item>> {
+    let Some(stream) = inner.as_mut() else {
+        return Poll::Ready(None);
+    };
+    let polled = Pin::new(stream).poll_next(cx);
+    if matches!(polled, Poll::Ready(None)) {
+        *inner = None;
+    }
+    polled
+}
+
+/// The stream returned by [`LiveStreamExt::throttle`].
+#[derive(Debug)]
+pub struct Throttle<S, T> {
+    inner: Option<S>,
+    window: Duration,
+    /// End of the current window; `None` when idle (the next message goes out at once).
+    timer: Option<Pin<Box<Sleep>>>,
+    pending: Option<T>,
+}
+
+impl<S, T> Stream for Throttle<S, T>
+where
+    S: Stream<Item = Delivery<T>> + Unpin,
+    T: Unpin,
+{
+    type Item = Delivery<T>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            match poll_inner(&mut this.inner, cx) {
+                Poll::Ready(Some(Delivery::Message(message))) => {
+                    if this.timer.is_none() {
+                        this.timer = Some(Box::pin(tokio::time::sleep(this.window)));
+                        return Poll::Ready(Some(Delivery::Message(message)));
+                    }
+                    this.pending = Some(message);
+                }
+                Poll::Ready(Some(notice)) => return Poll::Ready(Some(notice)),
+                Poll::Ready(None) => {
+                    // The end: what is pending goes out now rather than after the window.
+                    return Poll::Ready(this.pending.take().map(Delivery::Message));
+                }
+                Poll::Pending => break,
+            }
+        }
+        if fired(&mut this.timer, cx) {
+            if let Some(message) = this.pending.take() {
+                this.timer = Some(Box::pin(tokio::time::sleep(this.window)));
+                return Poll::Ready(Some(Delivery::Message(message)));
+            }
+            this.timer = None;
+        }
+        Poll::Pending
+    }
+}
+
+/// The stream returned by [`LiveStreamExt::batch`].
+#[derive(Debug)]
+pub struct Batch<S, T> {
+    inner: Option<S>,
+    max: usize,
+    window: Duration,
+    /// End of the current batch's window; set while the buffer holds messages.
+    timer: Option<Pin<Box<Sleep>>>,
+    buffer: Vec<T>,
+    /// A notice that arrived after buffered messages, given after they are flushed.
+    notice: Option<Delivery<Vec<T>>>,
+}
+
+impl<S, T> Batch<S, T> {
+    fn flush(&mut self) -> Delivery<Vec<T>> {
+        self.timer = None;
+        Delivery::Message(std::mem::take(&mut self.buffer))
+    }
+}
+
+impl<S, T> Stream for Batch<S, T>
+where
+    S: Stream<Item = Delivery<T>> + Unpin,
+    T: Unpin,
+{
+    type Item = Delivery<Vec<T>>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if let Some(notice) = this.notice.take() {
+            return Poll::Ready(Some(notice));
+        }
+        loop {
+            match poll_inner(&mut this.inner, cx) {
+                Poll::Ready(Some(Delivery::Message(message))) => {
+                    if this.buffer.is_empty() {
+                        this.timer = Some(Box::pin(tokio::time::sleep(this.window)));
+                    }
+                    this.buffer.push(message);
+                    if this.buffer.len() >= this.max {
+                        return Poll::Ready(Some(this.flush()));
+                    }
+                }
+                Poll::Ready(Some(notice)) => {
+                    let notice = notice.map(|_| Vec::new());
+                    if this.buffer.is_empty() {
+                        return Poll::Ready(Some(notice));
+                    }
+                    this.notice = Some(notice);
+                    return Poll::Ready(Some(this.flush()));
+                }
+                Poll::Ready(None) => {
+                    if this.buffer.is_empty() {
+                        return Poll::Ready(None);
+                    }
+                    return Poll::Ready(Some(this.flush()));
+                }
+                Poll::Pending => break,
+            }
+        }
+        if fired(&mut this.timer, cx) {
+            return Poll::Ready(Some(this.flush()));
+        }
+        Poll::Pending
+    }
+}
+
+/// The stream returned by [`LiveStreamExt::coalesce`].
+pub struct Coalesce<S, T, K, F> {
+    inner: Option<S>,
+    window: Duration,
+    key: F,
+    /// Records with an open window, and the latest message for each.
+    open: HashMap<K, T>,
+    /// When each open window ends, in order (windows all have the same length).
+    deadlines: VecDeque<(Instant, K)>,
+    timer: Option<Pin<Box<Sleep>>>,
+}
+
+impl<S, T, K, F> std::fmt::Debug for Coalesce<S, T, K, F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Coalesce")
+            .field("window", &self.window)
+            .field("open", &self.open.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, T, K, F> Coalesce<S, T, K, F>
+where
+    K: Eq + Hash + Clone,
+{
+    /// Emits the oldest window if it has ended (or if `flush_all`, regardless).
+    fn take_due(&mut self, now: Instant, flush_all: bool) -> Option<T> {
+        while let Some((deadline, _)) = self.deadlines.front() {
+            if !flush_all && *deadline > now {
+                break;
+            }
+            let (_, key) = self.deadlines.pop_front()?;
+            if let Some(message) = self.open.remove(&key) {
+                return Some(message);
+            }
+        }
+        None
+    }
+
+    fn arm_timer(&mut self) {
+        match self.deadlines.front() {
+            Some((deadline, _)) => match &mut self.timer {
+                Some(timer) => timer.as_mut().reset(*deadline),
+                None => self.timer = Some(Box::pin(tokio::time::sleep_until(*deadline))),
+            },
+            None => self.timer = None,
+        }
+    }
+}
+
+impl<S, T, K, F> Stream for Coalesce<S, T, K, F>
+where
+    S: Stream<Item = Delivery<T>> + Unpin,
+    T: Unpin,
+    K: Eq + Hash + Clone + Unpin,
+    F: FnMut(&T) -> K + Unpin,
+{
+    type Item = Delivery<T>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            match poll_inner(&mut this.inner, cx) {
+                Poll::Ready(Some(Delivery::Message(message))) => {
+                    let key = (this.key)(&message);
+                    if this.open.insert(key.clone(), message).is_none() {
+                        this.deadlines
+                            .push_back((Instant::now() + this.window, key));
+                        if this.deadlines.len() == 1 {
+                            this.arm_timer();
+                        }
+                    }
+                }
+                Poll::Ready(Some(notice)) => return Poll::Ready(Some(notice)),
+                Poll::Ready(None) => {
+                    // The end: open windows close now, oldest first.
+                    return Poll::Ready(this.take_due(Instant::now(), true).map(Delivery::Message));
+                }
+                Poll::Pending => break,
+            }
+        }
+        if fired(&mut this.timer, cx) {
+            let due = this.take_due(Instant::now(), false);
+            this.arm_timer();
+            if let Some(message) = due {
+                return Poll::Ready(Some(Delivery::Message(message)));
+            }
+            // Re-register the (re-armed) timer's waker.
+            if fired(&mut this.timer, cx) {
+                cx.waker().wake_by_ref();
+            }
+        }
+        Poll::Pending
+    }
+}
