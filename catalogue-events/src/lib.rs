@@ -27,10 +27,28 @@
 //!
 //! The topic is global: there is no tenant partition, and no uuid in the topic, so
 //! `phoenix_kit_catalogue` reaches every subscriber of every tenant. (A topic keyed by a uuid is
-//! safe against cross-tenant fan-out only because the uuid is needed to subscribe; this domain
-//! has none.) An application that needs isolation wraps its broker in the core's tenant-scoping
-//! wrapper (being built), which threads a tenant key into every topic
-//! (`phoenix_kit_catalogue:org:<org_id>`); this crate's functions work unchanged through it.
+//! safe against cross-tenant fan-out only because the uuid is needed to subscribe; the
+//! all/list topics, like this one, reach every subscriber.) An application that needs isolation
+//! wraps its broker in the core's tenant-scoping wrapper, [`Scoped`](pubsub_core::Scoped) (and
+//! [`MultiTenant`](pubsub_core::MultiTenant) to refuse unscoped topics), which threads a tenant
+//! key into every topic (`phoenix_kit_catalogue:org:<org_id>`); this crate's functions work
+//! unchanged through it:
+//!
+//! ```
+//! use catalogue_events::{DataKind, broadcast};
+//! use pubsub_core::{MemoryBroker, MultiTenant, TenantKey};
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let broker = MultiTenant::new(MemoryBroker::new());
+//! let (acme, globex) = (broker.for_tenant(TenantKey::new("acme")?), broker.for_tenant(TenantKey::new("globex")?));
+//! let mut acme_screen = catalogue_events::subscribe(&acme).await?;
+//! let mut globex_screen = catalogue_events::subscribe(&globex).await?;
+//!
+//! broadcast(&acme, DataKind::Supplier, Some(uuid::Uuid::new_v4()), None).await;
+//! assert!(acme_screen.try_recv().is_ok());
+//! assert!(globex_screen.try_recv().is_err()); // another tenant: nothing
+//! # Ok(()) }
+//! ```
 //!
 //! # Design choices
 //!

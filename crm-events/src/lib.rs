@@ -24,8 +24,27 @@
 //! (`crm:contact:<uuid>:interactions`, `crm:company:<uuid>`) is safe against cross-tenant
 //! fan-out only because the UUID is needed to subscribe; `crm:lists` reaches every subscriber,
 //! of every tenant. An application that needs isolation wraps its broker in the core's
-//! tenant-scoping wrapper (being built), which threads a tenant key into every topic
-//! (`crm:org:<org_id>:lists`); this crate's functions work unchanged through it.
+//! tenant-scoping wrapper, [`Scoped`](pubsub_core::Scoped) (and
+//! [`MultiTenant`](pubsub_core::MultiTenant) to refuse unscoped topics), which threads a tenant
+//! key into every topic (`crm:org:<org_id>:lists`); this crate's functions work unchanged
+//! through it:
+//!
+//! ```
+//! use crm_events::{ListChange, ListPayload, broadcast_list_event, topic_lists};
+//! use pubsub_core::{MemoryBroker, MultiTenant, TenantKey};
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let broker = MultiTenant::new(MemoryBroker::new());
+//! let (acme, globex) = (broker.for_tenant(TenantKey::new("acme")?), broker.for_tenant(TenantKey::new("globex")?));
+//! let mut acme_lists = crm_events::subscribe(&acme, &topic_lists()).await?;
+//! let mut globex_lists = crm_events::subscribe(&globex, &topic_lists()).await?;
+//!
+//! let list = ListPayload { list_uuid: uuid::Uuid::new_v4(), subscriber_count: 0, status: "active".into() };
+//! broadcast_list_event(&acme, ListChange::Created, list).await;
+//! assert!(acme_lists.try_recv().is_ok());
+//! assert!(globex_lists.try_recv().is_err()); // another tenant: nothing
+//! # Ok(()) }
+//! ```
 //!
 //! # Design choices
 //!

@@ -6,5 +6,6 @@ mod fanout;
 mod properties;
 mod send_sync;
 mod support;
+mod tenants;
 mod topics;
 mod wire;

@@ -6,5 +6,6 @@ mod involved;
 mod properties;
 mod send_sync;
 mod support;
+mod tenants;
 mod topics;
 mod wire;
