@@ -123,7 +123,8 @@ impl RedisBroker {
 
         let mut link = Link::new(Arc::clone(&shared), client.clone(), interest.clone());
         link.connect().await?;
-        let conn = Publisher::connect(&client, shared.config.connect_timeout).await?;
+        let conn =
+            Publisher::connect(&client, &shared.node_id, shared.config.connect_timeout).await?;
         let publisher = Publisher::new(Arc::clone(&shared), client, Some(conn));
         let (queue, outgoing) = unbounded_channel();
         let tasks = vec![

@@ -22,11 +22,7 @@ pub(crate) struct Tail(String);
 
 impl Tail {
     /// Encodes everything but the head: `,"topic":..,"domain":..[,"from":..],"event":..,"payload":..}`.
-    pub(crate) fn new(
-        topic: &Topic,
-        message: &Message,
-        max_bytes: usize,
-    ) -> Result<Tail, Error> {
+    pub(crate) fn new(topic: &Topic, message: &Message, max_bytes: usize) -> Result<Tail, Error> {
         let json = message.json().map_err(|e| Error::Encode {
             domain: message.domain().to_owned(),
             event: message.name().to_owned(),
@@ -168,9 +164,8 @@ pub(crate) fn decode(bytes: &[u8], max_bytes: usize) -> Result<Incoming, Reject>
         return Err(Reject::Malformed);
     }
     let topic = Topic::new(topic.as_ref()).map_err(|_| Reject::InvalidTopic)?;
-    let mut json = String::with_capacity(
-        event.len() + raw.payload.map_or(0, |p| p.get().len()) + 24,
-    );
+    let mut json =
+        String::with_capacity(event.len() + raw.payload.map_or(0, |p| p.get().len()) + 24);
     json.push_str("{\"event\":");
     push_json_str(&mut json, &event);
     if let Some(payload) = raw.payload {

@@ -88,9 +88,7 @@ impl Error {
         match self {
             Error::Config(_) | Error::InvalidUrl { .. } => "connect",
             Error::Timeout { operation, .. } | Error::Redis { operation, .. } => operation,
-            Error::Unavailable { .. } | Error::Encode { .. } | Error::TooLarge { .. } => {
-                "publish"
-            }
+            Error::Unavailable { .. } | Error::Encode { .. } | Error::TooLarge { .. } => "publish",
             Error::Closed => "reach the network",
         }
     }

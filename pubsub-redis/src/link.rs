@@ -87,9 +87,11 @@ impl Link {
         })?
         .map_err(|e| Error::redis("connect", e))?;
         self.conn = Some(conn);
+        self.name(&format!("pubsub-redis:sub:{}", self.shared.node_id))
+            .await?;
         match self.interest.clone() {
             None => {
-                let channel = config.namespace_channel();
+                let channel = self.shared.config.namespace_channel();
                 self.command(Subscribe::Subscribe, vec![channel]).await?;
             }
             Some(interest) => {
@@ -121,7 +123,11 @@ impl Link {
         .map_err(|e| Error::redis(what.as_str(), e))
     }
 
-    async fn subscribe_topics(&mut self, interest: &Interest, topics: &[Topic]) -> Result<(), Error> {
+    async fn subscribe_topics(
+        &mut self,
+        interest: &Interest,
+        topics: &[Topic],
+    ) -> Result<(), Error> {
         for chunk in topics.chunks(CHUNK) {
             let channels = chunk
                 .iter()
@@ -151,6 +157,23 @@ impl Link {
             }
         }
         self.subscribe_topics(&interest, &to_add).await
+    }
+
+    /// Names the connection, so operators find it in `CLIENT LIST`.
+    async fn name(&mut self, name: &str) -> Result<(), Error> {
+        let after = self.shared.config.connect_timeout;
+        let Some(conn) = self.conn.as_mut() else {
+            return Err(Error::Closed);
+        };
+        let mut setname = redis::cmd("CLIENT");
+        setname.arg("SETNAME").arg(name);
+        timeout(after, setname.query_async::<()>(conn))
+            .await
+            .map_err(|_| Error::Timeout {
+                operation: "connect",
+                after,
+            })?
+            .map_err(|e| Error::redis("connect", e))
     }
 
     async fn ping(&mut self) -> Result<(), Error> {
@@ -245,4 +268,3 @@ impl Subscribe {
         }
     }
 }
-

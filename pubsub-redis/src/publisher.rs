@@ -71,6 +71,7 @@ impl Publisher {
     /// Connects, for the first connection made by `RedisBroker::connect`.
     pub(crate) async fn connect(
         client: &redis::Client,
+        node: &str,
         after: Duration,
     ) -> Result<Connection, Error> {
         let lost = Arc::new(AtomicBool::new(false));
@@ -84,7 +85,7 @@ impl Publisher {
                 }
                 Ok::<(), std::convert::Infallible>(())
             });
-        let conn = timeout(
+        let mut conn = timeout(
             after,
             client.get_multiplexed_async_connection_with_config(&config),
         )
@@ -94,6 +95,17 @@ impl Publisher {
             after,
         })?
         .map_err(|e| Error::redis("connect", e))?;
+        let mut setname = redis::cmd("CLIENT");
+        setname
+            .arg("SETNAME")
+            .arg(format!("pubsub-redis:pub:{node}"));
+        timeout(after, setname.query_async::<()>(&mut conn))
+            .await
+            .map_err(|_| Error::Timeout {
+                operation: "connect",
+                after,
+            })?
+            .map_err(|e| Error::redis("connect", e))?;
         Ok(Connection { conn, lost })
     }
 
@@ -110,11 +122,14 @@ impl Publisher {
             if let Some(at) = self.retry_at
                 && at > now
             {
-                return Err(Error::Unavailable {
-                    retry_in: at - now,
-                });
+                return Err(Error::Unavailable { retry_in: at - now });
             }
-            match Self::connect(&self.client, self.shared.config.connect_timeout).await {
+            let connecting = Self::connect(
+                &self.client,
+                &self.shared.node_id,
+                self.shared.config.connect_timeout,
+            );
+            match connecting.await {
                 Ok(conn) => {
                     self.conn = Some(conn);
                     self.retry_at = None;

@@ -51,17 +51,28 @@ fn bad_input_is_classified() {
     let max = 1 << 10;
     assert_eq!(decode(b"not json", max).unwrap_err(), Reject::NotJson);
     assert_eq!(decode(b"[1,2]", max).unwrap_err(), Reject::Malformed);
-    assert_eq!(decode(br#"{"topic":"t"}"#, max).unwrap_err(), Reject::Malformed);
+    assert_eq!(
+        decode(br#"{"topic":"t"}"#, max).unwrap_err(),
+        Reject::Malformed
+    );
     assert_eq!(
         decode(br#"{"v":2,"topic":"t","domain":"d","event":"e"}"#, max).unwrap_err(),
         Reject::WrongVersion
     );
     assert_eq!(
-        decode(br#"{"v":1,"topic":"bad topic","domain":"d","event":"e"}"#, max).unwrap_err(),
+        decode(
+            br#"{"v":1,"topic":"bad topic","domain":"d","event":"e"}"#,
+            max
+        )
+        .unwrap_err(),
         Reject::InvalidTopic
     );
     assert_eq!(
-        decode(br#"{"v":1,"topic":"t","domain":"d","event":"e","seq":"x"}"#, max).unwrap_err(),
+        decode(
+            br#"{"v":1,"topic":"t","domain":"d","event":"e","seq":"x"}"#,
+            max
+        )
+        .unwrap_err(),
         Reject::Malformed
     );
     assert_eq!(decode(&[b' '; 2048], max).unwrap_err(), Reject::Oversized);

@@ -5,12 +5,20 @@ use super::{Received, Seen, Sending};
 #[test]
 fn consecutive_numbers_are_fine_and_a_skip_is_a_hole() {
     let mut r = Received::default();
-    assert_eq!(r.observe("", "a", 5), Seen::Fine, "first seen sets the baseline");
+    assert_eq!(
+        r.observe("", "a", 5),
+        Seen::Fine,
+        "first seen sets the baseline"
+    );
     assert_eq!(r.observe("", "a", 6), Seen::Fine);
     assert_eq!(r.observe("", "a", 9), Seen::Hole);
     assert_eq!(r.observe("", "a", 10), Seen::Fine);
     assert_eq!(r.observe("", "a", 4), Seen::Stale);
-    assert_eq!(r.observe("", "a", 11), Seen::Fine, "a stale number does not move the mark");
+    assert_eq!(
+        r.observe("", "a", 11),
+        Seen::Fine,
+        "a stale number does not move the mark"
+    );
 }
 
 #[test]

@@ -110,7 +110,11 @@ impl RedisServer {
     /// When it does not come up.
     pub fn restart(&mut self) {
         self.stop();
-        assert!(self.try_spawn(), "redis-server did not restart on port {}", self.port);
+        assert!(
+            self.try_spawn(),
+            "redis-server did not restart on port {}",
+            self.port
+        );
     }
 
     /// Freezes (SIGSTOP) or thaws (SIGCONT) the server: its sockets stay open but it answers
