@@ -1,0 +1,216 @@
+//! Broadcasts are best-effort: a broken broker is logged and counted, never the caller's problem.
+
+use std::io;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use pubsub_core::{
+    Broker, Error, MemoryBroker, Message, Subscription, Topic, async_trait, broadcast_failures,
+};
+use staff_events::{
+    DepartmentChange, DepartmentPayload, PeopleBulkChange, PersonChange, PersonPayload,
+    PersonSkillChange, PersonSkillPayload, SkillChange, SkillPayload, TeamChange,
+    TeamMembershipChange, TeamMembershipPayload, TeamPayload, broadcast_department,
+    broadcast_people_bulk, broadcast_person, broadcast_person_skill, broadcast_skill,
+    broadcast_team, broadcast_team_membership, topic_person,
+};
+use tracing_subscriber::util::SubscriberInitExt;
+
+use crate::harness::{DEPARTMENT, PERSON, RECORD, SKILL, Screens, TEAM, person};
+
+/// What a test broker does on publish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failure {
+    Error,
+    Panic,
+}
+
+/// A broker whose publish always fails, one way or the other, except for the topics it lets
+/// through to an inner memory broker.
+#[derive(Debug)]
+struct BrokenBroker {
+    failure: Failure,
+    inner: MemoryBroker,
+    passes: Vec<Topic>,
+}
+
+impl BrokenBroker {
+    fn new(failure: Failure) -> Self {
+        BrokenBroker {
+            failure,
+            inner: MemoryBroker::new(),
+            passes: Vec::new(),
+        }
+    }
+}
+
+#[async_trait]
+impl Broker for BrokenBroker {
+    async fn publish(&self, topic: &Topic, message: Message) -> Result<(), Error> {
+        if self.passes.contains(topic) {
+            return self.inner.publish(topic, message).await;
+        }
+        match self.failure {
+            Failure::Error => Err(Error::Timeout {
+                operation: "publish",
+                after: std::time::Duration::from_millis(5),
+            }),
+            Failure::Panic => panic!("test broker exploded on {topic}"),
+        }
+    }
+
+    async fn subscribe(&self, topic: &Topic) -> Result<Subscription, Error> {
+        self.inner.subscribe(topic).await
+    }
+
+    async fn add_topic(&self, subscription: &mut Subscription, topic: &Topic) -> Result<(), Error> {
+        self.inner.add_topic(subscription, topic).await
+    }
+
+    fn remove_topic(&self, subscription: &mut Subscription, topic: &Topic) -> bool {
+        self.inner.remove_topic(subscription, topic)
+    }
+}
+
+/// Captured log output.
+#[derive(Clone, Default)]
+struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogBuffer {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
+    }
+
+    /// Routes this thread's `tracing` events here until the guard drops.
+    fn capture(&self) -> tracing::subscriber::DefaultGuard {
+        let writer = self.clone();
+        tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish()
+            .set_default()
+    }
+}
+
+fn team() -> TeamPayload {
+    TeamPayload {
+        uuid: TEAM,
+        name: "Crew".to_owned(),
+        department_uuid: Some(DEPARTMENT),
+    }
+}
+
+async fn every_broadcast_function_absorbs(failure: Failure) {
+    let broker = BrokenBroker::new(failure);
+    let before = broadcast_failures();
+
+    let department = DepartmentPayload {
+        uuid: DEPARTMENT,
+        name: "Sales".to_owned(),
+    };
+    let report = broadcast_department(&broker, DepartmentChange::Created, department).await;
+    assert_eq!((report.topics, report.failed), (2, 2));
+    let report = broadcast_team(&broker, TeamChange::Updated, team()).await;
+    assert_eq!((report.topics, report.failed), (3, 3));
+    let person = PersonPayload { uuid: PERSON };
+    let report = broadcast_person(&broker, PersonChange::Deleted, person).await;
+    assert_eq!((report.topics, report.failed), (2, 2));
+    let report = broadcast_people_bulk(&broker, PeopleBulkChange::Updated).await;
+    assert_eq!((report.topics, report.failed), (1, 1));
+    let membership = TeamMembershipPayload {
+        team_uuid: TEAM,
+        staff_person_uuid: PERSON,
+        uuid: RECORD,
+    };
+    let report = broadcast_team_membership(&broker, TeamMembershipChange::Added, membership).await;
+    assert_eq!((report.topics, report.failed), (4, 4));
+    let skill = SkillPayload {
+        uuid: SKILL,
+        name: "Welding".to_owned(),
+    };
+    let report = broadcast_skill(&broker, SkillChange::Deleted, skill).await;
+    assert_eq!((report.topics, report.failed), (2, 2));
+    let person_skill = PersonSkillPayload {
+        skill_uuid: SKILL,
+        staff_person_uuid: PERSON,
+        uuid: RECORD,
+    };
+    let report = broadcast_person_skill(&broker, PersonSkillChange::Removed, person_skill).await;
+    assert_eq!((report.topics, report.failed), (4, 4));
+
+    // Other tests may fail publishes concurrently, so the process-wide counter grows by at least ours.
+    assert!(broadcast_failures() >= before + 18);
+}
+
+#[tokio::test]
+async fn a_broker_whose_publish_fails_costs_the_caller_nothing_and_is_counted() {
+    every_broadcast_function_absorbs(Failure::Error).await;
+}
+
+#[tokio::test]
+async fn a_broker_whose_publish_panics_costs_the_caller_nothing_and_is_counted() {
+    every_broadcast_function_absorbs(Failure::Panic).await;
+}
+
+#[tokio::test]
+async fn a_failed_publish_is_logged_with_topic_domain_event_and_error() {
+    let logs = LogBuffer::default();
+    let _guard = logs.capture();
+    let broker = BrokenBroker::new(Failure::Error);
+    broadcast_team(&broker, TeamChange::Deleted, team()).await;
+
+    let text = logs.text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "one line per failed topic:\n{text}");
+    let topics = [
+        "staff:teams".to_owned(),
+        format!("staff:team:{TEAM}"),
+        format!("staff:department:{DEPARTMENT}"),
+    ];
+    for (line, topic) in lines.iter().zip(&topics) {
+        assert!(line.contains("WARN"), "{line}");
+        assert!(line.contains(topic.as_str()), "{line}");
+        assert!(line.contains("staff"), "{line}");
+        assert!(line.contains("team_deleted"), "{line}");
+        assert!(line.contains("timed out"), "{line}");
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_publish_is_logged_with_the_panic_message() {
+    let logs = LogBuffer::default();
+    let _guard = logs.capture();
+    let broker = BrokenBroker::new(Failure::Panic);
+    broadcast_people_bulk(&broker, PeopleBulkChange::Deleted).await;
+
+    let text = logs.text();
+    assert!(text.contains("staff:people"), "{text}");
+    assert!(text.contains("person_deleted"), "{text}");
+    assert!(text.contains("test broker exploded"), "{text}");
+}
+
+#[tokio::test]
+async fn one_failing_topic_does_not_stop_the_others() {
+    let mut broker = BrokenBroker::new(Failure::Error);
+    broker.passes = vec![topic_person(PERSON).into_topic()];
+    let mut screens = Screens::watch(&broker.inner).await;
+
+    let payload = PersonPayload { uuid: PERSON };
+    let report = broadcast_person(&broker, PersonChange::Updated, payload).await;
+    assert_eq!((report.topics, report.failed), (2, 1));
+    assert!(!report.is_complete());
+    screens.assert_only(&PersonChange::Updated.event(payload), &[person(PERSON)]);
+}
