@@ -118,6 +118,8 @@ mod ext;
 mod live;
 mod memory;
 mod message;
+#[cfg(feature = "metrics")]
+mod metrics_export;
 mod queue;
 mod registry;
 mod stats;
@@ -136,8 +138,10 @@ pub use ext::BrokerExt;
 pub use live::{Batch, Coalesce, LiveStreamExt, Throttle};
 pub use memory::{DEFAULT_CAPACITY, MemoryBroker, MemoryBrokerBuilder};
 pub use message::{EventRef, Message};
+#[cfg(feature = "metrics")]
+pub use metrics_export::names as metric_names;
 pub use registry::TopicObserver;
-pub use stats::Stats;
+pub use stats::{PrefixStats, Stats};
 pub use subscription::{Delivery, Subscription, SubscriptionId, TryRecvError, TypedSubscription};
 pub use tenant::{
     MAX_TENANT_LEN, MultiTenant, SCOPE_SEGMENT, Scoped, TenantError, TenantKey, tenant_of,

@@ -9,7 +9,7 @@ use crate::broker::Broker;
 use crate::error::Error;
 use crate::message::Message;
 use crate::registry::{Registry, TopicObserver};
-use crate::stats::Stats;
+use crate::stats::{PrefixStats, Stats};
 use crate::subscription::Subscription;
 use crate::topic::Topic;
 
@@ -89,6 +89,13 @@ impl MemoryBroker {
     // Reason: async so that it is called exactly like the trait method it shadows.
     #[allow(clippy::unused_async)]
     pub async fn publish(&self, topic: &Topic, message: Message) -> Result<(), Error> {
+        let _span = tracing::trace_span!(
+            "publish",
+            topic = topic.as_str(),
+            domain = message.domain(),
+            event = message.name()
+        )
+        .entered();
         self.registry.publish(topic, &message);
         Ok(())
     }
@@ -177,9 +184,32 @@ impl MemoryBroker {
         self.registry.stats()
     }
 
+    /// Counters and gauges per topic prefix (first segment), sorted by prefix; `None` unless
+    /// enabled with [`MemoryBrokerBuilder::prefix_stats`].
+    pub fn prefix_stats(&self) -> Option<Vec<PrefixStats>> {
+        self.registry.prefix_stats()
+    }
+
+    /// Counts a reconnection of a network backend built on this broker (see [`Stats::reconnects`]).
+    pub fn record_reconnect(&self) {
+        self.registry.record_reconnect();
+    }
+
     /// The per-subscription buffer capacity.
     pub fn capacity(&self) -> usize {
         self.registry.capacity()
+    }
+
+    /// A handle that does not keep the broker alive (for background tasks).
+    #[cfg(feature = "metrics")]
+    pub(crate) fn downgrade(&self) -> std::sync::Weak<Registry> {
+        Arc::downgrade(&self.registry)
+    }
+
+    /// The broker behind a handle from [`downgrade`](Self::downgrade), if it is still alive.
+    #[cfg(feature = "metrics")]
+    pub(crate) fn upgrade(weak: &std::sync::Weak<Registry>) -> Option<Self> {
+        weak.upgrade().map(|registry| MemoryBroker { registry })
     }
 }
 
@@ -200,11 +230,19 @@ impl fmt::Debug for MemoryBroker {
 #[async_trait]
 impl Broker for MemoryBroker {
     async fn publish(&self, topic: &Topic, message: Message) -> Result<(), Error> {
+        let _span = tracing::trace_span!(
+            "publish",
+            topic = topic.as_str(),
+            domain = message.domain(),
+            event = message.name()
+        )
+        .entered();
         self.registry.publish(topic, &message);
         Ok(())
     }
 
     async fn subscribe(&self, topic: &Topic) -> Result<Subscription, Error> {
+        let _span = tracing::trace_span!("subscribe", topic = topic.as_str()).entered();
         Ok(self.subscribe_now(topic))
     }
 
@@ -229,6 +267,7 @@ pub struct MemoryBrokerBuilder {
     capacity: usize,
     shards: usize,
     observer: Option<Arc<dyn TopicObserver>>,
+    prefix_stats: bool,
 }
 
 impl Default for MemoryBrokerBuilder {
@@ -238,6 +277,7 @@ impl Default for MemoryBrokerBuilder {
             capacity: DEFAULT_CAPACITY,
             shards: (cores * 16).clamp(16, 1024),
             observer: None,
+            prefix_stats: false,
         }
     }
 }
@@ -266,10 +306,23 @@ impl MemoryBrokerBuilder {
         self
     }
 
+    /// Keeps counters per topic prefix too ([`MemoryBroker::prefix_stats`]); costs one small
+    /// map lookup per publish and subscription change.
+    #[must_use]
+    pub fn prefix_stats(mut self, enabled: bool) -> Self {
+        self.prefix_stats = enabled;
+        self
+    }
+
     /// The broker.
     pub fn build(self) -> MemoryBroker {
         MemoryBroker {
-            registry: Arc::new(Registry::new(self.capacity, self.shards, self.observer)),
+            registry: Arc::new(Registry::new(
+                self.capacity,
+                self.shards,
+                self.observer,
+                self.prefix_stats,
+            )),
         }
     }
 }

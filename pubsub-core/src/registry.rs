@@ -18,7 +18,7 @@ use indexmap::IndexMap;
 
 use crate::message::Message;
 use crate::queue::{Pushed, Queue};
-use crate::stats::Stats;
+use crate::stats::{PrefixCounters, PrefixStats, Stats};
 use crate::subscription::SubscriptionId;
 use crate::topic::Topic;
 
@@ -135,6 +135,9 @@ pub(crate) struct Registry {
     subscriptions: AtomicUsize,
     decode_errors: AtomicU64,
     gaps: AtomicU64,
+    reconnects: AtomicU64,
+    /// Counters per topic prefix (first segment), when enabled.
+    prefixes: Option<PrefixCounters>,
 }
 
 impl Registry {
@@ -142,6 +145,7 @@ impl Registry {
         capacity: usize,
         shards: usize,
         observer: Option<Arc<dyn TopicObserver>>,
+        by_prefix: bool,
     ) -> Self {
         let shards = shards.max(1).next_power_of_two();
         Registry {
@@ -159,6 +163,8 @@ impl Registry {
             subscriptions: AtomicUsize::new(0),
             decode_errors: AtomicU64::new(0),
             gaps: AtomicU64::new(0),
+            reconnects: AtomicU64::new(0),
+            prefixes: by_prefix.then(PrefixCounters::default),
         }
     }
 
@@ -195,6 +201,10 @@ impl Registry {
         shard.published.fetch_add(1, Ordering::Relaxed);
         let table = Self::read(shard);
         let Some((_, subscribers)) = table.find(hash, |(t, _)| t.as_str() == topic.as_str()) else {
+            drop(table);
+            if let Some(prefixes) = &self.prefixes {
+                prefixes.published(topic, 0, 0);
+            }
             return 0;
         };
         let origin = message.origin();
@@ -219,6 +229,9 @@ impl Registry {
         }
         if lagged > 0 {
             shard.lagged.fetch_add(lagged, Ordering::Relaxed);
+        }
+        if let Some(prefixes) = &self.prefixes {
+            prefixes.published(topic, delivered, lagged);
         }
         usize::try_from(delivered).unwrap_or(usize::MAX)
     }
@@ -262,7 +275,16 @@ impl Registry {
         let (hash, shard) = self.locate(topic.as_str());
         let mut table = Self::write(shard);
         if let Some((_, subscribers)) = table.find_mut(hash, |(t, _)| t == topic) {
-            return subscribers.insert(queue);
+            let added = subscribers.insert(queue);
+            if added {
+                if let Some(prefixes) = &self.prefixes {
+                    prefixes.subscribed(topic, false);
+                }
+            }
+            return added;
+        }
+        if let Some(prefixes) = &self.prefixes {
+            prefixes.subscribed(topic, true);
         }
         table.insert_unique(
             hash,
@@ -284,6 +306,11 @@ impl Registry {
             return false;
         };
         let (removed, now_empty) = entry.get_mut().1.remove(id);
+        if removed {
+            if let Some(prefixes) = &self.prefixes {
+                prefixes.unsubscribed(topic, now_empty);
+            }
+        }
         if now_empty {
             entry.remove();
             let len = table.len();
@@ -307,6 +334,14 @@ impl Registry {
 
     pub(crate) fn record_decode_error(&self) {
         self.decode_errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn record_reconnect(&self) {
+        self.reconnects.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn prefix_stats(&self) -> Option<Vec<PrefixStats>> {
+        self.prefixes.as_ref().map(PrefixCounters::snapshot)
     }
 
     pub(crate) fn topic_count(&self) -> usize {
@@ -350,6 +385,7 @@ impl Registry {
             lagged: sum(|s| &s.lagged),
             decode_errors: self.decode_errors.load(Ordering::Relaxed),
             gaps: self.gaps.load(Ordering::Relaxed),
+            reconnects: self.reconnects.load(Ordering::Relaxed),
         }
     }
 }

@@ -1,7 +1,15 @@
-//! [`Stats`]: a snapshot of a broker's counters and gauges.
+//! [`Stats`] and [`PrefixStats`]: snapshots of a broker's counters and gauges.
 
-/// Counters and gauges of a [`MemoryBroker`](crate::MemoryBroker), read with
-/// [`MemoryBroker::stats`](crate::MemoryBroker::stats).
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+
+use foldhash::fast::RandomState;
+
+use crate::topic::Topic;
+
+/// Counters and gauges of a [`MemoryBroker`](crate::MemoryBroker) (and of every backend built on
+/// one), read with [`MemoryBroker::stats`](crate::MemoryBroker::stats).
 ///
 /// Counters only grow. `delivered` counts messages queued for a subscriber; a queued message that
 /// is later dropped because its subscriber fell behind is also counted in `lagged`, and that
@@ -36,4 +44,112 @@ pub struct Stats {
     pub decode_errors: u64,
     /// Gap notices queued (a backend may have lost messages, for example on reconnect).
     pub gaps: u64,
+    /// Reconnections of a network backend to its server.
+    pub reconnects: u64,
+}
+
+/// Counters and gauges of the topics that share a prefix (their first segment, by convention the
+/// domain: `crm`, `projects`, ...). Enabled with
+/// [`MemoryBrokerBuilder::prefix_stats`](crate::MemoryBrokerBuilder::prefix_stats).
+///
+/// ```
+/// use pubsub_core::{MemoryBroker, Message, Topic};
+/// # #[derive(Debug, serde::Serialize, serde::Deserialize)] struct Ping;
+/// # impl pubsub_core::Event for Ping { const DOMAIN: &'static str = "demo"; fn name(&self) -> &'static str { "ping" } }
+/// let broker = MemoryBroker::builder().prefix_stats(true).build();
+/// let _a = broker.subscribe_now(&Topic::new("crm:lists")?);
+/// broker.publish_now(&Topic::new("crm:lists")?, &Message::new(Ping));
+/// broker.publish_now(&Topic::new("staff:teams")?, &Message::new(Ping));
+/// let by_prefix = broker.prefix_stats().unwrap_or_default();
+/// let crm = by_prefix.iter().find(|p| p.prefix == "crm").unwrap();
+/// assert_eq!((crm.published, crm.delivered, crm.topics, crm.subscribers), (1, 1, 1, 1));
+/// # Ok::<(), pubsub_core::TopicError>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PrefixStats {
+    /// The first segment shared by these topics.
+    pub prefix: String,
+    /// Publish calls to these topics.
+    pub published: u64,
+    /// Messages queued for their subscribers.
+    pub delivered: u64,
+    /// Queued messages dropped because a subscriber fell behind.
+    pub lagged: u64,
+    /// Topics with at least one subscriber now.
+    pub topics: u64,
+    /// (subscription, topic) pairs now.
+    pub subscribers: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    published: AtomicU64,
+    delivered: AtomicU64,
+    lagged: AtomicU64,
+    topics: AtomicU64,
+    subscribers: AtomicU64,
+}
+
+/// The registry's per-prefix counters. Prefixes are few (one per domain), so a read lock and a
+/// small map serve the publish path.
+#[derive(Debug, Default)]
+pub(crate) struct PrefixCounters {
+    map: RwLock<HashMap<Box<str>, Arc<Counters>, RandomState>>,
+}
+
+impl PrefixCounters {
+    fn counters(&self, topic: &Topic) -> Arc<Counters> {
+        let prefix = topic.first_segment();
+        if let Some(found) = self
+            .map
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(prefix)
+        {
+            return Arc::clone(found);
+        }
+        let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(map.entry(prefix.into()).or_default())
+    }
+
+    pub(crate) fn published(&self, topic: &Topic, delivered: u64, lagged: u64) {
+        let counters = self.counters(topic);
+        counters.published.fetch_add(1, Ordering::Relaxed);
+        counters.delivered.fetch_add(delivered, Ordering::Relaxed);
+        counters.lagged.fetch_add(lagged, Ordering::Relaxed);
+    }
+
+    pub(crate) fn subscribed(&self, topic: &Topic, new_topic: bool) {
+        let counters = self.counters(topic);
+        counters.subscribers.fetch_add(1, Ordering::Relaxed);
+        if new_topic {
+            counters.topics.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn unsubscribed(&self, topic: &Topic, topic_gone: bool) {
+        let counters = self.counters(topic);
+        counters.subscribers.fetch_sub(1, Ordering::Relaxed);
+        if topic_gone {
+            counters.topics.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn snapshot(&self) -> Vec<PrefixStats> {
+        let map = self.map.read().unwrap_or_else(PoisonError::into_inner);
+        let mut all: Vec<PrefixStats> = map
+            .iter()
+            .map(|(prefix, c)| PrefixStats {
+                prefix: prefix.to_string(),
+                published: c.published.load(Ordering::Relaxed),
+                delivered: c.delivered.load(Ordering::Relaxed),
+                lagged: c.lagged.load(Ordering::Relaxed),
+                topics: c.topics.load(Ordering::Relaxed),
+                subscribers: c.subscribers.load(Ordering::Relaxed),
+            })
+            .collect();
+        all.sort_by(|a, b| a.prefix.cmp(&b.prefix));
+        all
+    }
 }

@@ -157,7 +157,11 @@ async fn coalesce_turns_changes_to_one_record_within_a_window_into_one_refresh()
         broker.publish_event(&t, event(i, record)).await.unwrap();
     }
     // The screen takes them in now (windows start on receipt); nothing is due yet.
-    assert!(tokio::time::timeout(Duration::ZERO, s.next()).await.is_err());
+    assert!(
+        tokio::time::timeout(Duration::ZERO, s.next())
+            .await
+            .is_err()
+    );
     tokio::time::advance(Duration::from_millis(100)).await;
     broker.publish_event(&t, event(5, "c")).await.unwrap();
     let mut got = Vec::new();

@@ -6,6 +6,7 @@
 mod conformance;
 mod live;
 mod memory;
+mod metrics;
 mod properties;
 mod send_sync;
 mod tenant;
