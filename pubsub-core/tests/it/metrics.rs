@@ -73,7 +73,8 @@ fn export_records_counters_and_gauges_with_broker_and_prefix_labels() {
     let recorder = DebuggingRecorder::new();
     let snapshotter = recorder.snapshotter();
     metrics::with_local_recorder(&recorder, || broker.export_metrics("main"));
-    let metrics: Vec<(String, Vec<(String, String)>, DebugValue)> = snapshotter
+    type Exported = (String, Vec<(String, String)>, DebugValue);
+    let metrics: Vec<Exported> = snapshotter
         .snapshot()
         .into_vec()
         .into_iter()
@@ -95,8 +96,7 @@ fn export_records_counters_and_gauges_with_broker_and_prefix_labels() {
                     && prefix.is_none_or(|p| labels.contains(&("prefix".to_owned(), p.to_owned())))
                     && (prefix.is_some() || labels.len() == 1)
             })
-            .map(|(_, _, v)| v)
-            .unwrap_or_else(|| panic!("{name} {prefix:?} not exported"))
+            .map_or_else(|| panic!("{name} {prefix:?} not exported"), |(_, _, v)| v)
     };
     assert_eq!(
         *find("pubsub_published_total", None),
