@@ -65,6 +65,7 @@ fn reconnects_are_counted_for_network_backends() {
 #[test]
 fn export_records_counters_and_gauges_with_broker_and_prefix_labels() {
     use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+    type Exported = (String, Vec<(String, String)>, DebugValue);
 
     let broker = MemoryBroker::builder().prefix_stats(true).build();
     let _sub = broker.subscribe_now(&topic("crm:lists"));
@@ -73,7 +74,6 @@ fn export_records_counters_and_gauges_with_broker_and_prefix_labels() {
     let recorder = DebuggingRecorder::new();
     let snapshotter = recorder.snapshotter();
     metrics::with_local_recorder(&recorder, || broker.export_metrics("main"));
-    type Exported = (String, Vec<(String, String)>, DebugValue);
     let metrics: Vec<Exported> = snapshotter
         .snapshot()
         .into_vec()
