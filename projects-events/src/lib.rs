@@ -67,8 +67,27 @@
 //! (`projects:project:<uuid>`) is safe against cross-tenant fan-out only because the uuid is
 //! needed to subscribe; the all/list topics (`projects:all`, `projects:tasks`,
 //! `projects:templates`) reach every subscriber, whatever their tenant. An app that needs
-//! isolation wraps its broker in the core's tenant-scoping wrapper (being built), which threads
-//! a tenant key into every topic (`projects:org:<org_id>:all`) and refuses unscoped ones.
+//! isolation wraps its broker in the core's tenant-scoping wrapper,
+//! [`Scoped`](pubsub_core::Scoped) (and [`MultiTenant`](pubsub_core::MultiTenant) to refuse
+//! unscoped topics), which threads a tenant key into every topic (`projects:org:<org_id>:all`);
+//! this crate's functions work unchanged through it:
+//!
+//! ```
+//! use projects_events::{broadcast_task, subscribe, topic_tasks, TaskChange, TaskPayload};
+//! use pubsub_core::{MemoryBroker, MultiTenant, TenantKey};
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let broker = MultiTenant::new(MemoryBroker::new());
+//! let (acme, globex) = (broker.for_tenant(TenantKey::new("acme")?), broker.for_tenant(TenantKey::new("globex")?));
+//! let mut acme_tasks = subscribe(&acme, &topic_tasks()).await?;
+//! let mut globex_tasks = subscribe(&globex, &topic_tasks()).await?;
+//!
+//! let task = TaskPayload { uuid: uuid::Uuid::new_v4(), title: "Order tiles".into() };
+//! broadcast_task(&acme, TaskChange::Created, task).await;
+//! assert!(acme_tasks.try_recv().is_ok());
+//! assert!(globex_tasks.try_recv().is_err()); // another tenant: nothing
+//! # Ok(()) }
+//! ```
 //!
 //! # Examples
 //!

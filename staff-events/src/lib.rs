@@ -65,8 +65,26 @@
 //! `staff:skill:<uuid>`) is safe against cross-tenant fan-out only because the uuid is needed to
 //! subscribe; the all/list topics (`staff:departments`, `staff:teams`, `staff:people`,
 //! `staff:skills`) reach every subscriber, whatever their tenant. An app that needs isolation
-//! wraps its broker in the core's tenant-scoping wrapper (being built), which threads a tenant
-//! key into every topic (`staff:org:<org_id>:teams`) and refuses unscoped ones.
+//! wraps its broker in the core's tenant-scoping wrapper, [`Scoped`](pubsub_core::Scoped) (and
+//! [`MultiTenant`](pubsub_core::MultiTenant) to refuse unscoped topics), which threads a tenant
+//! key into every topic (`staff:org:<org_id>:people`); this crate's functions work unchanged
+//! through it:
+//!
+//! ```
+//! use pubsub_core::{MemoryBroker, MultiTenant, TenantKey};
+//! use staff_events::{broadcast_people_bulk, subscribe, topic_people, PeopleBulkChange};
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let broker = MultiTenant::new(MemoryBroker::new());
+//! let (acme, globex) = (broker.for_tenant(TenantKey::new("acme")?), broker.for_tenant(TenantKey::new("globex")?));
+//! let mut acme_people = subscribe(&acme, &topic_people()).await?;
+//! let mut globex_people = subscribe(&globex, &topic_people()).await?;
+//!
+//! broadcast_people_bulk(&acme, PeopleBulkChange::Updated).await;
+//! assert!(acme_people.try_recv().is_ok());
+//! assert!(globex_people.try_recv().is_err()); // another tenant: nothing
+//! # Ok(()) }
+//! ```
 //!
 //! # Examples
 //!

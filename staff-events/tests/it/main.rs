@@ -5,5 +5,6 @@ mod fanout;
 mod harness;
 mod properties;
 mod send_sync;
+mod tenants;
 mod topics;
 mod wire;
