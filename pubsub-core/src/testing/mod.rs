@@ -36,6 +36,10 @@
 // Reason: every case fails its test by panicking, as assertions do; saying so on each adds nothing.
 #![allow(clippy::missing_panics_doc)]
 
+mod fixtures;
+
+pub use fixtures::{FailingBroker, LogCapture, PanickingBroker, Screens};
+
 use std::fmt::Debug;
 use std::future::Future;
 use std::time::Duration;
