@@ -1,1 +1,303 @@
-fn main() {}
+//! Cross-node benchmark: two `RedisBroker` nodes on one local redis-server, against a raw loop
+//! of the same Redis client (publish on one connection, receive on another), with the same
+//! number of concurrent publishers (the same batching).
+//!
+//! Reports deliveries per second and publish-to-receive latency p50/p99 for both channel modes,
+//! the ratios to the raw client, and writes `target/bench/redis.md` and `redis.json`.
+//! `REDIS_URL` points it at an existing server; otherwise it starts `redis-server` itself.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use pubsub_core::{Broker, Delivery, Event, Message, Topic};
+use pubsub_redis::{ChannelMode, RedisBroker, RedisConfig};
+use redis::AsyncCommands;
+use serde::{Deserialize, Serialize};
+
+// Reason: the bench uses the test harness's server only; its other helpers are for the tests.
+#[allow(dead_code, unreachable_pub)]
+#[path = "../tests/it/server.rs"]
+mod server;
+
+/// Messages per throughput run.
+const MESSAGES: usize = 100_000;
+/// Concurrent publishing tasks (raw and broker alike).
+const PUBLISHERS: usize = 16;
+/// Sequential round trips per latency run.
+const ROUND_TRIPS: usize = 2_000;
+/// Runs per figure (the median is reported).
+const RUNS: usize = 3;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "event", content = "payload", rename_all = "snake_case")]
+enum BenchEvent {
+    Changed { id: u64, kind: String },
+}
+
+impl Event for BenchEvent {
+    const DOMAIN: &'static str = "bench";
+    fn name(&self) -> &'static str {
+        "changed"
+    }
+}
+
+fn event(id: u64) -> Message {
+    Message::new(BenchEvent::Changed {
+        id,
+        kind: "project".to_owned(),
+    })
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+struct Figures {
+    per_second: f64,
+    p50_us: f64,
+    p99_us: f64,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    // Reason: an index into a short vector.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i].as_secs_f64() * 1e6
+}
+
+/// An envelope like the broker's, for the raw loop to carry the same bytes.
+fn sample_envelope() -> String {
+    format!(
+        r#"{{"v":1,"node":"{}","seq":1,"topic":"bench:project:1","domain":"bench","event":"changed","payload":{{"id":1,"kind":"project"}}}}"#,
+        uuid::Uuid::new_v4()
+    )
+}
+
+async fn raw_receiver(
+    url: &str,
+    channel: &str,
+) -> (
+    redis::aio::MultiplexedConnection,
+    tokio::sync::mpsc::UnboundedReceiver<redis::PushInfo>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let client = redis::Client::open(format!("{url}?protocol=resp3")).expect("url");
+    let config = redis::AsyncConnectionConfig::new().set_push_sender(tx);
+    let mut conn = client
+        .get_multiplexed_async_connection_with_config(&config)
+        .await
+        .expect("receiver");
+    conn.subscribe(channel).await.expect("subscribe");
+    (conn, rx)
+}
+
+async fn raw_run(url: &str) -> Figures {
+    let channel = format!("raw-{}", uuid::Uuid::new_v4().simple());
+    let (_keep, mut rx) = raw_receiver(url, &channel).await;
+    let publisher = server::raw(url).await;
+    let payload = Arc::new(sample_envelope());
+
+    // Throughput.
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..PUBLISHERS)
+        .map(|_| {
+            let (mut conn, channel, payload) =
+                (publisher.clone(), channel.clone(), Arc::clone(&payload));
+            tokio::spawn(async move {
+                for _ in 0..MESSAGES / PUBLISHERS {
+                    let _: i64 = conn
+                        .publish(&channel, payload.as_str())
+                        .await
+                        .expect("publish");
+                }
+            })
+        })
+        .collect();
+    let mut got = 0;
+    while got < MESSAGES / PUBLISHERS * PUBLISHERS {
+        let push = rx.recv().await.expect("push");
+        if push.kind == redis::PushKind::Message {
+            got += 1;
+        }
+    }
+    let per_second = got as f64 / start.elapsed().as_secs_f64();
+    for t in tasks {
+        t.await.expect("publisher");
+    }
+
+    // Latency.
+    let mut conn = publisher.clone();
+    let mut samples = Vec::with_capacity(ROUND_TRIPS);
+    for _ in 0..ROUND_TRIPS {
+        let sent = Instant::now();
+        let _: i64 = conn
+            .publish(&channel, payload.as_str())
+            .await
+            .expect("publish");
+        loop {
+            let push = rx.recv().await.expect("push");
+            if push.kind == redis::PushKind::Message {
+                break;
+            }
+        }
+        samples.push(sent.elapsed());
+    }
+    samples.sort();
+    Figures {
+        per_second,
+        p50_us: percentile(&samples, 0.5),
+        p99_us: percentile(&samples, 0.99),
+    }
+}
+
+async fn broker_run(url: &str, mode: ChannelMode) -> Figures {
+    let mut config = RedisConfig::new(url);
+    config.namespace = server::unique_namespace();
+    config.mode = mode;
+    config.capacity = MESSAGES * 2;
+    let a = RedisBroker::connect(config.clone()).await.expect("node a");
+    let b = RedisBroker::connect(config).await.expect("node b");
+    let topic = Topic::new(format!("bench:project:{}", uuid::Uuid::new_v4())).expect("topic");
+    let mut sub = a.subscribe(&topic).await.expect("subscribe");
+
+    // Throughput.
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..PUBLISHERS)
+        .map(|p| {
+            let (b, topic) = (b.clone(), topic.clone());
+            tokio::spawn(async move {
+                for i in 0..MESSAGES / PUBLISHERS {
+                    b.publish(&topic, event((p * MESSAGES + i) as u64))
+                        .await
+                        .expect("publish");
+                }
+            })
+        })
+        .collect();
+    let (mut got, mut missed) = (0u64, 0u64);
+    while got + missed < (MESSAGES / PUBLISHERS * PUBLISHERS) as u64 {
+        match sub.recv().await.expect("open") {
+            Delivery::Message(_) => got += 1,
+            Delivery::Lagged(n) => missed += n,
+            Delivery::Gap => panic!("gap during the benchmark"),
+        }
+    }
+    let per_second = got as f64 / start.elapsed().as_secs_f64();
+    assert_eq!(missed, 0, "the subscriber lagged");
+    for t in tasks {
+        t.await.expect("publisher");
+    }
+
+    // Latency.
+    let mut samples = Vec::with_capacity(ROUND_TRIPS);
+    for i in 0..ROUND_TRIPS {
+        let sent = Instant::now();
+        b.publish(&topic, event(i as u64)).await.expect("publish");
+        let _ = sub.recv().await.expect("open");
+        samples.push(sent.elapsed());
+    }
+    samples.sort();
+    Figures {
+        per_second,
+        p50_us: percentile(&samples, 0.5),
+        p99_us: percentile(&samples, 0.99),
+    }
+}
+
+async fn measure<F, Fut>(mut run: F) -> Figures
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Figures>,
+{
+    let _warm_up = run().await;
+    let mut runs = Vec::new();
+    for _ in 0..RUNS {
+        runs.push(run().await);
+    }
+    Figures {
+        per_second: median(runs.iter().map(|f| f.per_second).collect()),
+        p50_us: median(runs.iter().map(|f| f.p50_us).collect()),
+        p99_us: median(runs.iter().map(|f| f.p99_us).collect()),
+    }
+}
+
+fn out_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(
+            || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"),
+            PathBuf::from,
+        )
+        .join("bench")
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let target = server::Target::new();
+        let url = target.url().to_owned();
+        println!(
+            "pubsub-redis bench: {MESSAGES} messages from {PUBLISHERS} concurrent publishers, \
+             {ROUND_TRIPS} sequential round trips; median of {RUNS} runs"
+        );
+        let raw = measure(|| raw_run(&url)).await;
+        let namespace = measure(|| broker_run(&url, ChannelMode::Namespace)).await;
+        let per_topic = measure(|| broker_run(&url, ChannelMode::PerTopic)).await;
+
+        let mut md = String::new();
+        let _ = writeln!(md, "# pubsub-redis: two nodes on one local Redis\n");
+        let _ = writeln!(
+            md,
+            "{MESSAGES} messages from {PUBLISHERS} concurrent publishers (throughput), \
+             {ROUND_TRIPS} sequential publish-to-receive round trips (latency); median of {RUNS} runs.\n"
+        );
+        let _ = writeln!(
+            md,
+            "| run | deliveries/s | p50 µs | p99 µs | throughput vs raw | p99 vs raw |\n|---|---:|---:|---:|---:|---:|"
+        );
+        let mut json = serde_json::Map::new();
+        for (name, f) in [
+            ("raw redis client", raw),
+            ("RedisBroker, namespace mode", namespace),
+            ("RedisBroker, per-topic mode", per_topic),
+        ] {
+            let (tput, p99) = (f.per_second / raw.per_second, f.p99_us / raw.p99_us);
+            let _ = writeln!(
+                md,
+                "| {name} | {:.0} | {:.0} | {:.0} | {tput:.2}x | {p99:.2}x |",
+                f.per_second, f.p50_us, f.p99_us
+            );
+            json.insert(
+                name.to_owned(),
+                serde_json::json!({
+                    "deliveries_per_second": f.per_second,
+                    "p50_us": f.p50_us,
+                    "p99_us": f.p99_us,
+                    "throughput_ratio": tput,
+                    "p99_ratio": p99,
+                }),
+            );
+        }
+        let _ = writeln!(
+            md,
+            "\nTargets: throughput at least 0.80x the raw client's, p99 within 1.50x."
+        );
+        print!("{md}");
+        let dir = out_dir();
+        std::fs::create_dir_all(&dir).expect("target/bench");
+        std::fs::write(dir.join("redis.md"), &md).expect("write redis.md");
+        std::fs::write(
+            dir.join("redis.json"),
+            serde_json::to_string_pretty(&json).expect("json"),
+        )
+        .expect("write redis.json");
+        println!("written to {}", dir.join("redis.{md,json}").display());
+    });
+}

@@ -198,7 +198,8 @@ impl RedisBroker {
             .send(Outgoing {
                 channel,
                 tail,
-                reply,
+                reply: Some(reply),
+                abandoned: false,
             })
             .map_err(|_| Error::Closed)?;
         let after = shared.config.publish_timeout;

@@ -64,7 +64,7 @@ pub struct RedisConfig {
     pub subscribe_timeout: Duration,
     /// How long one connection attempt may take. Default 1 s.
     pub connect_timeout: Duration,
-    /// How often the subscriber connection is PINGed, to detect half-open connections.
+    /// How often the subscriber connection is sent a `PING`, to detect half-open connections.
     /// Default 1 s.
     pub ping_interval: Duration,
     /// How long a PING may take before the connection is deemed dead and replaced. Default 1 s.

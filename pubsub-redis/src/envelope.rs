@@ -62,10 +62,16 @@ impl Tail {
     /// The whole envelope.
     pub(crate) fn finish(&self, node: &str, seq: u64) -> String {
         let mut out = String::with_capacity(self.0.len() + HEAD_BYTES);
-        let _ = write!(out, "{{\"v\":{VERSION},\"node\":\"{node}\",\"seq\":{seq}");
+        out.push_str(&head(node));
+        let _ = write!(out, "{seq}");
         out.push_str(&self.0);
         out
     }
+}
+
+/// How every envelope sent by `node` begins (up to its sequence number).
+pub(crate) fn head(node: &str) -> String {
+    format!("{{\"v\":{VERSION},\"node\":\"{node}\",\"seq\":")
 }
 
 fn push_json_str(out: &mut String, s: &str) {

@@ -75,6 +75,11 @@ fn reject(shared: &Shared, channel: &str, payload: &[u8], reason: Reject) {
 }
 
 fn on_message(shared: &Shared, channel: &str, payload: &[u8]) {
+    // This node's own envelopes start with a known head: skip them without parsing.
+    if payload.starts_with(shared.echo_head.as_bytes()) {
+        Counters::add(&shared.counters.own_echoes, 1);
+        return;
+    }
     let incoming = match envelope::decode(payload, shared.config.max_message_bytes) {
         Ok(incoming) => incoming,
         Err(reason) => return reject(shared, channel, payload, reason),

@@ -46,9 +46,8 @@ impl Interest {
             return Ok(());
         };
         match tokio::time::timeout(timeout, flag.wait_for(|confirmed| *confirmed)).await {
-            Ok(Ok(_)) => Ok(()),
-            // The entry was replaced: the topic lost every subscriber meanwhile.
-            Ok(Err(_)) => Ok(()),
+            // `Err`: the entry was replaced, the topic lost every subscriber meanwhile.
+            Ok(_) => Ok(()),
             Err(_) => Err(Error::Timeout {
                 operation: "subscribe",
                 after: timeout,
@@ -87,10 +86,10 @@ impl Interest {
     pub(crate) fn confirm(&self, topics: &[Topic]) {
         let map = self.lock();
         for topic in topics {
-            if let Some(flag) = map.get(topic) {
-                if !*flag.borrow() {
-                    flag.send_replace(true);
-                }
+            if let Some(flag) = map.get(topic)
+                && !*flag.borrow()
+            {
+                flag.send_replace(true);
             }
         }
     }

@@ -1,6 +1,177 @@
-//! The `pubsub-core` [`Broker`](pubsub_core::Broker) across many nodes, on Redis pub/sub.
+//! The `pubsub-core` [`Broker`](pubsub_core::Broker) across many nodes, on Redis pub/sub: a
+//! change made on node A refreshes the screens served by node B.
 //!
-//! TODO docs
+//! [`RedisBroker`] implements the same trait as the in-memory
+//! [`MemoryBroker`](pubsub_core::MemoryBroker), so an application swaps backends in one line:
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use pubsub_core::Broker;
+//! use pubsub_redis::{RedisBroker, RedisConfig};
+//! # #[tokio::main] async fn main() -> Result<(), pubsub_redis::Error> {
+//! // let broker: Arc<dyn Broker> = Arc::new(pubsub_core::MemoryBroker::new());
+//! let broker: Arc<dyn Broker> =
+//!     Arc::new(RedisBroker::connect(RedisConfig::new("redis://127.0.0.1:6379/")).await?);
+//! # let _ = broker; Ok(()) }
+//! ```
+//!
+//! Local subscribers are served by the core's in-memory registry (one per node), so they get the
+//! publisher's event value itself, never a copy or a serialisation; the network carries one
+//! JSON envelope per message per node, never one per subscriber. The delivery rules of the core
+//! hold across nodes (the core's conformance suite runs against two nodes on one server, in both
+//! channel modes): a subscription is effective when `subscribe` returns, at most once, in order
+//! per publisher and topic, bounded buffers with exact lag counts, and `publish_from` skips the
+//! publishing subscription.
+//!
+//! # Channel modes
+//!
+//! [`ChannelMode::Namespace`] (the default) publishes every message on one channel named after
+//! the namespace (`pubsub`); every node receives everything and filters locally. `subscribe`
+//! needs no round trip. Use it while most nodes want most topics: a few nodes behind a load
+//! balancer. Its cost: every node reads every message, including its own (skipped after a
+//! prefix compare).
+//!
+//! [`ChannelMode::PerTopic`] publishes on one channel per topic (`pubsub:projects:all`); a node
+//! SUBSCRIBEs a topic's channel while it has at least one local subscriber to it (reference
+//! counted by the core's `TopicObserver`) and UNSUBSCRIBEs when the last one leaves. `subscribe`
+//! returns only after Redis confirmed the channel, so a publish on any node that starts after it
+//! returns is delivered. Use it for sparse interest across many nodes (per-record topics);
+//! Redis holds about 200 bytes per (node, subscribed topic). `PUBSUB CHANNELS pubsub:*` shows
+//! what the nodes hold. Every node of one namespace must use the same mode.
+//!
+//! # Wire format
+//!
+//! One JSON object per message, readable with `redis-cli SUBSCRIBE pubsub`:
+//!
+//! ```json
+//! {"v":1,"node":"7f1c0c52-5d5e-4b8e-9a51-2b8f0e6c1d10","seq":42,
+//!  "topic":"projects:project:0b6e…","domain":"projects","from":17,
+//!  "event":"project_updated","payload":{"uuid":"0b6e…","name":"Roof"}}
+//! ```
+//!
+//! | field | meaning |
+//! |---|---|
+//! | `v` | format version, [`ENVELOPE_VERSION`] (1); other versions are refused |
+//! | `topic` | the topic; must pass [`Topic`](pubsub_core::Topic) validation (and, per-topic mode, match the channel) |
+//! | `domain`, `event` | the event's domain tag and wire name |
+//! | `payload` | the event's payload (optional: unit events have none) |
+//! | `node` | the sending node's id (a UUID per [`RedisBroker`]); optional for foreign publishers |
+//! | `seq` | the sender's sequence number in this stream (see below); optional for foreign publishers |
+//! | `from` | optional: the subscription that published it (`publish_from`); ids are per process, so other nodes ignore it |
+//!
+//! `event` and `payload` are the event's own serde JSON (`{"event":..,"payload":..}`, serde's
+//! adjacently tagged enums, as the core's [`Event`](pubsub_core::Event) docs ask), spliced in
+//! without re-serialising. So any client can publish:
+//!
+//! ```text
+//! redis-cli PUBLISH pubsub '{"v":1,"topic":"staff:teams","domain":"staff","event":"team_updated","payload":{"uuid":"…"}}'
+//! ```
+//!
+//! # Bad input
+//!
+//! What Redis delivers is not trusted. A message that is not JSON, not an envelope, of another
+//! version, larger than [`RedisConfig::max_message_bytes`], or whose topic fails validation is
+//! logged with `tracing`, counted in [`RedisStats`] and skipped. A valid envelope whose event a
+//! typed subscriber cannot decode (unknown domain or event, wrong payload shape) is skipped by
+//! that subscriber and counted in the core's `decode_errors`. Nothing stops the node or any
+//! subscriber.
+//!
+//! # Sequence numbers
+//!
+//! A node numbers what it sends per *stream*: in namespace mode its whole output (one channel),
+//! in per-topic mode its output on each topic's channel, since a node does not receive the other
+//! channels and a single per-node counter would have natural holes there. One task assigns
+//! numbers in wire order. Every publish attempt takes a number, so a publish that failed or was
+//! abandoned leaves a hole. A receiver remembers the last number per (node, stream); when one
+//! is skipped, its subscribers get [`Delivery::Gap`](pubsub_core::Delivery::Gap) before the
+//! next message: all of them in namespace mode (the lost message could have been for any topic),
+//! that topic's in per-topic mode. The first number seen from a stream sets the baseline; `1`
+//! starts a new stream. A sender forgets a topic stream idle for
+//! [`RedisConfig::sequence_idle`] (its next number there is 1 again), so its memory follows the
+//! topics it publishes to now; the price is that a lost message at the end of a stream that then
+//! stays idle that long is not reported.
+//!
+//! # Faults
+//!
+//! - **Publishing while Redis is down** fails with an error within
+//!   [`RedisConfig::publish_timeout`] (at once while a reconnect delay runs); it never hangs or
+//!   panics, and the core's domain broadcasts stay best-effort (logged and counted). Local
+//!   subscribers on the publishing node still get the message.
+//! - **A lost subscriber connection** (closed, killed with `CLIENT KILL`, or the server
+//!   restarted) is noticed at once (the client's RESP3 `Disconnection` push); a **half-open**
+//!   one by a periodic `PING` ([`RedisConfig::ping_interval`], [`RedisConfig::ping_timeout`]).
+//!   The node reconnects (immediately, then with delays doubling from
+//!   [`RedisConfig::reconnect_min_delay`] to [`RedisConfig::reconnect_max_delay`]), resubscribes
+//!   every channel it wants, and then gives every local subscriber a
+//!   [`Delivery::Gap`](pubsub_core::Delivery::Gap): reload. Measured here: a killed connection
+//!   is back, with the notice sent, in about 2 ms.
+//! - Messages published while both nodes are connected are not lost: Redis delivers in order on
+//!   one connection, and a subscriber connection that falls too far behind is disconnected by
+//!   Redis, which is the case above.
+//!
+//! # Why the `redis` crate, RESP3 and our own reconnect loop
+//!
+//! The `redis` crate (1.x, tokio) is the maintained, widely used async client. With RESP3, pub/sub
+//! messages arrive as push frames on an ordinary multiplexed connection and are handed to a
+//! callback on the connection's reader: we decode them right there, in order, without an extra
+//! task hop. It was measured to recover from a killed subscriber connection in 1-4 ms, while its
+//! RESP2 `aio::PubSub` streams ended and never recovered; `fred`'s default 32-slot subscriber
+//! buffer lost half of a 100k burst. The crate's `ConnectionManager` can resubscribe by itself,
+//! but it does not replace a connection whose `PING` times out (a half-open one), and it does not
+//! say when resubscription is done; we need both (the gap notice must come after the channels are
+//! back, or a subscriber could reload and still miss a message). So one task per node owns the
+//! subscriber connection: it alone sends SUBSCRIBE/UNSUBSCRIBE, reconnects and resubscribes.
+//! Publishing uses a second connection: envelopes are pipelined in bursts, several pipelines in
+//! flight, and a publish waits only for its own burst.
+//!
+//! # Scale path
+//!
+//! One Redis carries a few hundred thousand messages per second. Beyond that, Redis 7 sharded
+//! pub/sub (`SSUBSCRIBE`/`SPUBLISH`) on a Redis Cluster spreads channels over shards by hash
+//! slot: per-topic mode maps onto it directly, or topics can be hashed into a fixed number of
+//! bucket channels (`pubsub:{17}`) so each node holds a bounded set of shard subscriptions.
+//! Not implemented yet.
+//!
+//! # Examples
+//!
+//! Two nodes (normally two processes) exchanging typed events, with the lag and gap notices a
+//! screen reloads on:
+//!
+//! ```no_run
+//! use pubsub_core::{BrokerExt, Delivery, Event, Topic, TypedTopic};
+//! use pubsub_redis::{ChannelMode, RedisBroker, RedisConfig};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Debug, Clone, Serialize, Deserialize)]
+//! #[serde(tag = "event", content = "payload", rename_all = "snake_case")]
+//! enum DocEvent {
+//!     DocSaved { id: u32 },
+//! }
+//! impl Event for DocEvent {
+//!     const DOMAIN: &'static str = "docs";
+//!     fn name(&self) -> &'static str { "doc_saved" }
+//! }
+//!
+//! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut config = RedisConfig::new("redis://127.0.0.1:6379/");
+//! config.mode = ChannelMode::PerTopic;
+//! let node_a = RedisBroker::connect(config.clone()).await?;
+//! let node_b = RedisBroker::connect(config).await?;
+//!
+//! let topic = TypedTopic::<DocEvent>::new(Topic::new("docs:doc:1")?);
+//! let mut screen = node_a.subscribe_events(&topic).await?; // confirmed by Redis on return
+//! node_b.publish_event(&topic, DocEvent::DocSaved { id: 1 }).await?;
+//!
+//! while let Some(delivery) = screen.recv().await {
+//!     match delivery {
+//!         Delivery::Message(event) => println!("refresh with {event:?}"),
+//!         Delivery::Lagged(_) | Delivery::Gap => println!("reload the screen"),
+//!     }
+//! #   break;
+//! }
+//! println!("{:?}", node_a.stats());
+//! # Ok(()) }
+//! ```
 
 mod broker;
 mod config;

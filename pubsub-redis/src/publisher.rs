@@ -6,13 +6,16 @@
 //! one round trip carries a whole burst. When the connection is down it reconnects lazily, with
 //! growing delays; while a delay runs, publishes fail at once instead of waiting.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use redis::aio::MultiplexedConnection;
 use tokio::sync::mpsc::UnboundedReceiver;
-use tokio::sync::oneshot;
+use tokio::sync::{Semaphore, oneshot};
 use tokio::time::timeout;
 
 use crate::config::ChannelMode;
@@ -24,13 +27,25 @@ use crate::stats::Counters;
 
 /// Envelopes per pipeline, at most.
 const MAX_BATCH: usize = 512;
+/// Pipelines awaiting Redis's reply, at most.
+const MAX_IN_FLIGHT: usize = 64;
 
 /// One queued publish.
 #[derive(Debug)]
 pub(crate) struct Outgoing {
     pub(crate) channel: Arc<str>,
     pub(crate) tail: Tail,
-    pub(crate) reply: oneshot::Sender<Result<(), Error>>,
+    pub(crate) reply: Option<oneshot::Sender<Result<(), Error>>>,
+    /// Set when the reply is taken: whether its publisher had already given up.
+    pub(crate) abandoned: bool,
+}
+
+impl Outgoing {
+    fn take_reply(&mut self) -> Option<oneshot::Sender<Result<(), Error>>> {
+        let reply = self.reply.take().filter(|r| !r.is_closed());
+        self.abandoned = reply.is_none();
+        reply
+    }
 }
 
 /// A connection and its "the client saw it close" flag (set by a RESP3 `Disconnection` push),
@@ -145,7 +160,7 @@ impl Publisher {
         self.conn.as_mut().map(|c| &mut c.conn).ok_or(Error::Closed)
     }
 
-    /// The connection failed: drop it and wait before the next attempt.
+    /// Connecting failed: wait before the next attempt.
     fn failed(&mut self) {
         self.conn = None;
         self.retry_at = Some(Instant::now() + self.delay);
@@ -154,24 +169,42 @@ impl Publisher {
 
     /// Sends until the broker is dropped.
     pub(crate) async fn run(mut self, mut queue: UnboundedReceiver<Outgoing>) {
+        let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-            let result = self.send(&batch).await;
-            let n = batch.len() as u64;
-            match &result {
-                Ok(()) => Counters::add(&self.shared.counters.sent, n),
+            let replies: Vec<_> = batch.iter_mut().map(Outgoing::take_reply).collect();
+            let mut sending = match self.start(&batch).await {
+                Ok(sending) => sending,
                 Err(error) => {
-                    Counters::add(&self.shared.counters.send_failures, n);
-                    tracing::warn!(%error, messages = n, "publishing to redis failed");
+                    finish(&self.shared, replies, &Err(error));
+                    batch.clear();
+                    continue;
                 }
-            }
-            for outgoing in batch.drain(..) {
-                let _ = outgoing.reply.send(result.clone());
+            };
+            batch.clear();
+            let Ok(permit) = Arc::clone(&in_flight).acquire_owned().await else {
+                return;
+            };
+            // The first poll queues the pipeline on the connection, so pipelines reach Redis
+            // in the order their numbers were given; the rest completes on its own task, and
+            // the next pipeline need not wait for this one's reply.
+            let first = std::future::poll_fn(|cx| Poll::Ready(sending.as_mut().poll(cx))).await;
+            match first {
+                Poll::Ready(result) => finish(&self.shared, replies, &result),
+                Poll::Pending => {
+                    let shared = Arc::clone(&self.shared);
+                    tokio::spawn(async move {
+                        let result = sending.await;
+                        drop(permit);
+                        finish(&shared, replies, &result);
+                    });
+                }
             }
         }
     }
 
-    async fn send(&mut self, batch: &[Outgoing]) -> Result<(), Error> {
+    /// Numbers the batch and makes the future that sends it.
+    async fn start(&mut self, batch: &[Outgoing]) -> Result<InFlight, Error> {
         // Every attempt gets its number, sent or not: a publish that fails leaves a hole the
         // receivers see, and they tell their subscribers.
         let now = Instant::now();
@@ -184,7 +217,7 @@ impl Publisher {
                 ChannelMode::PerTopic => &outgoing.channel,
             };
             let seq = self.sequences.next(scope, now);
-            if outgoing.reply.is_closed() {
+            if outgoing.abandoned {
                 continue; // its publisher gave up (timed out): not sent, a hole
             }
             any = true;
@@ -194,27 +227,53 @@ impl Publisher {
                 .ignore();
         }
         self.sequences.sweep(now);
+        let after = self.shared.config.publish_timeout;
         if !any {
             return Err(Error::Timeout {
                 operation: "publish",
-                after: self.shared.config.publish_timeout,
+                after,
             });
         }
-        let after = self.shared.config.publish_timeout;
-        let conn = self.connection().await?;
-        match timeout(after, pipe.exec_async(conn)).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => {
-                self.failed();
-                Err(Error::redis("publish", e))
-            }
-            Err(_) => {
-                self.failed();
-                Err(Error::Timeout {
+        self.connection().await?;
+        let Some(connection) = self.conn.as_ref() else {
+            return Err(Error::Closed);
+        };
+        let (mut conn, lost) = (connection.conn.clone(), Arc::clone(&connection.lost));
+        Ok(Box::pin(async move {
+            let outcome = timeout(after, pipe.exec_async(&mut conn)).await;
+            let result = match outcome {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(Error::redis("publish", e)),
+                Err(_) => Err(Error::Timeout {
                     operation: "publish",
                     after,
-                })
+                }),
+            };
+            if result.is_err() {
+                lost.store(true, Ordering::Relaxed); // replace the connection before the next
             }
+            result
+        }))
+    }
+}
+
+/// A pipeline on its way.
+type InFlight = Pin<Box<dyn Future<Output = Result<(), Error>> + Send + 'static>>;
+
+fn finish(
+    shared: &Shared,
+    replies: Vec<Option<oneshot::Sender<Result<(), Error>>>>,
+    result: &Result<(), Error>,
+) {
+    let n = replies.len() as u64;
+    match result {
+        Ok(()) => Counters::add(&shared.counters.sent, n),
+        Err(error) => {
+            Counters::add(&shared.counters.send_failures, n);
+            tracing::warn!(%error, messages = n, "publishing to redis failed");
         }
+    }
+    for reply in replies.into_iter().flatten() {
+        let _ = reply.send(result.clone());
     }
 }

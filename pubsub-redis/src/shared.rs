@@ -16,16 +16,20 @@ pub(crate) struct Shared {
     pub(crate) config: RedisConfig,
     /// This node's id, written into every envelope it sends; envelopes carrying it are echoes.
     pub(crate) node_id: String,
+    /// How every envelope this node writes begins.
+    pub(crate) echo_head: String,
     pub(crate) counters: Counters,
     received: Mutex<Received>,
 }
 
 impl Shared {
     pub(crate) fn new(memory: MemoryBroker, config: RedisConfig) -> Self {
+        let node_id = uuid::Uuid::new_v4().to_string();
         Shared {
             memory,
             config,
-            node_id: uuid::Uuid::new_v4().to_string(),
+            echo_head: crate::envelope::head(&node_id),
+            node_id,
             counters: Counters::default(),
             received: Mutex::new(Received::default()),
         }

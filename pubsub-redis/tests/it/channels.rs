@@ -51,7 +51,10 @@ async fn a_topic_channel_exists_while_a_node_has_local_subscribers() {
 
     // Confirmed before subscribe returns: no polling needed here.
     let first = node_a.subscribe(&t1).await.expect("subscribe");
-    assert_eq!(channels(target.url(), &pattern).await, [c1.clone()]);
+    assert_eq!(
+        channels(target.url(), &pattern).await,
+        std::slice::from_ref(&c1)
+    );
     let second = node_a.subscribe(&t1).await.expect("subscribe");
     let mut other_node = node_b.subscribe(&t1).await.expect("subscribe");
     node_b

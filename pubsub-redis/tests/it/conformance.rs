@@ -10,13 +10,13 @@ use crate::server::{Target, pair};
 
 /// Two `RedisBroker` nodes on one server; the server lives as long as the factory (one case).
 #[derive(Debug)]
-pub struct Nodes {
+pub(crate) struct Nodes {
     mode: ChannelMode,
     target: Target,
 }
 
 impl Nodes {
-    pub fn new(mode: ChannelMode) -> Self {
+    pub(crate) fn new(mode: ChannelMode) -> Self {
         Nodes {
             mode,
             target: Target::new(),

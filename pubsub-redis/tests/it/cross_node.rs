@@ -97,7 +97,7 @@ async fn typed_events_cross_both_ways(mode: ChannelMode) {
         .expect("in time")
     {
         Some(Delivery::Message(e)) => {
-            assert!(matches!(&*e, TestEvent::Numbered { label, .. } if label == "a→b"))
+            assert!(matches!(&*e, TestEvent::Numbered { label, .. } if label == "a→b"));
         }
         other => panic!("expected the test event, got {other:?}"),
     }

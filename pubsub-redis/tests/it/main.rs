@@ -15,13 +15,13 @@ use pubsub_core::Delivery;
 use pubsub_core::Subscription;
 
 /// Every wait in these tests is bounded by this.
-pub const WAIT: Duration = Duration::from_secs(5);
+pub(crate) const WAIT: Duration = Duration::from_secs(5);
 
 /// The next delivery, or a panic after [`WAIT`].
-pub async fn next(sub: &mut Subscription) -> Delivery<pubsub_core::Message> {
+pub(crate) async fn next(sub: &mut Subscription) -> Delivery<pubsub_core::Message> {
     match tokio::time::timeout(WAIT, sub.recv()).await {
         Ok(Some(delivery)) => delivery,
         Ok(None) => panic!("subscription ended"),
-        Err(_) => panic!("nothing arrived within {WAIT:?}"),
+        Err(elapsed) => panic!("nothing arrived: {elapsed}"),
     }
 }

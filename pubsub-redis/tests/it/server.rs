@@ -16,7 +16,7 @@ const INSTALL_HINT: &str = "redis-server is not on PATH; the Redis tests need a 
 
 /// A redis-server process owned by the test.
 #[derive(Debug)]
-pub struct RedisServer {
+pub(crate) struct RedisServer {
     port: u16,
     dir: PathBuf,
     child: Option<Child>,
@@ -35,7 +35,7 @@ impl RedisServer {
     /// # Panics
     ///
     /// When `redis-server` is missing (with the install command) or does not start.
-    pub fn start() -> Self {
+    pub(crate) fn start() -> Self {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let dir = std::env::temp_dir().join(format!(
             "pubsub-redis-test-{}-{}",
@@ -91,12 +91,12 @@ impl RedisServer {
         false
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 
     /// Stops the server (SIGKILL: no goodbye to the clients, like a crash).
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
@@ -108,7 +108,7 @@ impl RedisServer {
     /// # Panics
     ///
     /// When it does not come up.
-    pub fn restart(&mut self) {
+    pub(crate) fn restart(&mut self) {
         self.stop();
         assert!(
             self.try_spawn(),
@@ -119,7 +119,7 @@ impl RedisServer {
 
     /// Freezes (SIGSTOP) or thaws (SIGCONT) the server: its sockets stay open but it answers
     /// nothing, like a half-open connection.
-    pub fn signal(&self, signal: &str) {
+    pub(crate) fn signal(&self, signal: &str) {
         let pid = self.child.as_ref().expect("running").id();
         let status = Command::new("kill")
             .args([signal, &pid.to_string()])
@@ -138,13 +138,13 @@ impl Drop for RedisServer {
 
 /// Either a server of our own or the one `REDIS_URL` names.
 #[derive(Debug)]
-pub struct Target {
+pub(crate) struct Target {
     url: String,
     _server: Option<RedisServer>,
 }
 
 impl Target {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         match std::env::var("REDIS_URL") {
             Ok(url) if !url.is_empty() => Target { url, _server: None },
             _ => {
@@ -157,20 +157,20 @@ impl Target {
         }
     }
 
-    pub fn url(&self) -> &str {
+    pub(crate) fn url(&self) -> &str {
         &self.url
     }
 }
 
 /// A namespace no other test uses, so tests may share a server.
-pub fn unique_namespace() -> String {
+pub(crate) fn unique_namespace() -> String {
     format!("test-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
 }
 
 /// A test configuration: short timeouts so fault tests are quick.
-pub fn config(url: &str, namespace: &str, mode: ChannelMode) -> RedisConfig {
+pub(crate) fn config(url: &str, namespace: &str, mode: ChannelMode) -> RedisConfig {
     let mut config = RedisConfig::new(url);
-    config.namespace = namespace.to_owned();
+    namespace.clone_into(&mut config.namespace);
     config.mode = mode;
     config.publish_timeout = Duration::from_millis(500);
     config.subscribe_timeout = Duration::from_secs(2);
@@ -183,7 +183,11 @@ pub fn config(url: &str, namespace: &str, mode: ChannelMode) -> RedisConfig {
 }
 
 /// Two nodes on one server and namespace.
-pub async fn pair(url: &str, mode: ChannelMode, capacity: usize) -> (RedisBroker, RedisBroker) {
+pub(crate) async fn pair(
+    url: &str,
+    mode: ChannelMode,
+    capacity: usize,
+) -> (RedisBroker, RedisBroker) {
     let namespace = unique_namespace();
     let mut config = config(url, &namespace, mode);
     config.capacity = capacity;
@@ -193,7 +197,7 @@ pub async fn pair(url: &str, mode: ChannelMode, capacity: usize) -> (RedisBroker
 }
 
 /// A plain Redis connection, for what a non-Rust client (or `redis-cli`) would do.
-pub async fn raw(url: &str) -> redis::aio::MultiplexedConnection {
+pub(crate) async fn raw(url: &str) -> redis::aio::MultiplexedConnection {
     redis::Client::open(url)
         .expect("url")
         .get_multiplexed_async_connection()

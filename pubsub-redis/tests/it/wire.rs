@@ -160,7 +160,7 @@ async fn malformed_and_foreign_messages_are_counted_and_skipped() {
         .expect("publish");
     match tokio::time::timeout(crate::WAIT, typed.recv()).await {
         Ok(Some(Delivery::Message(event))) => {
-            assert!(matches!(&*event, TestEvent::Numbered { seq: 9, .. }))
+            assert!(matches!(&*event, TestEvent::Numbered { seq: 9, .. }));
         }
         other => panic!("expected the good event, got {other:?}"),
     }
