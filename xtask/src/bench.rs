@@ -1,10 +1,32 @@
 //! `cargo xtask bench`: runs the benchmark binaries in release mode.
+//!
+//! `cargo xtask bench redis` runs only the Redis backend's cross-node benchmark (it needs
+//! `redis-server` on PATH, or `REDIS_URL`).
 
 use anyhow::{Result, bail};
 
 use crate::steps::cargo;
 
 pub(crate) fn run(args: &[String]) -> Result<()> {
+    if args.first().map(String::as_str) == Some("redis") {
+        return redis();
+    }
+    core(args)?;
+    redis()
+}
+
+/// The Redis backend's bench: two nodes on one local Redis against a raw client loop.
+fn redis() -> Result<()> {
+    let mut command = cargo();
+    command.args(["bench", "-p", "pubsub-redis", "--bench", "redis"]);
+    let status = command.status()?;
+    if !status.success() {
+        bail!("redis benchmark failed: {status}");
+    }
+    Ok(())
+}
+
+fn core(args: &[String]) -> Result<()> {
     let mut command = cargo();
     command.args([
         "bench",

@@ -34,6 +34,7 @@ fn print_help() {
         "usage: cargo xtask <task>\n\n\
          tasks:\n  \
          test-all   fmt, clippy, all tests and doc tests, crates built alone, dependency rule\n  \
-         bench      benchmarks against tokio::sync::broadcast and a naive broker (target/bench/)"
+         bench      benchmarks against tokio::sync::broadcast and a naive broker (target/bench/)\n  \
+         bench redis  only the Redis backend's cross-node benchmark against a raw client loop"
     );
 }
