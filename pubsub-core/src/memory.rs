@@ -230,15 +230,7 @@ impl fmt::Debug for MemoryBroker {
 #[async_trait]
 impl Broker for MemoryBroker {
     async fn publish(&self, topic: &Topic, message: Message) -> Result<(), Error> {
-        let _span = tracing::trace_span!(
-            "publish",
-            topic = topic.as_str(),
-            domain = message.domain(),
-            event = message.name()
-        )
-        .entered();
-        self.registry.publish(topic, &message);
-        Ok(())
+        MemoryBroker::publish(self, topic, message).await
     }
 
     async fn subscribe(&self, topic: &Topic) -> Result<Subscription, Error> {
