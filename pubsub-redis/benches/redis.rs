@@ -95,9 +95,19 @@ async fn raw_receiver(
     (conn, rx)
 }
 
-async fn raw_run(url: &str) -> Figures {
+/// The raw loop. With `echo`, a second connection also subscribes the channel, as a
+/// namespace-mode publishing node's own subscriber connection does: Redis writes each message
+/// twice.
+async fn raw_run(url: &str, echo: bool) -> Figures {
     let channel = format!("raw-{}", uuid::Uuid::new_v4().simple());
     let (_keep, mut rx) = raw_receiver(url, &channel).await;
+    let _echo = if echo {
+        let (conn, mut echo_rx) = raw_receiver(url, &channel).await;
+        let drain = tokio::spawn(async move { while echo_rx.recv().await.is_some() {} });
+        Some((conn, AbortOnDrop(drain)))
+    } else {
+        None
+    };
     let publisher = server::raw(url).await;
     let payload = Arc::new(sample_envelope());
 
@@ -151,6 +161,14 @@ async fn raw_run(url: &str) -> Figures {
         per_second,
         p50_us: percentile(&samples, 0.5),
         p99_us: percentile(&samples, 0.99),
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -247,7 +265,8 @@ fn main() {
             "pubsub-redis bench: {MESSAGES} messages from {PUBLISHERS} concurrent publishers, \
              {ROUND_TRIPS} sequential round trips; median of {RUNS} runs"
         );
-        let raw = measure(|| raw_run(&url)).await;
+        let raw = measure(|| raw_run(&url, false)).await;
+        let raw_echo = measure(|| raw_run(&url, true)).await;
         let namespace = measure(|| broker_run(&url, ChannelMode::Namespace)).await;
         let per_topic = measure(|| broker_run(&url, ChannelMode::PerTopic)).await;
 
@@ -262,13 +281,17 @@ fn main() {
             md,
             "| run | deliveries/s | p50 µs | p99 µs | throughput vs raw | p99 vs raw |\n|---|---:|---:|---:|---:|---:|"
         );
+        // Namespace mode is compared with the raw loop that has the same Redis traffic (the
+        // publishing node also subscribed); per-topic mode with the plain one.
         let mut json = serde_json::Map::new();
-        for (name, f) in [
-            ("raw redis client", raw),
-            ("RedisBroker, namespace mode", namespace),
-            ("RedisBroker, per-topic mode", per_topic),
+        for (name, f, base) in [
+            ("raw redis client", raw, raw),
+            ("raw redis client, publisher also subscribed", raw_echo, raw_echo),
+            ("RedisBroker, namespace mode (vs raw with echo)", namespace, raw_echo),
+            ("RedisBroker, namespace mode (vs plain raw)", namespace, raw),
+            ("RedisBroker, per-topic mode", per_topic, raw),
         ] {
-            let (tput, p99) = (f.per_second / raw.per_second, f.p99_us / raw.p99_us);
+            let (tput, p99) = (f.per_second / base.per_second, f.p99_us / base.p99_us);
             let _ = writeln!(
                 md,
                 "| {name} | {:.0} | {:.0} | {:.0} | {tput:.2}x | {p99:.2}x |",
