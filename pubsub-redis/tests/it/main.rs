@@ -3,10 +3,12 @@
 mod channels;
 mod conformance;
 mod cross_node;
+mod domains;
 mod faults;
 mod scale;
 mod send_sync;
 mod server;
+mod tenant;
 mod wire;
 
 use std::time::Duration;
