@@ -1,0 +1,18 @@
+//! `demo [--port N] [--redis URL] [--namespace NAME] [--capacity N]`: the live demo's server.
+
+use anyhow::Result;
+use demo::{AppState, Config};
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .init();
+    let config = Config::from_args(std::env::args().skip(1))?;
+    let state = AppState::connect(&config).await?;
+    demo::serve(state, config.port, |url| {
+        println!("demo: listening on {url}");
+        println!("demo: open it in two tabs and change something in one");
+    })
+    .await
+}

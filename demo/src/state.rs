@@ -1,0 +1,79 @@
+//! [`AppState`]: what every handler and live page shares.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::Result;
+use pubsub_core::{Broker, MemoryBroker};
+use pubsub_redis::{RedisBroker, RedisConfig};
+
+use crate::config::Config;
+use crate::store::Store;
+
+/// The broker (any backend, behind one type), the store, and this node's description.
+#[derive(Clone)]
+pub struct AppState {
+    /// `MemoryBroker` by default, `RedisBroker` with `--redis`.
+    pub broker: Arc<dyn Broker>,
+    /// The records.
+    pub store: Store,
+    /// What the page header says about this node (`:4000 · in-memory broker`).
+    pub node: Arc<str>,
+    /// Whether the "simulate activity" switch is on.
+    pub simulating: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("node", &self.node)
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// A state on the in-memory broker and store, seeded: what tests use.
+    ///
+    /// # Errors
+    ///
+    /// Never in practice (the in-memory store does not fail).
+    pub async fn in_memory(capacity: usize) -> Result<Self> {
+        let store = Store::memory();
+        store.seed().await?;
+        Ok(Self::new(
+            Arc::new(MemoryBroker::with_capacity(capacity)),
+            store,
+            "in-memory broker",
+        ))
+    }
+
+    /// Connects the broker and store that `config` asks for and seeds the store (once per
+    /// shared store).
+    ///
+    /// # Errors
+    ///
+    /// When Redis cannot be reached.
+    pub async fn connect(config: &Config) -> Result<Self> {
+        let Some(url) = &config.redis else {
+            return Self::in_memory(config.capacity).await;
+        };
+        let mut redis = RedisConfig::new(url.clone());
+        redis.namespace.clone_from(&config.namespace);
+        redis.capacity = config.capacity;
+        let broker = RedisBroker::connect(redis).await?;
+        let label = format!("Redis broker, node {}", &broker.node_id()[..8]);
+        let store = Store::redis(url, &config.namespace).await?;
+        store.seed().await?;
+        Ok(Self::new(Arc::new(broker), store, &label))
+    }
+
+    fn new(broker: Arc<dyn Broker>, store: Store, node: &str) -> Self {
+        AppState {
+            broker,
+            store,
+            node: Arc::from(node),
+            simulating: Arc::new(AtomicBool::new(false)),
+        }
+    }
+}

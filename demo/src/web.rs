@@ -1,0 +1,78 @@
+//! The HTTP side: pages, live streams (Server-Sent Events), the JSON API the forms call, and the
+//! static assets, all served from the binary.
+
+mod api;
+mod pages;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use uuid::Uuid;
+
+use crate::live;
+use crate::state::AppState;
+use crate::store::Sample;
+
+/// Every route of the demo.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(pages::index))
+        .route("/contacts/{id}", get(pages::contact))
+        .route("/projects/{id}", get(pages::project))
+        .route("/teams/{id}", get(pages::team))
+        .route("/catalogue", get(pages::catalogue))
+        .route("/jobs", get(pages::jobs))
+        .route("/jobs/{id}", get(pages::job))
+        .route("/live/contacts/{id}", get(live_contact))
+        .route("/live/projects/{id}", get(live_project))
+        .route("/live/teams/{id}", get(live_team))
+        .route("/live/catalogue", get(live_catalogue))
+        .route("/live/jobs", get(live_jobs))
+        .route("/live/jobs/{id}", get(live_job))
+        .merge(api::routes())
+        .route("/assets/style.css", get(style))
+        .route("/assets/app.js", get(script))
+        .route("/health", get(|| async { "ok" }))
+        .fallback(pages::not_found)
+        .with_state(state)
+}
+
+async fn style() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../assets/style.css"),
+    )
+}
+
+async fn script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../assets/app.js"),
+    )
+}
+
+async fn live_contact(State(state): State<AppState>, Path(id): Path<Uuid>) -> impl IntoResponse {
+    live::stream(move |out| live::contact::run(state, id, out))
+}
+
+async fn live_project(State(state): State<AppState>, Path(id): Path<Uuid>) -> impl IntoResponse {
+    live::stream(move |out| live::project::run(state, id, out))
+}
+
+async fn live_team(State(state): State<AppState>, Path(id): Path<Uuid>) -> impl IntoResponse {
+    live::stream(move |out| live::team::run(state, id, out))
+}
+
+async fn live_catalogue(State(state): State<AppState>) -> impl IntoResponse {
+    live::stream(move |out| live::catalogue::run(state, Sample::CATALOGUE, out))
+}
+
+async fn live_jobs(State(state): State<AppState>) -> impl IntoResponse {
+    live::stream(move |out| live::jobs::run_list(state, out))
+}
+
+async fn live_job(State(state): State<AppState>, Path(id): Path<Uuid>) -> impl IntoResponse {
+    live::stream(move |out| live::jobs::run_job(state, id, out))
+}

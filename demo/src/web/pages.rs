@@ -1,0 +1,119 @@
+//! Whole pages for a first GET: the shell, the page's static part, and an empty live part that
+//! the page's stream fills.
+
+use std::sync::atomic::Ordering;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use uuid::Uuid;
+
+use crate::state::AppState;
+use crate::store::Sample;
+use crate::store::model::{Contact, Job, Project, Team};
+use crate::views::{
+    catalogue, contact as contact_view, jobs, page, project as project_view, team as team_view,
+};
+
+fn render(state: &AppState, title: &str, live: &str, body: &str) -> Response {
+    let simulating = state.simulating.load(Ordering::Relaxed);
+    Html(page::page(title, &state.node, simulating, live, body)).into_response()
+}
+
+fn failed(error: &anyhow::Error) -> Response {
+    tracing::warn!(%error, "page failed");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!("store error: {error}"),
+    )
+        .into_response()
+}
+
+pub(super) async fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Html("<h1>Not found</h1><p><a href=\"/\">Home</a></p>"),
+    )
+        .into_response()
+}
+
+pub(super) async fn index(State(state): State<AppState>) -> Response {
+    let contacts = state.store.all::<Contact>().await;
+    let teams = state.store.all::<Team>().await;
+    match (contacts, teams) {
+        (Ok(mut contacts), Ok(mut teams)) => {
+            contacts.sort_by(|a, b| a.name.cmp(&b.name));
+            teams.sort_by(|a, b| a.name.cmp(&b.name));
+            render(&state, "Home", "", &page::index(&contacts, &teams))
+        }
+        (Err(e), _) | (_, Err(e)) => failed(&e),
+    }
+}
+
+pub(super) async fn contact(State(state): State<AppState>, Path(id): Path<Uuid>) -> Response {
+    let contacts = match state.store.all::<Contact>().await {
+        Ok(mut contacts) => {
+            contacts.sort_by(|a, b| a.name.cmp(&b.name));
+            contacts
+        }
+        Err(e) => return failed(&e),
+    };
+    let Some(contact) = contacts.iter().find(|c| c.id == id) else {
+        return not_found().await;
+    };
+    let live = format!("/live/contacts/{id}");
+    render(
+        &state,
+        &contact.name,
+        &live,
+        &contact_view::body(contact, &contacts),
+    )
+}
+
+pub(super) async fn project(State(state): State<AppState>, Path(id): Path<Uuid>) -> Response {
+    match state.store.get::<Project>(id).await {
+        Ok(Some(project)) => {
+            let live = format!("/live/projects/{id}");
+            render(&state, &project.name, &live, &project_view::body(&project))
+        }
+        Ok(None) => not_found().await,
+        Err(e) => failed(&e),
+    }
+}
+
+pub(super) async fn team(State(state): State<AppState>, Path(id): Path<Uuid>) -> Response {
+    match state.store.get::<Team>(id).await {
+        Ok(Some(team)) => {
+            let live = format!("/live/teams/{id}");
+            render(&state, &team.name, &live, &team_view::body(&team))
+        }
+        Ok(None) => not_found().await,
+        Err(e) => failed(&e),
+    }
+}
+
+pub(super) async fn catalogue(State(state): State<AppState>) -> Response {
+    render(
+        &state,
+        "Catalogue",
+        "/live/catalogue",
+        &catalogue::body(Sample::CATALOGUE),
+    )
+}
+
+pub(super) async fn jobs(State(state): State<AppState>) -> Response {
+    render(&state, "Jobs", "/live/jobs", &jobs::list_body())
+}
+
+pub(super) async fn job(State(state): State<AppState>, Path(id): Path<Uuid>) -> Response {
+    match state.store.get::<Job>(id).await {
+        Ok(Some(job)) => render(
+            &state,
+            &job.name,
+            &format!("/live/jobs/{id}"),
+            &jobs::job_body(&job),
+        ),
+        Ok(None) => not_found().await,
+        Err(e) => failed(&e),
+    }
+}
