@@ -3,8 +3,10 @@
 //! - `test-all`: formatting, lints, every test and doc test, each domain crate built alone, and
 //!   the architecture's dependency rule; one line per step and an `N passed, N failed` summary.
 //! - `bench`: the benchmarks, side by side with their baselines; tables go to `target/bench/`.
+//! - `demo`: the live demo web app (`--redis URL` to join other nodes, `--port N`).
 
 mod bench;
+mod demo;
 mod deps;
 mod steps;
 mod test_all;
@@ -18,6 +20,7 @@ fn main() -> Result<()> {
     match task.as_deref() {
         Some("test-all") => test_all::run(&rest),
         Some("bench") => bench::run(&rest),
+        Some("demo") => demo::run(&rest),
         Some("help" | "--help" | "-h") | None => {
             print_help();
             Ok(())
@@ -35,6 +38,7 @@ fn print_help() {
          tasks:\n  \
          test-all   fmt, clippy, all tests and doc tests, crates built alone, dependency rule\n  \
          bench      benchmarks against tokio::sync::broadcast and a naive broker (target/bench/)\n  \
-         bench redis  only the Redis backend's cross-node benchmark against a raw client loop"
+         bench redis  only the Redis backend's cross-node benchmark against a raw client loop\n  \
+         demo       the live demo web app: demo [--port N] [--redis redis://127.0.0.1:6379/]"
     );
 }
