@@ -88,6 +88,9 @@
     source.addEventListener('open', () => { conn.textContent = 'live'; conn.className = 'pill live'; });
     source.addEventListener('error', () => { conn.textContent = 'reconnecting…'; conn.className = 'pill'; });
     source.addEventListener('update', (ev) => apply(JSON.parse(ev.data)));
+    // Close the stream when leaving, so the browser does not keep the connection (and the
+    // server the subscription) for a page kept in its back/forward cache.
+    window.addEventListener('pagehide', () => source.close());
   } else {
     $('conn').hidden = true;
   }

@@ -44,6 +44,8 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     test.args(["test", "--workspace", "--all-features"]);
     steps.command("tests", test);
 
+    steps.record("demo-browser", crate::demo::browser_test);
+
     let mut docs = cargo();
     docs.args([
         "doc",

@@ -9,8 +9,8 @@ use uuid::Uuid;
 
 use super::{COALESCE, Out, reason};
 use crate::state::AppState;
-use crate::store::model::{Contact, Interaction};
-use crate::views::contact::{feed, row, row_id};
+use crate::store::model::Interaction;
+use crate::views::contact::{contacts, feed, row, row_id};
 
 /// The interaction an event is about (`None`: re-read the whole feed).
 fn interaction_of(event: &EventRef<CrmEvent>) -> Option<Uuid> {
@@ -58,7 +58,7 @@ pub async fn run(state: AppState, contact: Uuid, out: Out) -> Result<()> {
 async fn refresh_row(state: &AppState, out: &Out, contact: Uuid, id: Uuid) -> Result<()> {
     match state.store.get::<Interaction>(id).await? {
         Some(interaction) if interaction.involves(contact) => {
-            let contacts = state.store.all::<Contact>().await?;
+            let contacts = contacts(&state.store).await?;
             out.upsert(row_id(id), "feed", "start", row(&interaction, &contacts))
                 .await?;
         }

@@ -76,13 +76,24 @@ fn party_boxes(contacts: &[Contact], checked: &[Uuid], form: &str) -> String {
     html
 }
 
+/// Every contact, by name (for the subject and party pickers).
+///
+/// # Errors
+///
+/// When the store fails.
+pub async fn contacts(store: &Store) -> Result<Vec<Contact>> {
+    let mut contacts = store.all::<Contact>().await?;
+    contacts.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(contacts)
+}
+
 /// The whole feed of `contact`: every interaction involving it, newest first.
 ///
 /// # Errors
 ///
 /// When the store fails.
 pub async fn feed(store: &Store, contact: Uuid) -> Result<String> {
-    let contacts = store.all::<Contact>().await?;
+    let contacts = contacts(store).await?;
     let mut items = store.filter::<Interaction>(|i| i.involves(contact)).await?;
     items.sort_by(|a, b| b.at.cmp(&a.at).then(a.id.cmp(&b.id)));
     let mut html = String::from(r#"<ul id="feed" class="feed">"#);

@@ -1,0 +1,200 @@
+//! What the browser test does: the two-page contact check, and a tour of the other pages.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use demo::Sample;
+use serde_json::json;
+
+use crate::webdriver::Browser;
+
+/// How long a change may take to show on the other page.
+const AT_ONCE: Duration = Duration::from_secs(1);
+
+/// Steps passed and where screenshots go.
+pub(crate) struct Report {
+    pub(crate) passed: usize,
+    dir: PathBuf,
+}
+
+impl Report {
+    pub(crate) fn new(dir: PathBuf) -> Self {
+        Report { passed: 0, dir }
+    }
+
+    pub(crate) fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
+    fn shot(&self, browser: &Browser, name: &str) -> Result<(), String> {
+        browser.screenshot(&self.dir.join(format!("{name}.png")))
+    }
+
+    fn pass(&mut self, step: &str, took: Duration) {
+        self.passed += 1;
+        println!("  ok  {step} ({} ms)", took.as_millis());
+    }
+}
+
+const FEED_HAS: &str = "return [...document.querySelectorAll('#feed li')].some(li => li.dataset.note === arguments[0]);";
+const FEED_LACKS: &str = "return ![...document.querySelectorAll('#feed li')].some(li => li.dataset.note === arguments[0]);";
+
+/// Grace's contact page in two browsers (on `url_a` and `url_b`): an interaction logged in A
+/// with Grace as a party appears in B; edited in A to drop Grace, it leaves B.
+pub(crate) fn two_pages(
+    report: &mut Report,
+    a: &Browser,
+    b: &Browser,
+    url_a: &str,
+    url_b: &str,
+    tag: &str,
+) -> Result<(), String> {
+    let page = format!("contacts/{}", Sample::GRACE);
+    a.goto(&format!("{url_a}{page}"))?;
+    b.goto(&format!("{url_b}{page}"))?;
+    report.shot(b, &format!("{tag}-1-page-b-before"))?;
+
+    let note = format!("Browser check {tag}");
+    let note_arg = [json!(note)];
+    a.js(
+        "const f = document.getElementById('new-interaction');
+         f.querySelector('[name=contact_id]').value = arguments[0];
+         f.querySelector('[name=kind]').value = 'meeting';
+         f.querySelector('[name=note]').value = arguments[1];
+         f.querySelector('[data-party=\"new-' + arguments[2] + '\"]').checked = true;
+         f.querySelector('button[type=submit]').click();
+         return true;",
+        &[json!(Sample::ADA), json!(note), json!(Sample::GRACE)],
+    )?;
+    let took = b.wait(
+        "the new interaction on page B",
+        AT_ONCE,
+        FEED_HAS,
+        &note_arg,
+    )?;
+    report.pass(&format!("{tag}: added in A, shown in B"), took);
+    report.shot(b, &format!("{tag}-2-page-b-added"))?;
+    a.wait(
+        "the new interaction on page A",
+        AT_ONCE,
+        FEED_HAS,
+        &note_arg,
+    )?;
+
+    a.js(
+        "const li = [...document.querySelectorAll('#feed li')].find(l => l.dataset.note === arguments[0]);
+         li.querySelector('details').open = true;
+         li.querySelector('[data-party$=\"-' + arguments[1] + '\"]').checked = false;
+         return true;",
+        &[json!(note), json!(Sample::GRACE)],
+    )?;
+    report.shot(a, &format!("{tag}-3-page-a-editing"))?;
+    a.js(
+        "const li = [...document.querySelectorAll('#feed li')].find(l => l.dataset.note === arguments[0]);
+         li.querySelector('form.edit-form button[type=submit]').click();
+         return true;",
+        &note_arg,
+    )?;
+    let took = b.wait("the entry to leave page B", AT_ONCE, FEED_LACKS, &note_arg)?;
+    report.pass(
+        &format!("{tag}: Grace removed in A, entry gone from B"),
+        took,
+    );
+    a.wait("the entry to leave page A", AT_ONCE, FEED_LACKS, &note_arg)?;
+    report.shot(b, &format!("{tag}-4-page-b-removed"))?;
+    let received = b.js("return window.demo.received;", &[])?;
+    if received.as_u64().unwrap_or(0) < 2 {
+        return Err(format!(
+            "page B's event counter shows {received}, expected at least 2"
+        ));
+    }
+    Ok(())
+}
+
+/// The other pages, once each, with a screenshot: the lag indicator after a burst, the project,
+/// team and catalogue pages after a change, and a background job's progress.
+pub(crate) fn tour(report: &mut Report, a: &Browser, url: &str) -> Result<(), String> {
+    a.goto(&format!("{url}contacts/{}", Sample::ADA))?;
+    let started = Instant::now();
+    a.js(
+        "document.querySelector('button[data-post$=\"/burst\"]').click(); return true;",
+        &[],
+    )?;
+    a.wait(
+        "the reloaded-after-lag badge",
+        Duration::from_secs(3),
+        "return !document.getElementById('reloaded').hidden;",
+        &[],
+    )?;
+    report.pass("burst: page reloaded after lag", started.elapsed());
+    report.shot(a, "3-lag-reloaded")?;
+
+    a.goto(&format!("{url}projects/{}", Sample::PROJECT))?;
+    let took = click_and_wait(
+        a,
+        "#assignments li:nth-child(3) button.seg:nth-child(3)",
+        "#assignments li:nth-child(3).status-done",
+    )?;
+    report.pass("project: a row refreshed", took);
+    report.shot(a, "4-project")?;
+
+    a.goto(&format!("{url}teams/{}", Sample::TEAM))?;
+    let took = click_and_wait(
+        a,
+        "#live form button[type=submit]",
+        "#members li:nth-child(4)",
+    )?;
+    report.pass("team: member list reloaded", took);
+    report.shot(a, "5-team")?;
+
+    a.goto(&format!("{url}catalogue"))?;
+    let took = click_and_wait(
+        a,
+        "#items tr:nth-child(2) button:nth-child(1)",
+        "#items tr.flash",
+    )?;
+    report.pass("catalogue: a row refreshed", took);
+    report.shot(a, "6-catalogue")?;
+
+    a.goto(&format!("{url}jobs"))?;
+    let started = Instant::now();
+    a.js(
+        "document.querySelector('button[data-follow]').click(); return true;",
+        &[],
+    )?;
+    a.wait(
+        "the job page with progress",
+        Duration::from_secs(5),
+        "const f = document.querySelector('#progress .fill'); return location.pathname.startsWith('/jobs/') && f && parseFloat(f.style.width) >= 20 && parseFloat(f.style.width) < 90;",
+        &[],
+    )?;
+    report.shot(a, "7-job-running")?;
+    a.wait(
+        "the completed job",
+        Duration::from_secs(8),
+        "return document.querySelector('#live .tag-completed') !== null;",
+        &[],
+    )?;
+    report.pass(
+        "job: followed its process, reloaded on completion",
+        started.elapsed(),
+    );
+    report.shot(a, "8-job-completed")?;
+
+    a.goto(url)?;
+    report.shot(a, "0-home")?;
+    Ok(())
+}
+
+fn click_and_wait(browser: &Browser, click: &str, then: &str) -> Result<Duration, String> {
+    browser.js(
+        "const el = document.querySelector(arguments[0]); if (!el) return false; el.click(); return true;",
+        &[json!(click)],
+    )?;
+    browser.wait(
+        &format!("`{then}`"),
+        AT_ONCE,
+        "return document.querySelector(arguments[0]) !== null;",
+        &[json!(then)],
+    )
+}
