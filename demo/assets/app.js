@@ -93,5 +93,6 @@
     window.addEventListener('pagehide', () => source.close());
   } else {
     $('conn').hidden = true;
+    document.querySelectorAll('.live-only').forEach((el) => { el.hidden = true; });
   }
 })();
