@@ -7,10 +7,11 @@ use crm_events::{
     broadcast_interaction_to, broadcast_interaction_update, broadcast_list_event,
     topic_contact_interactions,
 };
+use pubsub_core::testing::{FailingBroker, LogCapture, PanickingBroker};
 use pubsub_core::{BroadcastReport, Broker};
 use uuid::Uuid;
 
-use crate::support::{FailingBroker, LogBuffer, PanickingBroker, World};
+use crate::support::World;
 
 /// Runs every broadcast function against `broker`; returns each one's report and the topic and
 /// event that its first publish targets.
@@ -66,8 +67,8 @@ async fn broadcast_everything(broker: &dyn Broker, w: &World) -> Vec<(BroadcastR
 
 #[tokio::test]
 async fn a_failing_broker_gives_no_error_to_the_caller_and_every_publish_is_counted_and_logged() {
-    let logs = LogBuffer::default();
-    let _guard = tracing::subscriber::set_default(logs.subscriber());
+    let logs = LogCapture::new();
+    let _guard = logs.install();
     let w = World::new();
     let before = pubsub_core::broadcast_failures();
 
@@ -101,8 +102,8 @@ async fn a_failing_broker_gives_no_error_to_the_caller_and_every_publish_is_coun
 
 #[tokio::test]
 async fn a_panicking_broker_does_not_panic_the_caller_and_the_panic_is_logged() {
-    let logs = LogBuffer::default();
-    let _guard = tracing::subscriber::set_default(logs.subscriber());
+    let logs = LogCapture::new();
+    let _guard = logs.install();
     let w = World::new();
 
     for (report, topics) in broadcast_everything(&PanickingBroker, &w).await {
@@ -126,8 +127,8 @@ async fn a_panicking_broker_does_not_panic_the_caller_and_the_panic_is_logged() 
 
 #[tokio::test]
 async fn a_healthy_broker_reports_every_publish_as_done_and_logs_nothing() {
-    let logs = LogBuffer::default();
-    let _guard = tracing::subscriber::set_default(logs.subscriber());
+    let logs = LogCapture::new();
+    let _guard = logs.install();
     let w = World::new();
     let broker = pubsub_core::MemoryBroker::new();
 
