@@ -6,10 +6,9 @@ use catalogue_events::{
     SortDir, ViewSortChangedPayload, broadcast, broadcast_bulk_change, broadcast_card_refresh,
     broadcast_category_reorder, broadcast_view_sort_changed,
 };
+use pubsub_core::testing::{FailingBroker, LogCapture, PanickingBroker};
 use pubsub_core::{BroadcastReport, Broker};
 use uuid::Uuid;
-
-use crate::support::{FailingBroker, LogBuffer, PanickingBroker};
 
 /// Runs every broadcast function against `broker`.
 async fn broadcast_everything(broker: &dyn Broker) -> Vec<BroadcastReport> {
@@ -69,8 +68,8 @@ async fn broadcast_everything(broker: &dyn Broker) -> Vec<BroadcastReport> {
 
 #[tokio::test]
 async fn a_failing_broker_gives_no_error_to_the_caller_and_every_publish_is_counted_and_logged() {
-    let logs = LogBuffer::default();
-    let _guard = tracing::subscriber::set_default(logs.subscriber());
+    let logs = LogCapture::new();
+    let _guard = logs.install();
     let before = pubsub_core::broadcast_failures();
 
     for report in broadcast_everything(&FailingBroker).await {
@@ -105,8 +104,8 @@ async fn a_failing_broker_gives_no_error_to_the_caller_and_every_publish_is_coun
 
 #[tokio::test]
 async fn a_panicking_broker_does_not_panic_the_caller_and_the_panic_is_logged() {
-    let logs = LogBuffer::default();
-    let _guard = tracing::subscriber::set_default(logs.subscriber());
+    let logs = LogCapture::new();
+    let _guard = logs.install();
 
     for report in broadcast_everything(&PanickingBroker).await {
         assert_eq!((report.topics, report.failed), (1, 1));
@@ -124,8 +123,8 @@ async fn a_panicking_broker_does_not_panic_the_caller_and_the_panic_is_logged() 
 
 #[tokio::test]
 async fn a_healthy_broker_reports_every_publish_as_done_and_logs_nothing() {
-    let logs = LogBuffer::default();
-    let _guard = tracing::subscriber::set_default(logs.subscriber());
+    let logs = LogCapture::new();
+    let _guard = logs.install();
     let broker = pubsub_core::MemoryBroker::new();
     for report in broadcast_everything(&broker).await {
         assert_eq!((report.topics, report.failed), (1, 0));

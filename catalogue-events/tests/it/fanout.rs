@@ -5,42 +5,32 @@ use catalogue_events::{
     CatalogueEvent, DataKind, broadcast, broadcast_bulk_change, broadcast_card_refresh,
     broadcast_category_reorder, broadcast_view_sort_changed, subscribe,
 };
+use pubsub_core::testing::Screens;
 use pubsub_core::{
-    BroadcastReport, Delivery, MemoryBroker, Subscription, SubscriptionId, Topic, TryRecvError,
-    TypedSubscription,
+    BroadcastReport, Delivery, MemoryBroker, SubscriptionId, Topic, TypedSubscription, TypedTopic,
 };
 use uuid::Uuid;
 
-/// Two catalogue screens and subscribers of near-miss topics that must never receive anything.
-struct Screens {
-    sender: TypedSubscription<CatalogueEvent>,
-    other: TypedSubscription<CatalogueEvent>,
-    near_misses: Vec<Subscription>,
-}
+/// Topics next to the catalogue topic that must never receive anything.
+const NEAR_MISSES: [&str; 4] = [
+    "phoenix_kit_catalogue:org:acme",
+    "catalogue",
+    "phoenix_kit_catalogue_v2",
+    "crm:lists",
+];
 
-impl Screens {
-    async fn new(broker: &MemoryBroker) -> Self {
-        let near_misses = [
-            "phoenix_kit_catalogue:org:acme",
-            "catalogue",
-            "phoenix_kit_catalogue_v2",
-            "crm:lists",
-        ]
-        .iter()
-        .map(|name| broker.subscribe_now(&Topic::new(name).expect("valid topic")))
-        .collect();
-        Screens {
-            sender: subscribe(broker).await.expect("subscribe"),
-            other: subscribe(broker).await.expect("subscribe"),
-            near_misses,
-        }
-    }
-
-    fn assert_near_misses_received_nothing(&mut self) {
-        for sub in &mut self.near_misses {
-            assert_eq!(sub.try_recv().err(), Some(TryRecvError::Empty), "{sub:?}");
-        }
-    }
+/// The sending catalogue screen, kept apart so that its id can be given as the origin, and the
+/// screens of everyone else: the other catalogue screen, labelled `other`, and the near misses.
+async fn setup(
+    broker: &MemoryBroker,
+) -> (TypedSubscription<CatalogueEvent>, Screens<CatalogueEvent>) {
+    let near_misses =
+        NEAR_MISSES.map(|name| TypedTopic::new(Topic::new(name).expect("valid topic")));
+    let catalogue = catalogue_events::topic();
+    let watched =
+        std::iter::once(("other", &catalogue)).chain(NEAR_MISSES.into_iter().zip(&near_misses));
+    let screens = Screens::watch(broker, watched).await.expect("subscribe");
+    (subscribe(broker).await.expect("subscribe"), screens)
 }
 
 /// The one event `sub` holds, or `None`; fails on a second event or a notice.
@@ -84,7 +74,7 @@ fn screen_events() -> Vec<CatalogueEvent> {
 #[tokio::test]
 async fn data_changed_of_every_kind_reaches_every_catalogue_screen_and_nothing_else() {
     let broker = MemoryBroker::new();
-    let mut screens = Screens::new(&broker).await;
+    let (mut sender, mut screens) = setup(&broker).await;
     for kind in DataKind::ALL {
         let (uuid, parent) = (Some(Uuid::new_v4()), Some(Uuid::new_v4()));
         let report = broadcast(&broker, kind, uuid, parent).await;
@@ -94,55 +84,45 @@ async fn data_changed_of_every_kind_reaches_every_catalogue_screen_and_nothing_e
             uuid,
             parent_catalogue_uuid: parent,
         });
-        assert_eq!(only_event(&mut screens.sender), Some(expected.clone()));
-        assert_eq!(only_event(&mut screens.other), Some(expected));
-        screens.assert_near_misses_received_nothing();
+        assert_eq!(only_event(&mut sender), Some(expected.clone()));
+        screens.assert_only(&expected, &["other"]);
     }
 }
 
 #[tokio::test]
 async fn a_bulk_link_sync_is_sent_with_no_uuid_and_no_parent() {
     let broker = MemoryBroker::new();
-    let mut screens = Screens::new(&broker).await;
+    let (_sender, mut screens) = setup(&broker).await;
     broadcast(&broker, DataKind::Links, None, None).await;
-    match only_event(&mut screens.other) {
-        Some(CatalogueEvent::CatalogueDataChanged(p)) => {
-            assert_eq!(
-                (p.kind, p.uuid, p.parent_catalogue_uuid),
-                (DataKind::Links, None, None)
-            );
-        }
-        other => panic!("unexpected {other:?}"),
-    }
+    let expected = CatalogueEvent::CatalogueDataChanged(catalogue_events::DataChangedPayload {
+        kind: DataKind::Links,
+        uuid: None,
+        parent_catalogue_uuid: None,
+    });
+    screens.assert_only(&expected, &["other"]);
 }
 
 #[tokio::test]
 async fn every_screen_event_skips_its_sender_and_reaches_the_other_screen() {
     let broker = MemoryBroker::new();
-    let mut screens = Screens::new(&broker).await;
+    let (mut sender, mut screens) = setup(&broker).await;
     for event in screen_events() {
-        let from = Some(screens.sender.id());
+        let from = Some(sender.id());
         let report = broadcast_screen_event(&broker, event.clone(), from).await;
         assert_eq!((report.topics, report.failed), (1, 0));
-        assert_eq!(
-            only_event(&mut screens.sender),
-            None,
-            "sender skipped {event:?}"
-        );
-        assert_eq!(only_event(&mut screens.other), Some(event));
-        screens.assert_near_misses_received_nothing();
+        assert_eq!(only_event(&mut sender), None, "sender skipped {event:?}");
+        screens.assert_only(&event, &["other"]);
     }
 }
 
 #[tokio::test]
 async fn a_screen_event_without_a_sender_reaches_every_screen() {
     let broker = MemoryBroker::new();
-    let mut screens = Screens::new(&broker).await;
+    let (mut sender, mut screens) = setup(&broker).await;
     for event in screen_events() {
         broadcast_screen_event(&broker, event.clone(), None).await;
-        assert_eq!(only_event(&mut screens.sender), Some(event.clone()));
-        assert_eq!(only_event(&mut screens.other), Some(event));
-        screens.assert_near_misses_received_nothing();
+        assert_eq!(only_event(&mut sender), Some(event.clone()));
+        screens.assert_only(&event, &["other"]);
     }
 }
 

@@ -5,7 +5,6 @@ mod concerns;
 mod fanout;
 mod properties;
 mod send_sync;
-mod support;
 mod tenants;
 mod topics;
 mod wire;
