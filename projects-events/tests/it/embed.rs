@@ -6,7 +6,7 @@ use projects_events::{
 };
 use pubsub_core::{BrokerExt, Delivery, MemoryBroker, Topic, TryRecvError};
 
-use crate::harness::{PROJECT, Screens};
+use crate::harness::{PROJECT, watch_candidates};
 
 fn payload() -> EmbedPayload {
     let mut payload = EmbedPayload::new();
@@ -17,7 +17,7 @@ fn payload() -> EmbedPayload {
 #[tokio::test]
 async fn every_embed_intent_reaches_the_host_topic_and_no_projects_topic() {
     let broker = MemoryBroker::new();
-    let mut screens = Screens::watch(&broker).await;
+    let mut screens = watch_candidates(&broker).await;
     let host = topic_embed(Topic::new("host:popup:1").unwrap());
     let other_host = topic_embed(Topic::new("host:popup:2").unwrap());
     let mut popup = broker.subscribe_events(&host).await.unwrap();

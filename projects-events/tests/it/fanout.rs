@@ -12,7 +12,8 @@ use projects_events::{
 use pubsub_core::{Broker, MemoryBroker};
 
 use crate::harness::{
-    ASSIGNMENT, DEPENDS_ON, PROJECT, Screens, TASK, TEMPLATE, all, project, tasks, templates,
+    ASSIGNMENT, DEPENDS_ON, PROJECT, TASK, TEMPLATE, all, project, tasks, templates,
+    watch_candidates,
 };
 
 fn project_payload() -> ProjectPayload {
@@ -32,24 +33,27 @@ fn template_payload() -> ProjectPayload {
 #[tokio::test]
 async fn every_project_change_reaches_all_and_its_project_but_not_templates() {
     let broker = MemoryBroker::new();
-    let mut screens = Screens::watch(&broker).await;
+    let mut screens = watch_candidates(&broker).await;
     for change in ProjectChange::ALL {
         let report = broadcast_project(&broker, change, project_payload()).await;
         assert_eq!((report.topics, report.failed), (2, 0), "{change:?}");
-        screens.assert_only(&change.event(project_payload()), &[all(), project(PROJECT)]);
+        screens.assert_only(
+            &change.event(project_payload()),
+            &[&all(), &project(PROJECT)],
+        );
     }
 }
 
 #[tokio::test]
 async fn every_template_change_also_reaches_the_templates_topic() {
     let broker = MemoryBroker::new();
-    let mut screens = Screens::watch(&broker).await;
+    let mut screens = watch_candidates(&broker).await;
     for change in ProjectChange::ALL {
         let report = broadcast_project(&broker, change, template_payload()).await;
         assert_eq!((report.topics, report.failed), (3, 0), "{change:?}");
         screens.assert_only(
             &change.event(template_payload()),
-            &[all(), templates(), project(TEMPLATE)],
+            &[&all(), &templates(), &project(TEMPLATE)],
         );
     }
 }
@@ -57,13 +61,13 @@ async fn every_template_change_also_reaches_the_templates_topic() {
 #[tokio::test]
 async fn every_project_activity_reaches_all_and_its_project_only() {
     let broker = MemoryBroker::new();
-    let mut screens = Screens::watch(&broker).await;
+    let mut screens = watch_candidates(&broker).await;
     for activity in ProjectActivity::ALL {
         // Even a template's activity: the payload cannot say is_template, so no templates topic.
         for uuid in [PROJECT, TEMPLATE] {
             let payload = ProjectRefPayload { uuid };
             broadcast_project(&broker, activity, payload).await;
-            screens.assert_only(&activity.event(payload), &[all(), project(uuid)]);
+            screens.assert_only(&activity.event(payload), &[&all(), &project(uuid)]);
         }
     }
 }
@@ -71,7 +75,7 @@ async fn every_project_activity_reaches_all_and_its_project_only() {
 #[tokio::test]
 async fn modules_changed_reaches_all_and_its_project_only() {
     let broker = MemoryBroker::new();
-    let mut screens = Screens::watch(&broker).await;
+    let mut screens = watch_candidates(&broker).await;
     let payload = ProjectModulesPayload {
         uuid: PROJECT,
         ext_key: "invoicing".to_owned(),
@@ -79,14 +83,14 @@ async fn modules_changed_reaches_all_and_its_project_only() {
     broadcast_project(&broker, ModulesChanged, payload.clone()).await;
     screens.assert_only(
         &ProjectsEvent::ProjectModulesChanged(payload),
-        &[all(), project(PROJECT)],
+        &[&all(), &project(PROJECT)],
     );
 }
 
 #[tokio::test]
 async fn every_task_change_reaches_all_and_tasks_but_no_project() {
     let broker = MemoryBroker::new();
-    let mut screens = Screens::watch(&broker).await;
+    let mut screens = watch_candidates(&broker).await;
     for change in TaskChange::ALL {
         let payload = TaskPayload {
             uuid: TASK,
@@ -94,42 +98,42 @@ async fn every_task_change_reaches_all_and_tasks_but_no_project() {
         };
         let report = broadcast_task(&broker, change, payload.clone()).await;
         assert_eq!(report.topics, 2);
-        screens.assert_only(&change.event(payload), &[all(), tasks()]);
+        screens.assert_only(&change.event(payload), &[&all(), &tasks()]);
     }
 }
 
 #[tokio::test]
 async fn every_assignment_change_reaches_all_and_the_parent_project_not_its_own_uuid() {
     let broker = MemoryBroker::new();
-    let mut screens = Screens::watch(&broker).await;
+    let mut screens = watch_candidates(&broker).await;
     for change in AssignmentChange::ALL {
         let payload = AssignmentPayload {
             uuid: ASSIGNMENT,
             project_uuid: PROJECT,
         };
         broadcast_assignment(&broker, change, payload).await;
-        screens.assert_only(&change.event(payload), &[all(), project(PROJECT)]);
+        screens.assert_only(&change.event(payload), &[&all(), &project(PROJECT)]);
     }
 }
 
 #[tokio::test]
 async fn assignment_reordered_reaches_all_and_the_parent_project() {
     let broker = MemoryBroker::new();
-    let mut screens = Screens::watch(&broker).await;
+    let mut screens = watch_candidates(&broker).await;
     let payload = AssignmentReorderedPayload {
         project_uuid: PROJECT,
     };
     broadcast_assignment(&broker, AssignmentsReordered, payload).await;
     screens.assert_only(
         &ProjectsEvent::AssignmentReordered(payload),
-        &[all(), project(PROJECT)],
+        &[&all(), &project(PROJECT)],
     );
 }
 
 #[tokio::test]
 async fn every_dependency_change_reaches_all_and_the_parent_project_only() {
     let broker = MemoryBroker::new();
-    let mut screens = Screens::watch(&broker).await;
+    let mut screens = watch_candidates(&broker).await;
     for change in DependencyChange::ALL {
         let payload = DependencyPayload {
             assignment_uuid: ASSIGNMENT,
@@ -137,39 +141,39 @@ async fn every_dependency_change_reaches_all_and_the_parent_project_only() {
             project_uuid: PROJECT,
         };
         broadcast_dependency(&broker, change, payload).await;
-        screens.assert_only(&change.event(payload), &[all(), project(PROJECT)]);
+        screens.assert_only(&change.event(payload), &[&all(), &project(PROJECT)]);
     }
 }
 
 #[tokio::test]
 async fn a_template_changed_into_a_project_stops_reaching_the_templates_topic() {
     let broker = MemoryBroker::new();
-    let mut screens = Screens::watch(&broker).await;
+    let mut screens = watch_candidates(&broker).await;
     let mut payload = template_payload();
     payload.is_template = false;
     broadcast_project(&broker, ProjectChange::Updated, payload.clone()).await;
     screens.assert_only(
         &ProjectsEvent::ProjectUpdated(payload),
-        &[all(), project(TEMPLATE)],
+        &[&all(), &project(TEMPLATE)],
     );
 }
 
 #[tokio::test]
 async fn broadcasts_take_dyn_and_arc_dyn_brokers() {
     let memory = MemoryBroker::new();
-    let mut screens = Screens::watch(&memory).await;
+    let mut screens = watch_candidates(&memory).await;
     let as_dyn: &dyn Broker = &memory;
     let as_arc: Arc<dyn Broker> = Arc::new(memory.clone());
 
     broadcast_project(as_dyn, ProjectChange::Created, project_payload()).await;
     screens.assert_only(
         &ProjectsEvent::ProjectCreated(project_payload()),
-        &[all(), project(PROJECT)],
+        &[&all(), &project(PROJECT)],
     );
     broadcast_project(&as_arc, ProjectChange::Deleted, project_payload()).await;
     screens.assert_only(
         &ProjectsEvent::ProjectDeleted(project_payload()),
-        &[all(), project(PROJECT)],
+        &[&all(), &project(PROJECT)],
     );
 }
 
