@@ -1,8 +1,6 @@
 //! Broadcasts are best-effort: a broken broker is logged and counted, never the caller's problem.
 
-use std::io;
-use std::sync::{Arc, Mutex, PoisonError};
-
+use pubsub_core::testing::{FailingBroker, LogCapture, PanickingBroker};
 use pubsub_core::{
     Broker, Error, MemoryBroker, Message, Subscription, Topic, async_trait, broadcast_failures,
 };
@@ -13,48 +11,24 @@ use staff_events::{
     broadcast_people_bulk, broadcast_person, broadcast_person_skill, broadcast_skill,
     broadcast_team, broadcast_team_membership, topic_person,
 };
-use tracing_subscriber::util::SubscriberInitExt;
 
-use crate::harness::{DEPARTMENT, PERSON, RECORD, SKILL, Screens, TEAM, person};
+use crate::harness::{DEPARTMENT, PERSON, RECORD, SKILL, TEAM, person, watch_candidates};
 
-/// What a test broker does on publish.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Failure {
-    Error,
-    Panic,
-}
-
-/// A broker whose publish always fails, one way or the other, except for the topics it lets
-/// through to an inner memory broker.
-#[derive(Debug)]
-struct BrokenBroker {
-    failure: Failure,
+/// A broker that publishes to the topics in `passes` on an inner memory broker and fails every
+/// other publish as [`FailingBroker`] does.
+#[derive(Debug, Default)]
+struct FailingExcept {
     inner: MemoryBroker,
     passes: Vec<Topic>,
 }
 
-impl BrokenBroker {
-    fn new(failure: Failure) -> Self {
-        BrokenBroker {
-            failure,
-            inner: MemoryBroker::new(),
-            passes: Vec::new(),
-        }
-    }
-}
-
 #[async_trait]
-impl Broker for BrokenBroker {
+impl Broker for FailingExcept {
     async fn publish(&self, topic: &Topic, message: Message) -> Result<(), Error> {
         if self.passes.contains(topic) {
-            return self.inner.publish(topic, message).await;
-        }
-        match self.failure {
-            Failure::Error => Err(Error::Timeout {
-                operation: "publish",
-                after: std::time::Duration::from_millis(5),
-            }),
-            Failure::Panic => panic!("test broker exploded on {topic}"),
+            self.inner.publish(topic, message).await
+        } else {
+            FailingBroker.publish(topic, message).await
         }
     }
 
@@ -71,40 +45,6 @@ impl Broker for BrokenBroker {
     }
 }
 
-/// Captured log output.
-#[derive(Clone, Default)]
-struct LogBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for LogBuffer {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl LogBuffer {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
-    }
-
-    /// Routes this thread's `tracing` events here until the guard drops.
-    fn capture(&self) -> tracing::subscriber::DefaultGuard {
-        let writer = self.clone();
-        tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish()
-            .set_default()
-    }
-}
-
 fn team() -> TeamPayload {
     TeamPayload {
         uuid: TEAM,
@@ -113,42 +53,41 @@ fn team() -> TeamPayload {
     }
 }
 
-async fn every_broadcast_function_absorbs(failure: Failure) {
-    let broker = BrokenBroker::new(failure);
+async fn every_broadcast_function_absorbs(broker: &dyn Broker) {
     let before = broadcast_failures();
 
     let department = DepartmentPayload {
         uuid: DEPARTMENT,
         name: "Sales".to_owned(),
     };
-    let report = broadcast_department(&broker, DepartmentChange::Created, department).await;
+    let report = broadcast_department(broker, DepartmentChange::Created, department).await;
     assert_eq!((report.topics, report.failed), (2, 2));
-    let report = broadcast_team(&broker, TeamChange::Updated, team()).await;
+    let report = broadcast_team(broker, TeamChange::Updated, team()).await;
     assert_eq!((report.topics, report.failed), (3, 3));
     let person = PersonPayload { uuid: PERSON };
-    let report = broadcast_person(&broker, PersonChange::Deleted, person).await;
+    let report = broadcast_person(broker, PersonChange::Deleted, person).await;
     assert_eq!((report.topics, report.failed), (2, 2));
-    let report = broadcast_people_bulk(&broker, PeopleBulkChange::Updated).await;
+    let report = broadcast_people_bulk(broker, PeopleBulkChange::Updated).await;
     assert_eq!((report.topics, report.failed), (1, 1));
     let membership = TeamMembershipPayload {
         team_uuid: TEAM,
         staff_person_uuid: PERSON,
         uuid: RECORD,
     };
-    let report = broadcast_team_membership(&broker, TeamMembershipChange::Added, membership).await;
+    let report = broadcast_team_membership(broker, TeamMembershipChange::Added, membership).await;
     assert_eq!((report.topics, report.failed), (4, 4));
     let skill = SkillPayload {
         uuid: SKILL,
         name: "Welding".to_owned(),
     };
-    let report = broadcast_skill(&broker, SkillChange::Deleted, skill).await;
+    let report = broadcast_skill(broker, SkillChange::Deleted, skill).await;
     assert_eq!((report.topics, report.failed), (2, 2));
     let person_skill = PersonSkillPayload {
         skill_uuid: SKILL,
         staff_person_uuid: PERSON,
         uuid: RECORD,
     };
-    let report = broadcast_person_skill(&broker, PersonSkillChange::Removed, person_skill).await;
+    let report = broadcast_person_skill(broker, PersonSkillChange::Removed, person_skill).await;
     assert_eq!((report.topics, report.failed), (4, 4));
 
     // Other tests may fail publishes concurrently, so the process-wide counter grows by at least ours.
@@ -157,22 +96,21 @@ async fn every_broadcast_function_absorbs(failure: Failure) {
 
 #[tokio::test]
 async fn a_broker_whose_publish_fails_costs_the_caller_nothing_and_is_counted() {
-    every_broadcast_function_absorbs(Failure::Error).await;
+    every_broadcast_function_absorbs(&FailingBroker).await;
 }
 
 #[tokio::test]
 async fn a_broker_whose_publish_panics_costs_the_caller_nothing_and_is_counted() {
-    every_broadcast_function_absorbs(Failure::Panic).await;
+    every_broadcast_function_absorbs(&PanickingBroker).await;
 }
 
 #[tokio::test]
 async fn a_failed_publish_is_logged_with_topic_domain_event_and_error() {
-    let logs = LogBuffer::default();
-    let _guard = logs.capture();
-    let broker = BrokenBroker::new(Failure::Error);
-    broadcast_team(&broker, TeamChange::Deleted, team()).await;
+    let logs = LogCapture::new();
+    let _guard = logs.install();
+    broadcast_team(&FailingBroker, TeamChange::Deleted, team()).await;
 
-    let text = logs.text();
+    let text = logs.contents();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "one line per failed topic:\n{text}");
     let topics = [
@@ -185,32 +123,33 @@ async fn a_failed_publish_is_logged_with_topic_domain_event_and_error() {
         assert!(line.contains(topic.as_str()), "{line}");
         assert!(line.contains("staff"), "{line}");
         assert!(line.contains("team_deleted"), "{line}");
-        assert!(line.contains("timed out"), "{line}");
+        assert!(line.contains("the broker is closed"), "{line}");
     }
 }
 
 #[tokio::test]
 async fn a_panicking_publish_is_logged_with_the_panic_message() {
-    let logs = LogBuffer::default();
-    let _guard = logs.capture();
-    let broker = BrokenBroker::new(Failure::Panic);
-    broadcast_people_bulk(&broker, PeopleBulkChange::Deleted).await;
+    let logs = LogCapture::new();
+    let _guard = logs.install();
+    broadcast_people_bulk(&PanickingBroker, PeopleBulkChange::Deleted).await;
 
-    let text = logs.text();
+    let text = logs.contents();
     assert!(text.contains("staff:people"), "{text}");
     assert!(text.contains("person_deleted"), "{text}");
-    assert!(text.contains("test broker exploded"), "{text}");
+    assert!(text.contains("exploded (PanickingBroker)"), "{text}");
 }
 
 #[tokio::test]
 async fn one_failing_topic_does_not_stop_the_others() {
-    let mut broker = BrokenBroker::new(Failure::Error);
-    broker.passes = vec![topic_person(PERSON).into_topic()];
-    let mut screens = Screens::watch(&broker.inner).await;
+    let broker = FailingExcept {
+        passes: vec![topic_person(PERSON).into_topic()],
+        ..FailingExcept::default()
+    };
+    let mut screens = watch_candidates(&broker.inner).await;
 
     let payload = PersonPayload { uuid: PERSON };
     let report = broadcast_person(&broker, PersonChange::Updated, payload).await;
     assert_eq!((report.topics, report.failed), (2, 1));
     assert!(!report.is_complete());
-    screens.assert_only(&PersonChange::Updated.event(payload), &[person(PERSON)]);
+    screens.assert_only(&PersonChange::Updated.event(payload), &[&person(PERSON)]);
 }

@@ -12,14 +12,14 @@ use staff_events::{
 };
 
 use crate::harness::{
-    DEPARTMENT, PERSON, RECORD, SKILL, Screens, TEAM, department, departments, people, person,
-    skill, skills, team, teams,
+    DEPARTMENT, PERSON, RECORD, SKILL, TEAM, department, departments, people, person, skill,
+    skills, team, teams, watch_candidates,
 };
 
 #[tokio::test]
 async fn every_department_change_reaches_departments_and_its_own_topic() {
     let broker = MemoryBroker::new();
-    let mut screens = Screens::watch(&broker).await;
+    let mut screens = watch_candidates(&broker).await;
     for change in DepartmentChange::ALL {
         let payload = DepartmentPayload {
             uuid: DEPARTMENT,
@@ -29,7 +29,7 @@ async fn every_department_change_reaches_departments_and_its_own_topic() {
         assert_eq!((report.topics, report.failed), (2, 0));
         screens.assert_only(
             &change.event(payload),
-            &[departments(), department(DEPARTMENT)],
+            &[&departments(), &department(DEPARTMENT)],
         );
     }
 }
@@ -37,7 +37,7 @@ async fn every_department_change_reaches_departments_and_its_own_topic() {
 #[tokio::test]
 async fn every_team_change_without_a_department_reaches_teams_and_its_own_topic_only() {
     let broker = MemoryBroker::new();
-    let mut screens = Screens::watch(&broker).await;
+    let mut screens = watch_candidates(&broker).await;
     for change in TeamChange::ALL {
         let payload = TeamPayload {
             uuid: TEAM,
@@ -46,14 +46,14 @@ async fn every_team_change_without_a_department_reaches_teams_and_its_own_topic_
         };
         let report = broadcast_team(&broker, change, payload.clone()).await;
         assert_eq!(report.topics, 2);
-        screens.assert_only(&change.event(payload), &[teams(), team(TEAM)]);
+        screens.assert_only(&change.event(payload), &[&teams(), &team(TEAM)]);
     }
 }
 
 #[tokio::test]
 async fn every_team_change_in_a_department_also_reaches_that_department() {
     let broker = MemoryBroker::new();
-    let mut screens = Screens::watch(&broker).await;
+    let mut screens = watch_candidates(&broker).await;
     for change in TeamChange::ALL {
         let payload = TeamPayload {
             uuid: TEAM,
@@ -65,7 +65,7 @@ async fn every_team_change_in_a_department_also_reaches_that_department() {
         // Not staff:departments: a team change is not a department mutation.
         screens.assert_only(
             &change.event(payload),
-            &[teams(), team(TEAM), department(DEPARTMENT)],
+            &[&teams(), &team(TEAM), &department(DEPARTMENT)],
         );
     }
 }
@@ -73,12 +73,12 @@ async fn every_team_change_in_a_department_also_reaches_that_department() {
 #[tokio::test]
 async fn every_person_change_reaches_people_and_the_persons_own_topic() {
     let broker = MemoryBroker::new();
-    let mut screens = Screens::watch(&broker).await;
+    let mut screens = watch_candidates(&broker).await;
     for change in PersonChange::ALL {
         let payload = PersonPayload { uuid: PERSON };
         let report = broadcast_person(&broker, change, payload).await;
         assert_eq!(report.topics, 2);
-        screens.assert_only(&change.event(payload), &[people(), person(PERSON)]);
+        screens.assert_only(&change.event(payload), &[&people(), &person(PERSON)]);
     }
 }
 
@@ -107,7 +107,7 @@ async fn person_updated_and_deleted_carry_one_person_as_the_wire_names_say() {
 #[tokio::test]
 async fn every_bulk_people_change_reaches_the_people_topic_only() {
     let broker = MemoryBroker::new();
-    let mut screens = Screens::watch(&broker).await;
+    let mut screens = watch_candidates(&broker).await;
     let bulk = PersonTarget::Bulk(PeopleBulkPayload);
     for (change, event) in [
         (PeopleBulkChange::Updated, StaffEvent::PersonUpdated(bulk)),
@@ -116,14 +116,14 @@ async fn every_bulk_people_change_reaches_the_people_topic_only() {
         let report = broadcast_people_bulk(&broker, change).await;
         assert_eq!((report.topics, report.failed), (1, 0));
         assert_eq!(change.event(), event);
-        screens.assert_only(&event, &[people()]);
+        screens.assert_only(&event, &[&people()]);
     }
 }
 
 #[tokio::test]
 async fn every_membership_change_reaches_the_four_team_and_person_topics() {
     let broker = MemoryBroker::new();
-    let mut screens = Screens::watch(&broker).await;
+    let mut screens = watch_candidates(&broker).await;
     for change in TeamMembershipChange::ALL {
         let payload = TeamMembershipPayload {
             team_uuid: TEAM,
@@ -134,7 +134,7 @@ async fn every_membership_change_reaches_the_four_team_and_person_topics() {
         assert_eq!(report.topics, 4);
         screens.assert_only(
             &change.event(payload),
-            &[teams(), team(TEAM), people(), person(PERSON)],
+            &[&teams(), &team(TEAM), &people(), &person(PERSON)],
         );
     }
 }
@@ -142,7 +142,7 @@ async fn every_membership_change_reaches_the_four_team_and_person_topics() {
 #[tokio::test]
 async fn every_skill_change_reaches_skills_and_its_own_topic() {
     let broker = MemoryBroker::new();
-    let mut screens = Screens::watch(&broker).await;
+    let mut screens = watch_candidates(&broker).await;
     for change in SkillChange::ALL {
         let payload = SkillPayload {
             uuid: SKILL,
@@ -150,14 +150,14 @@ async fn every_skill_change_reaches_skills_and_its_own_topic() {
         };
         let report = broadcast_skill(&broker, change, payload.clone()).await;
         assert_eq!(report.topics, 2);
-        screens.assert_only(&change.event(payload), &[skills(), skill(SKILL)]);
+        screens.assert_only(&change.event(payload), &[&skills(), &skill(SKILL)]);
     }
 }
 
 #[tokio::test]
 async fn every_person_skill_change_reaches_the_four_skill_and_person_topics() {
     let broker = MemoryBroker::new();
-    let mut screens = Screens::watch(&broker).await;
+    let mut screens = watch_candidates(&broker).await;
     for change in PersonSkillChange::ALL {
         let payload = PersonSkillPayload {
             skill_uuid: SKILL,
@@ -168,7 +168,7 @@ async fn every_person_skill_change_reaches_the_four_skill_and_person_topics() {
         assert_eq!(report.topics, 4);
         screens.assert_only(
             &change.event(payload),
-            &[skills(), skill(SKILL), people(), person(PERSON)],
+            &[&skills(), &skill(SKILL), &people(), &person(PERSON)],
         );
     }
 }
@@ -176,7 +176,7 @@ async fn every_person_skill_change_reaches_the_four_skill_and_person_topics() {
 #[tokio::test]
 async fn broadcasts_take_dyn_and_arc_dyn_brokers() {
     let memory = MemoryBroker::new();
-    let mut screens = Screens::watch(&memory).await;
+    let mut screens = watch_candidates(&memory).await;
     let as_dyn: &dyn Broker = &memory;
     let as_arc: Arc<dyn Broker> = Arc::new(memory.clone());
     let payload = PersonPayload { uuid: PERSON };
@@ -184,11 +184,11 @@ async fn broadcasts_take_dyn_and_arc_dyn_brokers() {
     broadcast_person(as_dyn, PersonChange::Created, payload).await;
     screens.assert_only(
         &StaffEvent::PersonCreated(payload),
-        &[people(), person(PERSON)],
+        &[&people(), &person(PERSON)],
     );
     broadcast_people_bulk(&as_arc, PeopleBulkChange::Updated).await;
     screens.assert_only(
         &StaffEvent::PersonUpdated(PersonTarget::Bulk(PeopleBulkPayload)),
-        &[people()],
+        &[&people()],
     );
 }

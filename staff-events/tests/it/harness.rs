@@ -1,11 +1,11 @@
-//! A screen per candidate topic on a `MemoryBroker`, to see exactly who received what.
+//! The candidate topics of the scenarios, each watched by a screen on a `MemoryBroker` to see
+//! exactly who received what, and the topic names the tests expect.
 
-use std::collections::BTreeMap;
-
-use pubsub_core::{Delivery, MemoryBroker, TryRecvError, TypedSubscription, TypedTopic};
+use pubsub_core::testing::Screens;
+use pubsub_core::{MemoryBroker, TypedTopic};
 use staff_events::{
-    StaffEvent, subscribe, topic_department, topic_departments, topic_people, topic_person,
-    topic_skill, topic_skills, topic_team, topic_teams,
+    StaffEvent, topic_department, topic_departments, topic_people, topic_person, topic_skill,
+    topic_skills, topic_team, topic_teams,
 };
 use uuid::Uuid;
 
@@ -39,50 +39,11 @@ pub(crate) fn candidate_topics() -> Vec<TypedTopic<StaffEvent>> {
     topics
 }
 
-/// One subscription per candidate topic.
-pub(crate) struct Screens {
-    subs: Vec<(String, TypedSubscription<StaffEvent>)>,
-}
-
-impl Screens {
-    pub(crate) async fn watch(broker: &MemoryBroker) -> Self {
-        let mut subs = Vec::new();
-        for topic in candidate_topics() {
-            subs.push((topic.to_string(), subscribe(broker, &topic).await.unwrap()));
-        }
-        Screens { subs }
-    }
-
-    /// Drains every subscription: topic name to the events it received (empty ones left out).
-    pub(crate) fn received(&mut self) -> BTreeMap<String, Vec<StaffEvent>> {
-        let mut out = BTreeMap::new();
-        for (name, sub) in &mut self.subs {
-            let mut events = Vec::new();
-            loop {
-                match sub.try_recv() {
-                    Ok(Delivery::Message(event)) => events.push((*event).clone()),
-                    Ok(other) => panic!("{name}: unexpected notice {other:?}"),
-                    Err(TryRecvError::Empty) => break,
-                    Err(TryRecvError::Closed) => panic!("{name}: subscription closed"),
-                }
-            }
-            if !events.is_empty() {
-                out.insert(name.clone(), events);
-            }
-        }
-        out
-    }
-
-    /// Asserts that exactly the `expected` topics received `event`, once each, and no other
-    /// topic received anything.
-    pub(crate) fn assert_only(&mut self, event: &StaffEvent, expected: &[String]) {
-        let got = self.received();
-        let want: BTreeMap<String, Vec<StaffEvent>> = expected
-            .iter()
-            .map(|t| (t.clone(), vec![event.clone()]))
-            .collect();
-        assert_eq!(got, want, "fan-out of {event:?}");
-    }
+/// One screen per candidate topic, labelled by its topic name.
+pub(crate) async fn watch_candidates(broker: &MemoryBroker) -> Screens<StaffEvent> {
+    let topics = candidate_topics();
+    let labelled = topics.iter().map(|topic| (topic.to_string(), topic));
+    Screens::watch(broker, labelled).await.unwrap()
 }
 
 pub(crate) fn departments() -> String {
