@@ -20,7 +20,8 @@ use crate::subscription::{Delivery, SubscriptionId, TryRecvError};
 /// One subscription's shared stage, shared between the registry (which pushes) and the
 /// subscription (which takes). The lock is held only for a push or a swap, never across an await.
 ///
-/// Kept small (one 104-byte allocation with its reference counts): a broker may hold a million.
+/// Kept small (88 bytes, one 112-byte heap chunk with its reference counts): a broker may hold
+/// a million.
 pub(crate) struct Queue {
     state: Mutex<State>,
     /// How many messages the subscriber still holds in hand (written by the subscriber only).
@@ -33,7 +34,6 @@ struct State {
     /// Messages dropped since the last lag notice.
     missed: u64,
     waker: Option<Waker>,
-    capacity: u32,
     /// In hand at the last swap: an upper bound of `in_hand`, read without touching the
     /// subscriber's cache line while there is room.
     taken: u32,
@@ -70,19 +70,33 @@ pub(crate) enum Pushed {
 }
 
 /// The subscriber's side: what it holds in hand, taken from the shared stage in one swap.
+///
+/// Boxed and made on the first receive: most subscriptions of a broker with a million per-record
+/// topics are idle, and an idle one then carries one word here instead of four.
 #[derive(Default)]
 pub(crate) struct Hand {
-    items: VecDeque<Slot>,
+    // Reason: the box is the point (see above).
+    #[allow(clippy::box_collection)]
+    items: Option<Box<VecDeque<Slot>>>,
+}
+
+impl Hand {
+    fn pop(&mut self) -> Option<Slot> {
+        self.items.as_mut()?.pop_front()
+    }
+
+    fn len(&self) -> usize {
+        self.items.as_ref().map_or(0, |items| items.len())
+    }
 }
 
 impl Queue {
-    pub(crate) fn new(id: SubscriptionId, capacity: usize) -> Self {
+    pub(crate) fn new(id: SubscriptionId) -> Self {
         Queue {
             state: Mutex::new(State {
                 items: VecDeque::new(),
                 missed: 0,
                 waker: None,
-                capacity: u32::try_from(capacity.max(1)).unwrap_or(u32::MAX),
                 taken: 0,
                 gap_owed: false,
                 closed: false,
@@ -103,17 +117,19 @@ impl Queue {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Queues `message`, dropping the oldest entry when full. Never blocks on the consumer.
-    pub(crate) fn push(&self, message: Message) -> Pushed {
-        self.push_slot(Slot::Message(message))
+    /// Queues `message`, dropping the oldest entry when both stages hold `capacity` (the same for
+    /// every queue of a broker, so the registry passes it rather than each queue storing it).
+    /// Never blocks on the consumer.
+    pub(crate) fn push(&self, message: Message, capacity: usize) -> Pushed {
+        self.push_slot(Slot::Message(message), capacity)
     }
 
     /// Queues a gap notice (messages may have been lost upstream). Consecutive notices merge.
-    pub(crate) fn push_gap(&self) -> Pushed {
-        self.push_slot(Slot::Gap)
+    pub(crate) fn push_gap(&self, capacity: usize) -> Pushed {
+        self.push_slot(Slot::Gap, capacity)
     }
 
-    fn push_slot(&self, slot: Slot) -> Pushed {
+    fn push_slot(&self, slot: Slot, capacity: usize) -> Pushed {
         let (waker, pushed) = {
             let mut state = self.lock();
             if state.closed {
@@ -123,7 +139,7 @@ impl Queue {
                 return Pushed::Queued;
             }
             let mut pushed = Pushed::Queued;
-            if self.is_full(&mut state) {
+            if self.is_full(&mut state, capacity) {
                 match state.items.pop_front() {
                     Some(Slot::Message(_)) => {
                         state.missed += 1;
@@ -151,8 +167,7 @@ impl Queue {
     }
 
     /// Whether both stages together hold `capacity` entries.
-    fn is_full(&self, state: &mut State) -> bool {
-        let capacity = state.capacity as usize;
+    fn is_full(&self, state: &mut State, capacity: usize) -> bool {
         if state.items.len() + (state.taken as usize) < capacity {
             return false;
         }
@@ -181,7 +196,7 @@ impl Queue {
         cx: &mut Context<'_>,
         idle: bool,
     ) -> Poll<Option<Delivery<Message>>> {
-        if let Some(slot) = hand.items.pop_front() {
+        if let Some(slot) = hand.pop() {
             self.record_in_hand(hand);
             return Poll::Ready(Some(slot.into_delivery()));
         }
@@ -208,17 +223,18 @@ impl Queue {
             return Poll::Pending;
         }
         // Take the whole shared stage; the hand's (empty) buffer goes back, keeping its capacity.
-        std::mem::swap(&mut state.items, &mut hand.items);
-        state.taken = u32::try_from(hand.items.len()).unwrap_or(u32::MAX);
+        let in_hand = hand.items.get_or_insert_with(Box::default);
+        std::mem::swap(&mut state.items, in_hand);
+        state.taken = u32::try_from(in_hand.len()).unwrap_or(u32::MAX);
         drop(state);
-        let slot = hand.items.pop_front();
+        let slot = hand.pop();
         self.record_in_hand(hand);
         Poll::Ready(slot.map(Slot::into_delivery))
     }
 
     fn record_in_hand(&self, hand: &Hand) {
         self.in_hand.store(
-            u32::try_from(hand.items.len()).unwrap_or(u32::MAX),
+            u32::try_from(hand.len()).unwrap_or(u32::MAX),
             Ordering::Relaxed,
         );
     }
@@ -239,16 +255,9 @@ impl Queue {
         }
     }
 
-    pub(crate) fn capacity(&self) -> usize {
-        self.lock().capacity as usize
-    }
-
     /// Messages and notices waiting to be received, in hand and shared.
     pub(crate) fn len(&self, hand: &Hand) -> usize {
         let state = self.lock();
-        hand.items.len()
-            + state.items.len()
-            + usize::from(state.missed > 0)
-            + usize::from(state.gap_owed)
+        hand.len() + state.items.len() + usize::from(state.missed > 0) + usize::from(state.gap_owed)
     }
 }

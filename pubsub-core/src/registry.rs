@@ -214,7 +214,7 @@ impl Registry {
             if Some(queue.id()) == origin {
                 return;
             }
-            match queue.push(message.clone()) {
+            match queue.push(message.clone(), self.capacity) {
                 Pushed::Queued => delivered += 1,
                 Pushed::Dropped => {
                     delivered += 1;
@@ -243,7 +243,7 @@ impl Registry {
         let mut told = 0;
         if let Some((_, subscribers)) = table.find(hash, |(t, _)| t == topic) {
             subscribers.for_each(|queue| {
-                if queue.push_gap() != Pushed::Closed {
+                if queue.push_gap(self.capacity) != Pushed::Closed {
                     told += 1;
                 }
             });
@@ -260,7 +260,7 @@ impl Registry {
             let table = Self::read(shard);
             for (_, subscribers) in table.iter() {
                 subscribers.for_each(|queue| {
-                    if queue.push_gap() != Pushed::Closed {
+                    if queue.push_gap(self.capacity) != Pushed::Closed {
                         told += 1;
                     }
                 });

@@ -257,7 +257,7 @@ impl Subscription {
     pub(crate) fn new(registry: &Arc<Registry>) -> Self {
         registry.subscription_opened();
         Subscription {
-            queue: Arc::new(Queue::new(SubscriptionId::next(), registry.capacity())),
+            queue: Arc::new(Queue::new(SubscriptionId::next())),
             hand: Hand::default(),
             topics: TopicSet::Empty,
             registry: Arc::downgrade(registry),
@@ -331,9 +331,12 @@ impl Subscription {
         self.len() == 0
     }
 
-    /// The buffer's capacity: beyond it the oldest message is dropped and reported as lag.
+    /// The buffer's capacity: beyond it the oldest message is dropped and reported as lag (0 once
+    /// the broker is gone).
     pub fn capacity(&self) -> usize {
-        self.queue.capacity()
+        self.registry
+            .upgrade()
+            .map_or(0, |registry| registry.capacity())
     }
 
     /// Receives the next delivery: a message, a lag notice, or a gap notice.
