@@ -6,43 +6,10 @@ use projects_events::{
     broadcast_assignment, broadcast_dependency, broadcast_embed, broadcast_project, broadcast_task,
     topic_embed, topic_project,
 };
-use pubsub_core::testing::{FailingBroker, LogCapture, PanickingBroker};
-use pubsub_core::{
-    Broker, Error, MemoryBroker, Message, Subscription, Topic, async_trait, broadcast_failures,
-};
+use pubsub_core::testing::{FailingBroker, FailingExcept, LogCapture, PanickingBroker};
+use pubsub_core::{Broker, Topic, broadcast_failures};
 
 use crate::harness::{ASSIGNMENT, DEPENDS_ON, PROJECT, TASK, project, watch_candidates};
-
-/// A broker that publishes to the topics in `passes` on an inner memory broker and fails every
-/// other publish as [`FailingBroker`] does.
-#[derive(Debug, Default)]
-struct FailingExcept {
-    inner: MemoryBroker,
-    passes: Vec<Topic>,
-}
-
-#[async_trait]
-impl Broker for FailingExcept {
-    async fn publish(&self, topic: &Topic, message: Message) -> Result<(), Error> {
-        if self.passes.contains(topic) {
-            self.inner.publish(topic, message).await
-        } else {
-            FailingBroker.publish(topic, message).await
-        }
-    }
-
-    async fn subscribe(&self, topic: &Topic) -> Result<Subscription, Error> {
-        self.inner.subscribe(topic).await
-    }
-
-    async fn add_topic(&self, subscription: &mut Subscription, topic: &Topic) -> Result<(), Error> {
-        self.inner.add_topic(subscription, topic).await
-    }
-
-    fn remove_topic(&self, subscription: &mut Subscription, topic: &Topic) -> bool {
-        self.inner.remove_topic(subscription, topic)
-    }
-}
 
 fn template() -> ProjectPayload {
     let mut payload = ProjectPayload::new(PROJECT, "Roof template");
@@ -131,11 +98,8 @@ async fn a_panicking_publish_is_logged_with_the_panic_message() {
 
 #[tokio::test]
 async fn one_failing_topic_does_not_stop_the_others() {
-    let broker = FailingExcept {
-        passes: vec![topic_project(PROJECT).into_topic()],
-        ..FailingExcept::default()
-    };
-    let mut screens = watch_candidates(&broker.inner).await;
+    let broker = FailingExcept::new([topic_project(PROJECT).into_topic()]);
+    let mut screens = watch_candidates(broker.get_ref()).await;
 
     let payload = ProjectPayload::new(PROJECT, "Roof");
     let report = broadcast_project(&broker, ProjectChange::Updated, payload.clone()).await;

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use async_trait::async_trait;
 
 use crate::{
-    Broker, BrokerExt, Delivery, Error, Event, Message, Subscription, Topic, TryRecvError,
-    TypedSubscription, TypedTopic,
+    Broker, BrokerExt, Delivery, Error, Event, MemoryBroker, Message, Subscription, Topic,
+    TryRecvError, TypedSubscription, TypedTopic,
 };
 
 /// A broker whose every operation fails with [`Error::Closed`]: for testing that best-effort
@@ -85,6 +85,67 @@ impl Broker for PanickingBroker {
 
     fn remove_topic(&self, _subscription: &mut Subscription, _topic: &Topic) -> bool {
         false
+    }
+}
+
+/// A broker that publishes to the topics it lets through on an inner [`MemoryBroker`] and fails
+/// every other publish as [`FailingBroker`] does: for testing that one failing topic does not stop
+/// a broadcast's other topics. Subscriptions go to the inner broker.
+///
+/// ```
+/// use pubsub_core::{broadcast, Message, Topic};
+/// use pubsub_core::testing::{FailingExcept, TestEvent};
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), pubsub_core::TopicError> {
+/// let (ok, bad) = (Topic::new("t:ok")?, Topic::new("t:bad")?);
+/// let broker = FailingExcept::new([ok.clone()]);
+/// let mut sub = broker.get_ref().subscribe_now(&ok);
+/// let event = TestEvent::Numbered { seq: 1, label: String::new() };
+/// let report = broadcast(&broker, &[bad, ok], Message::new(event)).await;
+/// assert_eq!((report.topics, report.failed), (2, 1));
+/// assert!(sub.try_recv().is_ok());
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Default)]
+pub struct FailingExcept {
+    inner: MemoryBroker,
+    passes: Vec<Topic>,
+}
+
+impl FailingExcept {
+    /// Lets publishes to `passes` through; fails the rest.
+    pub fn new(passes: impl IntoIterator<Item = Topic>) -> Self {
+        FailingExcept {
+            inner: MemoryBroker::new(),
+            passes: passes.into_iter().collect(),
+        }
+    }
+
+    /// The inner broker, to subscribe the screens that watch the outcome.
+    pub fn get_ref(&self) -> &MemoryBroker {
+        &self.inner
+    }
+}
+
+#[async_trait]
+impl Broker for FailingExcept {
+    async fn publish(&self, topic: &Topic, message: Message) -> Result<(), Error> {
+        if self.passes.contains(topic) {
+            self.inner.publish(topic, message).await
+        } else {
+            FailingBroker.publish(topic, message).await
+        }
+    }
+
+    async fn subscribe(&self, topic: &Topic) -> Result<Subscription, Error> {
+        self.inner.subscribe(topic).await
+    }
+
+    async fn add_topic(&self, subscription: &mut Subscription, topic: &Topic) -> Result<(), Error> {
+        self.inner.add_topic(subscription, topic).await
+    }
+
+    fn remove_topic(&self, subscription: &mut Subscription, topic: &Topic) -> bool {
+        self.inner.remove_topic(subscription, topic)
     }
 }
 

@@ -38,7 +38,7 @@
 
 mod fixtures;
 
-pub use fixtures::{FailingBroker, LogCapture, PanickingBroker, Screens};
+pub use fixtures::{FailingBroker, FailingExcept, LogCapture, PanickingBroker, Screens};
 
 use std::fmt::Debug;
 use std::future::Future;

@@ -1,9 +1,7 @@
 //! Broadcasts are best-effort: a broken broker is logged and counted, never the caller's problem.
 
-use pubsub_core::testing::{FailingBroker, LogCapture, PanickingBroker};
-use pubsub_core::{
-    Broker, Error, MemoryBroker, Message, Subscription, Topic, async_trait, broadcast_failures,
-};
+use pubsub_core::testing::{FailingBroker, FailingExcept, LogCapture, PanickingBroker};
+use pubsub_core::{Broker, broadcast_failures};
 use staff_events::{
     DepartmentChange, DepartmentPayload, PeopleBulkChange, PersonChange, PersonPayload,
     PersonSkillChange, PersonSkillPayload, SkillChange, SkillPayload, TeamChange,
@@ -13,37 +11,6 @@ use staff_events::{
 };
 
 use crate::harness::{DEPARTMENT, PERSON, RECORD, SKILL, TEAM, person, watch_candidates};
-
-/// A broker that publishes to the topics in `passes` on an inner memory broker and fails every
-/// other publish as [`FailingBroker`] does.
-#[derive(Debug, Default)]
-struct FailingExcept {
-    inner: MemoryBroker,
-    passes: Vec<Topic>,
-}
-
-#[async_trait]
-impl Broker for FailingExcept {
-    async fn publish(&self, topic: &Topic, message: Message) -> Result<(), Error> {
-        if self.passes.contains(topic) {
-            self.inner.publish(topic, message).await
-        } else {
-            FailingBroker.publish(topic, message).await
-        }
-    }
-
-    async fn subscribe(&self, topic: &Topic) -> Result<Subscription, Error> {
-        self.inner.subscribe(topic).await
-    }
-
-    async fn add_topic(&self, subscription: &mut Subscription, topic: &Topic) -> Result<(), Error> {
-        self.inner.add_topic(subscription, topic).await
-    }
-
-    fn remove_topic(&self, subscription: &mut Subscription, topic: &Topic) -> bool {
-        self.inner.remove_topic(subscription, topic)
-    }
-}
 
 fn team() -> TeamPayload {
     TeamPayload {
@@ -141,11 +108,8 @@ async fn a_panicking_publish_is_logged_with_the_panic_message() {
 
 #[tokio::test]
 async fn one_failing_topic_does_not_stop_the_others() {
-    let broker = FailingExcept {
-        passes: vec![topic_person(PERSON).into_topic()],
-        ..FailingExcept::default()
-    };
-    let mut screens = watch_candidates(&broker.inner).await;
+    let broker = FailingExcept::new([topic_person(PERSON).into_topic()]);
+    let mut screens = watch_candidates(broker.get_ref()).await;
 
     let payload = PersonPayload { uuid: PERSON };
     let report = broadcast_person(&broker, PersonChange::Updated, payload).await;
