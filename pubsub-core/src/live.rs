@@ -46,7 +46,7 @@ pub trait LiveStreamExt<T>: Stream<Item = Delivery<T>> + Sized {
         Throttle {
             inner: Some(self),
             window,
-            timer: None,
+            timer: Timer::default(),
             pending: None,
         }
     }
@@ -58,7 +58,7 @@ pub trait LiveStreamExt<T>: Stream<Item = Delivery<T>> + Sized {
             inner: Some(self),
             max: max.max(1),
             window,
-            timer: None,
+            timer: Timer::default(),
             buffer: Vec::new(),
             notice: None,
         }
@@ -78,18 +78,47 @@ pub trait LiveStreamExt<T>: Stream<Item = Delivery<T>> + Sized {
             key,
             open: HashMap::new(),
             deadlines: VecDeque::new(),
-            timer: None,
+            timer: Timer::default(),
         }
     }
 }
 
 impl<S, T> LiveStreamExt<T> for S where S: Stream<Item = Delivery<T>> {}
 
-/// Polls a timer that may be unset; `true` when it has fired.
-fn fired(timer: &mut Option<Pin<Box<Sleep>>>, cx: &mut Context<'_>) -> bool {
-    timer
-        .as_mut()
-        .is_some_and(|sleep| sleep.as_mut().poll(cx).is_ready())
+/// A window timer shared by the three adapters: armed or idle, its one `Sleep` allocated on first
+/// use and reset afterwards.
+#[derive(Debug, Default)]
+struct Timer {
+    sleep: Option<Pin<Box<Sleep>>>,
+    armed: bool,
+}
+
+impl Timer {
+    fn arm(&mut self, deadline: Instant) {
+        match &mut self.sleep {
+            Some(sleep) => sleep.as_mut().reset(deadline),
+            None => self.sleep = Some(Box::pin(tokio::time::sleep_until(deadline))),
+        }
+        self.armed = true;
+    }
+
+    fn disarm(&mut self) {
+        self.armed = false;
+    }
+
+    fn is_armed(&self) -> bool {
+        self.armed
+    }
+
+    /// Whether the armed deadline has passed; registers `cx` to be woken at it otherwise. It
+    /// stays armed until the caller re-arms or disarms it.
+    fn fired(&mut self, cx: &mut Context<'_>) -> bool {
+        self.armed
+            && self
+                .sleep
+                .as_mut()
+                .is_some_and(|sleep| sleep.as_mut().poll(cx).is_ready())
+    }
 }
 
 /// Polls `inner`, taking it out once it has ended.
@@ -112,8 +141,8 @@ fn poll_inner<S: Stream + Unpin>(
 pub struct Throttle<S, T> {
     inner: Option<S>,
     window: Duration,
-    /// End of the current window; `None` when idle (the next message goes out at once).
-    timer: Option<Pin<Box<Sleep>>>,
+    /// End of the current window; idle when disarmed (the next message goes out at once).
+    timer: Timer,
     pending: Option<T>,
 }
 
@@ -129,8 +158,8 @@ where
         loop {
             match poll_inner(&mut this.inner, cx) {
                 Poll::Ready(Some(Delivery::Message(message))) => {
-                    if this.timer.is_none() {
-                        this.timer = Some(Box::pin(tokio::time::sleep(this.window)));
+                    if !this.timer.is_armed() {
+                        this.timer.arm(Instant::now() + this.window);
                         return Poll::Ready(Some(Delivery::Message(message)));
                     }
                     this.pending = Some(message);
@@ -143,12 +172,12 @@ where
                 Poll::Pending => break,
             }
         }
-        if fired(&mut this.timer, cx) {
+        if this.timer.fired(cx) {
             if let Some(message) = this.pending.take() {
-                this.timer = Some(Box::pin(tokio::time::sleep(this.window)));
+                this.timer.arm(Instant::now() + this.window);
                 return Poll::Ready(Some(Delivery::Message(message)));
             }
-            this.timer = None;
+            this.timer.disarm();
         }
         Poll::Pending
     }
@@ -160,8 +189,8 @@ pub struct Batch<S, T> {
     inner: Option<S>,
     max: usize,
     window: Duration,
-    /// End of the current batch's window; set while the buffer holds messages.
-    timer: Option<Pin<Box<Sleep>>>,
+    /// End of the current batch's window; armed while the buffer holds messages.
+    timer: Timer,
     buffer: Vec<T>,
     /// A notice that arrived after buffered messages, given after they are flushed.
     notice: Option<Delivery<Vec<T>>>,
@@ -169,7 +198,7 @@ pub struct Batch<S, T> {
 
 impl<S, T> Batch<S, T> {
     fn flush(&mut self) -> Delivery<Vec<T>> {
-        self.timer = None;
+        self.timer.disarm();
         Delivery::Message(std::mem::take(&mut self.buffer))
     }
 }
@@ -190,7 +219,7 @@ where
             match poll_inner(&mut this.inner, cx) {
                 Poll::Ready(Some(Delivery::Message(message))) => {
                     if this.buffer.is_empty() {
-                        this.timer = Some(Box::pin(tokio::time::sleep(this.window)));
+                        this.timer.arm(Instant::now() + this.window);
                     }
                     this.buffer.push(message);
                     if this.buffer.len() >= this.max {
@@ -214,7 +243,7 @@ where
                 Poll::Pending => break,
             }
         }
-        if fired(&mut this.timer, cx) {
+        if this.timer.fired(cx) {
             return Poll::Ready(Some(this.flush()));
         }
         Poll::Pending
@@ -230,7 +259,7 @@ pub struct Coalesce<S, T, K, F> {
     open: HashMap<K, T>,
     /// When each open window ends, in order (windows all have the same length).
     deadlines: VecDeque<(Instant, K)>,
-    timer: Option<Pin<Box<Sleep>>>,
+    timer: Timer,
 }
 
 impl<S, T, K, F> std::fmt::Debug for Coalesce<S, T, K, F> {
@@ -262,11 +291,8 @@ where
 
     fn arm_timer(&mut self) {
         match self.deadlines.front() {
-            Some((deadline, _)) => match &mut self.timer {
-                Some(timer) => timer.as_mut().reset(*deadline),
-                None => self.timer = Some(Box::pin(tokio::time::sleep_until(*deadline))),
-            },
-            None => self.timer = None,
+            Some((deadline, _)) => self.timer.arm(*deadline),
+            None => self.timer.disarm(),
         }
     }
 }
@@ -302,14 +328,14 @@ where
                 Poll::Pending => break,
             }
         }
-        if fired(&mut this.timer, cx) {
+        if this.timer.fired(cx) {
             let due = this.take_due(Instant::now(), false);
             this.arm_timer();
             if let Some(message) = due {
                 return Poll::Ready(Some(Delivery::Message(message)));
             }
             // Re-register the (re-armed) timer's waker.
-            if fired(&mut this.timer, cx) {
+            if this.timer.fired(cx) {
                 cx.waker().wake_by_ref();
             }
         }

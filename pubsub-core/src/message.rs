@@ -237,25 +237,9 @@ impl Message {
     /// [`DecodeError`] when the message is of another domain or type, or its JSON does not fit `E`.
     pub fn decode<E: Event>(&self) -> Result<EventRef<E>, DecodeError> {
         if self.body.as_any().is::<LocalBody<E>>() {
-            if let Ok(local) = Arc::clone(&self.body).into_any().downcast::<LocalBody<E>>() {
-                return Ok(EventRef(Repr::Local(local)));
-            }
+            return local_event(Arc::clone(&self.body));
         }
-        if self.domain() != E::DOMAIN {
-            return Err(DecodeError::WrongDomain {
-                expected: E::DOMAIN,
-                found: self.domain().to_owned(),
-                event: self.name().to_owned(),
-            });
-        }
-        match self.body.decode_wire() {
-            Some(wire) => wire.decode::<E>().map(|e| EventRef(Repr::Decoded(e))),
-            None => Err(DecodeError::WrongType {
-                domain: self.domain().to_owned(),
-                event: self.name().to_owned(),
-                expected: std::any::type_name::<E>(),
-            }),
-        }
+        decode_remote(&*self.body)
     }
 
     /// The event as type `E`, consuming the message: like [`decode`](Self::decode), without
@@ -275,13 +259,9 @@ impl Message {
     /// ```
     pub fn into_event<E: Event>(self) -> Result<EventRef<E>, DecodeError> {
         if self.body.as_any().is::<LocalBody<E>>() {
-            if let Ok(local) = self.body.into_any().downcast::<LocalBody<E>>() {
-                return Ok(EventRef(Repr::Local(local)));
-            }
-            unreachable_decode::<E>()
-        } else {
-            self.decode()
+            return local_event(self.body);
         }
+        decode_remote(&*self.body)
     }
 
     /// The subscription this message was published from, if any (see
@@ -331,14 +311,37 @@ impl fmt::Debug for Message {
     }
 }
 
-/// The type check just before makes this unreachable; answering with an error rather than a
-/// panic keeps a receive path panic-free even if that reasoning were ever wrong.
-fn unreachable_decode<E: Event>() -> Result<EventRef<E>, DecodeError> {
-    Err(DecodeError::WrongType {
-        domain: E::DOMAIN.to_owned(),
-        event: String::new(),
-        expected: std::any::type_name::<E>(),
-    })
+/// The event of a body already checked to be a `LocalBody<E>`.
+fn local_event<E: Event>(body: Arc<dyn Body>) -> Result<EventRef<E>, DecodeError> {
+    // The caller's type check makes the error unreachable; answering with one rather than a
+    // panic keeps receive paths panic-free even if that reasoning were ever wrong.
+    body.into_any()
+        .downcast::<LocalBody<E>>()
+        .map(|local| EventRef(Repr::Local(local)))
+        .map_err(|_| DecodeError::WrongType {
+            domain: E::DOMAIN.to_owned(),
+            event: String::new(),
+            expected: std::any::type_name::<E>(),
+        })
+}
+
+/// The event of a body that is not a local `E`: wire JSON of `E`'s domain, decoded once per node.
+fn decode_remote<E: Event>(body: &dyn Body) -> Result<EventRef<E>, DecodeError> {
+    if body.domain() != E::DOMAIN {
+        return Err(DecodeError::WrongDomain {
+            expected: E::DOMAIN,
+            found: body.domain().to_owned(),
+            event: body.name().to_owned(),
+        });
+    }
+    match body.decode_wire() {
+        Some(wire) => wire.decode::<E>().map(|e| EventRef(Repr::Decoded(e))),
+        None => Err(DecodeError::WrongType {
+            domain: body.domain().to_owned(),
+            event: body.name().to_owned(),
+            expected: std::any::type_name::<E>(),
+        }),
+    }
 }
 
 /// A shared reference to a received event: what typed subscriptions yield.

@@ -190,10 +190,11 @@ impl Queue {
 
     /// The next delivery. `idle` says the queue can receive nothing more once empty (its
     /// subscription holds no topic), so an empty queue then ends the stream instead of waiting.
-    pub(crate) fn poll_pop(
+    /// When nothing is ready, `waker` (if any) is woken by the next push.
+    fn pop(
         &self,
         hand: &mut Hand,
-        cx: &mut Context<'_>,
+        waker: Option<&Waker>,
         idle: bool,
     ) -> Poll<Option<Delivery<Message>>> {
         if let Some(slot) = hand.pop() {
@@ -213,12 +214,10 @@ impl Queue {
             if state.closed || idle {
                 return Poll::Ready(None);
             }
-            if !state
-                .waker
-                .as_ref()
-                .is_some_and(|w| w.will_wake(cx.waker()))
-            {
-                state.waker = Some(cx.waker().clone());
+            if let Some(waker) = waker {
+                if !state.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
+                    state.waker = Some(waker.clone());
+                }
             }
             return Poll::Pending;
         }
@@ -245,14 +244,21 @@ impl Queue {
         hand: &mut Hand,
         idle: bool,
     ) -> Result<Delivery<Message>, TryRecvError> {
-        match self.poll_pop(hand, &mut Context::from_waker(Waker::noop()), idle) {
+        match self.pop(hand, None, idle) {
             Poll::Ready(Some(delivery)) => Ok(delivery),
             Poll::Ready(None) => Err(TryRecvError::Closed),
-            Poll::Pending => {
-                self.lock().waker = None;
-                Err(TryRecvError::Empty)
-            }
+            Poll::Pending => Err(TryRecvError::Empty),
         }
+    }
+
+    /// Polls for the next delivery, registering `cx`'s waker when nothing is ready.
+    pub(crate) fn poll_pop(
+        &self,
+        hand: &mut Hand,
+        cx: &Context<'_>,
+        idle: bool,
+    ) -> Poll<Option<Delivery<Message>>> {
+        self.pop(hand, Some(cx.waker()), idle)
     }
 
     /// Messages and notices waiting to be received, in hand and shared.

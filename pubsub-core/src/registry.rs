@@ -199,30 +199,24 @@ impl Registry {
     pub(crate) fn publish(&self, topic: &Topic, message: &Message) -> usize {
         let (hash, shard) = self.locate(topic.as_str());
         shard.published.fetch_add(1, Ordering::Relaxed);
+        let (mut delivered, mut lagged) = (0u64, 0u64);
         let table = Self::read(shard);
-        let Some((_, subscribers)) = table.find(hash, |(t, _)| t.as_str() == topic.as_str()) else {
-            drop(table);
-            if let Some(prefixes) = &self.prefixes {
-                prefixes.published(topic, 0, 0);
-            }
-            return 0;
-        };
-        let origin = message.origin();
-        let mut delivered = 0u64;
-        let mut lagged = 0u64;
-        subscribers.for_each(|queue| {
-            if Some(queue.id()) == origin {
-                return;
-            }
-            match queue.push(message.clone(), self.capacity) {
-                Pushed::Queued => delivered += 1,
-                Pushed::Dropped => {
-                    delivered += 1;
-                    lagged += 1;
+        if let Some((_, subscribers)) = table.find(hash, |(t, _)| t.as_str() == topic.as_str()) {
+            let origin = message.origin();
+            subscribers.for_each(|queue| {
+                if Some(queue.id()) == origin {
+                    return;
                 }
-                Pushed::Closed => {}
-            }
-        });
+                match queue.push(message.clone(), self.capacity) {
+                    Pushed::Queued => delivered += 1,
+                    Pushed::Dropped => {
+                        delivered += 1;
+                        lagged += 1;
+                    }
+                    Pushed::Closed => {}
+                }
+            });
+        }
         drop(table);
         if delivered > 0 {
             shard.delivered.fetch_add(delivered, Ordering::Relaxed);
@@ -240,15 +234,21 @@ impl Registry {
     pub(crate) fn notify_gap(&self, topic: &Topic) -> usize {
         let (hash, shard) = self.locate(topic.as_str());
         let table = Self::read(shard);
-        let mut told = 0;
-        if let Some((_, subscribers)) = table.find(hash, |(t, _)| t == topic) {
-            subscribers.for_each(|queue| {
-                if queue.push_gap(self.capacity) != Pushed::Closed {
-                    told += 1;
-                }
-            });
-        }
+        let told = table
+            .find(hash, |(t, _)| t == topic)
+            .map_or(0, |(_, subscribers)| self.gap_to(subscribers));
         self.gaps.fetch_add(told as u64, Ordering::Relaxed);
+        told
+    }
+
+    /// Queues a gap notice for each of `subscribers`; returns how many were told.
+    fn gap_to(&self, subscribers: &Subscribers) -> usize {
+        let mut told = 0;
+        subscribers.for_each(|queue| {
+            if queue.push_gap(self.capacity) != Pushed::Closed {
+                told += 1;
+            }
+        });
         told
     }
 
@@ -258,30 +258,27 @@ impl Registry {
         let mut told = 0;
         for shard in &self.shards {
             let table = Self::read(shard);
-            for (_, subscribers) in table.iter() {
-                subscribers.for_each(|queue| {
-                    if queue.push_gap(self.capacity) != Pushed::Closed {
-                        told += 1;
-                    }
-                });
-            }
+            told += table
+                .iter()
+                .map(|(_, subscribers)| self.gap_to(subscribers))
+                .sum::<usize>();
         }
         self.gaps.fetch_add(told as u64, Ordering::Relaxed);
         told
     }
 
-    /// Adds `queue` to `topic`'s subscribers; returns whether it was not there yet.
-    pub(crate) fn insert(&self, topic: &Topic, queue: &Arc<Queue>) -> bool {
+    /// Adds `queue` to `topic`'s subscribers (the subscription's own topic set has already
+    /// refused duplicates).
+    pub(crate) fn insert(&self, topic: &Topic, queue: &Arc<Queue>) {
         let (hash, shard) = self.locate(topic.as_str());
         let mut table = Self::write(shard);
         if let Some((_, subscribers)) = table.find_mut(hash, |(t, _)| t == topic) {
-            let added = subscribers.insert(queue);
-            if added {
+            if subscribers.insert(queue) {
                 if let Some(prefixes) = &self.prefixes {
                     prefixes.subscribed(topic, false);
                 }
             }
-            return added;
+            return;
         }
         if let Some(prefixes) = &self.prefixes {
             prefixes.subscribed(topic, true);
@@ -294,7 +291,6 @@ impl Registry {
         if let Some(observer) = &self.observer {
             observer.topic_created(topic);
         }
-        true
     }
 
     /// Removes `id` from `topic`'s subscribers, and the topic when it was the last; returns

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{PoisonError, RwLock};
 
 use foldhash::fast::RandomState;
 
@@ -91,49 +91,50 @@ struct Counters {
     subscribers: AtomicU64,
 }
 
-/// The registry's per-prefix counters. Prefixes are few (one per domain), so a read lock and a
-/// small map serve the publish path.
+/// The registry's per-prefix counters. Prefixes are few (one per domain), so the publish path
+/// takes a read lock on a small map and bumps the counters under it; the write lock is taken only
+/// the first time a prefix is seen.
 #[derive(Debug, Default)]
 pub(crate) struct PrefixCounters {
-    map: RwLock<HashMap<Box<str>, Arc<Counters>, RandomState>>,
+    map: RwLock<HashMap<Box<str>, Counters, RandomState>>,
 }
 
 impl PrefixCounters {
-    fn counters(&self, topic: &Topic) -> Arc<Counters> {
+    fn with(&self, topic: &Topic, f: impl FnOnce(&Counters)) {
         let prefix = topic.first_segment();
-        if let Some(found) = self
-            .map
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(prefix)
-        {
-            return Arc::clone(found);
+        let map = self.map.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some(counters) = map.get(prefix) {
+            return f(counters);
         }
+        drop(map);
         let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(map.entry(prefix.into()).or_default())
+        f(map.entry(prefix.into()).or_default());
     }
 
     pub(crate) fn published(&self, topic: &Topic, delivered: u64, lagged: u64) {
-        let counters = self.counters(topic);
-        counters.published.fetch_add(1, Ordering::Relaxed);
-        counters.delivered.fetch_add(delivered, Ordering::Relaxed);
-        counters.lagged.fetch_add(lagged, Ordering::Relaxed);
+        self.with(topic, |counters| {
+            counters.published.fetch_add(1, Ordering::Relaxed);
+            counters.delivered.fetch_add(delivered, Ordering::Relaxed);
+            counters.lagged.fetch_add(lagged, Ordering::Relaxed);
+        });
     }
 
     pub(crate) fn subscribed(&self, topic: &Topic, new_topic: bool) {
-        let counters = self.counters(topic);
-        counters.subscribers.fetch_add(1, Ordering::Relaxed);
-        if new_topic {
-            counters.topics.fetch_add(1, Ordering::Relaxed);
-        }
+        self.with(topic, |counters| {
+            counters.subscribers.fetch_add(1, Ordering::Relaxed);
+            if new_topic {
+                counters.topics.fetch_add(1, Ordering::Relaxed);
+            }
+        });
     }
 
     pub(crate) fn unsubscribed(&self, topic: &Topic, topic_gone: bool) {
-        let counters = self.counters(topic);
-        counters.subscribers.fetch_sub(1, Ordering::Relaxed);
-        if topic_gone {
-            counters.topics.fetch_sub(1, Ordering::Relaxed);
-        }
+        self.with(topic, |counters| {
+            counters.subscribers.fetch_sub(1, Ordering::Relaxed);
+            if topic_gone {
+                counters.topics.fetch_sub(1, Ordering::Relaxed);
+            }
+        });
     }
 
     pub(crate) fn snapshot(&self) -> Vec<PrefixStats> {

@@ -270,11 +270,11 @@ impl Subscription {
 
     /// Registers `topic`; returns whether it was new to this subscription.
     pub(crate) fn add(&mut self, registry: &Registry, topic: &Topic) -> bool {
-        if self.topics.contains(topic) {
+        if !self.topics.insert(topic.clone()) {
             return false;
         }
         registry.insert(topic, &self.queue);
-        self.topics.insert(topic.clone())
+        true
     }
 
     /// Unregisters `topic`; returns whether the subscription held it.
