@@ -37,13 +37,16 @@ use crate::topics::{COMPANY, COMPANY_INTERACTIONS, CONTACT_INTERACTIONS, LISTS};
 /// assert_eq!(involved_contact_uuids(&unloaded), [ann]);
 /// ```
 pub fn involved_contact_uuids(interaction: &Interaction) -> Vec<Uuid> {
+    unique(candidates(interaction)).collect()
+}
+
+/// The subject contact, then each party's contact, as stored: not de-duplicated, `None`s kept.
+fn candidates(interaction: &Interaction) -> impl Iterator<Item = Option<Uuid>> + '_ {
     let parties = match &interaction.parties {
         Parties::NotLoaded => &[][..],
         Parties::Loaded(parties) => parties.as_slice(),
     };
-    let candidates = std::iter::once(interaction.contact_uuid)
-        .chain(parties.iter().map(|party| party.contact_uuid));
-    unique(candidates)
+    std::iter::once(interaction.contact_uuid).chain(parties.iter().map(|party| party.contact_uuid))
 }
 
 /// The topics of `broadcast_interaction`: each involved contact's
@@ -63,7 +66,7 @@ pub fn involved_contact_uuids(interaction: &Interaction) -> Vec<Uuid> {
 /// ]);
 /// ```
 pub fn topics_for_interaction(interaction: &Interaction) -> Vec<Topic> {
-    let mut topics = contact_topics(involved_contact_uuids(interaction).into_iter().map(Some));
+    let mut topics = contact_topics(candidates(interaction));
     topics.extend(
         interaction
             .company_uuid
@@ -89,14 +92,10 @@ pub fn topics_for_interaction(interaction: &Interaction) -> Vec<Topic> {
 /// assert_eq!(topics, crm_events::topics_for_interaction_to([ann, bob, cat]));
 /// ```
 pub fn topics_for_interaction_update(before: &Interaction, after: &Interaction) -> Vec<Topic> {
-    let contacts = involved_contact_uuids(before)
-        .into_iter()
-        .chain(involved_contact_uuids(after))
-        .map(Some);
-    let mut topics = contact_topics(contacts);
-    for company in unique([before.company_uuid, after.company_uuid]) {
-        topics.push(COMPANY_INTERACTIONS.topic(company));
-    }
+    let mut topics = contact_topics(candidates(before).chain(candidates(after)));
+    topics.extend(
+        unique([before.company_uuid, after.company_uuid]).map(|c| COMPANY_INTERACTIONS.topic(c)),
+    );
     topics
 }
 
@@ -140,7 +139,6 @@ where
     I::Item: Into<Option<Uuid>>,
 {
     unique(company_uuids.into_iter().map(Into::into))
-        .into_iter()
         .map(|company| COMPANY.topic(company))
         .collect()
 }
@@ -232,16 +230,12 @@ pub fn topics_for(event: &CrmEvent) -> EventTopics {
 /// The interactions topics of `contacts`, de-duplicated, `None`s dropped.
 fn contact_topics(contacts: impl IntoIterator<Item = Option<Uuid>>) -> Vec<Topic> {
     unique(contacts)
-        .into_iter()
         .map(|contact| CONTACT_INTERACTIONS.topic(contact))
         .collect()
 }
 
 /// The present UUIDs of `ids`, each once, in first-seen order.
-fn unique(ids: impl IntoIterator<Item = Option<Uuid>>) -> Vec<Uuid> {
+fn unique(ids: impl IntoIterator<Item = Option<Uuid>>) -> impl Iterator<Item = Uuid> {
     let mut seen = HashSet::new();
-    ids.into_iter()
-        .flatten()
-        .filter(|id| seen.insert(*id))
-        .collect()
+    ids.into_iter().flatten().filter(move |id| seen.insert(*id))
 }

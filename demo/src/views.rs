@@ -35,6 +35,21 @@ pub(crate) fn options(values: &[&str], selected: &str) -> String {
     html
 }
 
+/// A segmented control: one button per status, posting `{"status": ..}` to `url`, the
+/// `current` one marked.
+pub(crate) fn status_buttons(statuses: &[&str], current: &str, url: &str) -> String {
+    let mut html = String::new();
+    for status in statuses {
+        let marked = if *status == current { " current" } else { "" };
+        let _ = write!(
+            html,
+            r#"<button class="seg{marked}" data-post="{url}" data-body="{body}">{status}</button>"#,
+            body = esc(&format!(r#"{{"status":"{status}"}}"#)),
+        );
+    }
+    html
+}
+
 /// A time as `HH:MM:SS` (UTC), for feeds.
 pub(crate) fn clock(ms: u64) -> String {
     let secs = ms / 1000;

@@ -139,6 +139,6 @@ pub async fn broadcast_embed<B: Broker + ?Sized>(
     intent: EmbedIntent,
     payload: EmbedPayload,
 ) -> BroadcastReport {
-    let topics = [topic.topic().clone()];
-    pubsub_core::broadcast(broker, &topics, Message::new(intent.event(payload))).await
+    let topics = std::slice::from_ref(topic.topic());
+    pubsub_core::broadcast(broker, topics, Message::new(intent.event(payload))).await
 }

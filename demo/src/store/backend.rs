@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
 use redis::AsyncCommands;
@@ -13,7 +14,7 @@ type Tables = HashMap<&'static str, HashMap<Uuid, String>>;
 pub(super) enum Backend {
     Memory {
         tables: Mutex<Tables>,
-        seeded: Mutex<bool>,
+        seeded: AtomicBool,
     },
     Redis {
         connection: ConnectionManager,
@@ -34,7 +35,7 @@ impl Backend {
     pub(super) fn memory() -> Self {
         Backend::Memory {
             tables: Mutex::new(HashMap::new()),
-            seeded: Mutex::new(false),
+            seeded: AtomicBool::new(false),
         }
     }
 
@@ -62,12 +63,7 @@ impl Backend {
     /// `true` for the one caller that should write the sample data.
     pub(super) async fn claim_seed(&self) -> Result<bool> {
         match self {
-            Backend::Memory { seeded, .. } => {
-                let mut seeded = seeded
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                Ok(!std::mem::replace(&mut *seeded, true))
-            }
+            Backend::Memory { seeded, .. } => Ok(!seeded.swap(true, Ordering::AcqRel)),
             Backend::Redis { connection, prefix } => {
                 let mut c = connection.clone();
                 let claimed: bool = c.set_nx(format!("{prefix}seeded"), 1).await?;

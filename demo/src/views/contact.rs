@@ -1,6 +1,5 @@
 //! The contact page: who it is, a form to log an interaction, and the live Interactions feed.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use anyhow::Result;
@@ -106,8 +105,10 @@ pub async fn feed(store: &Store, contact: Uuid) -> Result<String> {
 
 /// One entry of a feed, with its edit form and delete button.
 pub fn row(item: &Interaction, contacts: &[Contact]) -> String {
-    let names: HashMap<Uuid, &str> = contacts.iter().map(|c| (c.id, c.name.as_str())).collect();
-    let name = |id: &Uuid| esc(names.get(id).copied().unwrap_or("(unknown)"));
+    let name = |id: &Uuid| {
+        let found = contacts.iter().find(|c| c.id == *id);
+        esc(found.map_or("(unknown)", |c| c.name.as_str()))
+    };
     let with = if item.party_ids.is_empty() {
         String::new()
     } else {

@@ -1,11 +1,9 @@
 //! The project page: its assignments, each row refreshed on its own.
 
-use std::fmt::Write as _;
-
 use anyhow::Result;
 use uuid::Uuid;
 
-use super::esc;
+use super::{esc, status_buttons};
 use crate::actions::projects::STATUSES;
 use crate::store::Store;
 use crate::store::model::{Assignment, Project};
@@ -51,20 +49,11 @@ pub async fn list(store: &Store, project: Uuid) -> Result<String> {
 
 /// One assignment's row.
 pub fn row(assignment: &Assignment) -> String {
-    let mut buttons = String::new();
-    for status in STATUSES {
-        let current = if status == assignment.status {
-            " current"
-        } else {
-            ""
-        };
-        let _ = write!(
-            buttons,
-            r#"<button class="seg{current}" data-post="/api/assignments/{id}/status" data-body="{body}">{status}</button>"#,
-            id = assignment.id,
-            body = esc(&format!(r#"{{"status":"{status}"}}"#)),
-        );
-    }
+    let buttons = status_buttons(
+        &STATUSES,
+        &assignment.status,
+        &format!("/api/assignments/{}/status", assignment.id),
+    );
     format!(
         r#"<li id="{row}" class="row status-{status}"><span class="title">{title}</span><span class="segs">{buttons}</span><button class="danger small" data-post="/api/assignments/{id}/delete">Delete</button></li>"#,
         row = row_id(assignment.id),

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use anyhow::Result;
 use uuid::Uuid;
 
-use super::esc;
+use super::{esc, status_buttons};
 use crate::actions::staff::STATUSES;
 use crate::store::Store;
 use crate::store::model::{Membership, Person, Team};
@@ -36,20 +36,11 @@ pub async fn members(store: &Store, team: Uuid) -> Result<String> {
     rows.sort_by(|a, b| a.0.name.cmp(&b.0.name));
     let mut html = String::from(r#"<ul id="members" class="rows">"#);
     for (person, membership) in &rows {
-        let mut statuses = String::new();
-        for status in STATUSES {
-            let current = if status == person.status {
-                " current"
-            } else {
-                ""
-            };
-            let _ = write!(
-                statuses,
-                r#"<button class="seg{current}" data-post="/api/people/{id}/status" data-body="{body}">{status}</button>"#,
-                id = person.id,
-                body = esc(&format!(r#"{{"status":"{status}"}}"#)),
-            );
-        }
+        let statuses = status_buttons(
+            &STATUSES,
+            &person.status,
+            &format!("/api/people/{}/status", person.id),
+        );
         let _ = write!(
             html,
             r#"<li id="member-{pid}" class="row"><span class="dot dot-{status}"></span><span class="title">{name} <span class="muted">{role}</span></span><span class="segs">{statuses}</span><button class="danger small" data-post="/api/memberships/{mid}/delete">Remove</button></li>"#,

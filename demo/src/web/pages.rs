@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::state::AppState;
 use crate::store::Sample;
-use crate::store::model::{Contact, Job, Project, Team};
+use crate::store::model::{Job, Project, Team};
 use crate::views::{
     catalogue, contact as contact_view, jobs, page, project as project_view, team as team_view,
 };
@@ -38,11 +38,10 @@ pub(super) async fn not_found() -> Response {
 }
 
 pub(super) async fn index(State(state): State<AppState>) -> Response {
-    let contacts = state.store.all::<Contact>().await;
+    let contacts = contact_view::contacts(&state.store).await;
     let teams = state.store.all::<Team>().await;
     match (contacts, teams) {
-        (Ok(mut contacts), Ok(mut teams)) => {
-            contacts.sort_by(|a, b| a.name.cmp(&b.name));
+        (Ok(contacts), Ok(mut teams)) => {
             teams.sort_by(|a, b| a.name.cmp(&b.name));
             render(&state, "Home", "", &page::index(&contacts, &teams))
         }
@@ -51,11 +50,8 @@ pub(super) async fn index(State(state): State<AppState>) -> Response {
 }
 
 pub(super) async fn contact(State(state): State<AppState>, Path(id): Path<Uuid>) -> Response {
-    let contacts = match state.store.all::<Contact>().await {
-        Ok(mut contacts) => {
-            contacts.sort_by(|a, b| a.name.cmp(&b.name));
-            contacts
-        }
+    let contacts = match contact_view::contacts(&state.store).await {
+        Ok(contacts) => contacts,
         Err(e) => return failed(&e),
     };
     let Some(contact) = contacts.iter().find(|c| c.id == id) else {
