@@ -1,8 +1,6 @@
 //! `cargo xtask demo [--redis URL] [--port N]`: builds and runs the live demo (the `demo` crate),
 //! which prints its URL. xtask only launches it, so it stays free of web dependencies.
 
-use std::process::{Command, Stdio};
-
 use anyhow::{Result, bail};
 
 use crate::steps::cargo;
@@ -32,45 +30,8 @@ pub(crate) fn browser_test() -> Result<()> {
     Ok(())
 }
 
-const CHROMIUM_PACKAGES: [&str; 2] = ["chromium", "chromium-driver"];
-
 fn ensure_chromium() -> Result<()> {
-    let installed = || {
-        std::path::Path::new("/usr/bin/chromium").exists()
-            && Command::new("chromedriver")
-                .arg("--version")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-    };
-    if installed() {
-        return Ok(());
-    }
-    let command = format!("apt-get install -y {}", CHROMIUM_PACKAGES.join(" "));
-    let is_root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-    let has_apt = Command::new("apt-get")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !(is_root && has_apt) {
-        bail!("chromium or chromedriver is missing; install them with: sudo {command}");
-    }
-    println!("chromium is missing: apt-get update && {command}");
-    let update = Command::new("apt-get").args(["update", "-qq"]).status()?;
-    anyhow::ensure!(update.success(), "apt-get update failed: {update}");
-    let install = Command::new("apt-get")
-        .args(["install", "-y", "-qq"])
-        .args(CHROMIUM_PACKAGES)
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .status()?;
-    anyhow::ensure!(
-        install.success() && installed(),
-        "installing chromium failed ({install}); run: {command}"
-    );
-    Ok(())
+    crate::system::ensure_packages("chromium", &["chromium", "chromium-driver"], || {
+        std::path::Path::new("/usr/bin/chromium").exists() && crate::system::runs("chromedriver")
+    })
 }

@@ -39,20 +39,10 @@ pub(crate) const DOMAIN_CRATES: &[&str] = &[
 ];
 
 fn metadata() -> Result<Value> {
+    // `--no-deps` reads only the workspace's manifests: no resolution, no network.
     let output = cargo()
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--no-deps",
-            "--offline",
-        ])
+        .args(["metadata", "--format-version", "1", "--no-deps"])
         .output()
-        .or_else(|_| {
-            cargo()
-                .args(["metadata", "--format-version", "1", "--no-deps"])
-                .output()
-        })
         .context("running cargo metadata")?;
     if !output.status.success() {
         bail!(

@@ -9,6 +9,7 @@ mod bench;
 mod demo;
 mod deps;
 mod steps;
+mod system;
 mod test_all;
 
 use anyhow::{Result, bail};

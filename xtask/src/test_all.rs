@@ -1,8 +1,6 @@
 //! `cargo xtask test-all`: everything CI checks, in one command.
 
-use std::process::{Command, Stdio};
-
-use anyhow::{Result, bail, ensure};
+use anyhow::{Result, bail};
 
 use crate::deps::{DOMAIN_CRATES, check_dependency_rule, check_manifests};
 use crate::steps::{Steps, cargo};
@@ -64,44 +62,10 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     }
 }
 
-/// The Redis tests start a real `redis-server`: make sure it is on PATH (installing it with
-/// apt-get when running as root on Debian/Ubuntu), or fail with the command to run. With
-/// `REDIS_URL` set the shared-server tests use that server, but the fault tests still start
-/// their own.
+/// The Redis tests start a real `redis-server`: make sure it is on PATH. With `REDIS_URL` set the
+/// shared-server tests use that server, but the fault tests still start their own.
 fn ensure_redis_server() -> Result<()> {
-    let on_path = || {
-        Command::new("redis-server")
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if on_path() {
-        return Ok(());
-    }
-    let is_root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-    let has_apt = Command::new("apt-get")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !(is_root && has_apt) {
-        bail!("redis-server is not on PATH; install it with: sudo apt-get install -y redis-server");
-    }
-    println!("redis-server is missing: apt-get update && apt-get install -y redis-server");
-    let update = Command::new("apt-get").args(["update", "-qq"]).status()?;
-    ensure!(update.success(), "apt-get update failed: {update}");
-    let install = Command::new("apt-get")
-        .args(["install", "-y", "-qq", "redis-server"])
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .status()?;
-    ensure!(
-        install.success() && on_path(),
-        "installing redis-server failed ({install}); run: apt-get install -y redis-server"
-    );
-    Ok(())
+    crate::system::ensure_packages("redis-server", &["redis-server"], || {
+        crate::system::runs("redis-server")
+    })
 }
