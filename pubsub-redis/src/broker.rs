@@ -57,8 +57,6 @@ struct Inner {
     shared: Arc<Shared>,
     interest: Option<Arc<Interest>>,
     publisher: UnboundedSender<Outgoing>,
-    /// The namespace channel, shared by every publish in namespace mode.
-    namespace_channel: Arc<str>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -118,7 +116,6 @@ impl RedisBroker {
         if let Some(interest) = &interest {
             memory = memory.observer(Arc::clone(interest) as Arc<dyn pubsub_core::TopicObserver>);
         }
-        let namespace_channel: Arc<str> = config.namespace_channel().into();
         let shared = Arc::new(Shared::new(memory.build(), config));
 
         let mut link = Link::new(Arc::clone(&shared), client.clone(), interest.clone());
@@ -142,7 +139,6 @@ impl RedisBroker {
                 shared,
                 interest,
                 publisher: queue,
-                namespace_channel,
                 tasks,
             }),
         })
@@ -188,18 +184,13 @@ impl RedisBroker {
 
     async fn send(&self, topic: &Topic, tail: Tail) -> Result<(), Error> {
         let shared = &self.inner.shared;
-        let channel = match shared.config.mode {
-            ChannelMode::Namespace => Arc::clone(&self.inner.namespace_channel),
-            ChannelMode::PerTopic => shared.config.topic_channel(topic).into(),
-        };
         let (reply, outcome) = oneshot::channel();
         self.inner
             .publisher
             .send(Outgoing {
-                channel,
+                topic: topic.clone(),
                 tail,
-                reply: Some(reply),
-                abandoned: false,
+                reply,
             })
             .map_err(|_| Error::Closed)?;
         let after = shared.config.publish_timeout;

@@ -122,9 +122,28 @@ impl RedisConfig {
     /// # Ok::<(), pubsub_core::TopicError>(())
     /// ```
     pub fn channel_for(&self, topic: &Topic) -> String {
+        let mut channel = String::new();
+        self.write_channel(topic, &mut channel);
+        channel
+    }
+
+    /// [`channel_for`](Self::channel_for) written into `out` (cleared first), so the sending
+    /// task reuses one buffer rather than allocating a name per message.
+    pub(crate) fn write_channel(&self, topic: &Topic, out: &mut String) {
+        out.clear();
+        out.push_str(&self.namespace);
+        if self.mode == ChannelMode::PerTopic {
+            out.push(':');
+            out.push_str(topic.as_str());
+        }
+    }
+
+    /// The sequence-number stream (see the crate docs) a message to `topic` belongs to: the
+    /// topic in per-topic mode, the node's whole output (`""`) in namespace mode.
+    pub(crate) fn stream_of<'a>(&self, topic: &'a Topic) -> &'a str {
         match self.mode {
-            ChannelMode::Namespace => self.namespace_channel(),
-            ChannelMode::PerTopic => self.topic_channel(topic),
+            ChannelMode::Namespace => "",
+            ChannelMode::PerTopic => topic.as_str(),
         }
     }
 

@@ -1,9 +1,10 @@
 //! The wire format: a versioned JSON envelope (see the crate docs for the field list).
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
 use pubsub_core::{Message, SubscriptionId, Topic};
+use redis::{RedisWrite, ToRedisArgs};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -59,13 +60,35 @@ impl Tail {
         Ok(Tail(tail))
     }
 
-    /// The whole envelope.
-    pub(crate) fn finish(&self, node: &str, seq: u64) -> String {
-        let mut out = String::with_capacity(self.0.len() + HEAD_BYTES);
-        out.push_str(&head(node));
-        let _ = write!(out, "{seq}");
-        out.push_str(&self.0);
-        out
+    /// The whole envelope: `head` (this node's [`head`]), then `seq`, then this tail. Written
+    /// straight into the Redis command's buffer when given to `Cmd::arg`, with no string of its
+    /// own.
+    pub(crate) fn stamped<'a>(&'a self, head: &'a str, seq: u64) -> Stamped<'a> {
+        Stamped {
+            head,
+            seq,
+            tail: self,
+        }
+    }
+}
+
+/// A [`Tail`] completed with its head and sequence number (see [`Tail::stamped`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stamped<'a> {
+    head: &'a str,
+    seq: u64,
+    tail: &'a Tail,
+}
+
+impl fmt::Display for Stamped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}{}", self.head, self.seq, self.tail.0)
+    }
+}
+
+impl ToRedisArgs for Stamped<'_> {
+    fn write_redis_args<W: ?Sized + RedisWrite>(&self, out: &mut W) {
+        out.write_arg_fmt(self);
     }
 }
 
@@ -138,16 +161,16 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValu
 
 /// A decoded envelope, ready to hand to local subscribers.
 #[derive(Debug)]
-pub(crate) struct Incoming {
+pub(crate) struct Incoming<'a> {
     pub(crate) topic: Topic,
-    pub(crate) node: Option<String>,
+    pub(crate) node: Option<Cow<'a, str>>,
     pub(crate) seq: Option<u64>,
     pub(crate) from: Option<SubscriptionId>,
     pub(crate) message: Message,
 }
 
 /// Parses and validates one envelope.
-pub(crate) fn decode(bytes: &[u8], max_bytes: usize) -> Result<Incoming, Reject> {
+pub(crate) fn decode(bytes: &[u8], max_bytes: usize) -> Result<Incoming<'_>, Reject> {
     if bytes.len() > max_bytes {
         return Err(Reject::Oversized);
     }
@@ -181,7 +204,7 @@ pub(crate) fn decode(bytes: &[u8], max_bytes: usize) -> Result<Incoming, Reject>
     json.push('}');
     Ok(Incoming {
         topic,
-        node: raw.node.map(Cow::into_owned),
+        node: raw.node,
         seq: raw.seq,
         from: raw.from.and_then(SubscriptionId::from_u64),
         message: Message::from_json(domain.as_ref(), event.as_ref(), json),

@@ -1,5 +1,6 @@
 //! [`Error`]: what can go wrong in the Redis backend.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -92,6 +93,19 @@ impl Error {
             Error::Closed => "reach the network",
         }
     }
+}
+
+/// Waits at most `after` for a Redis request: its timeout and the client's error both become this
+/// crate's errors, named by `operation`.
+pub(crate) async fn bounded<T>(
+    operation: &'static str,
+    after: Duration,
+    request: impl Future<Output = redis::RedisResult<T>>,
+) -> Result<T, Error> {
+    tokio::time::timeout(after, request)
+        .await
+        .map_err(|_| Error::Timeout { operation, after })?
+        .map_err(|e| Error::redis(operation, e))
 }
 
 impl From<Error> for pubsub_core::Error {

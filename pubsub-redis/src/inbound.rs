@@ -76,7 +76,7 @@ fn reject(shared: &Shared, channel: &str, payload: &[u8], reason: Reject) {
 
 fn on_message(shared: &Shared, channel: &str, payload: &[u8]) {
     // This node's own envelopes start with a known head: skip them without parsing.
-    if payload.starts_with(shared.echo_head.as_bytes()) {
+    if payload.starts_with(shared.head.as_bytes()) {
         Counters::add(&shared.counters.own_echoes, 1);
         return;
     }
@@ -94,8 +94,9 @@ fn on_message(shared: &Shared, channel: &str, payload: &[u8]) {
         return reject(shared, channel, payload, Reject::InvalidTopic);
     }
     if let (Some(node), Some(seq)) = (&incoming.node, incoming.seq) {
-        let scope = if per_topic { topic.as_str() } else { "" };
-        let seen = shared.received().observe(scope, node, seq);
+        let seen = shared
+            .received()
+            .observe(shared.config.stream_of(topic), node, seq);
         if seen == Seen::Hole {
             Counters::add(&shared.counters.sequence_gaps, 1);
             let told = if per_topic {
@@ -104,7 +105,7 @@ fn on_message(shared: &Shared, channel: &str, payload: &[u8]) {
                 shared.memory.notify_gap_all()
             };
             tracing::warn!(
-                node = node.as_str(),
+                node = &**node,
                 seq,
                 topic = topic.as_str(),
                 told,

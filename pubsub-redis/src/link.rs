@@ -16,12 +16,12 @@ use pubsub_core::Topic;
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, PushInfo};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
-use tokio::time::{MissedTickBehavior, timeout};
+use tokio::time::MissedTickBehavior;
 
-use crate::error::Error;
+use crate::error::{Error, bounded};
 use crate::inbound::{self, LinkEvent};
 use crate::interest::Interest;
-use crate::shared::Shared;
+use crate::shared::{Shared, open};
 use crate::stats::Counters;
 
 /// Channels per SUBSCRIBE/UNSUBSCRIBE command.
@@ -67,28 +67,19 @@ impl Link {
             self.events_tx.clone(),
             self.generation,
         );
-        let config = &self.shared.config;
-        let connection_config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(config.connect_timeout))
-            .set_response_timeout(None)
-            .set_push_sender(move |push: PushInfo| {
+        let connection_config =
+            AsyncConnectionConfig::new().set_push_sender(move |push: PushInfo| {
                 inbound::handle(&shared, &events, generation, &push);
                 Ok::<(), Infallible>(())
             });
-        let conn = timeout(
-            config.connect_timeout,
-            self.client
-                .get_multiplexed_async_connection_with_config(&connection_config),
+        let conn = open(
+            &self.client,
+            connection_config,
+            self.shared.config.connect_timeout,
+            &format!("pubsub-redis:sub:{}", self.shared.node_id),
         )
-        .await
-        .map_err(|_| Error::Timeout {
-            operation: "connect",
-            after: config.connect_timeout,
-        })?
-        .map_err(|e| Error::redis("connect", e))?;
+        .await?;
         self.conn = Some(conn);
-        self.name(&format!("pubsub-redis:sub:{}", self.shared.node_id))
-            .await?;
         match self.interest.clone() {
             None => {
                 let channel = self.shared.config.namespace_channel();
@@ -112,15 +103,12 @@ impl Link {
         let Some(conn) = self.conn.as_mut() else {
             return Err(Error::Closed);
         };
-        let sent = match what {
-            Subscribe::Subscribe => timeout(after, conn.subscribe(channels)).await,
-            Subscribe::Unsubscribe => timeout(after, conn.unsubscribe(channels)).await,
-        };
-        sent.map_err(|_| Error::Timeout {
-            operation: what.as_str(),
-            after,
-        })?
-        .map_err(|e| Error::redis(what.as_str(), e))
+        match what {
+            Subscribe::Subscribe => bounded(what.as_str(), after, conn.subscribe(channels)).await,
+            Subscribe::Unsubscribe => {
+                bounded(what.as_str(), after, conn.unsubscribe(channels)).await
+            }
+        }
     }
 
     async fn subscribe_topics(
@@ -159,36 +147,18 @@ impl Link {
         self.subscribe_topics(&interest, &to_add).await
     }
 
-    /// Names the connection, so operators find it in `CLIENT LIST`.
-    async fn name(&mut self, name: &str) -> Result<(), Error> {
-        let after = self.shared.config.connect_timeout;
-        let Some(conn) = self.conn.as_mut() else {
-            return Err(Error::Closed);
-        };
-        let mut setname = redis::cmd("CLIENT");
-        setname.arg("SETNAME").arg(name);
-        timeout(after, setname.query_async::<()>(conn))
-            .await
-            .map_err(|_| Error::Timeout {
-                operation: "connect",
-                after,
-            })?
-            .map_err(|e| Error::redis("connect", e))
-    }
-
     async fn ping(&mut self) -> Result<(), Error> {
         let after = self.shared.config.ping_timeout;
         let Some(conn) = self.conn.as_mut() else {
             return Ok(());
         };
-        timeout(after, redis::cmd("PING").query_async::<redis::Value>(conn))
-            .await
-            .map_err(|_| Error::Timeout {
-                operation: "ping",
-                after,
-            })?
-            .map(drop)
-            .map_err(|e| Error::redis("ping", e))
+        bounded(
+            "ping",
+            after,
+            redis::cmd("PING").query_async::<redis::Value>(conn),
+        )
+        .await
+        .map(drop)
     }
 
     /// Keeps the connection alive until the broker is dropped (which aborts this task).
@@ -203,7 +173,7 @@ impl Link {
                 match self.connect().await {
                     Ok(()) => {
                         delay = config.reconnect_min_delay;
-                        Counters::add(&self.shared.counters.reconnects, 1);
+                        self.shared.memory.record_reconnect();
                         self.shared.received().clear();
                         let told = self.shared.memory.notify_gap_all();
                         tracing::info!(

@@ -13,16 +13,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
+use pubsub_core::Topic;
 use redis::aio::MultiplexedConnection;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::{Semaphore, oneshot};
-use tokio::time::timeout;
 
-use crate::config::ChannelMode;
 use crate::envelope::Tail;
-use crate::error::Error;
+use crate::error::{Error, bounded};
 use crate::sequence::Sending;
-use crate::shared::Shared;
+use crate::shared::{Shared, open};
 use crate::stats::Counters;
 
 /// Envelopes per pipeline, at most.
@@ -30,22 +29,15 @@ const MAX_BATCH: usize = 512;
 /// Pipelines awaiting Redis's reply, at most.
 const MAX_IN_FLIGHT: usize = 64;
 
+/// Where a publisher waits for its envelope's outcome.
+type Reply = oneshot::Sender<Result<(), Error>>;
+
 /// One queued publish.
 #[derive(Debug)]
 pub(crate) struct Outgoing {
-    pub(crate) channel: Arc<str>,
+    pub(crate) topic: Topic,
     pub(crate) tail: Tail,
-    pub(crate) reply: Option<oneshot::Sender<Result<(), Error>>>,
-    /// Set when the reply is taken: whether its publisher had already given up.
-    pub(crate) abandoned: bool,
-}
-
-impl Outgoing {
-    fn take_reply(&mut self) -> Option<oneshot::Sender<Result<(), Error>>> {
-        let reply = self.reply.take().filter(|r| !r.is_closed());
-        self.abandoned = reply.is_none();
-        reply
-    }
+    pub(crate) reply: Reply,
 }
 
 /// A connection and its "the client saw it close" flag (set by a RESP3 `Disconnection` push),
@@ -63,6 +55,8 @@ pub(crate) struct Publisher {
     retry_at: Option<Instant>,
     delay: Duration,
     sequences: Sending,
+    /// The channel name being written, reused from one envelope to the next.
+    channel: String,
 }
 
 impl Publisher {
@@ -80,6 +74,7 @@ impl Publisher {
             retry_at: None,
             delay,
             sequences: Sending::new(idle),
+            channel: String::new(),
         }
     }
 
@@ -91,40 +86,18 @@ impl Publisher {
     ) -> Result<Connection, Error> {
         let lost = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&lost);
-        let config = redis::AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(after))
-            .set_response_timeout(None)
-            .set_push_sender(move |push: redis::PushInfo| {
+        let config =
+            redis::AsyncConnectionConfig::new().set_push_sender(move |push: redis::PushInfo| {
                 if push.kind == redis::PushKind::Disconnection {
                     flag.store(true, Ordering::Relaxed);
                 }
                 Ok::<(), std::convert::Infallible>(())
             });
-        let mut conn = timeout(
-            after,
-            client.get_multiplexed_async_connection_with_config(&config),
-        )
-        .await
-        .map_err(|_| Error::Timeout {
-            operation: "connect",
-            after,
-        })?
-        .map_err(|e| Error::redis("connect", e))?;
-        let mut setname = redis::cmd("CLIENT");
-        setname
-            .arg("SETNAME")
-            .arg(format!("pubsub-redis:pub:{node}"));
-        timeout(after, setname.query_async::<()>(&mut conn))
-            .await
-            .map_err(|_| Error::Timeout {
-                operation: "connect",
-                after,
-            })?
-            .map_err(|e| Error::redis("connect", e))?;
+        let conn = open(client, config, after, &format!("pubsub-redis:pub:{node}")).await?;
         Ok(Connection { conn, lost })
     }
 
-    async fn connection(&mut self) -> Result<&mut MultiplexedConnection, Error> {
+    async fn connection(&mut self) -> Result<&Connection, Error> {
         if self
             .conn
             .as_ref()
@@ -157,7 +130,7 @@ impl Publisher {
                 }
             }
         }
-        self.conn.as_mut().map(|c| &mut c.conn).ok_or(Error::Closed)
+        self.conn.as_ref().ok_or(Error::Closed)
     }
 
     /// Connecting failed: wait before the next attempt.
@@ -172,16 +145,17 @@ impl Publisher {
         let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-            let replies: Vec<_> = batch.iter_mut().map(Outgoing::take_reply).collect();
-            let mut sending = match self.start(&batch).await {
+            let (pipe, replies) = self.pipeline(&mut batch);
+            if replies.is_empty() {
+                continue; // every publisher of the batch gave up (and counted its failure)
+            }
+            let mut sending = match self.start(pipe).await {
                 Ok(sending) => sending,
                 Err(error) => {
                     finish(&self.shared, replies, &Err(error));
-                    batch.clear();
                     continue;
                 }
             };
-            batch.clear();
             let Ok(permit) = Arc::clone(&in_flight).acquire_owned().await else {
                 return;
             };
@@ -203,52 +177,38 @@ impl Publisher {
         }
     }
 
-    /// Numbers the batch and makes the future that sends it.
-    async fn start(&mut self, batch: &[Outgoing]) -> Result<InFlight, Error> {
+    /// Numbers the batch (emptying it) and writes it into one pipeline; returns the pipeline
+    /// and the replies of the publishers still waiting.
+    fn pipeline(&mut self, batch: &mut Vec<Outgoing>) -> (redis::Pipeline, Vec<Reply>) {
         // Every attempt gets its number, sent or not: a publish that fails leaves a hole the
         // receivers see, and they tell their subscribers.
         let now = Instant::now();
-        let node = self.shared.node_id.as_str();
+        let config = &self.shared.config;
         let mut pipe = redis::pipe();
-        let mut any = false;
-        for outgoing in batch {
-            let scope: &str = match self.shared.config.mode {
-                ChannelMode::Namespace => "",
-                ChannelMode::PerTopic => &outgoing.channel,
-            };
-            let seq = self.sequences.next(scope, now);
-            if outgoing.abandoned {
+        let mut replies = Vec::with_capacity(batch.len());
+        for outgoing in batch.drain(..) {
+            let seq = self.sequences.next(config.stream_of(&outgoing.topic), now);
+            if outgoing.reply.is_closed() {
                 continue; // its publisher gave up (timed out): not sent, a hole
             }
-            any = true;
+            config.write_channel(&outgoing.topic, &mut self.channel);
             pipe.cmd("PUBLISH")
-                .arg(&*outgoing.channel)
-                .arg(outgoing.tail.finish(node, seq))
+                .arg(self.channel.as_str())
+                .arg(outgoing.tail.stamped(&self.shared.head, seq))
                 .ignore();
+            replies.push(outgoing.reply);
         }
         self.sequences.sweep(now);
+        (pipe, replies)
+    }
+
+    /// Makes the future that sends `pipe`.
+    async fn start(&mut self, pipe: redis::Pipeline) -> Result<InFlight, Error> {
         let after = self.shared.config.publish_timeout;
-        if !any {
-            return Err(Error::Timeout {
-                operation: "publish",
-                after,
-            });
-        }
-        self.connection().await?;
-        let Some(connection) = self.conn.as_ref() else {
-            return Err(Error::Closed);
-        };
+        let connection = self.connection().await?;
         let (mut conn, lost) = (connection.conn.clone(), Arc::clone(&connection.lost));
         Ok(Box::pin(async move {
-            let outcome = timeout(after, pipe.exec_async(&mut conn)).await;
-            let result = match outcome {
-                Ok(Ok(())) => Ok(()),
-                Ok(Err(e)) => Err(Error::redis("publish", e)),
-                Err(_) => Err(Error::Timeout {
-                    operation: "publish",
-                    after,
-                }),
-            };
+            let result = bounded("publish", after, pipe.exec_async(&mut conn)).await;
             if result.is_err() {
                 lost.store(true, Ordering::Relaxed); // replace the connection before the next
             }
@@ -260,11 +220,7 @@ impl Publisher {
 /// A pipeline on its way.
 type InFlight = Pin<Box<dyn Future<Output = Result<(), Error>> + Send + 'static>>;
 
-fn finish(
-    shared: &Shared,
-    replies: Vec<Option<oneshot::Sender<Result<(), Error>>>>,
-    result: &Result<(), Error>,
-) {
+fn finish(shared: &Shared, replies: Vec<Reply>, result: &Result<(), Error>) {
     let n = replies.len() as u64;
     match result {
         Ok(()) => Counters::add(&shared.counters.sent, n),
@@ -273,7 +229,7 @@ fn finish(
             tracing::warn!(%error, messages = n, "publishing to redis failed");
         }
     }
-    for reply in replies.into_iter().flatten() {
+    for reply in replies {
         let _ = reply.send(result.clone());
     }
 }

@@ -1,10 +1,14 @@
 //! State shared by the broker handles, the receiving side and the background tasks.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use pubsub_core::MemoryBroker;
+use redis::AsyncConnectionConfig;
+use redis::aio::MultiplexedConnection;
 
 use crate::config::RedisConfig;
+use crate::error::{Error, bounded};
 use crate::sequence::Received;
 use crate::stats::Counters;
 
@@ -16,8 +20,9 @@ pub(crate) struct Shared {
     pub(crate) config: RedisConfig,
     /// This node's id, written into every envelope it sends; envelopes carrying it are echoes.
     pub(crate) node_id: String,
-    /// How every envelope this node writes begins.
-    pub(crate) echo_head: String,
+    /// How every envelope this node writes begins (up to its sequence number); read back, it
+    /// marks an echo.
+    pub(crate) head: String,
     pub(crate) counters: Counters,
     received: Mutex<Received>,
 }
@@ -28,7 +33,7 @@ impl Shared {
         Shared {
             memory,
             config,
-            echo_head: crate::envelope::head(&node_id),
+            head: crate::envelope::head(&node_id),
             node_id,
             counters: Counters::default(),
             received: Mutex::new(Received::default()),
@@ -39,4 +44,27 @@ impl Shared {
     pub(crate) fn received(&self) -> MutexGuard<'_, Received> {
         self.received.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// Opens a connection with `config` (its push handler) and names it `name`, so operators find it
+/// in `CLIENT LIST`; each step bounded by `after`.
+pub(crate) async fn open(
+    client: &redis::Client,
+    config: AsyncConnectionConfig,
+    after: Duration,
+    name: &str,
+) -> Result<MultiplexedConnection, Error> {
+    let config = config
+        .set_connection_timeout(Some(after))
+        .set_response_timeout(None);
+    let mut conn = bounded(
+        "connect",
+        after,
+        client.get_multiplexed_async_connection_with_config(&config),
+    )
+    .await?;
+    let mut setname = redis::cmd("CLIENT");
+    setname.arg("SETNAME").arg(name);
+    bounded("connect", after, setname.query_async::<()>(&mut conn)).await?;
+    Ok(conn)
 }

@@ -40,7 +40,7 @@ pub struct RedisStats {
     /// Holes found in a remote node's sequence numbers (each followed by a gap notice).
     pub sequence_gaps: u64,
     /// Times the subscriber connection was re-established after a loss (each followed by a gap
-    /// notice to every local subscriber).
+    /// notice to every local subscriber); the same count as `local.reconnects`.
     pub reconnects: u64,
     /// Failed or timed-out health-check PINGs (each replaces the connection).
     pub ping_failures: u64,
@@ -69,7 +69,6 @@ pub(crate) struct Counters {
     rejected_oversized: AtomicU64,
     rejected_topic: AtomicU64,
     pub(crate) sequence_gaps: AtomicU64,
-    pub(crate) reconnects: AtomicU64,
     pub(crate) ping_failures: AtomicU64,
 }
 
@@ -103,7 +102,7 @@ impl Counters {
             rejected_oversized: get(&self.rejected_oversized),
             rejected_topic: get(&self.rejected_topic),
             sequence_gaps: get(&self.sequence_gaps),
-            reconnects: get(&self.reconnects),
+            reconnects: local.reconnects,
             ping_failures: get(&self.ping_failures),
         }
     }

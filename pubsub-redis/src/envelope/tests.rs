@@ -1,7 +1,7 @@
 use pubsub_core::testing::TestEvent;
 use pubsub_core::{Message, Topic};
 
-use super::{Reject, Tail, decode};
+use super::{Reject, Tail, decode, head};
 
 fn numbered() -> Message {
     Message::new(TestEvent::Numbered {
@@ -14,7 +14,7 @@ fn numbered() -> Message {
 fn an_encoded_envelope_decodes_to_the_same_event() {
     let topic = Topic::new("demo:doc:1").unwrap();
     let tail = Tail::new(&topic, &numbered(), 1 << 20).unwrap();
-    let wire = tail.finish("node-a", 42);
+    let wire = tail.stamped(&head("node-a"), 42).to_string();
     let value: serde_json::Value = serde_json::from_str(&wire).unwrap();
     assert_eq!(value["v"], 1);
     assert_eq!(value["node"], "node-a");
@@ -42,7 +42,8 @@ fn the_origin_subscription_is_carried() {
     let topic = Topic::new("t").unwrap();
     let sub = broker.subscribe_now(&topic);
     let tail = Tail::new(&topic, &numbered().with_origin(sub.id()), 1 << 20).unwrap();
-    let incoming = decode(tail.finish("n", 1).as_bytes(), 1 << 20).unwrap();
+    let wire = tail.stamped(&head("n"), 1).to_string();
+    let incoming = decode(wire.as_bytes(), 1 << 20).unwrap();
     assert_eq!(incoming.from, Some(sub.id()));
 }
 
