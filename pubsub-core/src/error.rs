@@ -11,7 +11,7 @@ use crate::topic::TopicError;
 /// use pubsub_core::{Error, Topic};
 ///
 /// let err: Error = Topic::new("bad topic").unwrap_err().into();
-/// assert!(err.to_string().contains("whitespace"));
+/// assert!(err.to_string().contains("printable ASCII"));
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -27,6 +27,16 @@ pub enum Error {
     ForeignSubscription {
         /// The subscription's id.
         subscription: SubscriptionId,
+    },
+    /// The subscription is scoped to one tenant and the topic is not of that tenant.
+    #[error("subscription {subscription} is scoped to tenant `{tenant}`; topic `{topic}` is not")]
+    ForeignScope {
+        /// The subscription's id.
+        subscription: SubscriptionId,
+        /// The tenant it is scoped to.
+        tenant: String,
+        /// The refused topic.
+        topic: String,
     },
     /// An event could not be turned into JSON for the wire.
     #[error("could not encode event `{domain}/{event}` as JSON: {reason}")]

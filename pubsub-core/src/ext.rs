@@ -89,6 +89,40 @@ pub trait BrokerExt: Broker {
         self.remove_topic(subscription.get_mut(), topic.topic())
     }
 
+    /// Opens one typed subscription holding `first` and every topic of `rest`, all of one event
+    /// type (a screen showing a record and its list, say).
+    ///
+    /// ```
+    /// use pubsub_core::{BrokerExt, MemoryBroker, Topic, TypedTopic};
+    /// # #[derive(Debug, serde::Serialize, serde::Deserialize)] struct Saved;
+    /// # impl pubsub_core::Event for Saved { const DOMAIN: &'static str = "docs"; fn name(&self) -> &'static str { "saved" } }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), pubsub_core::Error> {
+    /// let broker = MemoryBroker::new();
+    /// let doc = TypedTopic::<Saved>::new(Topic::new("docs:doc:1")?);
+    /// let all = TypedTopic::<Saved>::new(Topic::new("docs:all")?);
+    /// let mut screen = broker.subscribe_events_all(&doc, &[all.clone()]).await?;
+    /// broker.publish_event(&all, Saved).await?;
+    /// assert!(screen.recv().await.is_some());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Broker::subscribe`]; the partial subscription is dropped on error.
+    fn subscribe_events_all<'a, E: Event>(
+        &'a self,
+        first: &'a TypedTopic<E>,
+        rest: &'a [TypedTopic<E>],
+    ) -> impl Future<Output = Result<TypedSubscription<E>, Error>> + Send + 'a {
+        async move {
+            let mut subscription = self.subscribe(first.topic()).await?;
+            for topic in rest {
+                self.add_topic(&mut subscription, topic.topic()).await?;
+            }
+            Ok(TypedSubscription::new(subscription))
+        }
+    }
+
     /// Opens one subscription holding every topic of `topics` (at least one).
     ///
     /// # Errors

@@ -110,6 +110,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod backend;
 mod broadcast;
 mod broker;
 mod error;
@@ -130,7 +131,10 @@ mod topic;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use broadcast::{BroadcastReport, broadcast, broadcast_failures};
+pub use broadcast::{
+    BROADCAST_TIMEOUT, BroadcastReport, broadcast, broadcast_event, broadcast_event_from,
+    broadcast_failures, broadcast_within,
+};
 pub use broker::Broker;
 pub use error::{DecodeError, Error};
 pub use event::Event;
@@ -140,7 +144,6 @@ pub use memory::{DEFAULT_CAPACITY, MemoryBroker, MemoryBrokerBuilder};
 pub use message::{EventRef, Message};
 #[cfg(feature = "metrics")]
 pub use metrics_export::names as metric_names;
-pub use registry::TopicObserver;
 pub use stats::{PrefixStats, Stats};
 pub use subscription::{Delivery, Subscription, SubscriptionId, TryRecvError, TypedSubscription};
 pub use tenant::{

@@ -3,8 +3,13 @@
 //!
 //! They wrap any stream of [`Delivery`]s (a [`Subscription`](crate::Subscription) or a
 //! [`TypedSubscription`](crate::TypedSubscription)), so a screen refreshes at a humane rate under a
-//! burst of changes. Lag and gap notices always pass through at once, never swallowed or delayed:
-//! a screen that must reload learns it immediately.
+//! burst of changes.
+//!
+//! Lag and gap notices are never swallowed, and never multiplied into a reload storm: the first
+//! notice passes at once (a screen that must reload learns it immediately); further notices
+//! within the same window merge into one (lag counts added; a gap absorbs lags) that is given
+//! when the window ends. So a screen reloads at most once per window however hard it lags, and
+//! the lag counts it is told add up to exactly what it missed.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future as _;
@@ -17,6 +22,10 @@ use futures_core::Stream;
 use tokio::time::{Instant, Sleep};
 
 use crate::subscription::Delivery;
+
+mod notice;
+
+use notice::{Notice, NoticeGate};
 
 /// Throttling, batching and coalescing for any stream of [`Delivery`]s.
 ///
@@ -41,18 +50,20 @@ use crate::subscription::Delivery;
 /// ```
 pub trait LiveStreamExt<T>: Stream<Item = Delivery<T>> + Sized {
     /// Latest wins per `window`: the first message goes out at once, then at most one per window,
-    /// the latest that arrived in it. Notices pass through at once.
+    /// the latest that arrived in it. Notices: the first at once, then at most one per window.
     fn throttle(self, window: Duration) -> Throttle<Self, T> {
         Throttle {
             inner: Some(self),
             window,
             timer: Timer::default(),
             pending: None,
+            notices: NoticeGate::new(window),
         }
     }
 
     /// Groups messages: a `Vec` of up to `max` messages, or whatever arrived within `window` of
-    /// the first one. A notice first flushes the messages before it, then passes through.
+    /// the first one. A notice that is given first flushes the messages before it. Notices: the
+    /// first at once, then at most one per window.
     fn batch(self, max: usize, window: Duration) -> Batch<Self, T> {
         Batch {
             inner: Some(self),
@@ -61,12 +72,14 @@ pub trait LiveStreamExt<T>: Stream<Item = Delivery<T>> + Sized {
             timer: Timer::default(),
             buffer: Vec::new(),
             notice: None,
+            notices: NoticeGate::new(window),
         }
     }
 
     /// One refresh per record per `window`: messages with the same `key` (the record they are
     /// about) arriving within `window` of the first one yield one message, the latest, when the
-    /// window ends. Different records do not wait for each other. Notices pass through at once.
+    /// window ends. Different records do not wait for each other. Notices: the first at once,
+    /// then at most one per window.
     fn coalesce<K, F>(self, window: Duration, key: F) -> Coalesce<Self, T, K, F>
     where
         K: Eq + Hash + Clone,
@@ -79,6 +92,7 @@ pub trait LiveStreamExt<T>: Stream<Item = Delivery<T>> + Sized {
             open: HashMap::new(),
             deadlines: VecDeque::new(),
             timer: Timer::default(),
+            notices: NoticeGate::new(window),
         }
     }
 }
@@ -144,6 +158,7 @@ pub struct Throttle<S, T> {
     /// End of the current window; idle when disarmed (the next message goes out at once).
     timer: Timer,
     pending: Option<T>,
+    notices: NoticeGate,
 }
 
 impl<S, T> Stream for Throttle<S, T>
@@ -164,13 +179,23 @@ where
                     }
                     this.pending = Some(message);
                 }
-                Poll::Ready(Some(notice)) => return Poll::Ready(Some(notice)),
+                Poll::Ready(Some(notice)) => {
+                    if let Some(now) = Notice::of(&notice).and_then(|n| this.notices.offer(n)) {
+                        return Poll::Ready(Some(now.delivery()));
+                    }
+                }
                 Poll::Ready(None) => {
-                    // The end: what is pending goes out now rather than after the window.
+                    // The end: what is held goes out now rather than after its window.
+                    if let Some(notice) = this.notices.take() {
+                        return Poll::Ready(Some(notice.delivery()));
+                    }
                     return Poll::Ready(this.pending.take().map(Delivery::Message));
                 }
                 Poll::Pending => break,
             }
+        }
+        if let Some(notice) = this.notices.poll_due(cx) {
+            return Poll::Ready(Some(notice.delivery()));
         }
         if this.timer.fired(cx) {
             if let Some(message) = this.pending.take() {
@@ -192,14 +217,24 @@ pub struct Batch<S, T> {
     /// End of the current batch's window; armed while the buffer holds messages.
     timer: Timer,
     buffer: Vec<T>,
-    /// A notice that arrived after buffered messages, given after they are flushed.
-    notice: Option<Delivery<Vec<T>>>,
+    /// A notice to give right after the messages being flushed.
+    notice: Option<Notice>,
+    notices: NoticeGate,
 }
 
 impl<S, T> Batch<S, T> {
     fn flush(&mut self) -> Delivery<Vec<T>> {
         self.timer.disarm();
         Delivery::Message(std::mem::take(&mut self.buffer))
+    }
+
+    /// Gives `notice` now, after flushing the messages that came before it.
+    fn give(&mut self, notice: Notice) -> Delivery<Vec<T>> {
+        if self.buffer.is_empty() {
+            return notice.delivery();
+        }
+        self.notice = Some(notice);
+        self.flush()
     }
 }
 
@@ -213,7 +248,7 @@ where
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         if let Some(notice) = this.notice.take() {
-            return Poll::Ready(Some(notice));
+            return Poll::Ready(Some(notice.delivery()));
         }
         loop {
             match poll_inner(&mut this.inner, cx) {
@@ -227,14 +262,14 @@ where
                     }
                 }
                 Poll::Ready(Some(notice)) => {
-                    let notice = notice.map(|_| Vec::new());
-                    if this.buffer.is_empty() {
-                        return Poll::Ready(Some(notice));
+                    if let Some(now) = Notice::of(&notice).and_then(|n| this.notices.offer(n)) {
+                        return Poll::Ready(Some(this.give(now)));
                     }
-                    this.notice = Some(notice);
-                    return Poll::Ready(Some(this.flush()));
                 }
                 Poll::Ready(None) => {
+                    if let Some(notice) = this.notices.take() {
+                        return Poll::Ready(Some(this.give(notice)));
+                    }
                     if this.buffer.is_empty() {
                         return Poll::Ready(None);
                     }
@@ -242,6 +277,9 @@ where
                 }
                 Poll::Pending => break,
             }
+        }
+        if let Some(notice) = this.notices.poll_due(cx) {
+            return Poll::Ready(Some(this.give(notice)));
         }
         if this.timer.fired(cx) {
             return Poll::Ready(Some(this.flush()));
@@ -260,6 +298,7 @@ pub struct Coalesce<S, T, K, F> {
     /// When each open window ends, in order (windows all have the same length).
     deadlines: VecDeque<(Instant, K)>,
     timer: Timer,
+    notices: NoticeGate,
 }
 
 impl<S, T, K, F> std::fmt::Debug for Coalesce<S, T, K, F> {
@@ -320,13 +359,23 @@ where
                         }
                     }
                 }
-                Poll::Ready(Some(notice)) => return Poll::Ready(Some(notice)),
+                Poll::Ready(Some(notice)) => {
+                    if let Some(now) = Notice::of(&notice).and_then(|n| this.notices.offer(n)) {
+                        return Poll::Ready(Some(now.delivery()));
+                    }
+                }
                 Poll::Ready(None) => {
-                    // The end: open windows close now, oldest first.
+                    // The end: what is held goes out now; open windows close, oldest first.
+                    if let Some(notice) = this.notices.take() {
+                        return Poll::Ready(Some(notice.delivery()));
+                    }
                     return Poll::Ready(this.take_due(Instant::now(), true).map(Delivery::Message));
                 }
                 Poll::Pending => break,
             }
+        }
+        if let Some(notice) = this.notices.poll_due(cx) {
+            return Poll::Ready(Some(notice.delivery()));
         }
         if this.timer.fired(cx) {
             let due = this.take_due(Instant::now(), false);

@@ -118,40 +118,35 @@ impl MemoryBroker {
 
     /// Subscribes without awaiting; effective at once.
     pub fn subscribe_now(&self, topic: &Topic) -> Subscription {
-        let mut subscription = Subscription::new(&self.registry);
-        subscription.add(&self.registry, topic);
-        subscription
+        Subscription::open(&self.registry, topic)
     }
 
     /// Adds a topic to a subscription without awaiting.
     ///
     /// # Errors
     ///
-    /// [`Error::ForeignSubscription`] when another broker made `subscription`.
+    /// [`Error::ForeignSubscription`] when another broker made `subscription`;
+    /// [`Error::ForeignScope`] when `subscription` is scoped to a tenant and `topic` is not.
     pub fn add_topic_now(
         &self,
         subscription: &mut Subscription,
         topic: &Topic,
     ) -> Result<(), Error> {
+        self.add_topic_checked(subscription, topic).map(drop)
+    }
+
+    /// Adds a topic; returns whether it was new to the subscription.
+    pub(crate) fn add_topic_checked(
+        &self,
+        subscription: &mut Subscription,
+        topic: &Topic,
+    ) -> Result<bool, Error> {
         if !subscription.belongs_to(&self.registry) {
             return Err(Error::ForeignSubscription {
                 subscription: subscription.id(),
             });
         }
-        subscription.add(&self.registry, topic);
-        Ok(())
-    }
-
-    /// Queues a gap notice for every subscriber of `topic`: messages may have been lost (for
-    /// example while a network backend reconnected). Returns how many subscriptions were told.
-    pub fn notify_gap(&self, topic: &Topic) -> usize {
-        self.registry.notify_gap(topic)
-    }
-
-    /// Queues a gap notice for every subscriber of every topic. Returns how many (subscription,
-    /// topic) pairs were told.
-    pub fn notify_gap_all(&self) -> usize {
-        self.registry.notify_gap_all()
+        subscription.add(&self.registry, topic)
     }
 
     /// Topics with at least one subscriber.
@@ -190,14 +185,13 @@ impl MemoryBroker {
         self.registry.prefix_stats()
     }
 
-    /// Counts a reconnection of a network backend built on this broker (see [`Stats::reconnects`]).
-    pub fn record_reconnect(&self) {
-        self.registry.record_reconnect();
-    }
-
     /// The per-subscription buffer capacity.
     pub fn capacity(&self) -> usize {
         self.registry.capacity()
+    }
+
+    pub(crate) fn registry(&self) -> &Registry {
+        &self.registry
     }
 
     /// A handle that does not keep the broker alive (for background tasks).
@@ -290,10 +284,9 @@ impl MemoryBrokerBuilder {
         self
     }
 
-    /// Tells `observer` when a topic gains its first or loses its last subscriber (used by
-    /// network backends to follow per-topic channels).
-    #[must_use]
-    pub fn observer(mut self, observer: Arc<dyn TopicObserver>) -> Self {
+    /// Set by [`NodeBuilder::observer`](crate::backend::NodeBuilder::observer): a backend's
+    /// concern, not an application's.
+    pub(crate) fn with_observer(mut self, observer: Arc<dyn TopicObserver>) -> Self {
         self.observer = Some(observer);
         self
     }

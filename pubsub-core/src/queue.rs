@@ -188,15 +188,9 @@ impl Queue {
         }
     }
 
-    /// The next delivery. `idle` says the queue can receive nothing more once empty (its
-    /// subscription holds no topic), so an empty queue then ends the stream instead of waiting.
-    /// When nothing is ready, `waker` (if any) is woken by the next push.
-    fn pop(
-        &self,
-        hand: &mut Hand,
-        waker: Option<&Waker>,
-        idle: bool,
-    ) -> Poll<Option<Delivery<Message>>> {
+    /// The next delivery; `None` once closed and drained. When nothing is ready, `waker` (if
+    /// any) is woken by the next push or by closing.
+    fn pop(&self, hand: &mut Hand, waker: Option<&Waker>) -> Poll<Option<Delivery<Message>>> {
         if let Some(slot) = hand.pop() {
             self.record_in_hand(hand);
             return Poll::Ready(Some(slot.into_delivery()));
@@ -211,7 +205,7 @@ impl Queue {
             return Poll::Ready(Some(Delivery::Lagged(missed)));
         }
         if state.items.is_empty() {
-            if state.closed || idle {
+            if state.closed {
                 return Poll::Ready(None);
             }
             if let Some(waker) = waker {
@@ -239,12 +233,8 @@ impl Queue {
     }
 
     /// A delivery if one is ready now, without registering a waker.
-    pub(crate) fn try_pop(
-        &self,
-        hand: &mut Hand,
-        idle: bool,
-    ) -> Result<Delivery<Message>, TryRecvError> {
-        match self.pop(hand, None, idle) {
+    pub(crate) fn try_pop(&self, hand: &mut Hand) -> Result<Delivery<Message>, TryRecvError> {
+        match self.pop(hand, None) {
             Poll::Ready(Some(delivery)) => Ok(delivery),
             Poll::Ready(None) => Err(TryRecvError::Closed),
             Poll::Pending => Err(TryRecvError::Empty),
@@ -256,9 +246,18 @@ impl Queue {
         &self,
         hand: &mut Hand,
         cx: &Context<'_>,
-        idle: bool,
     ) -> Poll<Option<Delivery<Message>>> {
-        self.pop(hand, Some(cx.waker()), idle)
+        self.pop(hand, Some(cx.waker()))
+    }
+
+    /// Whether the stream has ended: closed, and nothing left to receive.
+    pub(crate) fn is_finished(&self, hand: &Hand) -> bool {
+        let state = self.lock();
+        state.closed
+            && hand.len() == 0
+            && state.items.is_empty()
+            && state.missed == 0
+            && !state.gap_owed
     }
 
     /// Messages and notices waiting to be received, in hand and shared.

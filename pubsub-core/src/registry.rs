@@ -10,7 +10,8 @@
 
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 
 use foldhash::fast::RandomState;
 use hashbrown::HashTable;
@@ -31,7 +32,8 @@ use crate::topic::Topic;
 ///
 /// ```
 /// use std::sync::Mutex;
-/// use pubsub_core::{MemoryBroker, Topic, TopicObserver};
+/// use pubsub_core::Topic;
+/// use pubsub_core::backend::{Node, TopicObserver};
 ///
 /// #[derive(Debug, Default)]
 /// struct Log(Mutex<Vec<String>>);
@@ -41,11 +43,11 @@ use crate::topic::Topic;
 /// }
 ///
 /// let log = std::sync::Arc::new(Log::default());
-/// let broker = MemoryBroker::builder().observer(log.clone()).build();
-/// let sub = broker.subscribe_now(&Topic::new("a")?);
+/// let node = Node::builder().observer(log.clone()).build();
+/// let sub = node.subscribe(&Topic::new("a")?)?;
 /// drop(sub);
 /// assert_eq!(*log.0.lock().unwrap(), ["+a", "-a"]);
-/// # Ok::<(), pubsub_core::TopicError>(())
+/// # Ok::<(), pubsub_core::Error>(())
 /// ```
 pub trait TopicObserver: Send + Sync + std::fmt::Debug {
     /// `topic` got its first local subscriber.
@@ -138,6 +140,9 @@ pub(crate) struct Registry {
     reconnects: AtomicU64,
     /// Counters per topic prefix (first segment), when enabled.
     prefixes: Option<PrefixCounters>,
+    /// Queues of live subscriptions that hold no topic: no topic entry reaches them, so they are
+    /// kept here to be closed with the registry (their stream ends only when the broker goes).
+    idle: Mutex<HashMap<SubscriptionId, Weak<Queue>, RandomState>>,
 }
 
 impl Registry {
@@ -165,6 +170,7 @@ impl Registry {
             gaps: AtomicU64::new(0),
             reconnects: AtomicU64::new(0),
             prefixes: by_prefix.then(PrefixCounters::default),
+            idle: Mutex::default(),
         }
     }
 
@@ -320,6 +326,22 @@ impl Registry {
         removed
     }
 
+    /// Keeps `queue` (of a subscription that just lost its last topic) to close with the registry.
+    pub(crate) fn watch_idle(&self, queue: &Arc<Queue>) {
+        self.idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(queue.id(), Arc::downgrade(queue));
+    }
+
+    /// Forgets an idle queue (its subscription got a topic again, or was dropped).
+    pub(crate) fn unwatch_idle(&self, id: SubscriptionId) {
+        self.idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&id);
+    }
+
     pub(crate) fn subscription_opened(&self) {
         self.subscriptions.fetch_add(1, Ordering::Relaxed);
     }
@@ -393,6 +415,10 @@ impl Drop for Registry {
             for (_, subscribers) in table.iter() {
                 subscribers.for_each(Queue::close);
             }
+        }
+        let idle = self.idle.get_mut().unwrap_or_else(PoisonError::into_inner);
+        for queue in idle.values().filter_map(Weak::upgrade) {
+            queue.close();
         }
     }
 }

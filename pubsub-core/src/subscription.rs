@@ -10,12 +10,14 @@ use std::sync::{Arc, Weak};
 use std::task::{Context, Poll};
 
 use foldhash::fast::RandomState;
-use futures_core::Stream;
+use futures_core::{FusedStream, Stream};
 
+use crate::error::Error;
 use crate::event::Event;
 use crate::message::{EventRef, Message};
 use crate::queue::{Hand, Queue};
 use crate::registry::Registry;
+use crate::tenant::{TenantKey, scope_of};
 use crate::topic::{Topic, TypedTopic};
 
 /// What a subscription yields.
@@ -101,7 +103,7 @@ pub enum TryRecvError {
     /// Nothing is buffered now; more may come.
     #[error("nothing is buffered now")]
     Empty,
-    /// The stream has ended: the broker is gone, or the subscription holds no topic.
+    /// The stream has ended, for good: the broker is gone and nothing is buffered.
     #[error("the subscription has ended")]
     Closed,
 }
@@ -251,17 +253,24 @@ pub struct Subscription {
     hand: Hand,
     topics: TopicSet,
     registry: Weak<Registry>,
+    /// The tenant every topic of this subscription must be scoped to, once made through a
+    /// tenant's handle (shared by every subscription of that handle).
+    scope: Option<Arc<TenantKey>>,
 }
 
 impl Subscription {
-    pub(crate) fn new(registry: &Arc<Registry>) -> Self {
+    /// A new subscription holding `topic`.
+    pub(crate) fn open(registry: &Arc<Registry>, topic: &Topic) -> Self {
         registry.subscription_opened();
-        Subscription {
+        let subscription = Subscription {
             queue: Arc::new(Queue::new(SubscriptionId::next())),
             hand: Hand::default(),
-            topics: TopicSet::Empty,
+            topics: TopicSet::One(topic.clone()),
             registry: Arc::downgrade(registry),
-        }
+            scope: None,
+        };
+        registry.insert(topic, &subscription.queue);
+        subscription
     }
 
     pub(crate) fn belongs_to(&self, registry: &Arc<Registry>) -> bool {
@@ -269,12 +278,25 @@ impl Subscription {
     }
 
     /// Registers `topic`; returns whether it was new to this subscription.
-    pub(crate) fn add(&mut self, registry: &Registry, topic: &Topic) -> bool {
+    pub(crate) fn add(&mut self, registry: &Registry, topic: &Topic) -> Result<bool, Error> {
+        if let Some(scope) = &self.scope {
+            if scope_of(topic) != Some(scope.as_str()) {
+                return Err(Error::ForeignScope {
+                    subscription: self.id(),
+                    tenant: scope.as_str().to_owned(),
+                    topic: topic.as_str().to_owned(),
+                });
+            }
+        }
+        let was_idle = self.topics.len() == 0;
         if !self.topics.insert(topic.clone()) {
-            return false;
+            return Ok(false);
         }
         registry.insert(topic, &self.queue);
-        true
+        if was_idle {
+            registry.unwatch_idle(self.queue.id());
+        }
+        Ok(true)
     }
 
     /// Unregisters `topic`; returns whether the subscription held it.
@@ -282,10 +304,43 @@ impl Subscription {
         if !self.topics.remove(topic) {
             return false;
         }
-        if let Some(registry) = self.registry.upgrade() {
-            registry.remove(topic, self.queue.id());
+        match self.registry.upgrade() {
+            Some(registry) => {
+                registry.remove(topic, self.queue.id());
+                if self.topics.len() == 0 {
+                    // No topic reaches the queue any more: the registry still closes it when the
+                    // broker goes, so the end of the stream keeps meaning "the broker is gone".
+                    registry.watch_idle(&self.queue);
+                }
+            }
+            None => self.queue.close(),
         }
         true
+    }
+
+    /// Scopes this subscription to `tenant`: from now on it only takes topics of that tenant.
+    /// The first scope given stays (a handle wrapped in two scopes keeps the inner one).
+    pub(crate) fn scope_to(&mut self, tenant: &Arc<TenantKey>) {
+        if self.scope.is_none() {
+            self.scope = Some(Arc::clone(tenant));
+        }
+    }
+
+    /// The tenant this subscription is scoped to, if it was made through a tenant's handle
+    /// ([`Scoped`](crate::Scoped) or [`MultiTenant`](crate::MultiTenant)); every topic it holds
+    /// is scoped to that tenant, and adding another tenant's topic fails.
+    ///
+    /// ```
+    /// # use pubsub_core::{Broker, MemoryBroker, MultiTenant, TenantKey, Topic};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let broker = MultiTenant::new(MemoryBroker::new());
+    /// let acme = broker.for_tenant(TenantKey::new("acme")?);
+    /// let sub = acme.subscribe(&Topic::new("projects:all")?).await?;
+    /// assert_eq!(sub.scope().map(TenantKey::as_str), Some("acme"));
+    /// # Ok(()) }
+    /// ```
+    pub fn scope(&self) -> Option<&TenantKey> {
+        self.scope.as_deref()
     }
 
     pub(crate) fn record_decode_error(&self) {
@@ -341,8 +396,9 @@ impl Subscription {
 
     /// Receives the next delivery: a message, a lag notice, or a gap notice.
     ///
-    /// Returns `None` at the end: when the broker is gone (after what was buffered has been
-    /// received), or when the subscription holds no topic and nothing is buffered.
+    /// Returns `None` only at the end, and then for good: when the broker is gone and what was
+    /// buffered has been received. A subscription that holds no topic (its last one removed)
+    /// waits, like one whose topics are quiet: a topic added later is delivered to it.
     ///
     /// # Cancel safety
     ///
@@ -359,19 +415,21 @@ impl Subscription {
     /// [`TryRecvError::Empty`] when nothing is ready, [`TryRecvError::Closed`] at the end of the
     /// stream.
     pub fn try_recv(&mut self) -> Result<Delivery<Message>, TryRecvError> {
-        self.queue.try_pop(&mut self.hand, self.topics.len() == 0)
+        self.queue.try_pop(&mut self.hand)
     }
 
     /// Polls for the next delivery (what [`recv`](Self::recv) awaits).
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Delivery<Message>>> {
-        self.queue
-            .poll_pop(&mut self.hand, cx, self.topics.len() == 0)
+        self.queue.poll_pop(&mut self.hand, cx)
     }
 }
 
 impl Drop for Subscription {
     fn drop(&mut self) {
         if let Some(registry) = self.registry.upgrade() {
+            if self.topics.len() == 0 {
+                registry.unwatch_idle(self.queue.id());
+            }
             for topic in self.topics.iter() {
                 registry.remove(topic, self.queue.id());
             }
@@ -395,6 +453,13 @@ impl Stream for Subscription {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.get_mut().poll_recv(cx)
+    }
+}
+
+/// `None` is final: once the broker is gone and the buffer drained, the stream stays ended.
+impl FusedStream for Subscription {
+    fn is_terminated(&self) -> bool {
+        self.queue.is_finished(&self.hand)
     }
 }
 
@@ -434,17 +499,20 @@ impl<E: Event> TypedSubscription<E> {
         }
     }
 
-    /// The untyped subscription, for adding or removing topics through a [`Broker`](crate::Broker).
+    /// The untyped subscription, to read (its topics, its scope). Topics are added and removed
+    /// through [`BrokerExt::add_event_topic`](crate::BrokerExt::add_event_topic) and
+    /// [`remove_event_topic`](crate::BrokerExt::remove_event_topic), which take typed topics of
+    /// this subscription's event type only: there is no untyped `&mut` access, so another
+    /// domain's topic cannot slip in.
     pub fn get_ref(&self) -> &Subscription {
         &self.inner
     }
 
-    /// The untyped subscription, mutably.
-    pub fn get_mut(&mut self) -> &mut Subscription {
+    pub(crate) fn get_mut(&mut self) -> &mut Subscription {
         &mut self.inner
     }
 
-    /// The untyped subscription, by value.
+    /// The untyped subscription, by value (giving up the event type).
     pub fn into_inner(self) -> Subscription {
         self.inner
     }
@@ -531,5 +599,12 @@ impl<E: Event> Stream for TypedSubscription<E> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.get_mut().poll_recv(cx)
+    }
+}
+
+/// `None` is final, as for [`Subscription`].
+impl<E: Event> FusedStream for TypedSubscription<E> {
+    fn is_terminated(&self) -> bool {
+        self.inner.is_terminated()
     }
 }

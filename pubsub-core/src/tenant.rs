@@ -14,6 +14,7 @@
 //! receives another tenant's publishes.
 
 use std::fmt;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
@@ -111,6 +112,15 @@ impl TenantKey {
         Ok(TenantKey(key.into()))
     }
 
+    /// Whether `key` is a valid tenant key (what [`new`](Self::new) accepts).
+    fn is_valid(key: &str) -> bool {
+        !key.is_empty()
+            && key.len() <= MAX_TENANT_LEN
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    }
+
     /// The key.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -183,12 +193,28 @@ pub fn tenant_of(topic: &Topic) -> Option<TenantKey> {
     TenantKey::new(segments.next()?).ok()
 }
 
+/// The tenant segment of a scoped topic, without allocating (see [`tenant_of`]).
+pub(crate) fn scope_of(topic: &Topic) -> Option<&str> {
+    let mut segments = topic.segments();
+    segments.next()?;
+    if segments.next()? != SCOPE_SEGMENT {
+        return None;
+    }
+    segments.next().filter(|key| TenantKey::is_valid(key))
+}
+
 /// A broker handle for one tenant: every topic it publishes or subscribes to is scoped with the
 /// tenant (see [`TenantKey::scope`]), around any [`Broker`], in-memory or networked.
 ///
 /// Subscriptions it makes hold the scoped topics (what
-/// [`Subscription::topics`](crate::Subscription::topics) shows); add and remove topics through
+/// [`Subscription::topics`](crate::Subscription::topics) shows) and remember the tenant
+/// ([`Subscription::scope`](crate::Subscription::scope)): a topic of another tenant cannot be
+/// added to them, through any handle ([`Error::ForeignScope`]). Add and remove topics through
 /// this wrapper, with unscoped names, as when subscribing.
+///
+/// Cloning is cheap when the inner broker's clone is (a [`MemoryBroker`](crate::MemoryBroker),
+/// a `RedisBroker`, an `Arc`): a handle from [`MultiTenant::for_tenant`] owns its broker, so it
+/// can move into a spawned task (an SSE stream, a WebSocket connection).
 ///
 /// ```
 /// use pubsub_core::{BrokerExt, MemoryBroker, MultiTenant, TenantKey, Topic, TypedTopic};
@@ -206,18 +232,24 @@ pub fn tenant_of(topic: &Topic) -> Option<TenantKey> {
 ///
 /// assert!(acme_screen.try_recv().is_ok());
 /// assert!(globex_screen.try_recv().is_err()); // another tenant: nothing
+///
+/// // Another tenant's handle cannot add its topics to acme's subscription.
+/// assert!(globex.add_event_topic(&mut acme_screen, &all).await.is_err());
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
 pub struct Scoped<B> {
     inner: B,
-    tenant: TenantKey,
+    tenant: Arc<TenantKey>,
 }
 
 impl<B> Scoped<B> {
     /// Scopes `inner` to `tenant`.
     pub fn new(inner: B, tenant: TenantKey) -> Self {
-        Scoped { inner, tenant }
+        Scoped {
+            inner,
+            tenant: Arc::new(tenant),
+        }
     }
 
     /// The tenant.
@@ -249,11 +281,16 @@ impl<B: Broker> Broker for Scoped<B> {
 
     async fn subscribe(&self, topic: &Topic) -> Result<Subscription, Error> {
         let scoped = self.scope(topic)?;
-        self.inner.subscribe(&scoped).await
+        let mut subscription = self.inner.subscribe(&scoped).await?;
+        subscription.scope_to(&self.tenant);
+        Ok(subscription)
     }
 
     async fn add_topic(&self, subscription: &mut Subscription, topic: &Topic) -> Result<(), Error> {
         let scoped = self.scope(topic)?;
+        if subscription.topic_count() == 0 && subscription.scope().is_none() {
+            subscription.scope_to(&self.tenant);
+        }
         self.inner.add_topic(subscription, &scoped).await
     }
 
@@ -267,7 +304,8 @@ impl<B: Broker> Broker for Scoped<B> {
 /// scope, with [`Error::Unscoped`] (the seeds' "subscribe raises if the scope is missing").
 ///
 /// Give each request or screen a [`Scoped`] handle from [`for_tenant`](Self::for_tenant); a code
-/// path that forgot to scope fails loudly instead of leaking across tenants. Single-tenant apps
+/// path that forgot to scope fails loudly instead of leaking across tenants. A subscription made
+/// here is scoped to its first topic's tenant and refuses topics of any other. Single-tenant apps
 /// use the inner broker directly, with today's global topics.
 ///
 /// ```
@@ -276,6 +314,10 @@ impl<B: Broker> Broker for Scoped<B> {
 /// let broker = MultiTenant::new(MemoryBroker::new());
 /// let err = broker.subscribe(&Topic::new("projects:all")?).await.unwrap_err();
 /// assert!(matches!(err, Error::Unscoped { .. }));
+///
+/// let mut acme = broker.subscribe(&Topic::new("projects:org:acme:all")?).await?;
+/// let err = broker.add_topic(&mut acme, &Topic::new("projects:org:globex:all")?).await.unwrap_err();
+/// assert!(matches!(err, Error::ForeignScope { .. }));
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
@@ -289,8 +331,30 @@ impl<B> MultiTenant<B> {
         MultiTenant { inner }
     }
 
-    /// A handle scoped to `tenant`, borrowing this broker.
-    pub fn for_tenant(&self, tenant: TenantKey) -> Scoped<&Self> {
+    /// An owned handle scoped to `tenant`: cheap to clone, `'static` when the broker is, so it
+    /// can move into a spawned task.
+    ///
+    /// ```
+    /// use pubsub_core::{Broker, MemoryBroker, MultiTenant, TenantKey, Topic};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let broker = MultiTenant::new(MemoryBroker::new());
+    /// let acme = broker.for_tenant(TenantKey::new("acme")?);
+    /// let task = tokio::spawn(async move {
+    ///     // e.g. an SSE stream for one of acme's screens
+    ///     acme.subscribe(&Topic::new("projects:all")?).await.map(drop)
+    /// });
+    /// task.await??;
+    /// # Ok(()) }
+    /// ```
+    pub fn for_tenant(&self, tenant: TenantKey) -> Scoped<Self>
+    where
+        B: Clone,
+    {
+        Scoped::new(self.clone(), tenant)
+    }
+
+    /// A handle scoped to `tenant` that borrows this broker (for brokers that do not clone).
+    pub fn for_tenant_ref(&self, tenant: TenantKey) -> Scoped<&Self> {
         Scoped::new(self, tenant)
     }
 
@@ -306,12 +370,21 @@ impl<B> MultiTenant<B> {
 }
 
 fn require_scope(topic: &Topic) -> Result<(), Error> {
-    if tenant_of(topic).is_some() {
+    if scope_of(topic).is_some() {
         Ok(())
     } else {
         Err(Error::Unscoped {
             topic: topic.as_str().to_owned(),
         })
+    }
+}
+
+/// Scopes a subscription that holds no topic yet to `topic`'s tenant.
+fn scope_from(subscription: &mut Subscription, topic: &Topic) {
+    if subscription.scope().is_none() {
+        if let Some(tenant) = tenant_of(topic) {
+            subscription.scope_to(&Arc::new(tenant));
+        }
     }
 }
 
@@ -324,11 +397,16 @@ impl<B: Broker> Broker for MultiTenant<B> {
 
     async fn subscribe(&self, topic: &Topic) -> Result<Subscription, Error> {
         require_scope(topic)?;
-        self.inner.subscribe(topic).await
+        let mut subscription = self.inner.subscribe(topic).await?;
+        scope_from(&mut subscription, topic);
+        Ok(subscription)
     }
 
     async fn add_topic(&self, subscription: &mut Subscription, topic: &Topic) -> Result<(), Error> {
         require_scope(topic)?;
+        if subscription.topic_count() == 0 {
+            scope_from(subscription, topic);
+        }
         self.inner.add_topic(subscription, topic).await
     }
 

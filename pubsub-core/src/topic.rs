@@ -43,8 +43,11 @@ pub enum TopicError {
         /// The first characters of the refused name.
         prefix: String,
     },
-    /// The name contains whitespace or a control character.
-    #[error("topic `{topic}` has whitespace or a control character {ch:?} at byte {position}")]
+    /// The name holds a character outside the topic alphabet: printable ASCII, `!` to `~`
+    /// (so no whitespace, no control character, no invisible or look-alike Unicode).
+    #[error(
+        "topic {topic:?} has {ch:?} at byte {position}; topics are printable ASCII without whitespace"
+    )]
     InvalidChar {
         /// The refused name.
         topic: String,
@@ -65,8 +68,11 @@ pub enum TopicError {
 
 /// A validated, hierarchical topic name such as `projects:project:<uuid>`.
 ///
-/// Segments are joined by `:`. A topic is never empty, at most [`MAX_LEN`] bytes long, holds no
-/// whitespace or control characters and no empty segment. Cloning is cheap: the name is shared.
+/// Segments are joined by `:`. A topic is never empty, at most [`MAX_LEN`] bytes long, has no
+/// empty segment, and is written in printable ASCII (`!` to `~`): no whitespace, no control
+/// character, and none of Unicode's invisible or look-alike characters (zero-width spaces, bidi
+/// overrides, soft hyphens, tag characters, Cyrillic `а` for Latin `a`), so two topics that look
+/// the same in a log are the same topic. Cloning is cheap: the name is shared.
 ///
 /// Domain crates build topics for you (`topic_project(uuid)`); applications rarely parse one.
 ///
@@ -105,7 +111,7 @@ impl Topic {
 
     /// A topic from a fixed name, validated at compile time when used in a `const`.
     ///
-    /// Fixed names must be printable ASCII (no spaces), which every topic of the domain crates is.
+    /// The same rules as [`new`](Self::new), checked at compile time.
     ///
     /// ```
     /// use pubsub_core::Topic;
@@ -199,10 +205,7 @@ fn validate(name: &str) -> Result<(), TopicError> {
             prefix: name.chars().take(32).collect(),
         });
     }
-    if let Some((position, ch)) = name
-        .char_indices()
-        .find(|(_, c)| c.is_whitespace() || c.is_control())
-    {
+    if let Some((position, ch)) = name.char_indices().find(|(_, c)| !c.is_ascii_graphic()) {
         return Err(TopicError::InvalidChar {
             topic: name.to_owned(),
             ch,
@@ -298,6 +301,12 @@ impl Hash for Topic {
 impl Borrow<str> for Topic {
     fn borrow(&self) -> &str {
         self.as_str()
+    }
+}
+
+impl AsRef<Topic> for Topic {
+    fn as_ref(&self) -> &Topic {
+        self
     }
 }
 

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use pubsub_core::backend::{Node, TopicObserver};
 use pubsub_core::{Broker, MemoryBroker, Message, Subscription, Topic, async_trait};
 use redis::{IntoConnectionInfo, ProtocolVersion};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
@@ -112,9 +113,9 @@ impl RedisBroker {
         })?;
 
         let interest = (config.mode == ChannelMode::PerTopic).then(Arc::<Interest>::default);
-        let mut memory = MemoryBroker::builder().capacity(config.capacity);
+        let mut memory = Node::builder().capacity(config.capacity);
         if let Some(interest) = &interest {
-            memory = memory.observer(Arc::clone(interest) as Arc<dyn pubsub_core::TopicObserver>);
+            memory = memory.observer(Arc::clone(interest) as Arc<dyn TopicObserver>);
         }
         let shared = Arc::new(Shared::new(memory.build(), config));
 
@@ -156,12 +157,12 @@ impl RedisBroker {
 
     /// The local registry that serves this node's subscribers (topic and subscriber counts).
     pub fn local(&self) -> &MemoryBroker {
-        &self.inner.shared.memory
+        self.inner.shared.memory.local()
     }
 
     /// Topics with at least one subscriber on this node.
     pub fn topic_count(&self) -> usize {
-        self.inner.shared.memory.topic_count()
+        self.inner.shared.memory.local().topic_count()
     }
 
     /// A snapshot of the counters: local deliveries, sends, receipts, skipped bad input,
@@ -216,7 +217,7 @@ impl Broker for RedisBroker {
     async fn publish(&self, topic: &Topic, message: Message) -> Result<(), pubsub_core::Error> {
         let shared = &self.inner.shared;
         let tail = Tail::new(topic, &message, shared.config.max_message_bytes)?;
-        shared.memory.publish_now(topic, &message);
+        shared.memory.deliver(topic, &message);
         Ok(self.send(topic, tail).await?)
     }
 
@@ -224,7 +225,7 @@ impl Broker for RedisBroker {
     /// Per-topic mode: returns after Redis confirmed the topic's channel, at most
     /// [`RedisConfig::subscribe_timeout`] later.
     async fn subscribe(&self, topic: &Topic) -> Result<Subscription, pubsub_core::Error> {
-        let subscription = self.inner.shared.memory.subscribe_now(topic);
+        let subscription = self.inner.shared.memory.subscribe(topic)?;
         self.confirmed(topic).await?;
         Ok(subscription)
     }
@@ -238,16 +239,16 @@ impl Broker for RedisBroker {
             return Ok(());
         }
         let memory = &self.inner.shared.memory;
-        memory.add_topic_now(subscription, topic)?;
+        memory.add_topic(subscription, topic)?;
         if let Err(error) = self.confirmed(topic).await {
-            Broker::remove_topic(memory, subscription, topic);
+            memory.remove_topic(subscription, topic);
             return Err(error.into());
         }
         Ok(())
     }
 
     fn remove_topic(&self, subscription: &mut Subscription, topic: &Topic) -> bool {
-        Broker::remove_topic(&self.inner.shared.memory, subscription, topic)
+        self.inner.shared.memory.remove_topic(subscription, topic)
     }
 }
 

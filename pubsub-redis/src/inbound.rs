@@ -117,5 +117,5 @@ fn on_message(shared: &Shared, channel: &str, payload: &[u8]) {
     // The envelope's `from` names a subscription of the origin node, which skipped it there;
     // subscription ids are per process, so it means nothing here.
     let _ = incoming.from;
-    shared.memory.publish_now(topic, &incoming.message);
+    shared.memory.deliver(topic, &incoming.message);
 }

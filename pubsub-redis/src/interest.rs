@@ -9,7 +9,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use pubsub_core::{Topic, TopicObserver};
+use pubsub_core::Topic;
+use pubsub_core::backend::TopicObserver;
 use tokio::sync::{Notify, watch};
 
 use crate::error::Error;

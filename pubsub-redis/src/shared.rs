@@ -3,7 +3,7 @@
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use pubsub_core::MemoryBroker;
+use pubsub_core::backend::Node;
 use redis::AsyncConnectionConfig;
 use redis::aio::MultiplexedConnection;
 
@@ -16,7 +16,7 @@ use crate::stats::Counters;
 #[derive(Debug)]
 pub(crate) struct Shared {
     /// The local registry and fan-out: local subscribers are always served from here.
-    pub(crate) memory: MemoryBroker,
+    pub(crate) memory: Node,
     pub(crate) config: RedisConfig,
     /// This node's id, written into every envelope it sends; envelopes carrying it are echoes.
     pub(crate) node_id: String,
@@ -28,7 +28,7 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(memory: MemoryBroker, config: RedisConfig) -> Self {
+    pub(crate) fn new(memory: Node, config: RedisConfig) -> Self {
         let node_id = uuid::Uuid::new_v4().to_string();
         Shared {
             memory,

@@ -6,9 +6,56 @@ fn valid_names_are_accepted_and_kept_verbatim() {
         "a",
         "projects:all",
         "crm:contact:1:interactions",
-        "x-y_z.w:ü",
+        "x-y_z.w:~!@#$%^&*()[]{}<>?/|\\'\"=+,;`",
     ] {
         assert_eq!(Topic::new(name).unwrap().as_str(), name);
+    }
+}
+
+#[test]
+fn invisible_and_look_alike_characters_are_refused_with_their_position() {
+    // Each of these makes a topic that prints like `crm:lists` (or nearly) in a log.
+    for ch in [
+        '\u{200B}', // zero-width space
+        '\u{200C}', // zero-width non-joiner
+        '\u{200D}', // zero-width joiner
+        '\u{202E}', // right-to-left override
+        '\u{2066}', // left-to-right isolate
+        '\u{FEFF}', // byte-order mark
+        '\u{00AD}', // soft hyphen
+        '\u{2060}', // word joiner
+        '\u{E0041}', // tag Latin capital A
+        '\u{0301}', // combining acute accent
+        '\u{0430}', // Cyrillic a
+        '\u{FF1A}', // fullwidth colon
+        'ü',
+    ] {
+        let name = format!("crm:li{ch}sts");
+        let err = Topic::new(&name).unwrap_err();
+        assert_eq!(
+            err,
+            TopicError::InvalidChar {
+                topic: name.clone(),
+                ch,
+                position: 6
+            },
+            "{ch:?}"
+        );
+        // The message shows the hidden character escaped, so a log reader can see it.
+        assert!(err.to_string().contains(&format!("{ch:?}")), "{err}");
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn a_topic_is_accepted_only_if_every_char_is_printable_ascii(name in "\\PC{1,40}") {
+        let printable = name.chars().all(|c| c.is_ascii_graphic());
+        let accepted = Topic::new(&name).is_ok();
+        // Accepted implies printable; printable and well-segmented implies accepted.
+        proptest::prop_assert!(!accepted || printable);
+        if printable && !name.split(SEPARATOR).any(str::is_empty) {
+            proptest::prop_assert!(accepted);
+        }
     }
 }
 

@@ -186,7 +186,8 @@ async fn coalesce_turns_changes_to_one_record_within_a_window_into_one_refresh()
 
 #[tokio::test(start_paused = true)]
 async fn coalesce_passes_gap_notices_through_at_once() {
-    let broker = MemoryBroker::new();
+    let node = pubsub_core::backend::Node::builder().build();
+    let broker = node.local().clone();
     let t = topic();
     let sub = broker.subscribe_events(&t).await.unwrap();
     let mut s = sub.coalesce(WINDOW, |e: &EventRef<TestEvent>| {
@@ -195,7 +196,7 @@ async fn coalesce_passes_gap_notices_through_at_once() {
     });
     let start = Instant::now();
     publish(&broker, &t, 1).await;
-    broker.notify_gap(t.topic());
+    node.notify_gap(t.topic());
     assert_eq!(s.next().await, Some(Delivery::Gap));
     assert_eq!(start.elapsed(), Duration::ZERO);
     assert_eq!(seq(&s.next().await.unwrap()), 1);

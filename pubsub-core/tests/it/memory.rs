@@ -1,13 +1,13 @@
 //! In-memory broker behaviour beyond the conformance suite: closing, cleanup, counters, gaps.
 
 use std::sync::{Arc, Mutex};
+use std::task::Poll;
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use pubsub_core::testing::{TestEvent, next_numbered};
-use pubsub_core::{
-    Broker, Delivery, Error, MemoryBroker, Message, Topic, TopicObserver, TryRecvError,
-};
+use pubsub_core::backend::{Node, TopicObserver};
+use pubsub_core::{Broker, Delivery, Error, MemoryBroker, Message, Topic, TryRecvError};
 
 fn msg(seq: u64) -> Message {
     Message::new(TestEvent::Numbered {
@@ -24,6 +24,10 @@ fn seq_of(delivery: Result<Delivery<Message>, TryRecvError>) -> u64 {
         }
         other => panic!("expected a message, got {other:?}"),
     }
+}
+
+fn poll_once<F: std::future::Future>(future: std::pin::Pin<&mut F>) -> Poll<F::Output> {
+    future.poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
 }
 
 fn topic(name: &str) -> Topic {
@@ -56,15 +60,67 @@ async fn a_waiting_subscriber_wakes_when_the_broker_is_dropped() {
     assert_eq!(ended.unwrap().unwrap(), None);
 }
 
-#[tokio::test]
-async fn subscription_left_with_no_topic_ends_after_its_buffer() {
+#[tokio::test(start_paused = true)]
+async fn a_subscription_left_with_no_topic_waits_and_receives_again_once_a_topic_is_added() {
     let broker = MemoryBroker::new();
-    let t = topic("t");
+    let (t, u) = (topic("t"), topic("u"));
     let mut sub = broker.subscribe(&t).await.unwrap();
     broker.publish(&t, msg(1)).await.unwrap();
     assert!(broker.remove_topic(&mut sub, &t));
     assert_eq!(next_numbered(&mut sub).await.0, 1);
-    assert_eq!(sub.recv().await, None);
+    // No topic: not the end of the stream, just nothing to receive.
+    assert_eq!(sub.try_recv(), Err(TryRecvError::Empty));
+    let waited = tokio::time::timeout(Duration::from_secs(60), sub.recv()).await;
+    assert!(waited.is_err(), "recv ended or yielded: {waited:?}");
+    assert!(!futures_util::stream::FusedStream::is_terminated(&sub));
+    broker.add_topic(&mut sub, &u).await.unwrap();
+    broker.publish(&u, msg(2)).await.unwrap();
+    assert_eq!(next_numbered(&mut sub).await.0, 2);
+}
+
+#[tokio::test]
+async fn a_subscription_with_no_topic_ends_when_the_broker_is_dropped() {
+    let broker = MemoryBroker::new();
+    let t = topic("t");
+    let mut sub = broker.subscribe(&t).await.unwrap();
+    assert!(broker.remove_topic(&mut sub, &t));
+    let waiter = tokio::spawn(async move {
+        let end = sub.recv().await;
+        (end, sub)
+    });
+    tokio::task::yield_now().await;
+    drop(broker);
+    let (end, mut sub) = tokio::time::timeout(Duration::from_secs(5), waiter)
+        .await
+        .expect("the waiting subscriber was not woken when the broker went")
+        .unwrap();
+    assert_eq!(end, None);
+    assert!(futures_util::stream::FusedStream::is_terminated(&sub));
+    assert_eq!(sub.try_recv(), Err(TryRecvError::Closed));
+}
+
+#[tokio::test]
+async fn none_is_final_and_the_stream_is_fused() {
+    let broker = MemoryBroker::new();
+    let t = topic("t");
+    let mut sub = broker.subscribe(&t).await.unwrap();
+    broker.publish(&t, msg(1)).await.unwrap();
+    let other_handle = broker.clone();
+    drop(broker);
+    assert!(!futures_util::stream::FusedStream::is_terminated(&sub));
+    drop(other_handle);
+    assert!(
+        !futures_util::stream::FusedStream::is_terminated(&sub),
+        "one message is still buffered"
+    );
+    assert_eq!(next_numbered(&mut sub).await.0, 1);
+    for _ in 0..3 {
+        assert_eq!(sub.recv().await, None);
+        assert!(futures_util::stream::FusedStream::is_terminated(&sub));
+    }
+    // The broker is gone: a topic cannot be added to bring the stream back.
+    let mut sub_stream = sub;
+    assert_eq!(futures_util::StreamExt::next(&mut sub_stream).await, None);
 }
 
 #[tokio::test]
@@ -146,7 +202,8 @@ impl TopicObserver for Log {
 #[tokio::test]
 async fn observer_sees_first_subscriber_and_last_unsubscriber_only() {
     let log = Arc::new(Log::default());
-    let broker = MemoryBroker::builder().observer(log.clone()).build();
+    let node = Node::builder().observer(log.clone()).build();
+    let broker = node.local().clone();
     let (a, b) = (topic("a"), topic("b"));
     let mut one = broker.subscribe(&a).await.unwrap();
     let two = broker.subscribe(&a).await.unwrap();
@@ -159,13 +216,14 @@ async fn observer_sees_first_subscriber_and_last_unsubscriber_only() {
 
 #[test]
 fn gap_notices_arrive_in_band_and_consecutive_ones_merge() {
-    let broker = MemoryBroker::with_capacity(8);
+    let node = Node::builder().capacity(8).build();
+    let broker = node.local();
     let (t, other) = (topic("t"), topic("other"));
     let mut sub = broker.subscribe_now(&t);
     let mut bystander = broker.subscribe_now(&other);
     broker.publish_now(&t, &msg(1));
-    assert_eq!(broker.notify_gap(&t), 1);
-    assert_eq!(broker.notify_gap(&t), 1);
+    assert_eq!(node.notify_gap(&t), 1);
+    assert_eq!(node.notify_gap(&t), 1);
     broker.publish_now(&t, &msg(2));
     assert_eq!(seq_of(sub.try_recv()), 1);
     assert_eq!(sub.try_recv(), Ok(Delivery::Gap));
@@ -176,17 +234,18 @@ fn gap_notices_arrive_in_band_and_consecutive_ones_merge() {
         Err(TryRecvError::Empty),
         "a gap on one topic does not touch another"
     );
-    assert_eq!(broker.notify_gap_all(), 2);
+    assert_eq!(node.notify_gap_all(), 2);
     assert_eq!(bystander.try_recv(), Ok(Delivery::Gap));
     assert_eq!(broker.stats().gaps, 4);
 }
 
 #[test]
 fn a_gap_notice_pushed_out_of_a_full_buffer_is_still_reported() {
-    let broker = MemoryBroker::with_capacity(2);
+    let node = Node::builder().capacity(2).build();
+    let broker = node.local();
     let t = topic("t");
     let mut sub = broker.subscribe_now(&t);
-    broker.notify_gap(&t);
+    node.notify_gap(&t);
     for i in 0..3 {
         broker.publish_now(&t, &msg(i));
     }
@@ -197,18 +256,69 @@ fn a_gap_notice_pushed_out_of_a_full_buffer_is_still_reported() {
 }
 
 #[tokio::test]
-async fn recv_is_cancel_safe() {
-    let broker = MemoryBroker::new();
+async fn recv_is_cancel_safe_when_cancelled_with_a_message_in_flight() {
+    // Each round: a recv future waits (its waker registered), a message is published (the
+    // future is woken and could take it), and then the future is either dropped unpolled or
+    // polled once more and dropped. Every message must still arrive exactly once, in order.
+    let broker = MemoryBroker::with_capacity(4096);
     let t = topic("t");
     let mut sub = broker.subscribe(&t).await.unwrap();
-    for _ in 0..3 {
+    let mut got = Vec::new();
+    for i in 0..1_000u64 {
+        {
+            let mut recv = std::pin::pin!(sub.recv());
+            let mut done = false;
+            if let Poll::Ready(delivery) = poll_once(recv.as_mut()) {
+                got.push(delivery);
+                done = true;
+            }
+            broker.publish_now(&t, &msg(i));
+            if !done && i % 3 != 0 {
+                if let Poll::Ready(delivery) = poll_once(recv.as_mut()) {
+                    got.push(delivery);
+                }
+            }
+        } // cancelled here, possibly woken and unpolled
+    }
+    while let Ok(delivery) = sub.try_recv() {
+        got.push(Some(delivery));
+    }
+    let seqs: Vec<u64> = got
+        .into_iter()
+        .map(|d| seq_of(d.ok_or(TryRecvError::Closed)))
+        .collect();
+    assert_eq!(seqs, (0..1_000).collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recv_in_select_against_a_racing_timer_loses_nothing() {
+    const N: u64 = 20_000;
+    let broker = MemoryBroker::with_capacity(N as usize);
+    let t = topic("t");
+    let mut sub = broker.subscribe(&t).await.unwrap();
+    let publisher = {
+        let (broker, t) = (broker.clone(), t.clone());
+        tokio::spawn(async move {
+            for i in 0..N {
+                broker.publish_now(&t, &msg(i));
+                if i % 64 == 0 {
+                    tokio::task::yield_now().await;
+                }
+            }
+        })
+    };
+    let (mut next, mut cancelled) = (0u64, 0u64);
+    while next < N {
         tokio::select! {
-            _ = sub.recv() => panic!("nothing was published"),
-            () = tokio::time::sleep(Duration::from_millis(5)) => {}
+            delivery = sub.recv() => {
+                assert_eq!(seq_of(delivery.ok_or(TryRecvError::Closed)), next);
+                next += 1;
+            }
+            () = tokio::task::yield_now() => cancelled += 1,
         }
     }
-    broker.publish(&t, msg(4)).await.unwrap();
-    assert_eq!(next_numbered(&mut sub).await.0, 4);
+    publisher.await.unwrap();
+    assert!(cancelled > 0, "the race never cancelled a recv");
 }
 
 #[tokio::test]

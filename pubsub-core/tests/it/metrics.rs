@@ -55,10 +55,11 @@ fn prefix_stats_are_off_unless_enabled() {
 
 #[test]
 fn reconnects_are_counted_for_network_backends() {
-    let broker = MemoryBroker::new();
-    broker.record_reconnect();
-    broker.record_reconnect();
-    assert_eq!(broker.stats().reconnects, 2);
+    let node = pubsub_core::backend::Node::builder().build();
+    node.record_reconnect();
+    node.record_reconnect();
+    assert_eq!(node.stats().reconnects, 2);
+    assert_eq!(node.local().stats().reconnects, 2);
 }
 
 #[cfg(feature = "metrics")]

@@ -25,7 +25,10 @@ fn public_types_are_send_and_sync() {
     send_sync::<Stats>();
     send_sync::<BroadcastReport>();
     send_sync::<std::sync::Arc<dyn Broker>>();
-    send_sync::<Box<dyn TopicObserver>>();
+    send_sync::<Box<dyn backend::TopicObserver>>();
+    send_sync::<backend::Node>();
+    send_sync::<backend::NodeBuilder>();
+    send_sync::<Scoped<MultiTenant<MemoryBroker>>>();
 }
 
 #[test]

@@ -1,0 +1,263 @@
+//! The surface a backend builds on: what a network backend (Redis here; NATS or Postgres
+//! elsewhere) needs from the core, and nothing an application needs.
+//!
+//! A backend serves its node's subscribers from a [`Node`], the core's local registry, and only
+//! moves messages between nodes:
+//!
+//! - [`Node::subscribe`] / [`Node::add_topic`] / [`Node::remove_topic`] register local
+//!   subscriptions (the backend adds its own network step, such as waiting for a channel to be
+//!   confirmed, around them);
+//! - [`Node::deliver`] hands a message to this node's subscribers: a local publish, or one
+//!   received from another node;
+//! - [`Node::notify_gap`] / [`Node::notify_gap_all`] tell subscribers that messages may have been
+//!   lost (a reconnect, a hole in a sender's sequence numbers), and [`Node::record_reconnect`]
+//!   counts a reconnection in [`Stats::reconnects`];
+//! - a [`TopicObserver`] given to [`NodeBuilder::observer`] hears when a topic gains its first
+//!   local subscriber or loses its last, so the backend follows a network channel per topic only
+//!   while someone here listens.
+//!
+//! [`Node::local`] is the node's user-facing view ([`MemoryBroker`]: counts, stats), for the
+//! backend to hand out. `pubsub-redis` is built on this module alone; so can a backend outside
+//! this repository be. The conformance suite (feature `testing`) checks the result.
+//!
+//! # Example: a backend in a few lines
+//!
+//! Two "nodes" joined by a channel: each serves its own subscribers and forwards every publish
+//! to the other.
+//!
+//! ```
+//! use pubsub_core::backend::Node;
+//! use pubsub_core::{Broker, Error, Message, Subscription, Topic, async_trait};
+//! use tokio::sync::mpsc::UnboundedSender;
+//!
+//! #[derive(Debug, Clone)]
+//! struct Linked {
+//!     node: Node,
+//!     peer: UnboundedSender<(Topic, Message)>,
+//! }
+//!
+//! #[async_trait]
+//! impl Broker for Linked {
+//!     async fn publish(&self, topic: &Topic, message: Message) -> Result<(), Error> {
+//!         self.node.deliver(topic, &message);
+//!         self.peer.send((topic.clone(), message)).map_err(|_| Error::Closed)
+//!     }
+//!     async fn subscribe(&self, topic: &Topic) -> Result<Subscription, Error> {
+//!         self.node.subscribe(topic)
+//!     }
+//!     async fn add_topic(&self, sub: &mut Subscription, topic: &Topic) -> Result<(), Error> {
+//!         self.node.add_topic(sub, topic).map(drop)
+//!     }
+//!     fn remove_topic(&self, sub: &mut Subscription, topic: &Topic) -> bool {
+//!         self.node.remove_topic(sub, topic)
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Error> {
+//! let (to_b, mut inbox_b) = tokio::sync::mpsc::unbounded_channel();
+//! let (to_a, _inbox_a) = tokio::sync::mpsc::unbounded_channel();
+//! let a = Linked { node: Node::builder().build(), peer: to_b };
+//! let b = Linked { node: Node::builder().build(), peer: to_a };
+//!
+//! let topic = Topic::new("docs:doc:1")?;
+//! let mut on_b = b.subscribe(&topic).await?;
+//! # #[derive(Debug, serde::Serialize, serde::Deserialize)] struct Saved;
+//! # impl pubsub_core::Event for Saved { const DOMAIN: &'static str = "docs"; fn name(&self) -> &'static str { "saved" } }
+//! a.publish(&topic, Message::new(Saved)).await?;
+//! // b's network task: what arrives from the other node goes to b's subscribers.
+//! let (topic, message) = inbox_b.recv().await.ok_or(Error::Closed)?;
+//! b.node.deliver(&topic, &message);
+//! assert!(on_b.recv().await.is_some());
+//! # Ok(()) }
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::error::Error;
+use crate::memory::{MemoryBroker, MemoryBrokerBuilder};
+use crate::message::Message;
+use crate::stats::Stats;
+use crate::subscription::Subscription;
+use crate::topic::Topic;
+
+pub use crate::registry::TopicObserver;
+
+/// One node's local registry, as a backend sees it: register subscriptions, deliver messages,
+/// tell subscribers about gaps.
+///
+/// Cloning is cheap and gives another handle to the same node. Subscriptions hold the node
+/// weakly: when every handle (and every [`MemoryBroker`] from [`local`](Self::local)) is gone,
+/// each subscription yields what it had buffered, then `None`.
+///
+/// ```
+/// use pubsub_core::backend::Node;
+/// use pubsub_core::{Delivery, Topic};
+///
+/// let node = Node::builder().capacity(8).build();
+/// let topic = Topic::new("docs:doc:1")?;
+/// let mut sub = node.subscribe(&topic)?;
+/// assert_eq!(node.notify_gap(&topic), 1); // say, after a reconnect
+/// assert_eq!(sub.try_recv(), Ok(Delivery::Gap));
+/// # Ok::<(), pubsub_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Node {
+    local: MemoryBroker,
+}
+
+impl Node {
+    /// A builder: capacity, shards, per-prefix stats, topic observer.
+    pub fn builder() -> NodeBuilder {
+        NodeBuilder::default()
+    }
+
+    /// The node's user-facing view: topic and subscriber counts, [`Stats`]. Publishing through
+    /// it delivers locally only.
+    pub fn local(&self) -> &MemoryBroker {
+        &self.local
+    }
+
+    /// Delivers `message` to this node's subscribers of `topic` (all but the message's origin);
+    /// returns how many it was queued for. Never waits.
+    ///
+    /// ```
+    /// # use pubsub_core::backend::Node;
+    /// # use pubsub_core::{Message, Topic};
+    /// let node = Node::builder().build();
+    /// let message = Message::from_json("docs", "saved", "{}"); // as read from the wire
+    /// assert_eq!(node.deliver(&Topic::new("docs:doc:1")?, &message), 0); // nobody here
+    /// # Ok::<(), pubsub_core::TopicError>(())
+    /// ```
+    pub fn deliver(&self, topic: &Topic, message: &Message) -> usize {
+        self.local.publish_now(topic, message)
+    }
+
+    /// Opens a local subscription to `topic`, effective at once. A backend that must confirm
+    /// something with the network does so after this returns and before handing it out.
+    ///
+    /// # Errors
+    ///
+    /// None today; the `Result` leaves room for a registry that refuses (limits).
+    pub fn subscribe(&self, topic: &Topic) -> Result<Subscription, Error> {
+        Ok(self.local.subscribe_now(topic))
+    }
+
+    /// Adds `topic` to `subscription`; returns whether it was new to it.
+    ///
+    /// ```
+    /// # use pubsub_core::backend::Node;
+    /// # use pubsub_core::Topic;
+    /// let node = Node::builder().build();
+    /// let (a, b) = (Topic::new("a")?, Topic::new("b")?);
+    /// let mut sub = node.subscribe(&a)?;
+    /// assert!(node.add_topic(&mut sub, &b)?);
+    /// assert!(!node.add_topic(&mut sub, &b)?); // already held
+    /// # Ok::<(), pubsub_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ForeignSubscription`] when another node made `subscription`;
+    /// [`Error::ForeignScope`] when `subscription` is scoped to a tenant and `topic` is not of
+    /// that tenant.
+    pub fn add_topic(&self, subscription: &mut Subscription, topic: &Topic) -> Result<bool, Error> {
+        self.local.add_topic_checked(subscription, topic)
+    }
+
+    /// Removes `topic` from `subscription`; returns whether it held it. Never blocks.
+    pub fn remove_topic(&self, subscription: &mut Subscription, topic: &Topic) -> bool {
+        crate::Broker::remove_topic(&self.local, subscription, topic)
+    }
+
+    /// Queues a gap notice for every local subscriber of `topic`: messages may have been lost
+    /// (a hole in a sender's sequence numbers). Consecutive notices merge in each subscription's
+    /// buffer. Returns how many subscriptions were told.
+    pub fn notify_gap(&self, topic: &Topic) -> usize {
+        self.local.registry().notify_gap(topic)
+    }
+
+    /// Queues a gap notice for every local subscriber of every topic (after a reconnect).
+    /// Returns how many (subscription, topic) pairs were told.
+    pub fn notify_gap_all(&self) -> usize {
+        self.local.registry().notify_gap_all()
+    }
+
+    /// Counts a reconnection to the network in [`Stats::reconnects`].
+    pub fn record_reconnect(&self) {
+        self.local.registry().record_reconnect();
+    }
+
+    /// A snapshot of the node's counters.
+    pub fn stats(&self) -> Stats {
+        self.local.stats()
+    }
+}
+
+impl fmt::Debug for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Node")
+            .field("capacity", &self.local.capacity())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Settings of a [`Node`]: those of [`MemoryBroker`] plus a [`TopicObserver`].
+///
+/// ```
+/// use std::sync::Arc;
+/// use pubsub_core::backend::{Node, TopicObserver};
+/// use pubsub_core::Topic;
+///
+/// #[derive(Debug)]
+/// struct Channels;
+/// impl TopicObserver for Channels {
+///     fn topic_created(&self, topic: &Topic) { /* queue a SUBSCRIBE */ }
+///     fn topic_removed(&self, topic: &Topic) { /* queue an UNSUBSCRIBE */ }
+/// }
+/// let node = Node::builder().capacity(256).observer(Arc::new(Channels)).build();
+/// assert_eq!(node.local().capacity(), 256);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct NodeBuilder {
+    memory: MemoryBrokerBuilder,
+}
+
+impl NodeBuilder {
+    /// Messages each subscription buffers before the oldest is dropped (at least 1).
+    #[must_use]
+    pub fn capacity(mut self, capacity: usize) -> Self {
+        self.memory = self.memory.capacity(capacity);
+        self
+    }
+
+    /// Registry shards (see [`MemoryBrokerBuilder::shards`]).
+    #[must_use]
+    pub fn shards(mut self, shards: usize) -> Self {
+        self.memory = self.memory.shards(shards);
+        self
+    }
+
+    /// Keeps counters per topic prefix (see [`MemoryBrokerBuilder::prefix_stats`]).
+    #[must_use]
+    pub fn prefix_stats(mut self, enabled: bool) -> Self {
+        self.memory = self.memory.prefix_stats(enabled);
+        self
+    }
+
+    /// Tells `observer` when a topic gains its first or loses its last local subscriber. The
+    /// callbacks run under the registry's lock for that topic: they must not block or call back
+    /// into the node (send to a channel instead).
+    #[must_use]
+    pub fn observer(mut self, observer: Arc<dyn TopicObserver>) -> Self {
+        self.memory = self.memory.with_observer(observer);
+        self
+    }
+
+    /// The node.
+    pub fn build(self) -> Node {
+        Node {
+            local: self.memory.build(),
+        }
+    }
+}
