@@ -88,6 +88,53 @@ impl Broker for PanickingBroker {
     }
 }
 
+/// A broker whose `publish` panics *before* it returns its future (legal for a hand-written impl
+/// of the object-safe trait, which need not be an `async fn`): a best-effort broadcast must
+/// contain this panic too.
+///
+/// ```
+/// use pubsub_core::{broadcast, Message, Topic};
+/// use pubsub_core::testing::{EagerPanickingBroker, TestEvent};
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), pubsub_core::TopicError> {
+/// let event = TestEvent::Numbered { seq: 1, label: String::new() };
+/// let report = broadcast(&EagerPanickingBroker, &[Topic::new("a")?], Message::new(event)).await;
+/// assert_eq!(report.failed, 1); // no panic reached us
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EagerPanickingBroker;
+
+#[async_trait]
+impl Broker for EagerPanickingBroker {
+    fn publish<'a, 'b, 'f>(
+        &'a self,
+        topic: &'b Topic,
+        _message: Message,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), Error>> + Send + 'f>>
+    where
+        'a: 'f,
+        'b: 'f,
+    {
+        panic!("publish to {topic} exploded before its future (EagerPanickingBroker)");
+    }
+
+    async fn subscribe(&self, _topic: &Topic) -> Result<Subscription, Error> {
+        Err(Error::Closed)
+    }
+
+    async fn add_topic(
+        &self,
+        _subscription: &mut Subscription,
+        _topic: &Topic,
+    ) -> Result<(), Error> {
+        Err(Error::Closed)
+    }
+
+    fn remove_topic(&self, _subscription: &mut Subscription, _topic: &Topic) -> bool {
+        false
+    }
+}
+
 /// A broker that publishes to the topics it lets through on an inner [`MemoryBroker`] and fails
 /// every other publish as [`FailingBroker`] does: for testing that one failing topic does not stop
 /// a broadcast's other topics. Subscriptions go to the inner broker.

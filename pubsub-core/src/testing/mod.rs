@@ -38,7 +38,9 @@
 
 mod fixtures;
 
-pub use fixtures::{FailingBroker, FailingExcept, LogCapture, PanickingBroker, Screens};
+pub use fixtures::{
+    EagerPanickingBroker, FailingBroker, FailingExcept, LogCapture, PanickingBroker, Screens,
+};
 
 use std::fmt::Debug;
 use std::future::Future;
