@@ -11,8 +11,8 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use futures_util::stream::{FuturesUnordered, StreamExt as _};
 use futures_util::FutureExt as _;
+use futures_util::stream::{FuturesUnordered, StreamExt as _};
 
 use crate::broker::Broker;
 use crate::event::Event;
@@ -147,7 +147,8 @@ async fn fan_out<B: Broker + ?Sized, T: AsRef<Topic>>(
         .iter()
         .enumerate()
         .map(|(index, topic)| {
-            publish_one(broker, topic.as_ref(), message.clone()).map(move |outcome| (index, outcome))
+            publish_one(broker, topic.as_ref(), message.clone())
+                .map(move |outcome| (index, outcome))
         })
         .collect();
     let mut done = vec![false; topics.len()];
@@ -177,6 +178,18 @@ async fn fan_out<B: Broker + ?Sized, T: AsRef<Topic>>(
 /// Publishes a typed event to each of its typed topics, best-effort (see [`broadcast`]): the
 /// topics and the event cannot be of different domains. This is what every domain broadcast
 /// function is.
+///
+/// ```compile_fail
+/// # use pubsub_core::{broadcast_event, MemoryBroker, Topic, TypedTopic};
+/// # #[derive(Debug, serde::Serialize, serde::Deserialize)] struct Ping;
+/// # impl pubsub_core::Event for Ping { const DOMAIN: &'static str = "a"; fn name(&self) -> &'static str { "ping" } }
+/// # #[derive(Debug, serde::Serialize, serde::Deserialize)] struct Pong;
+/// # impl pubsub_core::Event for Pong { const DOMAIN: &'static str = "b"; fn name(&self) -> &'static str { "pong" } }
+/// # async fn run(broker: MemoryBroker) -> Result<(), pubsub_core::Error> {
+/// let pings = [TypedTopic::<Ping>::new(Topic::new("a:pings")?)];
+/// broadcast_event(&broker, &pings, Pong).await; // a Pong to Ping topics: does not compile
+/// # Ok(()) }
+/// ```
 ///
 /// ```
 /// use pubsub_core::{broadcast_event, BrokerExt, MemoryBroker, Topic, TypedTopic};

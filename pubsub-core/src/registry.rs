@@ -8,9 +8,9 @@
 //! - publishing hashes the topic once, holds one shard's read lock and never waits for a
 //!   subscriber.
 
+use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 
 use foldhash::fast::RandomState;

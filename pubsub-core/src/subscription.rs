@@ -465,8 +465,37 @@ impl FusedStream for Subscription {
 
 /// A subscription whose topics all carry events of type `E`, yielding them decoded.
 ///
-/// Made by [`BrokerExt::subscribe_events`](crate::BrokerExt::subscribe_events). A message that does
-/// not decode into `E` (possible only for messages from the network) is logged with `tracing`,
+/// Made by [`BrokerExt::subscribe_events`](crate::BrokerExt::subscribe_events) or
+/// [`subscribe_events_all`](crate::BrokerExt::subscribe_events_all). Topics of another event type
+/// cannot be added to it: there is no untyped `&mut` access, and the typed methods take only
+/// `TypedTopic<E>`s of its own `E`.
+///
+/// ```compile_fail
+/// # use pubsub_core::{BrokerExt, MemoryBroker, Topic, TypedTopic};
+/// # #[derive(Debug, serde::Serialize, serde::Deserialize)] struct Ping;
+/// # impl pubsub_core::Event for Ping { const DOMAIN: &'static str = "a"; fn name(&self) -> &'static str { "ping" } }
+/// # #[derive(Debug, serde::Serialize, serde::Deserialize)] struct Pong;
+/// # impl pubsub_core::Event for Pong { const DOMAIN: &'static str = "b"; fn name(&self) -> &'static str { "pong" } }
+/// # async fn run(broker: MemoryBroker) -> Result<(), pubsub_core::Error> {
+/// let pings = TypedTopic::<Ping>::new(Topic::new("a:pings")?);
+/// let pongs = TypedTopic::<Pong>::new(Topic::new("b:pongs")?);
+/// let mut sub = broker.subscribe_events(&pings).await?;
+/// broker.add_event_topic(&mut sub, &pongs).await?; // another event type: does not compile
+/// # Ok(()) }
+/// ```
+///
+/// ```compile_fail
+/// # use pubsub_core::{Broker, BrokerExt, MemoryBroker, Topic, TypedTopic};
+/// # #[derive(Debug, serde::Serialize, serde::Deserialize)] struct Ping;
+/// # impl pubsub_core::Event for Ping { const DOMAIN: &'static str = "a"; fn name(&self) -> &'static str { "ping" } }
+/// # async fn run(broker: MemoryBroker) -> Result<(), pubsub_core::Error> {
+/// let pings = TypedTopic::<Ping>::new(Topic::new("a:pings")?);
+/// let mut sub = broker.subscribe_events(&pings).await?;
+/// broker.add_topic(sub.get_mut(), &Topic::new("b:pongs")?).await?; // no untyped &mut access
+/// # Ok(()) }
+/// ```
+///
+/// A message that does not decode into `E` (possible only for messages from the network) is logged with `tracing`,
 /// counted in [`Stats::decode_errors`](crate::Stats::decode_errors) and skipped; the subscription
 /// keeps running.
 ///

@@ -81,17 +81,14 @@ impl NoticeGate {
         if !self.timer.fired(cx) {
             return None;
         }
-        match self.held.take() {
-            Some(held) => {
-                self.timer.arm(Instant::now() + self.window);
-                // Register the new window's waker.
-                let _ = self.timer.fired(cx);
-                Some(held)
-            }
-            None => {
-                self.timer.disarm();
-                None
-            }
+        if let Some(held) = self.held.take() {
+            self.timer.arm(Instant::now() + self.window);
+            // Register the new window's waker.
+            let _ = self.timer.fired(cx);
+            Some(held)
+        } else {
+            self.timer.disarm();
+            None
         }
     }
 

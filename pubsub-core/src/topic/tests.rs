@@ -16,18 +16,18 @@ fn valid_names_are_accepted_and_kept_verbatim() {
 fn invisible_and_look_alike_characters_are_refused_with_their_position() {
     // Each of these makes a topic that prints like `crm:lists` (or nearly) in a log.
     for ch in [
-        '\u{200B}', // zero-width space
-        '\u{200C}', // zero-width non-joiner
-        '\u{200D}', // zero-width joiner
-        '\u{202E}', // right-to-left override
-        '\u{2066}', // left-to-right isolate
-        '\u{FEFF}', // byte-order mark
-        '\u{00AD}', // soft hyphen
-        '\u{2060}', // word joiner
+        '\u{200B}',  // zero-width space
+        '\u{200C}',  // zero-width non-joiner
+        '\u{200D}',  // zero-width joiner
+        '\u{202E}',  // right-to-left override
+        '\u{2066}',  // left-to-right isolate
+        '\u{FEFF}',  // byte-order mark
+        '\u{00AD}',  // soft hyphen
+        '\u{2060}',  // word joiner
         '\u{E0041}', // tag Latin capital A
-        '\u{0301}', // combining acute accent
-        '\u{0430}', // Cyrillic a
-        '\u{FF1A}', // fullwidth colon
+        '\u{0301}',  // combining acute accent
+        '\u{0430}',  // Cyrillic a
+        '\u{FF1A}',  // fullwidth colon
         'ü',
     ] {
         let name = format!("crm:li{ch}sts");

@@ -214,3 +214,155 @@ async fn helpers_end_with_their_stream_and_flush_what_they_hold() {
     assert_eq!(start.elapsed(), Duration::ZERO);
     assert!(s.next().await.is_none());
 }
+
+/// A stream of `n` lag notices (one missed message each), one every millisecond, as a
+/// subscription that lags under sustained publishing yields them.
+fn lag_flood(n: u64) -> impl futures_core::Stream<Item = Delivery<u64>> + Unpin {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        for _ in 0..n {
+            if tx.send(Delivery::Lagged(1)).is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    });
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
+
+/// Every notice an adapter gave, with when it was given, until the stream ended.
+async fn notices_of<S, T>(mut stream: S) -> Vec<(Duration, u64)>
+where
+    S: futures_core::Stream<Item = Delivery<T>> + Unpin,
+{
+    let start = Instant::now();
+    let mut seen = Vec::new();
+    while let Some(delivery) = stream.next().await {
+        match delivery {
+            Delivery::Lagged(n) => seen.push((start.elapsed(), n)),
+            Delivery::Gap => seen.push((start.elapsed(), u64::MAX)),
+            Delivery::Message(_) => {}
+        }
+    }
+    seen
+}
+
+fn assert_one_notice_per_window(seen: &[(Duration, u64)], flood: u64, window: Duration) {
+    assert_eq!(
+        seen.first().map(|(at, _)| *at),
+        Some(Duration::ZERO),
+        "the first passes at once"
+    );
+    assert_eq!(
+        seen.iter().map(|(_, n)| n).sum::<u64>(),
+        flood,
+        "counts add up: nothing lost"
+    );
+    for pair in seen.windows(2) {
+        assert!(
+            pair[1].0.saturating_sub(pair[0].0) >= window,
+            "two notices within one window: {pair:?}"
+        );
+    }
+    let most =
+        u64::try_from((Duration::from_millis(flood).as_millis() / window.as_millis()) + 2).unwrap();
+    assert!(
+        seen.len() as u64 <= most,
+        "{} notices for {flood}",
+        seen.len()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn throttle_merges_a_flood_of_lag_notices_into_one_per_window() {
+    let window = Duration::from_millis(50);
+    let seen = notices_of(lag_flood(4_000).throttle(window)).await;
+    assert_one_notice_per_window(&seen, 4_000, window);
+}
+
+#[tokio::test(start_paused = true)]
+async fn batch_merges_a_flood_of_lag_notices_into_one_per_window() {
+    let window = Duration::from_millis(50);
+    let seen = notices_of(lag_flood(4_000).batch(10, window)).await;
+    assert_one_notice_per_window(&seen, 4_000, window);
+}
+
+#[tokio::test(start_paused = true)]
+async fn coalesce_merges_a_flood_of_lag_notices_into_one_per_window() {
+    let window = Duration::from_millis(50);
+    let seen = notices_of(lag_flood(4_000).coalesce(window, |n: &u64| *n)).await;
+    assert_one_notice_per_window(&seen, 4_000, window);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_gap_absorbs_the_lag_notices_merged_with_it() {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Delivery<u64>>();
+    for notice in [
+        Delivery::Lagged(2),
+        Delivery::Lagged(3),
+        Delivery::Gap,
+        Delivery::Lagged(4),
+    ] {
+        tx.send(notice).unwrap();
+    }
+    drop(tx);
+    let mut s = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)).throttle(WINDOW);
+    assert_eq!(s.next().await, Some(Delivery::Lagged(2)));
+    assert_eq!(
+        s.next().await,
+        Some(Delivery::Gap),
+        "3, a gap and 4 merged: a gap"
+    );
+    assert_eq!(s.next().await, None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lagging_screen_on_a_real_broker_reloads_at_most_once_per_window_and_misses_nothing() {
+    // Capacity 2 under 20 messages a millisecond for 2 s: thousands of lag notices upstream.
+    let window = Duration::from_millis(50);
+    let (broker, t, sub) = setup(2).await;
+    let keep = broker.clone();
+    let publisher = tokio::spawn(async move {
+        let mut published = 0u64;
+        for _ in 0..2_000 {
+            for _ in 0..20 {
+                publish(&broker, &t, published).await;
+                published += 1;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        // The stream ends a window after the last publish, so no notice is flushed early.
+        tokio::time::sleep(window * 2).await;
+        drop(keep);
+        published
+    });
+    let mut s = sub.batch(8, window);
+    let start = Instant::now();
+    let (mut received, mut missed, mut notices) = (0u64, 0u64, Vec::new());
+    while let Some(delivery) = s.next().await {
+        match delivery {
+            Delivery::Message(batch) => received += batch.len() as u64,
+            Delivery::Lagged(n) => {
+                missed += n;
+                notices.push(start.elapsed());
+            }
+            Delivery::Gap => panic!("no gap on a memory broker"),
+        }
+        // A screen that re-renders slowly.
+        tokio::time::sleep(Duration::from_millis(3)).await;
+    }
+    let total = publisher.await.unwrap();
+    assert_eq!(received + missed, total, "received + missed == published");
+    assert!(missed > 0, "the screen never lagged");
+    assert!(
+        notices.len() <= 2_000 / 50 + 2,
+        "{} reloads in 2 s",
+        notices.len()
+    );
+    for pair in notices.windows(2) {
+        assert!(
+            pair[1].saturating_sub(pair[0]) >= window,
+            "two reloads within one window: {pair:?}"
+        );
+    }
+}

@@ -3,6 +3,8 @@
 // Reason: short names (`t`, `a`, `b`) and `ptr::eq(&*x, &*y)` read best in tests.
 #![allow(clippy::many_single_char_names, clippy::borrow_as_ptr)]
 
+mod backend;
+mod broadcast;
 mod conformance;
 mod live;
 mod memory;

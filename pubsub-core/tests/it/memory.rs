@@ -5,8 +5,8 @@ use std::task::Poll;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use pubsub_core::testing::{TestEvent, next_numbered};
 use pubsub_core::backend::{Node, TopicObserver};
+use pubsub_core::testing::{TestEvent, next_numbered};
 use pubsub_core::{Broker, Delivery, Error, MemoryBroker, Message, Topic, TryRecvError};
 
 fn msg(seq: u64) -> Message {
@@ -293,7 +293,7 @@ async fn recv_is_cancel_safe_when_cancelled_with_a_message_in_flight() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recv_in_select_against_a_racing_timer_loses_nothing() {
     const N: u64 = 20_000;
-    let broker = MemoryBroker::with_capacity(N as usize);
+    let broker = MemoryBroker::with_capacity(20_000);
     let t = topic("t");
     let mut sub = broker.subscribe(&t).await.unwrap();
     let publisher = {

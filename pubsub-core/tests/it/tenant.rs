@@ -169,3 +169,124 @@ async fn typed_events_flow_through_a_tenant_handle_held_as_dyn_broker() {
         matches!(sub.try_recv(), Ok(Delivery::Message(e)) if matches!(&*e, TestEvent::Numbered { seq: 9, .. }))
     );
 }
+
+#[tokio::test]
+async fn a_subscription_made_through_one_tenant_refuses_another_tenants_topics_through_any_handle()
+{
+    let broker = MultiTenant::new(MemoryBroker::new());
+    let acme = broker.for_tenant(TenantKey::new("acme").unwrap());
+    let globex = broker.for_tenant(TenantKey::new("globex").unwrap());
+    let all = Topic::new("projects:all").unwrap();
+    let mut sub = acme.subscribe(&all).await.unwrap();
+    assert_eq!(sub.scope().map(TenantKey::as_str), Some("acme"));
+
+    let theirs = Topic::new("projects:org:globex:all").unwrap();
+    let refusals = [
+        globex.add_topic(&mut sub, &all).await.unwrap_err(),
+        broker.add_topic(&mut sub, &theirs).await.unwrap_err(),
+        broker
+            .get_ref()
+            .add_topic(&mut sub, &theirs)
+            .await
+            .unwrap_err(),
+        broker
+            .get_ref()
+            .add_topic(&mut sub, &all)
+            .await
+            .unwrap_err(),
+    ];
+    for err in refusals {
+        assert!(
+            matches!(&err, Error::ForeignScope { tenant, .. } if tenant == "acme"),
+            "{err}"
+        );
+    }
+    assert_eq!(sub.topic_count(), 1);
+    // The subscription's own tenant may still add topics, through either handle.
+    acme.add_topic(&mut sub, &Topic::new("projects:tasks").unwrap())
+        .await
+        .unwrap();
+    broker
+        .add_topic(
+            &mut sub,
+            &Topic::new("projects:org:acme:templates").unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(sub.topic_count(), 3);
+    // And globex's publish on the same name never reaches it.
+    globex
+        .publish(&all, Message::from_json("t", "e", "{}"))
+        .await
+        .unwrap();
+    assert!(sub.try_recv().is_err());
+}
+
+#[tokio::test]
+async fn a_subscription_scoped_through_multi_tenant_keeps_its_first_tenant_even_with_no_topic() {
+    let broker = MultiTenant::new(MemoryBroker::new());
+    let ours = Topic::new("crm:org:acme:lists").unwrap();
+    let mut sub = broker.subscribe(&ours).await.unwrap();
+    assert!(broker.remove_topic(&mut sub, &ours));
+    let theirs = Topic::new("crm:org:globex:lists").unwrap();
+    assert!(matches!(
+        broker.add_topic(&mut sub, &theirs).await,
+        Err(Error::ForeignScope { .. })
+    ));
+}
+
+#[tokio::test]
+async fn an_owned_tenant_handle_moves_into_a_spawned_task_and_clones() {
+    let broker = MultiTenant::new(MemoryBroker::new());
+    let acme = broker.for_tenant(TenantKey::new("acme").unwrap());
+    let all = pubsub_core::TypedTopic::<TestEvent>::new(Topic::new("docs:all").unwrap());
+    let mut screen = acme.subscribe_events(&all).await.unwrap();
+    let publisher = acme.clone();
+    let topic = all.clone();
+    tokio::spawn(async move {
+        let event = TestEvent::Numbered {
+            seq: 1,
+            label: "owned".to_owned(),
+        };
+        publisher.publish_event(&topic, event).await
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(matches!(screen.recv().await, Some(Delivery::Message(_))));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// Whatever handle tries to add whatever topic, a scoped subscription only ever holds topics
+    /// of its own tenant.
+    #[test]
+    fn a_scoped_subscription_only_ever_holds_its_own_tenants_topics(
+        adds in proptest::collection::vec((0..3usize, 0..3usize, 0..TOPICS.len(), any::<bool>()), 1..40),
+    ) {
+        let keys: Vec<TenantKey> = ["acme", "globex", "initech"].iter().map(|k| TenantKey::new(k).unwrap()).collect();
+        let broker = MultiTenant::new(MemoryBroker::new());
+        let topics: Vec<Topic> = TOPICS.iter().map(|t| Topic::new(t).unwrap()).collect();
+        let mut subs: Vec<Subscription> = keys
+            .iter()
+            .map(|k| futures_util::FutureExt::now_or_never(broker.for_tenant(k.clone()).subscribe(&topics[0])).unwrap().unwrap())
+            .collect();
+        for (handle, sub, topic, raw) in adds {
+            let outcome = if raw {
+                // Straight through the inner broker, with the other tenant's scoped name.
+                let scoped = keys[handle].scope(&topics[topic]).unwrap();
+                futures_util::FutureExt::now_or_never(broker.get_ref().add_topic(&mut subs[sub], &scoped)).unwrap()
+            } else {
+                let scoped = broker.for_tenant(keys[handle].clone());
+                futures_util::FutureExt::now_or_never(scoped.add_topic(&mut subs[sub], &topics[topic])).unwrap()
+            };
+            prop_assert_eq!(outcome.is_ok(), handle == sub, "handle {} adding to sub {}", handle, sub);
+        }
+        for (i, sub) in subs.iter().enumerate() {
+            for topic in sub.topics() {
+                prop_assert_eq!(tenant_of(topic), Some(keys[i].clone()));
+            }
+        }
+    }
+}
