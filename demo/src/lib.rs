@@ -40,6 +40,13 @@ pub mod store;
 pub mod views;
 pub mod web;
 
+/// The workspace README's examples, compiled and run as doc tests (this crate depends on every
+/// crate they use), so the README stays true. They live here, not in a published crate, because
+/// the README is outside every published crate's directory and so not in its package.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 pub use config::Config;
 pub use state::AppState;
 pub use store::{Sample, Store};

@@ -173,12 +173,6 @@
 //! # Ok(()) }
 //! ```
 
-/// The workspace README's examples, compiled and run as doc tests (this crate's dev-dependencies
-/// include every crate they use), so the README stays true.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-struct ReadmeDoctests;
-
 mod broker;
 mod config;
 mod envelope;

@@ -148,6 +148,11 @@
 //! # Ok(()) }
 //! ```
 
+/// This crate's README examples, compiled and run as doc tests so the README stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 mod broadcast;
 mod events;
 mod rules;

@@ -1,7 +1,8 @@
 //! Workspace tasks, run as `cargo xtask <task>`:
 //!
-//! - `test-all`: formatting, lints, every test and doc test, each domain crate built alone, and
-//!   the architecture's dependency rule; one line per step and an `N passed, N failed` summary.
+//! - `test-all`: formatting, lints, every test and doc test, each domain crate built alone, each
+//!   library crate packaged, and the architecture's dependency rule; one line per step and an
+//!   `N passed, N failed` summary.
 //! - `bench`: the benchmarks, side by side with their baselines; tables go to `target/bench/`.
 //! - `demo`: the live demo web app (`--redis URL` to join other nodes, `--port N`).
 
@@ -37,7 +38,7 @@ fn print_help() {
     println!(
         "usage: cargo xtask <task>\n\n\
          tasks:\n  \
-         test-all   fmt, clippy, all tests and doc tests, crates built alone, dependency rule\n  \
+         test-all   fmt, clippy, all tests and doc tests, crates built alone and packaged, dependency rule\n  \
          bench      benchmarks against tokio::sync::broadcast and a naive broker (target/bench/)\n  \
          bench redis  only the Redis backend's cross-node benchmark against a raw client loop\n  \
          demo       the live demo web app: demo [--port N] [--redis redis://127.0.0.1:6379/]"

@@ -2,7 +2,7 @@
 
 use anyhow::{Result, bail};
 
-use crate::deps::{DOMAIN_CRATES, check_dependency_rule, check_manifests};
+use crate::deps::{DOMAIN_CRATES, UNPUBLISHED_CRATES, check_dependency_rule, check_manifests};
 use crate::steps::{Steps, cargo};
 
 pub(crate) fn run(args: &[String]) -> Result<()> {
@@ -35,6 +35,17 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         build.args(["build", "--quiet", "-p", krate]);
         steps.command(&format!("build-alone:{krate}"), build);
     }
+
+    // Every library crate as crates.io would get it: packaged (through a temporary local
+    // registry for the internal dependencies) and built from its package, which catches files
+    // left out of a package and dev-dependencies it loses. About 6 s once the target directory is
+    // warm (55 s from an empty one on 2 cores), so the verifying build stays.
+    let mut package = cargo();
+    package.args(["package", "--workspace", "--allow-dirty", "--quiet"]);
+    for krate in UNPUBLISHED_CRATES {
+        package.args(["--exclude", krate]);
+    }
+    steps.command("package", package);
 
     steps.record("redis-server", ensure_redis_server);
 
