@@ -29,19 +29,34 @@
 //!    number dropped, before the oldest message it kept. For every subscriber, messages received
 //!    plus messages reported missed equals messages published to it.
 //! 4. **Publishing to no one is cheap** and is not an error.
-//! 5. **Best-effort broadcasts.** Domain broadcast functions (built on [`broadcast()`]) never fail
-//!    or panic in the caller; failures are logged with `tracing` and counted. [`Broker::publish`]
-//!    itself returns a `Result` for callers who want to know.
+//! 5. **Best-effort broadcasts.** Domain broadcast functions (built on [`broadcast_event`]) never
+//!    fail or panic in the caller; their publishes run concurrently, bounded together by one
+//!    timeout; failures are logged with `tracing` and counted. [`Broker::publish`] itself returns
+//!    a `Result` for callers who want to know.
 //!
 //! A network backend may also yield [`Delivery::Gap`]: messages may have been lost here (for
-//! example during a reconnect), in unknown number. Treat it like a lag notice: reload.
+//! example during a reconnect), in unknown number. Treat it like a lag notice: reload. The
+//! screen helpers ([`LiveStreamExt`]) give at most one notice per window, merged, so a screen
+//! that lags hard reloads once per window, not once per dropped message.
 //!
 //! # Closing and unsubscribing
 //!
 //! Dropping a [`Subscription`] unsubscribes it from every topic at once, and a topic left without
-//! subscribers leaves no trace in the registry. [`Broker::remove_topic`] drops one topic.
-//! Subscribing twice to one topic is a no-op: one copy of each message. When every handle to a
-//! broker is dropped, each subscription yields what it had buffered, then `None`.
+//! subscribers leaves no trace in the registry. [`Broker::remove_topic`] drops one topic; a
+//! subscription left with no topic simply waits (a topic added later is delivered to it).
+//! Subscribing twice to one topic is a no-op: one copy of each message.
+//!
+//! The end of the stream means the broker is gone: when every handle to a broker is dropped,
+//! each subscription yields what it had buffered, then `None`, and `None` for good (subscriptions
+//! are [`futures_core::FusedStream`]s).
+//!
+//! # Types and tenants
+//!
+//! A [`TypedTopic`] carries its event type: [`BrokerExt::subscribe_events`],
+//! [`BrokerExt::subscribe_events_all`] and [`broadcast_event`] take typed topics, and a
+//! [`TypedSubscription`] only ever takes topics of its own event type. In multi-tenant mode
+//! ([`MultiTenant`]) a subscription remembers its tenant and refuses another tenant's topic,
+//! through whatever handle it is given one.
 //!
 //! # Publishing from a screen
 //!
@@ -51,7 +66,9 @@
 //! # Backends
 //!
 //! Every backend serves local subscribers from the core's registry; a network backend only moves
-//! one copy per node between nodes. Local publishes carry the event value itself, shared by every
+//! one copy per node between nodes. [`backend`] is the surface a backend builds on (the node's
+//! registry, delivery, gap and reconnect hooks, a topic observer); `pubsub-redis` uses it alone,
+//! and a backend outside this repository can too. Local publishes carry the event value itself, shared by every
 //! subscriber: the in-memory path never serialises. A [`Message`] from the wire is decoded into
 //! the subscriber's event type once per node, on first use.
 //!
