@@ -292,6 +292,7 @@ pub async fn duplicate_subscription_receives_one_copy<F: BrokerFactory>(f: &F) {
         .publish(&topic, numbered(1, "p"))
         .await
         .expect("publish");
+    assert_eq!(next_numbered(&mut sub).await, (1, "p".to_owned()));
     // Same publisher, same topic: a second copy would come before the marker.
     assert_only_marker_arrives(&node_b, &mut sub, &topic).await;
 }
