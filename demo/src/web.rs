@@ -4,6 +4,8 @@
 mod api;
 mod pages;
 
+pub use api::BODY_LIMIT;
+
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::header;

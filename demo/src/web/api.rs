@@ -1,25 +1,38 @@
 //! The JSON API the forms and buttons call. Each handler runs one action (write, then
 //! broadcast) and answers with the record's id; pages learn of the change through their live
 //! streams, like every other page.
+//!
+//! Every refusal is a 4xx with a plain-text body that says what is wrong: `invalid stock: must
+//! be a whole number from 0 to 1000000, got 4294967295` (422, the bounds are
+//! [`limits`](crate::actions::limits)), a JSON body that does not parse or has the wrong shape
+//! (400, 415 or 422, with the field), a body over [`BODY_LIMIT`] (413), an unknown id (404).
 
 use std::sync::atomic::Ordering;
 
-use axum::extract::{Path, State};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Number, json};
 use uuid::Uuid;
 
-use crate::actions::{ActionError, catalogue, crm, projects, staff};
+use crate::actions::limits::{PRICE_CENTS, STOCK};
+use crate::actions::{ActionError, catalogue, crm, out_of_range, projects, staff};
 use crate::jobs::start_job;
 use crate::state::AppState;
 use crate::store::Sample;
 
 /// How many notices the burst button publishes.
 pub(crate) const BURST: u32 = 300;
+
+/// The largest request body the API reads, in bytes; a larger one is refused with 413.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// At most this much of a parser's message goes back in an error body (it may quote the input).
+const MESSAGE_CHARS: usize = 300;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -37,6 +50,55 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/items/{id}", post(edit_item))
         .route("/api/jobs", post(run_job))
         .route("/api/simulate", post(simulate))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+}
+
+/// A JSON body, refused in the API's words: which field is wrong, or that the body is too
+/// large.
+struct Body<T>(T);
+
+impl<S, T> FromRequest<S> for Body<T>
+where
+    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(body)) => Ok(Body(body)),
+            Err(rejection) => Err(refused(&rejection)),
+        }
+    }
+}
+
+fn refused(rejection: &JsonRejection) -> Response {
+    let status = rejection.status();
+    let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        format!("request body is larger than the limit of {BODY_LIMIT} bytes")
+    } else {
+        let text = rejection.body_text();
+        match text.char_indices().nth(MESSAGE_CHARS) {
+            Some((end, _)) => format!("{}…", &text[..end]),
+            None => text,
+        }
+    };
+    (status, message).into_response()
+}
+
+/// A stock level as sent: a whole number in `0..=STOCK`.
+fn stock(sent: &Number) -> Result<u32, ActionError> {
+    sent.as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|n| *n <= STOCK)
+        .ok_or_else(|| out_of_range("stock", sent, &STOCK))
+}
+
+/// A price as sent: a whole number of cents in `0..=PRICE_CENTS`.
+fn price_cents(sent: &Number) -> Result<u64, ActionError> {
+    sent.as_u64()
+        .filter(|n| *n <= PRICE_CENTS)
+        .ok_or_else(|| out_of_range("price_cents", sent, &PRICE_CENTS))
 }
 
 impl IntoResponse for ActionError {
@@ -58,7 +120,7 @@ fn with_id(id: Uuid) -> Json<serde_json::Value> {
 
 async fn create_interaction(
     State(state): State<AppState>,
-    Json(form): Json<crm::InteractionForm>,
+    Body(form): Body<crm::InteractionForm>,
 ) -> Answer {
     Ok(with_id(crm::create_interaction(&state, form).await?.id))
 }
@@ -66,7 +128,7 @@ async fn create_interaction(
 async fn update_interaction(
     State(state): State<AppState>,
     Path(interaction): Path<Uuid>,
-    Json(form): Json<crm::InteractionForm>,
+    Body(form): Body<crm::InteractionForm>,
 ) -> Answer {
     Ok(with_id(
         crm::update_interaction(&state, interaction, form).await?.id,
@@ -94,7 +156,7 @@ struct Title {
 async fn add_assignment(
     State(state): State<AppState>,
     Path(project): Path<Uuid>,
-    Json(body): Json<Title>,
+    Body(body): Body<Title>,
 ) -> Answer {
     Ok(with_id(
         projects::add_assignment(&state, project, &body.title)
@@ -111,7 +173,7 @@ struct Status {
 async fn assignment_status(
     State(state): State<AppState>,
     Path(assignment): Path<Uuid>,
-    Json(body): Json<Status>,
+    Body(body): Body<Status>,
 ) -> Answer {
     Ok(with_id(
         projects::set_status(&state, assignment, &body.status)
@@ -133,7 +195,7 @@ struct PersonId {
 async fn add_member(
     State(state): State<AppState>,
     Path(team): Path<Uuid>,
-    Json(body): Json<PersonId>,
+    Body(body): Body<PersonId>,
 ) -> Answer {
     Ok(with_id(
         staff::add_member(&state, team, body.person_id).await?.id,
@@ -148,31 +210,39 @@ async fn remove_member(State(state): State<AppState>, Path(membership): Path<Uui
 async fn person_status(
     State(state): State<AppState>,
     Path(person): Path<Uuid>,
-    Json(body): Json<Status>,
+    Body(body): Body<Status>,
 ) -> Answer {
     Ok(with_id(
         staff::set_status(&state, person, &body.status).await?.id,
     ))
 }
 
+// Numbers arrive as any JSON number, so that a negative, fractional or huge one is refused
+// with the bound rather than with the parser's "expected u32".
 #[derive(Deserialize)]
 struct NewItem {
     name: String,
-    price_cents: u64,
-    stock: u32,
+    price_cents: Number,
+    stock: Number,
+}
+
+#[derive(Deserialize)]
+struct EditItem {
+    price_cents: Option<Number>,
+    stock: Option<Number>,
 }
 
 async fn add_item(
     State(state): State<AppState>,
     Path(catalogue_id): Path<Uuid>,
-    Json(body): Json<NewItem>,
+    Body(body): Body<NewItem>,
 ) -> Answer {
     let item = catalogue::add_item(
         &state,
         catalogue_id,
         &body.name,
-        body.price_cents,
-        body.stock,
+        price_cents(&body.price_cents)?,
+        stock(&body.stock)?,
     )
     .await?;
     Ok(with_id(item.id))
@@ -181,8 +251,12 @@ async fn add_item(
 async fn edit_item(
     State(state): State<AppState>,
     Path(item): Path<Uuid>,
-    Json(edit): Json<catalogue::ItemEdit>,
+    Body(body): Body<EditItem>,
 ) -> Answer {
+    let edit = catalogue::ItemEdit {
+        price_cents: body.price_cents.as_ref().map(price_cents).transpose()?,
+        stock: body.stock.as_ref().map(stock).transpose()?,
+    };
     Ok(with_id(catalogue::edit_item(&state, item, edit).await?.id))
 }
 
@@ -191,7 +265,7 @@ struct RunJob {
     resource_id: Uuid,
 }
 
-async fn run_job(State(state): State<AppState>, Json(body): Json<RunJob>) -> Answer {
+async fn run_job(State(state): State<AppState>, Body(body): Body<RunJob>) -> Answer {
     let Some((_, name)) = Sample::RESOURCES
         .iter()
         .find(|(r, _)| *r == body.resource_id)
@@ -209,7 +283,7 @@ struct Switch {
     on: bool,
 }
 
-async fn simulate(State(state): State<AppState>, Json(body): Json<Switch>) -> Answer {
+async fn simulate(State(state): State<AppState>, Body(body): Body<Switch>) -> Answer {
     state.simulating.store(body.on, Ordering::Relaxed);
     Ok(Json(json!({ "on": body.on })))
 }
