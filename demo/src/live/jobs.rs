@@ -97,14 +97,15 @@ pub async fn run_job(state: AppState, workflow: Uuid, out: Out) -> Result<()> {
                 Some(Delivery::Message(event)) => {
                     if let JobEvent::StepStarted(s) | JobEvent::StepProgress(s) | JobEvent::StepCompleted(s) = &*event {
                         // From the wire: an impossible step or percent is logged and skipped.
-                        match step_progress(job.steps_total, s.step, s.percent) {
-                            Some(html) => out.upsert("progress".to_owned(), "live", "end", html).await?,
-                            None => tracing::warn!(
+                        if let Some(html) = step_progress(job.steps_total, s.step, s.percent) {
+                            out.upsert("progress".to_owned(), "live", "end", html).await?;
+                        } else {
+                            tracing::warn!(
                                 step = s.step,
                                 percent = s.percent,
                                 total = job.steps_total,
                                 "job page skipped an out-of-range step event"
-                            ),
+                            );
                         }
                     }
                 }

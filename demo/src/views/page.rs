@@ -47,18 +47,15 @@ pub fn page(title: &str, node: &str, simulating: bool, live: &str, body: &str) -
     while let Some(start) = rest.find("{{") {
         html.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        match after
+        let found = after
             .find("}}")
-            .and_then(|end| Some((value(&after[..end])?, end)))
-        {
-            Some((text, end)) => {
-                html.push_str(text);
-                rest = &after[end + 2..];
-            }
-            None => {
-                html.push_str("{{");
-                rest = after;
-            }
+            .and_then(|end| Some((value(&after[..end])?, end)));
+        if let Some((text, end)) = found {
+            html.push_str(text);
+            rest = &after[end + 2..];
+        } else {
+            html.push_str("{{");
+            rest = after;
         }
     }
     html.push_str(rest);

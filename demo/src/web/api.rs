@@ -4,21 +4,24 @@
 //!
 //! Every refusal is a 4xx with a plain-text body that says what is wrong: `invalid stock: must
 //! be a whole number from 0 to 1000000, got 4294967295` (422, the bounds are
-//! [`limits`](crate::actions::limits)), a JSON body that does not parse or has the wrong shape
-//! (400, 415 or 422, with the field), a body over [`BODY_LIMIT`] (413), an unknown id (404).
+//! [`limits`](crate::actions::limits)); a body that does not parse or is not a JSON object
+//! (400), has a field of the wrong type or a missing one (422, naming it), is not JSON (415) or
+//! is over [`BODY_LIMIT`] (413); an unknown id (404).
 
 use std::sync::atomic::Ordering;
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
-use axum::http::StatusCode;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Number, json};
 use uuid::Uuid;
 
+use super::Id;
 use crate::actions::limits::{PRICE_CENTS, STOCK};
 use crate::actions::{ActionError, catalogue, crm, out_of_range, projects, staff};
 use crate::jobs::start_job;
@@ -53,37 +56,82 @@ pub(super) fn routes() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }
 
-/// A JSON body, refused in the API's words: which field is wrong, or that the body is too
-/// large.
+/// A JSON object as the body, refused in the API's words: which field is wrong, that the body
+/// is not an object (serde would otherwise read `[1, 2]` as a struct's fields in order), or that
+/// it is too large.
 struct Body<T>(T);
 
 impl<S, T> FromRequest<S> for Body<T>
 where
-    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    T: DeserializeOwned,
     S: Send + Sync,
 {
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(request, state).await {
+        if !is_json(request.headers()) {
+            let message = "request body must be `content-type: application/json`";
+            return Err((StatusCode::UNSUPPORTED_MEDIA_TYPE, message).into_response());
+        }
+        let too_large = || {
+            let message = format!("request body is larger than the limit of {BODY_LIMIT} bytes");
+            (StatusCode::PAYLOAD_TOO_LARGE, message).into_response()
+        };
+        // A declared length over the limit is refused before any of the body is read.
+        let declared = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > BODY_LIMIT as u64) {
+            return Err(too_large());
+        }
+        let bytes =
+            Bytes::from_request(request, state)
+                .await
+                .map_err(|rejection| match rejection.status() {
+                    StatusCode::PAYLOAD_TOO_LARGE => too_large(),
+                    status => (status, clip(rejection.body_text())).into_response(),
+                })?;
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            let message = "request body must be a JSON object";
+            return Err((StatusCode::BAD_REQUEST, message).into_response());
+        }
+        match Json::<T>::from_bytes(&bytes) {
             Ok(Json(body)) => Ok(Body(body)),
-            Err(rejection) => Err(refused(&rejection)),
+            Err(rejection) => {
+                Err((rejection.status(), clip(rejection.body_text())).into_response())
+            }
         }
     }
 }
 
-fn refused(rejection: &JsonRejection) -> Response {
-    let status = rejection.status();
-    let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
-        format!("request body is larger than the limit of {BODY_LIMIT} bytes")
-    } else {
-        let text = rejection.body_text();
-        match text.char_indices().nth(MESSAGE_CHARS) {
-            Some((end, _)) => format!("{}…", &text[..end]),
-            None => text,
-        }
+/// Whether the request says its body is JSON (`application/json`, or `application/<x>+json`).
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
     };
-    (status, message).into_response()
+    let mime = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    mime == "application/json"
+        || mime
+            .strip_prefix("application/")
+            .is_some_and(|sub| sub.ends_with("+json"))
+}
+
+/// A parser's message, cut to [`MESSAGE_CHARS`] (it may quote the input).
+pub(super) fn clip(text: String) -> String {
+    match text.char_indices().nth(MESSAGE_CHARS) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text,
+    }
 }
 
 /// A stock level as sent: a whole number in `0..=STOCK`.
@@ -127,7 +175,7 @@ async fn create_interaction(
 
 async fn update_interaction(
     State(state): State<AppState>,
-    Path(interaction): Path<Uuid>,
+    Id(interaction): Id,
     Body(form): Body<crm::InteractionForm>,
 ) -> Answer {
     Ok(with_id(
@@ -135,15 +183,12 @@ async fn update_interaction(
     ))
 }
 
-async fn delete_interaction(
-    State(state): State<AppState>,
-    Path(interaction): Path<Uuid>,
-) -> Answer {
+async fn delete_interaction(State(state): State<AppState>, Id(interaction): Id) -> Answer {
     crm::delete_interaction(&state, interaction).await?;
     Ok(with_id(interaction))
 }
 
-async fn burst(State(state): State<AppState>, Path(contact): Path<Uuid>) -> Answer {
+async fn burst(State(state): State<AppState>, Id(contact): Id) -> Answer {
     let sent = crm::burst(&state, contact, BURST).await?;
     Ok(Json(json!({ "id": contact, "sent": sent })))
 }
@@ -155,7 +200,7 @@ struct Title {
 
 async fn add_assignment(
     State(state): State<AppState>,
-    Path(project): Path<Uuid>,
+    Id(project): Id,
     Body(body): Body<Title>,
 ) -> Answer {
     Ok(with_id(
@@ -172,7 +217,7 @@ struct Status {
 
 async fn assignment_status(
     State(state): State<AppState>,
-    Path(assignment): Path<Uuid>,
+    Id(assignment): Id,
     Body(body): Body<Status>,
 ) -> Answer {
     Ok(with_id(
@@ -182,7 +227,7 @@ async fn assignment_status(
     ))
 }
 
-async fn delete_assignment(State(state): State<AppState>, Path(assignment): Path<Uuid>) -> Answer {
+async fn delete_assignment(State(state): State<AppState>, Id(assignment): Id) -> Answer {
     projects::delete_assignment(&state, assignment).await?;
     Ok(with_id(assignment))
 }
@@ -194,7 +239,7 @@ struct PersonId {
 
 async fn add_member(
     State(state): State<AppState>,
-    Path(team): Path<Uuid>,
+    Id(team): Id,
     Body(body): Body<PersonId>,
 ) -> Answer {
     Ok(with_id(
@@ -202,14 +247,14 @@ async fn add_member(
     ))
 }
 
-async fn remove_member(State(state): State<AppState>, Path(membership): Path<Uuid>) -> Answer {
+async fn remove_member(State(state): State<AppState>, Id(membership): Id) -> Answer {
     staff::remove_member(&state, membership).await?;
     Ok(with_id(membership))
 }
 
 async fn person_status(
     State(state): State<AppState>,
-    Path(person): Path<Uuid>,
+    Id(person): Id,
     Body(body): Body<Status>,
 ) -> Answer {
     Ok(with_id(
@@ -234,7 +279,7 @@ struct EditItem {
 
 async fn add_item(
     State(state): State<AppState>,
-    Path(catalogue_id): Path<Uuid>,
+    Id(catalogue_id): Id,
     Body(body): Body<NewItem>,
 ) -> Answer {
     let item = catalogue::add_item(
@@ -250,7 +295,7 @@ async fn add_item(
 
 async fn edit_item(
     State(state): State<AppState>,
-    Path(item): Path<Uuid>,
+    Id(item): Id,
     Body(body): Body<EditItem>,
 ) -> Answer {
     let edit = catalogue::ItemEdit {

@@ -4,6 +4,7 @@
 
 mod actions;
 mod client;
+mod hostile_api;
 mod live;
 mod multi_node;
 mod redis_server;
