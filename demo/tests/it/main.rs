@@ -5,7 +5,9 @@
 mod actions;
 mod client;
 mod hostile_api;
+mod hostile_wire;
 mod live;
 mod multi_node;
 mod redis_server;
 mod store;
+mod views;
