@@ -7,6 +7,21 @@ use demo::views::{catalogue, contact, esc, jobs, page};
 use proptest::prelude::*;
 use uuid::Uuid;
 
+/// Any `u32`, with its edges (where arithmetic overflows) as likely as the rest.
+fn edgy_u32() -> impl Strategy<Value = u32> {
+    prop_oneof![any::<u32>(), 0_u32..16, (u32::MAX - 16)..=u32::MAX]
+}
+
+/// Any `u64`, with its edges as likely as the rest.
+fn edgy_u64() -> impl Strategy<Value = u64> {
+    prop_oneof![any::<u64>(), 0_u64..16, (u64::MAX - 16)..=u64::MAX]
+}
+
+/// Any `u8`, with the values around 100 (the percent bound) and 255 as likely as the rest.
+fn edgy_u8() -> impl Strategy<Value = u8> {
+    prop_oneof![any::<u8>(), 95_u8..=105, 250_u8..=255]
+}
+
 /// Every `width:N%` in `html`, as numbers.
 fn widths(html: &str) -> Vec<u64> {
     html.split("width:")
@@ -26,8 +41,8 @@ fn posted_stocks(html: &str) -> Vec<u64> {
 proptest! {
     #[test]
     fn a_catalogue_row_renders_any_price_and_stock_and_its_buttons_stay_in_bounds(
-        price_cents in any::<u64>(),
-        stock in any::<u32>(),
+        price_cents in edgy_u64(),
+        stock in edgy_u32(),
     ) {
         let item = Item {
             id: Uuid::nil(),
@@ -46,10 +61,10 @@ proptest! {
 
     #[test]
     fn a_job_view_renders_any_saved_counts_with_a_bar_of_at_most_100_percent(
-        steps_done in any::<u32>(),
-        steps_total in any::<u32>(),
+        steps_done in edgy_u32(),
+        steps_total in edgy_u32(),
         running in any::<bool>(),
-        at in any::<u64>(),
+        at in edgy_u64(),
     ) {
         let job = Job {
             id: Uuid::nil(),
@@ -67,9 +82,9 @@ proptest! {
 
     #[test]
     fn step_progress_refuses_impossible_steps_and_never_overflows(
-        total in any::<u32>(),
-        step in any::<u32>(),
-        percent in any::<u8>(),
+        total in edgy_u32(),
+        step in edgy_u32(),
+        percent in edgy_u8(),
     ) {
         let rendered = jobs::step_progress(total, step, percent);
         let possible = step >= 1 && step <= total.max(1) && percent <= 100;
@@ -81,11 +96,11 @@ proptest! {
 
     #[test]
     fn the_progress_block_clamps_any_numbers_to_100_percent(
-        total in any::<u32>(),
-        done in any::<u32>(),
-        current in any::<u32>(),
-        overall in any::<u32>(),
-        step_percent in any::<u8>(),
+        total in edgy_u32(),
+        done in edgy_u32(),
+        current in edgy_u32(),
+        overall in edgy_u32(),
+        step_percent in edgy_u8(),
     ) {
         let html = jobs::progress(total, done, current, overall, step_percent);
         prop_assert!(widths(&html).iter().all(|w| *w <= 100), "{}", html);
@@ -93,7 +108,7 @@ proptest! {
 
     #[test]
     fn a_feed_entry_renders_any_time_and_any_parties(
-        at in any::<u64>(),
+        at in edgy_u64(),
         parties in proptest::collection::vec(any::<u128>(), 0..40),
         note in ".{0,200}",
     ) {
