@@ -37,7 +37,7 @@ impl Dice {
     }
 
     fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
-        (!items.is_empty()).then(|| &items[self.roll(items.len())])
+        items.get(self.roll(items.len()))
     }
 }
 

@@ -62,7 +62,8 @@ impl AppState {
         redis.namespace.clone_from(&config.namespace);
         redis.capacity = config.capacity;
         let broker = RedisBroker::connect(redis).await?;
-        let label = format!("Redis broker, node {}", &broker.node_id()[..8]);
+        let node_id = broker.node_id();
+        let label = format!("Redis broker, node {}", node_id.get(..8).unwrap_or(node_id));
         let store = Store::redis(url, &config.namespace).await?;
         store.seed().await?;
         Ok(Self::new(Arc::new(broker), store, &label))

@@ -12,7 +12,7 @@ mod seed;
 
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use uuid::Uuid;
 
 use backend::Backend;
@@ -75,32 +75,34 @@ impl Store {
         self.backend.delete(R::KIND, id).await
     }
 
-    /// One record.
+    /// One record; `None` also when the stored JSON does not decode as `R` (logged: a shared
+    /// store may hold anything another node or `redis-cli` wrote).
     ///
     /// # Errors
     ///
-    /// When the backend fails or the stored JSON does not decode.
+    /// When the backend fails.
     pub async fn get<R: Record>(&self, id: Uuid) -> Result<Option<R>> {
-        match self.backend.get(R::KIND, id).await? {
-            Some(json) => Ok(Some(
-                serde_json::from_str(&json).with_context(|| format!("decoding {}", R::KIND))?,
-            )),
-            None => Ok(None),
-        }
+        Ok(self
+            .backend
+            .get(R::KIND, id)
+            .await?
+            .and_then(|json| decode(&json)))
     }
 
-    /// Every record of a kind, in no particular order.
+    /// Every record of a kind, in no particular order, without those whose stored JSON does not
+    /// decode (logged, as in [`get`](Self::get)).
     ///
     /// # Errors
     ///
-    /// When the backend fails or the stored JSON does not decode.
+    /// When the backend fails.
     pub async fn all<R: Record>(&self) -> Result<Vec<R>> {
-        self.backend
+        Ok(self
+            .backend
             .all(R::KIND)
             .await?
             .iter()
-            .map(|json| serde_json::from_str(json).with_context(|| format!("decoding {}", R::KIND)))
-            .collect()
+            .filter_map(|json| decode(json))
+            .collect())
     }
 
     /// The records of a kind that satisfy `keep`.
@@ -112,5 +114,16 @@ impl Store {
         let mut records = self.all::<R>().await?;
         records.retain(|r| keep(r));
         Ok(records)
+    }
+}
+
+/// A stored record, or `None` (logged) when its JSON is not an `R`.
+fn decode<R: Record>(json: &str) -> Option<R> {
+    match serde_json::from_str(json) {
+        Ok(record) => Some(record),
+        Err(error) => {
+            tracing::warn!(kind = R::KIND, %error, "skipped a stored record that does not decode");
+            None
+        }
     }
 }

@@ -4,16 +4,36 @@
 mod api;
 mod pages;
 
+pub use api::BODY_LIMIT;
+
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::header;
-use axum::response::IntoResponse;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use uuid::Uuid;
 
 use crate::live;
 use crate::state::AppState;
 use crate::store::Sample;
+
+/// A record's id from the path; one that is not a UUID is refused with 400 and a message cut
+/// short (axum's would repeat the whole path segment, however long).
+pub(crate) struct Id(pub(crate) Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<Uuid>::from_request_parts(parts, state).await {
+            Ok(Path(id)) => Ok(Id(id)),
+            Err(rejection) => {
+                Err((rejection.status(), api::clip(rejection.body_text())).into_response())
+            }
+        }
+    }
+}
 
 /// Every route of the demo.
 pub fn router(state: AppState) -> Router {
@@ -53,15 +73,15 @@ async fn script() -> impl IntoResponse {
     )
 }
 
-async fn live_contact(State(state): State<AppState>, Path(id): Path<Uuid>) -> impl IntoResponse {
+async fn live_contact(State(state): State<AppState>, Id(id): Id) -> impl IntoResponse {
     live::stream(move |out| live::contact::run(state, id, out))
 }
 
-async fn live_project(State(state): State<AppState>, Path(id): Path<Uuid>) -> impl IntoResponse {
+async fn live_project(State(state): State<AppState>, Id(id): Id) -> impl IntoResponse {
     live::stream(move |out| live::project::run(state, id, out))
 }
 
-async fn live_team(State(state): State<AppState>, Path(id): Path<Uuid>) -> impl IntoResponse {
+async fn live_team(State(state): State<AppState>, Id(id): Id) -> impl IntoResponse {
     live::stream(move |out| live::team::run(state, id, out))
 }
 
@@ -73,6 +93,6 @@ async fn live_jobs(State(state): State<AppState>) -> impl IntoResponse {
     live::stream(move |out| live::jobs::run_list(state, out))
 }
 
-async fn live_job(State(state): State<AppState>, Path(id): Path<Uuid>) -> impl IntoResponse {
+async fn live_job(State(state): State<AppState>, Id(id): Id) -> impl IntoResponse {
     live::stream(move |out| live::jobs::run_job(state, id, out))
 }

@@ -7,7 +7,8 @@ use crm_events::{
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{ActionError, not_found, one_of};
+use super::limits::{NOTE_CHARS, PARTIES};
+use super::{ActionError, not_found, one_of, text_within};
 use crate::state::AppState;
 use crate::store::model::{Contact, Interaction, now_ms};
 
@@ -19,18 +20,29 @@ pub const KINDS: [&str; 4] = ["call", "email", "meeting", "note"];
 pub struct InteractionForm {
     /// The subject contact.
     pub contact_id: Uuid,
-    /// The other contacts taking part.
+    /// The other contacts taking part, at most [`PARTIES`].
     #[serde(default)]
     pub party_ids: Vec<Uuid>,
     /// One of [`KINDS`].
     pub kind: String,
-    /// Free text.
+    /// Free text, at most [`NOTE_CHARS`] characters.
     #[serde(default)]
     pub note: String,
 }
 
-async fn validate(state: &AppState, form: &InteractionForm) -> Result<Vec<Uuid>, ActionError> {
+/// The form's parties without the subject or repeats, and its trimmed note.
+async fn validate<'a>(
+    state: &AppState,
+    form: &'a InteractionForm,
+) -> Result<(Vec<Uuid>, &'a str), ActionError> {
     one_of("kind", &form.kind, &KINDS)?;
+    let note = text_within("note", &form.note, 0, NOTE_CHARS)?;
+    if form.party_ids.len() > PARTIES {
+        return Err(ActionError::Invalid {
+            field: "party_ids",
+            reason: format!("must list at most {PARTIES} contacts"),
+        });
+    }
     let contacts = state.store.all::<Contact>().await?;
     let known = |id: &Uuid| contacts.iter().any(|c| c.id == *id);
     if !known(&form.contact_id) {
@@ -45,25 +57,27 @@ async fn validate(state: &AppState, form: &InteractionForm) -> Result<Vec<Uuid>,
             parties.push(*id);
         }
     }
-    Ok(parties)
+    Ok((parties, note))
 }
 
 /// Logs an interaction and tells the feed of every contact it involves.
 ///
 /// # Errors
 ///
-/// An unknown contact or kind; a store failure.
+/// An unknown contact or kind, a too long note or party list
+/// ([`limits`](super::limits)); a store failure.
 pub async fn create_interaction(
     state: &AppState,
     form: InteractionForm,
 ) -> Result<Interaction, ActionError> {
-    let party_ids = validate(state, &form).await?;
+    let (party_ids, note) = validate(state, &form).await?;
+    let note = note.to_owned();
     let interaction = Interaction {
         id: Uuid::new_v4(),
         contact_id: form.contact_id,
         party_ids,
         kind: form.kind,
-        note: form.note.trim().to_owned(),
+        note,
         at: now_ms(),
     };
     state.store.put(&interaction).await?;
@@ -77,7 +91,8 @@ pub async fn create_interaction(
 ///
 /// # Errors
 ///
-/// An unknown interaction, contact or kind; a store failure.
+/// An unknown interaction, contact or kind, a too long note or party list
+/// ([`limits`](super::limits)); a store failure.
 pub async fn update_interaction(
     state: &AppState,
     id: Uuid,
@@ -88,12 +103,13 @@ pub async fn update_interaction(
         .get::<Interaction>(id)
         .await?
         .ok_or_else(|| not_found::<Interaction>(id))?;
-    let party_ids = validate(state, &form).await?;
+    let (party_ids, note) = validate(state, &form).await?;
+    let note = note.to_owned();
     let after = Interaction {
         contact_id: form.contact_id,
         party_ids,
         kind: form.kind,
-        note: form.note.trim().to_owned(),
+        note,
         ..before.clone()
     };
     state.store.put(&after).await?;
@@ -129,8 +145,11 @@ pub async fn delete_interaction(state: &AppState, id: Uuid) -> Result<(), Action
 ///
 /// # Errors
 ///
-/// A store failure.
+/// An unknown contact; a store failure.
 pub async fn burst(state: &AppState, contact: Uuid, count: u32) -> Result<u32, ActionError> {
+    if state.store.get::<Contact>(contact).await?.is_none() {
+        return Err(not_found::<Contact>(contact));
+    }
     let feed = state
         .store
         .filter::<Interaction>(|i| i.involves(contact))

@@ -4,7 +4,8 @@
 use projects_events::{AssignmentChange, AssignmentPayload, broadcast_assignment};
 use uuid::Uuid;
 
-use super::{ActionError, not_found, one_of};
+use super::limits::NAME_CHARS;
+use super::{ActionError, not_found, one_of, text_within};
 use crate::state::AppState;
 use crate::store::model::{Assignment, Project};
 
@@ -23,7 +24,7 @@ async fn announce(state: &AppState, change: AssignmentChange, assignment: &Assig
 ///
 /// # Errors
 ///
-/// An unknown project, an empty title; a store failure.
+/// An unknown project, an empty or too long title ([`NAME_CHARS`]); a store failure.
 pub async fn add_assignment(
     state: &AppState,
     project: Uuid,
@@ -32,13 +33,7 @@ pub async fn add_assignment(
     if state.store.get::<Project>(project).await?.is_none() {
         return Err(not_found::<Project>(project));
     }
-    let title = title.trim();
-    if title.is_empty() {
-        return Err(ActionError::Invalid {
-            field: "title",
-            reason: "is empty".to_owned(),
-        });
-    }
+    let title = text_within("title", title, 1, NAME_CHARS)?;
     let existing = state
         .store
         .filter::<Assignment>(|a| a.project_id == project)
@@ -48,7 +43,12 @@ pub async fn add_assignment(
         project_id: project,
         title: title.to_owned(),
         status: "todo".to_owned(),
-        position: existing.iter().map(|a| a.position + 1).max().unwrap_or(0),
+        // Positions are read from the (shared) store: saturate rather than overflow.
+        position: existing
+            .iter()
+            .map(|a| a.position.saturating_add(1))
+            .max()
+            .unwrap_or(0),
     };
     state.store.put(&assignment).await?;
     announce(state, AssignmentChange::Created, &assignment).await;

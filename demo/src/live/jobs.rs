@@ -14,7 +14,7 @@ use crate::jobs::{JobEvent, topic_process, topic_resource, topic_workflow};
 use crate::state::AppState;
 use crate::store::Sample;
 use crate::store::model::Job;
-use crate::views::jobs::{job as job_view, list, progress};
+use crate::views::jobs::{job as job_view, list, step_progress};
 
 /// Follows every resource's jobs until the page closes.
 ///
@@ -96,11 +96,17 @@ pub async fn run_job(state: AppState, workflow: Uuid, out: Out) -> Result<()> {
             delivery = next_step(&mut steps) => match delivery {
                 Some(Delivery::Message(event)) => {
                     if let JobEvent::StepStarted(s) | JobEvent::StepProgress(s) | JobEvent::StepCompleted(s) = &*event {
-                        let total = job.steps_total.max(1);
-                        let done = if s.percent >= 100 { s.step } else { s.step - 1 };
-                        let overall = ((s.step - 1) * 100 + u32::from(s.percent)) / total;
-                        let html = progress(total, done, s.step, overall, s.percent);
-                        out.upsert("progress".to_owned(), "live", "end", html).await?;
+                        // From the wire: an impossible step or percent is logged and skipped.
+                        if let Some(html) = step_progress(job.steps_total, s.step, s.percent) {
+                            out.upsert("progress".to_owned(), "live", "end", html).await?;
+                        } else {
+                            tracing::warn!(
+                                step = s.step,
+                                percent = s.percent,
+                                total = job.steps_total,
+                                "job page skipped an out-of-range step event"
+                            );
+                        }
                     }
                 }
                 Some(notice) => {

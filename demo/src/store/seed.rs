@@ -114,7 +114,7 @@ pub(super) async fn write(store: &Store) -> Result<()> {
             party_ids,
             kind: kind.into(),
             note: note.into(),
-            at: now - minutes_ago * 60_000,
+            at: now.saturating_sub(minutes_ago * 60_000),
         };
         store.put(&interaction).await?;
     }

@@ -4,6 +4,7 @@ use anyhow::Result;
 use uuid::Uuid;
 
 use super::esc;
+use crate::actions::limits::STOCK;
 use crate::store::Store;
 use crate::store::model::Item;
 
@@ -48,18 +49,23 @@ pub async fn list(store: &Store, catalogue: Uuid) -> Result<String> {
     Ok(html)
 }
 
-/// One item's row, with quick stock buttons.
+/// One item's row, with quick stock buttons. Any numbers render (the item may come from a
+/// shared store, written by anyone); the buttons only ever post a stock within
+/// [`STOCK`](crate::actions::limits::STOCK), and "+10" is disabled at the bound.
 pub fn row(item: &Item) -> String {
     let low = if item.stock < 10 { " low" } else { "" };
+    let down = item.stock.saturating_sub(1).min(STOCK);
+    let up = item.stock.saturating_add(10).min(STOCK);
+    let up_off = if up <= item.stock { " disabled" } else { "" };
     format!(
-        r#"<tr id="{row}"><td>{name}</td><td class="num">{units}.{cents:02} €</td><td class="num{low}">{stock}</td><td class="actions"><button class="small" data-post="/api/items/{id}" data-body="{minus}">−1</button><button class="small" data-post="/api/items/{id}" data-body="{plus}">+10</button></td></tr>"#,
+        r#"<tr id="{row}"><td>{name}</td><td class="num">{units}.{cents:02} €</td><td class="num{low}">{stock}</td><td class="actions"><button class="small" data-post="/api/items/{id}" data-body="{minus}">−1</button><button class="small" data-post="/api/items/{id}" data-body="{plus}"{up_off}>+10</button></td></tr>"#,
         row = row_id(item.id),
         name = esc(&item.name),
         units = item.price_cents / 100,
         cents = item.price_cents % 100,
         stock = item.stock,
         id = item.id,
-        minus = esc(&format!(r#"{{"stock":{}}}"#, item.stock.saturating_sub(1))),
-        plus = esc(&format!(r#"{{"stock":{}}}"#, item.stock + 10)),
+        minus = esc(&format!(r#"{{"stock":{down}}}"#)),
+        plus = esc(&format!(r#"{{"stock":{up}}}"#)),
     )
 }

@@ -63,11 +63,14 @@ pub fn job_body(job: &Job) -> String {
     )
 }
 
-/// A job's state as saved in the store (updated at each step boundary).
+/// A job's state as saved in the store (updated at each step boundary). Any numbers render:
+/// the record may come from a shared store, written by anyone.
 pub fn job(job: &Job) -> String {
-    let percent = job.steps_done * 100 / job.steps_total.max(1);
+    let total = job.steps_total.max(1);
+    let done = job.steps_done.min(total);
+    let percent = percent_of(u64::from(done) * 100, total);
     let current = if job.status == "running" {
-        job.steps_done + 1
+        done.saturating_add(1).min(total)
     } else {
         0
     };
@@ -78,12 +81,35 @@ pub fn job(job: &Job) -> String {
     format!(
         r#"<p><span class="tag tag-{status}">{status}</span> process {process}</p>{progress}"#,
         status = esc(&job.status),
-        progress = progress(job.steps_total, job.steps_done, current, percent, 0),
+        progress = progress(total, done, current, percent, 0),
     )
 }
 
-/// The progress block: an overall bar and the list of steps.
+/// The progress block after a step event (`step_started`, `step_progress`, `step_completed`)
+/// of a job with `total` steps; `None` for an event that cannot be right (a step outside
+/// `1..=total`, a percent above 100), which the page skips: events come from the wire.
+pub fn step_progress(total: u32, step: u32, percent: u8) -> Option<String> {
+    let total = total.max(1);
+    let before = step.checked_sub(1).filter(|b| *b < total)?;
+    if percent > 100 {
+        return None;
+    }
+    let done = if percent == 100 { step } else { before };
+    let overall = percent_of(u64::from(before) * 100 + u64::from(percent), total);
+    Some(progress(total, done, step, overall, percent))
+}
+
+/// `hundredths / total`, as a whole percent of at most 100.
+fn percent_of(hundredths: u64, total: u32) -> u32 {
+    let percent = hundredths / u64::from(total.max(1));
+    u32::try_from(percent.min(100)).unwrap_or(100)
+}
+
+/// The progress block: an overall bar and the list of steps. Out-of-range numbers saturate
+/// (the bar and the step's percent at 100).
 pub fn progress(total: u32, done: u32, current: u32, overall: u32, step_percent: u8) -> String {
+    let overall = overall.min(100);
+    let step_percent = step_percent.min(100);
     let mut steps = String::new();
     for (n, name) in (1..).zip(STEPS) {
         let (class, note) = if n <= done {

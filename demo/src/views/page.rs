@@ -26,14 +26,40 @@ fn nav() -> String {
 }
 
 /// A whole page: the shell around `body`. `live` is the page's SSE endpoint (empty for none).
+///
+/// One pass over the shell: a `{{…}}` inside a value (a stored name, say) stays text and is
+/// never expanded.
 pub fn page(title: &str, node: &str, simulating: bool, live: &str, body: &str) -> String {
-    SHELL
-        .replace("{{title}}", &esc(title))
-        .replace("{{nav}}", &nav())
-        .replace("{{node}}", &esc(node))
-        .replace("{{simulating}}", if simulating { "checked" } else { "" })
-        .replace("{{live}}", live)
-        .replace("{{body}}", body)
+    let title = esc(title);
+    let nav = nav();
+    let node = esc(node);
+    let value = |key: &str| match key {
+        "title" => Some(title.as_str()),
+        "nav" => Some(nav.as_str()),
+        "node" => Some(node.as_str()),
+        "simulating" => Some(if simulating { "checked" } else { "" }),
+        "live" => Some(live),
+        "body" => Some(body),
+        _ => None,
+    };
+    let mut html = String::with_capacity(SHELL.len() + body.len());
+    let mut rest = SHELL;
+    while let Some(start) = rest.find("{{") {
+        html.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let found = after
+            .find("}}")
+            .and_then(|end| Some((value(&after[..end])?, end)));
+        if let Some((text, end)) = found {
+            html.push_str(text);
+            rest = &after[end + 2..];
+        } else {
+            html.push_str("{{");
+            rest = after;
+        }
+    }
+    html.push_str(rest);
+    html
 }
 
 /// The home page: what the demo shows and where.

@@ -3,11 +3,11 @@
 
 use std::sync::atomic::Ordering;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use uuid::Uuid;
 
+use super::Id;
 use crate::state::AppState;
 use crate::store::Sample;
 use crate::store::model::{Job, Project, Team};
@@ -49,7 +49,7 @@ pub(super) async fn index(State(state): State<AppState>) -> Response {
     }
 }
 
-pub(super) async fn contact(State(state): State<AppState>, Path(id): Path<Uuid>) -> Response {
+pub(super) async fn contact(State(state): State<AppState>, Id(id): Id) -> Response {
     let contacts = match contact_view::contacts(&state.store).await {
         Ok(contacts) => contacts,
         Err(e) => return failed(&e),
@@ -66,7 +66,7 @@ pub(super) async fn contact(State(state): State<AppState>, Path(id): Path<Uuid>)
     )
 }
 
-pub(super) async fn project(State(state): State<AppState>, Path(id): Path<Uuid>) -> Response {
+pub(super) async fn project(State(state): State<AppState>, Id(id): Id) -> Response {
     match state.store.get::<Project>(id).await {
         Ok(Some(project)) => {
             let live = format!("/live/projects/{id}");
@@ -77,7 +77,7 @@ pub(super) async fn project(State(state): State<AppState>, Path(id): Path<Uuid>)
     }
 }
 
-pub(super) async fn team(State(state): State<AppState>, Path(id): Path<Uuid>) -> Response {
+pub(super) async fn team(State(state): State<AppState>, Id(id): Id) -> Response {
     match state.store.get::<Team>(id).await {
         Ok(Some(team)) => {
             let live = format!("/live/teams/{id}");
@@ -101,7 +101,7 @@ pub(super) async fn jobs(State(state): State<AppState>) -> Response {
     render(&state, "Jobs", "/live/jobs", &jobs::list_body())
 }
 
-pub(super) async fn job(State(state): State<AppState>, Path(id): Path<Uuid>) -> Response {
+pub(super) async fn job(State(state): State<AppState>, Id(id): Id) -> Response {
     match state.store.get::<Job>(id).await {
         Ok(Some(job)) => render(
             &state,

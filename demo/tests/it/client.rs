@@ -44,6 +44,30 @@ pub(crate) fn start() -> Server {
     start_with(|| async { AppState::in_memory(64).await.expect("state") })
 }
 
+/// A server made by `make`, and its state: the test reaches behind the API with it, writing the
+/// store and publishing straight to the broker as another node (or `redis-cli`) could.
+pub(crate) fn start_shared_with<F, Fut>(make: F) -> (Server, AppState)
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = AppState>,
+{
+    let (tx, rx) = mpsc::channel();
+    let server = start_with(move || async move {
+        let state = make().await;
+        tx.send(state.clone()).expect("send state");
+        state
+    });
+    let state = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("server state");
+    (server, state)
+}
+
+/// [`start_shared_with`] on the in-memory broker and store.
+pub(crate) fn start_shared() -> (Server, AppState) {
+    start_shared_with(|| async { AppState::in_memory(64).await.expect("state") })
+}
+
 /// Runs a future to completion on a throwaway runtime.
 pub(crate) fn block<F: std::future::Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
@@ -69,6 +93,77 @@ impl Server {
             Err(ureq::Error::StatusCode(code)) => code,
             Err(other) => panic!("post failed: {other}"),
         }
+    }
+
+    /// POSTs raw `body` bytes with `content_type` to `path`; the status and the body as text,
+    /// whatever the status.
+    ///
+    /// # Panics
+    ///
+    /// When no answer comes (the connection is dropped, as when a handler panics).
+    pub(crate) fn send(&self, path: &str, content_type: &str, body: &[u8]) -> (u16, String) {
+        let url = format!("{}{}", self.url, path.trim_start_matches('/'));
+        let mut response = ureq::post(&url)
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .header("content-type", content_type)
+            .send(body)
+            .unwrap_or_else(|error| panic!("no answer to POST {path}: {error}"));
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        (status, text)
+    }
+
+    /// Writes `head` (the request line and headers, without the blank line) and `body` on a
+    /// plain TCP connection, as a hostile client would (any length, any framing); the status and
+    /// the text of the answer.
+    ///
+    /// # Panics
+    ///
+    /// When no answer comes within 5 s.
+    pub(crate) fn raw(&self, head: &str, body: &[u8]) -> (u16, String) {
+        use std::io::{Read, Write};
+        let address = self
+            .url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned();
+        let mut stream = std::net::TcpStream::connect(&address).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        let request = format!("{head}\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+        // A write may fail once the server has answered and closed: the answer is what counts.
+        let _ = stream
+            .write_all(request.as_bytes())
+            .and_then(|()| stream.write_all(body));
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        let answer = String::from_utf8_lossy(&answer).into_owned();
+        let status = answer
+            .strip_prefix("HTTP/1.1 ")
+            .and_then(|rest| rest.get(..3))
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_else(|| panic!("no HTTP answer to {head:?}: {answer:?}"));
+        let text = answer
+            .split_once("\r\n\r\n")
+            .map_or("", |(_, text)| text)
+            .to_owned();
+        (status, text)
+    }
+
+    /// The status of a GET of `path`.
+    pub(crate) fn get_status(&self, path: &str) -> u16 {
+        let url = format!("{}{}", self.url, path.trim_start_matches('/'));
+        ureq::get(&url)
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .call()
+            .unwrap_or_else(|error| panic!("no answer to GET {path}: {error}"))
+            .status()
+            .as_u16()
     }
 
     /// GETs `path`; the body as text.

@@ -4,7 +4,10 @@
 
 mod actions;
 mod client;
+mod hostile_api;
+mod hostile_wire;
 mod live;
 mod multi_node;
 mod redis_server;
 mod store;
+mod views;
