@@ -58,9 +58,9 @@ fn model_contacts(i: &Interaction) -> HashSet<Uuid> {
 fn model_topics(i: &Interaction) -> HashSet<CrmTopic> {
     let mut set: HashSet<CrmTopic> = model_contacts(i)
         .into_iter()
-        .map(|c| topic_contact_interactions(c))
+        .map(topic_contact_interactions)
         .collect();
-    set.extend(i.company_uuid.map(|c| topic_company_interactions(c)));
+    set.extend(i.company_uuid.map(topic_company_interactions));
     set
 }
 
