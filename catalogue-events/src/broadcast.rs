@@ -1,11 +1,12 @@
-//! The best-effort broadcast functions: the fan-out rule plus one publish through
-//! [`pubsub_core::broadcast`].
+//! The best-effort broadcast functions: the fan-out rule plus one publish through the core's
+//! typed [`pubsub_core::broadcast_event`] (or [`broadcast_event_from`], which skips the sending
+//! screen's own subscription).
 //!
 //! Call them after the write succeeded. They never fail or panic in the caller: a failed publish
 //! is logged with `tracing` (topic, domain, event, error) and counted, and the returned
 //! [`BroadcastReport`] says whether it went out. Ignoring it is fine.
 
-use pubsub_core::{BroadcastReport, Broker, Message, SubscriptionId};
+use pubsub_core::{BroadcastReport, Broker, SubscriptionId, broadcast_event, broadcast_event_from};
 use uuid::Uuid;
 
 use crate::events::{
@@ -167,17 +168,15 @@ pub async fn broadcast_bulk_change<B: Broker + ?Sized>(
     send(broker, CatalogueEvent::CatalogueBulkChange(payload), from).await
 }
 
-/// One message to the rule's topics, skipping `from`, through the core's best-effort fan-out.
+/// The event to the rule's typed topics, skipping `from`, through the core's best-effort fan-out.
 async fn send<B: Broker + ?Sized>(
     broker: &B,
     event: CatalogueEvent,
     from: Option<SubscriptionId>,
 ) -> BroadcastReport {
     let topics = topics_for(&event);
-    let message = Message::new(event);
-    let message = match from {
-        Some(origin) => message.with_origin(origin),
-        None => message,
-    };
-    pubsub_core::broadcast(broker, &topics, message).await
+    match from {
+        Some(origin) => broadcast_event_from(broker, origin, &topics, event).await,
+        None => broadcast_event(broker, &topics, event).await,
+    }
 }

@@ -64,9 +64,13 @@
 //!   `parent_catalogue_uuid` exists for this).
 //! - **Card scopes are typed**: [`CardScope`] is a category uuid or `uncategorized`, on the wire
 //!   the uuid text or the string `"uncategorized"`.
-//! - **Best-effort**: every broadcast function is built on [`pubsub_core::broadcast`]; it never
-//!   fails or panics in the caller, logs failures with `tracing` and returns a
-//!   [`BroadcastReport`](pubsub_core::BroadcastReport).
+//! - **Typed all the way**: [`topics_for`] returns `TypedTopic<CatalogueEvent>`s, and every
+//!   broadcast function is built on the core's typed
+//!   [`broadcast_event`](pubsub_core::broadcast_event) (or
+//!   [`broadcast_event_from`](pubsub_core::broadcast_event_from) for the screen events), so the
+//!   catalogue topic cannot carry another domain's event.
+//! - **Best-effort**: no broadcast function fails or panics in the caller; each logs failures
+//!   with `tracing` and returns a [`BroadcastReport`](pubsub_core::BroadcastReport).
 //! - [`subscribe`] takes no topic (there is one), as upstream's `subscribe/0`.
 //!
 //! # A screen: subscribe before the initial load

@@ -1,11 +1,15 @@
 //! The fan-out rule, as pure functions: every catalogue event goes to the one shared topic, and
 //! each screen decides on receipt whether an event concerns it.
+//!
+//! The topics are typed, `Vec<TypedTopic<CatalogueEvent>>`; the broadcast functions hand them
+//! with the event to [`pubsub_core::broadcast_event`], so the topic and the event cannot be of
+//! different domains.
 
-use pubsub_core::Topic;
+use pubsub_core::TypedTopic;
 use uuid::Uuid;
 
 use crate::events::CatalogueEvent;
-use crate::topics::TOPIC;
+use crate::topics::topic;
 
 /// The topics of any catalogue event: `phoenix_kit_catalogue`, always (one shared topic).
 ///
@@ -16,15 +20,15 @@ use crate::topics::TOPIC;
 ///     uuid: Some(uuid::Uuid::new_v4()),
 ///     parent_catalogue_uuid: None,
 /// });
-/// assert_eq!(topics_for(&event), [catalogue_events::TOPIC]);
+/// assert_eq!(topics_for(&event), [catalogue_events::topic()]);
 /// ```
-pub fn topics_for(event: &CatalogueEvent) -> Vec<Topic> {
+pub fn topics_for(event: &CatalogueEvent) -> Vec<TypedTopic<CatalogueEvent>> {
     match event {
         CatalogueEvent::CatalogueDataChanged(_)
         | CatalogueEvent::CatalogueCardRefresh(_)
         | CatalogueEvent::CatalogueViewSortChanged(_)
         | CatalogueEvent::CatalogueCategoryReorder(_)
-        | CatalogueEvent::CatalogueBulkChange(_) => vec![TOPIC],
+        | CatalogueEvent::CatalogueBulkChange(_) => vec![topic()],
     }
 }
 

@@ -1,11 +1,11 @@
-//! The best-effort broadcast functions: a fan-out rule plus one publish per
-//! topic through [`pubsub_core::broadcast`].
+//! The best-effort broadcast functions: a fan-out rule plus one publish per typed topic through
+//! [`pubsub_core::broadcast_event`], so the rule's topics and the event are both [`CrmEvent`].
 //!
 //! Call them after the database commit. They never fail or panic in the caller: a failed publish
 //! is logged with `tracing` (topic, domain, event, error) and counted, and the returned
 //! [`BroadcastReport`] says how many topics were tried and how many failed. Ignoring it is fine.
 
-use pubsub_core::{BroadcastReport, Broker, Message};
+use pubsub_core::{BroadcastReport, Broker, broadcast_event};
 use uuid::Uuid;
 
 use crate::events::{
@@ -43,7 +43,7 @@ pub async fn broadcast_interaction<B: Broker + ?Sized>(
     interaction: &Interaction,
 ) -> BroadcastReport {
     let topics = rules::topics_for_interaction(interaction);
-    send(broker, &topics, change.event(interaction.uuid)).await
+    broadcast_event(broker, &topics, change.event(interaction.uuid)).await
 }
 
 /// Sends an interaction event to the interactions topic of each contact in `contact_uuids`
@@ -76,7 +76,7 @@ where
     I::Item: Into<Option<Uuid>>,
 {
     let topics = rules::topics_for_interaction_to(contact_uuids);
-    send(broker, &topics, change.event(interaction_uuid)).await
+    broadcast_event(broker, &topics, change.event(interaction_uuid)).await
 }
 
 /// Sends `interaction_updated` for an edit: to the union of the contacts involved `before` and
@@ -105,7 +105,7 @@ pub async fn broadcast_interaction_update<B: Broker + ?Sized>(
     after: &Interaction,
 ) -> BroadcastReport {
     let topics = rules::topics_for_interaction_update(before, after);
-    send(
+    broadcast_event(
         broker,
         &topics,
         InteractionChange::Updated.event(after.uuid),
@@ -139,7 +139,7 @@ where
     I::Item: Into<Option<Uuid>>,
 {
     let topics = rules::topics_for_company_event(company_uuids);
-    send(broker, &topics, change.event(contact_uuid)).await
+    broadcast_event(broker, &topics, change.event(contact_uuid)).await
 }
 
 /// Sends `company_visibility_changed` (payload `{company_uuid}`) to the interactions topic of
@@ -169,7 +169,7 @@ where
 {
     let topics = rules::topics_for_company_visibility(contact_uuids);
     let event = CrmEvent::CompanyVisibilityChanged(CompanyVisibilityPayload { company_uuid });
-    send(broker, &topics, event).await
+    broadcast_event(broker, &topics, event).await
 }
 
 /// Sends a mailing-list event to `crm:lists`. The kind decides the payload type (see
@@ -196,14 +196,5 @@ where
     B: Broker + ?Sized,
     K: ListEventKind,
 {
-    send(broker, &rules::topics_for_list_event(), kind.event(payload)).await
-}
-
-/// One message, shared by every topic, through the core's best-effort fan-out.
-async fn send<B: Broker + ?Sized>(
-    broker: &B,
-    topics: &[pubsub_core::Topic],
-    event: CrmEvent,
-) -> BroadcastReport {
-    pubsub_core::broadcast(broker, topics, Message::new(event)).await
+    broadcast_event(broker, &rules::topics_for_list_event(), kind.event(payload)).await
 }

@@ -63,11 +63,68 @@
 //! - **Updates reach the old and the new audience**: [`broadcast_interaction_update`] takes the
 //!   interaction before and after the edit, so a contact removed by the edit still gets the
 //!   refresh that removes the entry.
-//! - **Rules are pure functions** ([`topics_for_interaction`], ...). CRM payloads do not
-//!   carry their audience, so [`topics_for`] tells which rule routes any event ([`EventTopics`]).
-//! - **Best-effort**: every broadcast function is built on [`pubsub_core::broadcast`]; it never
-//!   fails or panics in the caller, logs failures with `tracing` and returns a
+//! - **Rules are pure functions** ([`topics_for_interaction`], ...) returning typed topics,
+//!   `Vec<TypedTopic<CrmEvent>>`. CRM payloads do not carry their audience, so [`topics_for`]
+//!   tells which rule routes any event ([`EventTopics`]).
+//! - **Typed all the way**: topics, rules, broadcasts and subscriptions all carry [`CrmEvent`]
+//!   (see below), so a CRM topic cannot be mixed up with another domain's event type.
+//! - **Best-effort**: every broadcast function is built on the core's typed
+//!   [`broadcast_event`](pubsub_core::broadcast_event); it never fails or panics in the caller,
+//!   logs failures with `tracing` and returns a
 //!   [`BroadcastReport`](pubsub_core::BroadcastReport).
+//!
+//! # Typed all the way
+//!
+//! A rule's topics are `TypedTopic<CrmEvent>`: a screen can hold all of them in one
+//! subscription, and the subscription yields [`CrmEvent`]s.
+//!
+//! ```
+//! use crm_events::{CrmEvent, Interaction, InteractionChange, broadcast_interaction, topics_for_interaction};
+//! use pubsub_core::{BrokerExt, MemoryBroker, TypedSubscription};
+//! use uuid::Uuid;
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), pubsub_core::Error> {
+//! let broker = MemoryBroker::new();
+//! let call = Interaction::new(Uuid::new_v4()).with_contact(Uuid::new_v4()).with_company(Uuid::new_v4());
+//! let topics = topics_for_interaction(&call);
+//! let mut audience: TypedSubscription<CrmEvent> =
+//!     broker.subscribe_events_all(&topics[0], &topics[1..]).await?;
+//! broadcast_interaction(&broker, InteractionChange::Created, &call).await;
+//! assert!(audience.try_recv().is_ok()); // one subscription: the event once per topic
+//! assert!(audience.try_recv().is_ok());
+//! # Ok(()) }
+//! ```
+//!
+//! Another domain's events cannot travel on them. Given a second event type (here a stand-in
+//! for any other domain's enum), a CRM rule's topic does not fit a subscription of that type:
+//!
+//! ```compile_fail,E0308
+//! # #[derive(Debug, serde::Serialize, serde::Deserialize)] struct Billed;
+//! # impl pubsub_core::Event for Billed { const DOMAIN: &'static str = "billing"; fn name(&self) -> &'static str { "billed" } }
+//! use pubsub_core::{BrokerExt, MemoryBroker, Topic, TypedSubscription, TypedTopic};
+//!
+//! # async fn run() -> Result<(), pubsub_core::Error> {
+//! let broker = MemoryBroker::new();
+//! let invoices = TypedTopic::<Billed>::new(Topic::new("billing:invoices")?);
+//! let mut billing: TypedSubscription<Billed> = broker.subscribe_events(&invoices).await?;
+//! let lists = crm_events::topics_for_list_event();
+//! broker.add_event_topic(&mut billing, &lists[0]).await?; // TypedTopic<CrmEvent>, not <Billed>
+//! # Ok(()) }
+//! ```
+//!
+//! and a broadcast of that type's event to CRM topics does not compile either:
+//!
+//! ```compile_fail,E0308
+//! # #[derive(Debug, serde::Serialize, serde::Deserialize)] struct Billed;
+//! # impl pubsub_core::Event for Billed { const DOMAIN: &'static str = "billing"; fn name(&self) -> &'static str { "billed" } }
+//! use pubsub_core::{MemoryBroker, broadcast_event};
+//!
+//! # async fn run() {
+//! let broker = MemoryBroker::new();
+//! let lists = crm_events::topics_for_list_event();
+//! broadcast_event(&broker, &lists, Billed).await; // the topics carry CrmEvent, the event is Billed
+//! # }
+//! ```
 //!
 //! # A screen: subscribe before the initial load
 //!

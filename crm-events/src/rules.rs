@@ -11,12 +11,14 @@
 
 use std::collections::HashSet;
 
-use pubsub_core::Topic;
+use pubsub_core::TypedTopic;
 use uuid::Uuid;
 
 use crate::events::CrmEvent;
 use crate::interaction::{Interaction, Parties};
-use crate::topics::{COMPANY, COMPANY_INTERACTIONS, CONTACT_INTERACTIONS, LISTS};
+use crate::topics::{
+    topic_company, topic_company_interactions, topic_contact_interactions, topic_lists,
+};
 
 /// The contacts an interaction involves: its subject contact, then every resolved party contact,
 /// de-duplicated in first-seen order; missing ones dropped. Parties not loaded count as none.
@@ -65,13 +67,9 @@ fn candidates(interaction: &Interaction) -> impl Iterator<Item = Option<Uuid>> +
 ///     "crm:company:ffffffff-ffff-ffff-ffff-ffffffffffff:interactions",
 /// ]);
 /// ```
-pub fn topics_for_interaction(interaction: &Interaction) -> Vec<Topic> {
+pub fn topics_for_interaction(interaction: &Interaction) -> Vec<TypedTopic<CrmEvent>> {
     let mut topics = contact_topics(candidates(interaction));
-    topics.extend(
-        interaction
-            .company_uuid
-            .map(|c| COMPANY_INTERACTIONS.topic(c)),
-    );
+    topics.extend(interaction.company_uuid.map(topic_company_interactions));
     topics
 }
 
@@ -91,11 +89,13 @@ pub fn topics_for_interaction(interaction: &Interaction) -> Vec<Topic> {
 /// let topics = topics_for_interaction_update(&before, &after);
 /// assert_eq!(topics, crm_events::topics_for_interaction_to([ann, bob, cat]));
 /// ```
-pub fn topics_for_interaction_update(before: &Interaction, after: &Interaction) -> Vec<Topic> {
+pub fn topics_for_interaction_update(
+    before: &Interaction,
+    after: &Interaction,
+) -> Vec<TypedTopic<CrmEvent>> {
     let mut topics = contact_topics(candidates(before).chain(candidates(after)));
-    topics.extend(
-        unique([before.company_uuid, after.company_uuid]).map(|c| COMPANY_INTERACTIONS.topic(c)),
-    );
+    topics
+        .extend(unique([before.company_uuid, after.company_uuid]).map(topic_company_interactions));
     topics
 }
 
@@ -112,7 +112,7 @@ pub fn topics_for_interaction_update(before: &Interaction, after: &Interaction) 
 /// assert_eq!(topics_for_interaction_to([Some(ann), None, Some(ann)]).len(), 1);
 /// assert!(topics_for_interaction_to(Vec::<Uuid>::new()).is_empty());
 /// ```
-pub fn topics_for_interaction_to<I>(contact_uuids: I) -> Vec<Topic>
+pub fn topics_for_interaction_to<I>(contact_uuids: I) -> Vec<TypedTopic<CrmEvent>>
 where
     I: IntoIterator,
     I::Item: Into<Option<Uuid>>,
@@ -133,13 +133,13 @@ where
 /// assert_eq!(topics.len(), 1);
 /// assert_eq!(topics[0].as_str(), "crm:company:00000000-0000-0000-0000-000000000000");
 /// ```
-pub fn topics_for_company_event<I>(company_uuids: I) -> Vec<Topic>
+pub fn topics_for_company_event<I>(company_uuids: I) -> Vec<TypedTopic<CrmEvent>>
 where
     I: IntoIterator,
     I::Item: Into<Option<Uuid>>,
 {
     unique(company_uuids.into_iter().map(Into::into))
-        .map(|company| COMPANY.topic(company))
+        .map(topic_company)
         .collect()
 }
 
@@ -153,7 +153,7 @@ where
 /// let (ann, bob) = (Uuid::new_v4(), Uuid::new_v4());
 /// assert_eq!(topics_for_company_visibility([ann, bob, ann]).len(), 2);
 /// ```
-pub fn topics_for_company_visibility<I>(contact_uuids: I) -> Vec<Topic>
+pub fn topics_for_company_visibility<I>(contact_uuids: I) -> Vec<TypedTopic<CrmEvent>>
 where
     I: IntoIterator,
     I::Item: Into<Option<Uuid>>,
@@ -164,22 +164,22 @@ where
 /// The topics of `broadcast_list_event`: `crm:lists`, always.
 ///
 /// ```
-/// assert_eq!(crm_events::topics_for_list_event(), [crm_events::LISTS]);
+/// assert_eq!(crm_events::topics_for_list_event(), [crm_events::topic_lists()]);
 /// ```
-pub fn topics_for_list_event() -> Vec<Topic> {
-    vec![LISTS]
+pub fn topics_for_list_event() -> Vec<TypedTopic<CrmEvent>> {
+    vec![topic_lists()]
 }
 
 /// Where a CRM event goes, as far as the event itself can tell: the answer of [`topics_for`].
 ///
 /// ```
 /// use crm_events::EventTopics;
-/// assert_ne!(EventTopics::InvolvedContacts, EventTopics::Fixed(vec![crm_events::LISTS]));
+/// assert_ne!(EventTopics::InvolvedContacts, EventTopics::Fixed(vec![crm_events::topic_lists()]));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventTopics {
     /// These topics, known from the event alone (list events: `crm:lists`).
-    Fixed(Vec<Topic>),
+    Fixed(Vec<TypedTopic<CrmEvent>>),
     /// The interactions topic of each involved contact, plus the company interactions topic when
     /// the interaction has a company: [`topics_for_interaction`],
     /// [`topics_for_interaction_update`], [`topics_for_interaction_to`]. The payload names only
@@ -228,10 +228,8 @@ pub fn topics_for(event: &CrmEvent) -> EventTopics {
 }
 
 /// The interactions topics of `contacts`, de-duplicated, `None`s dropped.
-fn contact_topics(contacts: impl IntoIterator<Item = Option<Uuid>>) -> Vec<Topic> {
-    unique(contacts)
-        .map(|contact| CONTACT_INTERACTIONS.topic(contact))
-        .collect()
+fn contact_topics(contacts: impl IntoIterator<Item = Option<Uuid>>) -> Vec<TypedTopic<CrmEvent>> {
+    unique(contacts).map(topic_contact_interactions).collect()
 }
 
 /// The present UUIDs of `ids`, each once, in first-seen order.

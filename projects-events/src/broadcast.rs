@@ -2,11 +2,13 @@
 //! publish to each of its topics.
 //!
 //! Call them after the database commit. They never fail and never panic in the caller: each is
-//! built on [`pubsub_core::broadcast`], which logs a failed publish with `tracing` (topic,
-//! domain, event, error), counts it, and carries on with the other topics. The returned
-//! [`BroadcastReport`] says how many topics were tried and how many failed; ignoring it is fine.
+//! built on the core's typed [`pubsub_core::broadcast_event`] (the rule's topics and the event
+//! are both [`ProjectsEvent`], or both [`EmbedEvent`] for embeds), which logs a failed publish
+//! with `tracing` (topic, domain, event, error), counts it, and carries on with the other topics.
+//! The returned [`BroadcastReport`] says how many topics were tried and how many failed; ignoring
+//! it is fine.
 
-use pubsub_core::{BroadcastReport, Broker, Message, TypedTopic};
+use pubsub_core::{BroadcastReport, Broker, TypedTopic, broadcast_event};
 
 use crate::events::{
     AssignmentKind, DependencyChange, DependencyPayload, EmbedEvent, EmbedIntent, EmbedPayload,
@@ -17,7 +19,7 @@ use crate::rules::topics_for;
 /// Publishes `event` to the topics its rule gives.
 async fn send<B: Broker + ?Sized>(broker: &B, event: ProjectsEvent) -> BroadcastReport {
     let topics = topics_for(&event);
-    pubsub_core::broadcast(broker, &topics, Message::new(event)).await
+    broadcast_event(broker, &topics, event).await
 }
 
 /// Broadcasts a project event to `projects:all` and `projects:project:<uuid>`, and, when the
@@ -139,6 +141,5 @@ pub async fn broadcast_embed<B: Broker + ?Sized>(
     intent: EmbedIntent,
     payload: EmbedPayload,
 ) -> BroadcastReport {
-    let topics = std::slice::from_ref(topic.topic());
-    pubsub_core::broadcast(broker, topics, Message::new(intent.event(payload))).await
+    broadcast_event(broker, std::slice::from_ref(topic), intent.event(payload)).await
 }

@@ -32,7 +32,9 @@
 //!
 //! A payload that does not say `is_template: true` never reaches `projects:templates`.
 //! [`topics_for`] gives the topics of any [`ProjectsEvent`]; the `topics_for_*` functions are the
-//! individual rules. Payloads hold identifiers and the few fields a subscriber needs to decide
+//! individual rules. Both return typed topics (`Vec<TypedTopic<ProjectsEvent>>`), and the
+//! broadcast functions hand them with the event to the core's typed `broadcast_event`, so a
+//! projects topic cannot carry another domain's event. Payloads hold identifiers and the few fields a subscriber needs to decide
 //! what to reload, never whole records.
 //!
 //! ## Why kinds and payloads
@@ -57,8 +59,8 @@
 //!
 //! The broadcast functions never fail or panic in the caller (upstream's raise into it): a
 //! saved record must not be reported as failed because a notification hiccuped. Each is built on
-//! [`pubsub_core::broadcast`], which logs a failed publish with `tracing` (topic, domain, event,
-//! error) and counts it; the returned [`BroadcastReport`](pubsub_core::BroadcastReport) says what
+//! the core's typed [`pubsub_core::broadcast_event`], which logs a failed publish with `tracing`
+//! (topic, domain, event, error) and counts it; the returned [`BroadcastReport`](pubsub_core::BroadcastReport) says what
 //! happened, for callers who care.
 //!
 //! # Tenants

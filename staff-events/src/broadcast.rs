@@ -2,12 +2,13 @@
 //! publish to each of its topics.
 //!
 //! Call them after the database commit. They never fail and never panic in the caller: each is
-//! built on [`pubsub_core::broadcast`], which logs a failed publish with `tracing` (topic,
-//! domain, event, error), counts it, and carries on with the other topics. They return a
-//! [`BroadcastReport`] (how many topics were tried, how many failed), not upstream's untrue
-//! `:ok`; ignoring it is fine.
+//! built on the core's typed [`pubsub_core::broadcast_event`] (the rule's topics and the event
+//! are both [`StaffEvent`]), which logs a failed publish with `tracing` (topic, domain, event,
+//! error), counts it, and carries on with the other topics. They return a [`BroadcastReport`]
+//! (how many topics were tried, how many failed), not upstream's untrue `:ok`; ignoring it is
+//! fine.
 
-use pubsub_core::{BroadcastReport, Broker, Message};
+use pubsub_core::{BroadcastReport, Broker, broadcast_event};
 
 use crate::events::{
     DepartmentChange, DepartmentPayload, PeopleBulkChange, PersonChange, PersonPayload,
@@ -19,7 +20,7 @@ use crate::rules::topics_for;
 /// Publishes `event` to the topics its rule gives.
 async fn send<B: Broker + ?Sized>(broker: &B, event: StaffEvent) -> BroadcastReport {
     let topics = topics_for(&event);
-    pubsub_core::broadcast(broker, &topics, Message::new(event)).await
+    broadcast_event(broker, &topics, event).await
 }
 
 /// Broadcasts a department event to `staff:departments` and `staff:department:<uuid>`.

@@ -33,7 +33,9 @@
 //! | `person_skill_added`, `person_skill_updated`, `person_skill_removed` | [`PersonSkillPayload`] | [`broadcast_person_skill`] + [`PersonSkillChange`] | skills, `skill:<skill_uuid>`, people, `person:<staff_person_uuid>` |
 //!
 //! [`topics_for`] gives the topics of any [`StaffEvent`]; the `topics_for_*` functions are the
-//! individual rules. Payloads hold identifiers and the few fields a subscriber needs to decide
+//! individual rules. Both return typed topics (`Vec<TypedTopic<StaffEvent>>`), and the
+//! broadcast functions hand them with the event to the core's typed `broadcast_event`, so a
+//! staff topic cannot carry another domain's event. Payloads hold identifiers and the few fields a subscriber needs to decide
 //! what to reload, never whole records.
 //!
 //! ## Why kinds and payloads
@@ -54,8 +56,8 @@
 //!
 //! The broadcast functions never fail or panic in the caller (upstream's raise into it): a
 //! saved record must not be reported as failed because a notification hiccuped. Each is built on
-//! [`pubsub_core::broadcast`], which logs a failed publish with `tracing` (topic, domain, event,
-//! error) and counts it; the returned [`BroadcastReport`](pubsub_core::BroadcastReport) says what
+//! the core's typed [`pubsub_core::broadcast_event`], which logs a failed publish with `tracing`
+//! (topic, domain, event, error) and counts it; the returned [`BroadcastReport`](pubsub_core::BroadcastReport) says what
 //! happened, for callers who care.
 //!
 //! # Tenants

@@ -1,137 +1,219 @@
-//! Broadcasts are best-effort: a broker whose publish fails or panics never fails or panics the
-//! caller; every failure is counted in the report and logged with topic, domain and event.
+//! Broadcasts are best-effort: a broker whose publish fails or panics (while running, or before
+//! it returns its future) never fails or panics the caller; every failed publish is counted in
+//! that call's report and logged exactly once, with topic, domain, event and error.
+//!
+//! Exact per call: each test installs its own [`LogCapture`] (thread-local; `#[tokio::test]` runs
+//! on one thread) and compares each call's report and the log lines it wrote with the one topic
+//! it had to try. The process-wide `broadcast_failures()` is not used: other tests add to it
+//! concurrently.
+
+use std::future::Future;
 
 use catalogue_events::{
     BulkChangePayload, BulkKind, CardRefreshPayload, CardScope, CategoryReorderPayload, DataKind,
     SortDir, ViewSortChangedPayload, broadcast, broadcast_bulk_change, broadcast_card_refresh,
     broadcast_category_reorder, broadcast_view_sort_changed,
 };
-use pubsub_core::testing::{FailingBroker, LogCapture, PanickingBroker};
-use pubsub_core::{BroadcastReport, Broker};
+use pubsub_core::testing::{EagerPanickingBroker, FailingBroker, LogCapture, PanickingBroker};
+use pubsub_core::{BroadcastReport, Broker, MemoryBroker, SubscriptionId};
 use uuid::Uuid;
 
-/// Runs every broadcast function against `broker`.
-async fn broadcast_everything(broker: &dyn Broker) -> Vec<BroadcastReport> {
+/// What the core logs for each failed publish of a best-effort broadcast.
+const FAILURE_LINE: &str = "best-effort broadcast failed to publish";
+
+/// One broadcast function's call: the event it sends, its report, and the log lines it wrote.
+#[derive(Debug)]
+struct Call {
+    event: &'static str,
+    report: BroadcastReport,
+    logged: Vec<String>,
+}
+
+/// Runs one broadcast and keeps the log lines written while it ran.
+async fn call(
+    logs: &LogCapture,
+    event: &'static str,
+    broadcast: impl Future<Output = BroadcastReport>,
+) -> Call {
+    let before = logs.contents().lines().count();
+    let report = broadcast.await;
+    let logged = logs
+        .contents()
+        .lines()
+        .skip(before)
+        .map(str::to_owned)
+        .collect();
+    Call {
+        event,
+        report,
+        logged,
+    }
+}
+
+/// Runs every broadcast function against `broker`; the screen events both to everyone and from
+/// a screen (which goes through the core's `broadcast_event_from`).
+async fn broadcast_everything(broker: &dyn Broker, logs: &LogCapture) -> Vec<Call> {
     let catalogue = Uuid::new_v4();
-    vec![
-        broadcast(
-            broker,
-            DataKind::Item,
-            Some(Uuid::new_v4()),
-            Some(catalogue),
+    let card = || CardRefreshPayload {
+        catalogue_uuid: catalogue,
+        scope: CardScope::Uncategorized,
+        flash_uuid: None,
+        flash_status: "ok".to_owned(),
+    };
+    let sort = || ViewSortChangedPayload {
+        scope: "detail_items".to_owned(),
+        sort_by: "name".to_owned(),
+        sort_dir: SortDir::Asc,
+    };
+    let reorder = || CategoryReorderPayload {
+        catalogue_uuid: catalogue,
+        moved_id: None,
+        status: "ok".to_owned(),
+    };
+    let bulk = || BulkChangePayload {
+        catalogue_uuid: catalogue,
+        kind: BulkKind::Trashed,
+        uuids: vec![Uuid::new_v4()],
+    };
+    let mut calls = vec![
+        call(
+            logs,
+            "catalogue_data_changed",
+            broadcast(
+                broker,
+                DataKind::Item,
+                Some(Uuid::new_v4()),
+                Some(catalogue),
+            ),
         )
         .await,
-        broadcast(broker, DataKind::Links, None, None).await,
-        broadcast_card_refresh(
-            broker,
-            CardRefreshPayload {
-                catalogue_uuid: catalogue,
-                scope: CardScope::Uncategorized,
-                flash_uuid: None,
-                flash_status: "ok".to_owned(),
+        call(
+            logs,
+            "catalogue_data_changed",
+            broadcast(broker, DataKind::Links, None, None),
+        )
+        .await,
+    ];
+    let screen = SubscriptionId::from_u64(7).expect("a valid id");
+    for from in [None, Some(screen)] {
+        calls.push(
+            call(
+                logs,
+                "catalogue_card_refresh",
+                broadcast_card_refresh(broker, card(), from),
+            )
+            .await,
+        );
+        calls.push(
+            call(
+                logs,
+                "catalogue_view_sort_changed",
+                broadcast_view_sort_changed(broker, sort(), from),
+            )
+            .await,
+        );
+        calls.push(
+            call(
+                logs,
+                "catalogue_category_reorder",
+                broadcast_category_reorder(broker, reorder(), from),
+            )
+            .await,
+        );
+        calls.push(
+            call(
+                logs,
+                "catalogue_bulk_change",
+                broadcast_bulk_change(broker, bulk(), from),
+            )
+            .await,
+        );
+    }
+    calls
+}
+
+/// Every call tried the one topic, its publish failed, and the failure was reported and logged
+/// exactly once, naming the topic, the domain, the event and `error`.
+fn assert_every_publish_failed_and_was_logged_once(calls: &[Call], error: &str) {
+    for call in calls {
+        assert_eq!(
+            call.report,
+            BroadcastReport {
+                topics: 1,
+                failed: 1
             },
-            None,
-        )
-        .await,
-        broadcast_view_sort_changed(
-            broker,
-            ViewSortChangedPayload {
-                scope: "detail_items".to_owned(),
-                sort_by: "name".to_owned(),
-                sort_dir: SortDir::Asc,
-            },
-            None,
-        )
-        .await,
-        broadcast_category_reorder(
-            broker,
-            CategoryReorderPayload {
-                catalogue_uuid: catalogue,
-                moved_id: None,
-                status: "ok".to_owned(),
-            },
-            None,
-        )
-        .await,
-        broadcast_bulk_change(
-            broker,
-            BulkChangePayload {
-                catalogue_uuid: catalogue,
-                kind: BulkKind::Trashed,
-                uuids: vec![Uuid::new_v4()],
-            },
-            None,
-        )
-        .await,
-    ]
+            "{call:#?}"
+        );
+        assert!(!call.report.is_complete());
+        let [line] = call.logged.as_slice() else {
+            panic!("one log line per failed publish: {call:#?}");
+        };
+        assert!(
+            line.contains("WARN") && line.contains(FAILURE_LINE),
+            "{line}"
+        );
+        assert!(
+            line.contains("topic=\"phoenix_kit_catalogue\""),
+            "names the topic: {line}"
+        );
+        assert!(
+            line.contains("domain=\"catalogue\""),
+            "names the domain: {line}"
+        );
+        assert!(
+            line.contains(&format!("event=\"{}\"", call.event)),
+            "names the event: {line}"
+        );
+        assert!(line.contains(error), "carries the error: {line}");
+    }
 }
 
 #[tokio::test]
 async fn a_failing_broker_gives_no_error_to_the_caller_and_every_publish_is_counted_and_logged() {
     let logs = LogCapture::new();
     let _guard = logs.install();
-    let before = pubsub_core::broadcast_failures();
-
-    for report in broadcast_everything(&FailingBroker).await {
-        assert_eq!((report.topics, report.failed), (1, 1));
-        assert!(!report.is_complete());
-    }
-    assert!(pubsub_core::broadcast_failures() >= before + 6);
-
-    let text = logs.contents();
-    for event in [
-        "catalogue_data_changed",
-        "catalogue_card_refresh",
-        "catalogue_view_sort_changed",
-        "catalogue_category_reorder",
-        "catalogue_bulk_change",
-    ] {
-        let line = text
-            .lines()
-            .find(|line| line.contains(event))
-            .unwrap_or_else(|| panic!("no log line for {event} in:\n{text}"));
-        assert!(
-            line.contains("phoenix_kit_catalogue"),
-            "names the topic: {line}"
-        );
-        assert!(
-            line.contains("domain=\"catalogue\"") || line.contains("domain=catalogue"),
-            "names the domain: {line}"
-        );
-        assert!(line.contains("closed"), "carries the error: {line}");
-    }
+    let calls = broadcast_everything(&FailingBroker, &logs).await;
+    assert_every_publish_failed_and_was_logged_once(&calls, "the broker is closed");
+    assert_eq!(calls.len(), 10, "every broadcast function");
+    assert_eq!(logs.contents().lines().count(), 10);
 }
 
 #[tokio::test]
-async fn a_panicking_broker_does_not_panic_the_caller_and_the_panic_is_logged() {
+async fn a_panicking_broker_does_not_panic_the_caller_and_every_panic_is_counted_and_logged() {
     let logs = LogCapture::new();
     let _guard = logs.install();
+    let calls = broadcast_everything(&PanickingBroker, &logs).await;
+    assert_every_publish_failed_and_was_logged_once(&calls, "exploded (PanickingBroker)");
+    assert_eq!(logs.contents().lines().count(), 10);
+}
 
-    for report in broadcast_everything(&PanickingBroker).await {
-        assert_eq!((report.topics, report.failed), (1, 1));
-    }
-    let text = logs.contents();
-    let line = text
-        .lines()
-        .find(|line| line.contains("catalogue_bulk_change"))
-        .unwrap_or_else(|| panic!("no log line in:\n{text}"));
-    assert!(
-        line.contains("exploded"),
-        "the panic message is logged: {line}"
+#[tokio::test]
+async fn a_publish_that_panics_before_its_future_does_not_panic_the_caller_and_is_counted_and_logged()
+ {
+    let logs = LogCapture::new();
+    let _guard = logs.install();
+    let calls = broadcast_everything(&EagerPanickingBroker, &logs).await;
+    assert_every_publish_failed_and_was_logged_once(
+        &calls,
+        "exploded before its future (EagerPanickingBroker)",
     );
+    assert_eq!(logs.contents().lines().count(), 10);
 }
 
 #[tokio::test]
 async fn a_healthy_broker_reports_every_publish_as_done_and_logs_nothing() {
     let logs = LogCapture::new();
     let _guard = logs.install();
-    let broker = pubsub_core::MemoryBroker::new();
-    for report in broadcast_everything(&broker).await {
-        assert_eq!((report.topics, report.failed), (1, 0));
+    let broker = MemoryBroker::new();
+    for call in broadcast_everything(&broker, &logs).await {
+        assert_eq!(
+            call.report,
+            BroadcastReport {
+                topics: 1,
+                failed: 0
+            },
+            "{call:#?}"
+        );
     }
-    assert!(
-        logs.contents().is_empty(),
-        "unexpected logs: {}",
-        logs.contents()
-    );
+    assert_eq!(logs.contents(), "", "nothing logged");
 }

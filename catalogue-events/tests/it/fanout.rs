@@ -7,7 +7,8 @@ use catalogue_events::{
 };
 use pubsub_core::testing::Screens;
 use pubsub_core::{
-    BroadcastReport, Delivery, MemoryBroker, SubscriptionId, Topic, TypedSubscription, TypedTopic,
+    BroadcastReport, Delivery, MemoryBroker, SubscriptionId, Topic, TryRecvError,
+    TypedSubscription, TypedTopic,
 };
 use uuid::Uuid;
 
@@ -38,9 +39,14 @@ fn only_event(sub: &mut TypedSubscription<CatalogueEvent>) -> Option<CatalogueEv
     let event = match sub.try_recv() {
         Ok(Delivery::Message(event)) => Some((*event).clone()),
         Ok(other) => panic!("unexpected notice {other:?}"),
-        Err(_) => None,
+        Err(TryRecvError::Empty) => None,
+        Err(TryRecvError::Closed) => panic!("subscription closed"),
     };
-    assert!(sub.try_recv().is_err(), "exactly one event expected");
+    assert_eq!(
+        sub.try_recv().err(),
+        Some(TryRecvError::Empty),
+        "exactly one event expected"
+    );
     event
 }
 

@@ -253,7 +253,7 @@ fn topics_for_names_the_audience_of_every_event_as_the_spec_table_does() {
             }
             "company_visibility_changed" => EventTopics::AffectedContacts,
             "member_joined" | "member_left" | "member_changed" => EventTopics::Companies,
-            _ => EventTopics::Fixed(vec![crm_events::LISTS]),
+            _ => EventTopics::Fixed(vec![crm_events::topic_lists()]),
         };
         assert_eq!(topics_for(&event), expected, "{event:?}");
     }

@@ -3,13 +3,17 @@
 use std::collections::HashSet;
 
 use crm_events::{
-    Interaction, Parties, Party, involved_contact_uuids, topic_company, topic_company_interactions,
-    topic_contact_interactions, topics_for_company_event, topics_for_company_visibility,
-    topics_for_interaction, topics_for_interaction_to, topics_for_interaction_update,
+    CrmEvent, Interaction, Parties, Party, involved_contact_uuids, topic_company,
+    topic_company_interactions, topic_contact_interactions, topics_for_company_event,
+    topics_for_company_visibility, topics_for_interaction, topics_for_interaction_to,
+    topics_for_interaction_update,
 };
 use proptest::prelude::*;
-use pubsub_core::Topic;
+use pubsub_core::TypedTopic;
 use uuid::Uuid;
+
+/// What every rule returns: topics typed to the CRM event.
+type CrmTopic = TypedTopic<CrmEvent>;
 
 /// A small pool, so generated interactions often repeat contacts.
 fn pooled_uuid() -> impl Strategy<Value = Uuid> {
@@ -51,19 +55,16 @@ fn model_contacts(i: &Interaction) -> HashSet<Uuid> {
     set
 }
 
-fn model_topics(i: &Interaction) -> HashSet<Topic> {
-    let mut set: HashSet<Topic> = model_contacts(i)
+fn model_topics(i: &Interaction) -> HashSet<CrmTopic> {
+    let mut set: HashSet<CrmTopic> = model_contacts(i)
         .into_iter()
-        .map(|c| topic_contact_interactions(c).into_topic())
+        .map(topic_contact_interactions)
         .collect();
-    set.extend(
-        i.company_uuid
-            .map(|c| topic_company_interactions(c).into_topic()),
-    );
+    set.extend(i.company_uuid.map(topic_company_interactions));
     set
 }
 
-fn no_duplicates(topics: &[Topic]) -> bool {
+fn no_duplicates(topics: &[CrmTopic]) -> bool {
     topics.iter().collect::<HashSet<_>>().len() == topics.len()
 }
 
@@ -95,16 +96,16 @@ proptest! {
     fn update_topics_are_the_union_of_before_and_after(before in interaction(), after in interaction()) {
         let topics = topics_for_interaction_update(&before, &after);
         prop_assert!(no_duplicates(&topics));
-        let union: HashSet<Topic> = model_topics(&before).union(&model_topics(&after)).cloned().collect();
+        let union: HashSet<CrmTopic> = model_topics(&before).union(&model_topics(&after)).cloned().collect();
         prop_assert_eq!(topics.iter().cloned().collect::<HashSet<_>>(), union);
     }
 
     #[test]
     fn explicit_contact_sets_give_one_topic_per_present_contact(ids in proptest::collection::vec(maybe_uuid(), 0..10)) {
-        let expected: HashSet<Topic> = ids
+        let expected: HashSet<CrmTopic> = ids
             .iter()
             .flatten()
-            .map(|c| topic_contact_interactions(*c).into_topic())
+            .map(|c| topic_contact_interactions(*c))
             .collect();
         for topics in [topics_for_interaction_to(ids.clone()), topics_for_company_visibility(ids.clone())] {
             prop_assert!(no_duplicates(&topics));
@@ -118,7 +119,7 @@ proptest! {
     ) {
         let mut expected = Vec::new();
         for id in ids.iter().flatten() {
-            let topic = topic_company(*id).into_topic();
+            let topic = topic_company(*id);
             if !expected.contains(&topic) {
                 expected.push(topic);
             }

@@ -1,4 +1,11 @@
 //! Broadcasts are best-effort: a broken broker is logged and counted, never the caller's problem.
+//!
+//! Exact per call: each test installs its own [`LogCapture`] (thread-local; `#[tokio::test]` runs
+//! on one thread) and compares each call's report and the log lines it wrote with the topics it
+//! had to try. The process-wide `broadcast_failures()` is not used: other tests add to it
+//! concurrently.
+
+use std::future::Future;
 
 use projects_events::{
     AssignmentChange, AssignmentPayload, DependencyChange, DependencyPayload, EmbedIntent,
@@ -6,10 +13,17 @@ use projects_events::{
     broadcast_assignment, broadcast_dependency, broadcast_embed, broadcast_project, broadcast_task,
     topic_embed, topic_project,
 };
-use pubsub_core::testing::{FailingBroker, FailingExcept, LogCapture, PanickingBroker};
-use pubsub_core::{Broker, Topic, broadcast_failures};
+use pubsub_core::testing::{
+    EagerPanickingBroker, FailingBroker, FailingExcept, LogCapture, PanickingBroker,
+};
+use pubsub_core::{BroadcastReport, Broker, MemoryBroker, Topic};
 
-use crate::harness::{ASSIGNMENT, DEPENDS_ON, PROJECT, TASK, project, watch_candidates};
+use crate::harness::{
+    ASSIGNMENT, DEPENDS_ON, PROJECT, TASK, all, project, tasks, templates, watch_candidates,
+};
+
+/// What the core logs for each failed publish of a best-effort broadcast.
+const FAILURE_LINE: &str = "best-effort broadcast failed to publish";
 
 fn template() -> ProjectPayload {
     let mut payload = ProjectPayload::new(PROJECT, "Roof template");
@@ -17,46 +31,184 @@ fn template() -> ProjectPayload {
     payload
 }
 
-async fn every_broadcast_function_absorbs(broker: &dyn Broker) {
-    let before = broadcast_failures();
+/// One broadcast function's call: the event it sends, the topics it must try (written out, not
+/// taken from the rules under test), its report, and the log lines it wrote.
+#[derive(Debug)]
+struct Call {
+    event: &'static str,
+    topics: Vec<String>,
+    report: BroadcastReport,
+    logged: Vec<String>,
+}
 
-    let report = broadcast_project(broker, ProjectChange::Created, template()).await;
-    assert_eq!((report.topics, report.failed), (3, 3));
+/// Runs one broadcast and keeps the log lines written while it ran.
+async fn call(
+    logs: &LogCapture,
+    event: &'static str,
+    topics: Vec<String>,
+    broadcast: impl Future<Output = BroadcastReport>,
+) -> Call {
+    let before = logs.contents().lines().count();
+    let report = broadcast.await;
+    let logged = logs
+        .contents()
+        .lines()
+        .skip(before)
+        .map(str::to_owned)
+        .collect();
+    Call {
+        event,
+        topics,
+        report,
+        logged,
+    }
+}
+
+/// Runs every broadcast function against `broker`.
+async fn broadcast_everything(broker: &dyn Broker, logs: &LogCapture) -> Vec<Call> {
     let task = TaskPayload {
         uuid: TASK,
         title: "Tiles".to_owned(),
     };
-    let report = broadcast_task(broker, TaskChange::Updated, task).await;
-    assert_eq!((report.topics, report.failed), (2, 2));
     let assignment = AssignmentPayload {
         uuid: ASSIGNMENT,
         project_uuid: PROJECT,
     };
-    let report = broadcast_assignment(broker, AssignmentChange::Deleted, assignment).await;
-    assert_eq!((report.topics, report.failed), (2, 2));
     let dependency = DependencyPayload {
         assignment_uuid: ASSIGNMENT,
         depends_on_uuid: DEPENDS_ON,
         project_uuid: PROJECT,
     };
-    let report = broadcast_dependency(broker, DependencyChange::Added, dependency).await;
-    assert_eq!((report.topics, report.failed), (2, 2));
-    let host = topic_embed(Topic::new("host:popup:1").unwrap());
-    let report = broadcast_embed(broker, &host, EmbedIntent::Saved, EmbedPayload::new()).await;
-    assert_eq!((report.topics, report.failed), (1, 1));
+    let host = topic_embed(Topic::new("host:popup:1").expect("valid topic"));
+    vec![
+        call(
+            logs,
+            "project_created",
+            vec![all(), templates(), project(PROJECT)],
+            broadcast_project(broker, ProjectChange::Created, template()),
+        )
+        .await,
+        call(
+            logs,
+            "task_updated",
+            vec![all(), tasks()],
+            broadcast_task(broker, TaskChange::Updated, task),
+        )
+        .await,
+        call(
+            logs,
+            "assignment_deleted",
+            vec![all(), project(PROJECT)],
+            broadcast_assignment(broker, AssignmentChange::Deleted, assignment),
+        )
+        .await,
+        call(
+            logs,
+            "dependency_added",
+            vec![all(), project(PROJECT)],
+            broadcast_dependency(broker, DependencyChange::Added, dependency),
+        )
+        .await,
+        call(
+            logs,
+            "saved",
+            vec!["host:popup:1".to_owned()],
+            broadcast_embed(broker, &host, EmbedIntent::Saved, EmbedPayload::new()),
+        )
+        .await,
+    ]
+}
 
-    // Other tests may fail publishes concurrently, so the process-wide counter grows by at least ours.
-    assert!(broadcast_failures() >= before + 10);
+/// Every call tried exactly its topics, every publish failed, and each failure was reported and
+/// logged exactly once, naming its topic, the domain, the event and `error`.
+fn assert_every_publish_failed_and_was_logged_once(calls: &[Call], error: &str) {
+    for call in calls {
+        let n = call.topics.len();
+        assert_eq!(
+            call.report,
+            BroadcastReport {
+                topics: n,
+                failed: n
+            },
+            "{call:#?}"
+        );
+        assert!(!call.report.is_complete());
+        assert_eq!(
+            call.logged.len(),
+            n,
+            "one log line per failed publish: {call:#?}"
+        );
+        for topic in &call.topics {
+            let field = format!("topic=\"{topic}\"");
+            let lines: Vec<&String> = call.logged.iter().filter(|l| l.contains(&field)).collect();
+            assert_eq!(lines.len(), 1, "{topic} logged once: {call:#?}");
+            let line = lines[0];
+            assert!(
+                line.contains("WARN") && line.contains(FAILURE_LINE),
+                "{line}"
+            );
+            assert!(
+                line.contains("domain=\"projects\""),
+                "names the domain: {line}"
+            );
+            assert!(
+                line.contains(&format!("event=\"{}\"", call.event)),
+                "names the event: {line}"
+            );
+            assert!(line.contains(error), "carries the error: {line}");
+        }
+    }
 }
 
 #[tokio::test]
-async fn a_broker_whose_publish_fails_costs_the_caller_nothing_and_is_counted() {
-    every_broadcast_function_absorbs(&FailingBroker).await;
+async fn a_broker_whose_publish_fails_costs_the_caller_nothing_and_is_counted_and_logged() {
+    let logs = LogCapture::new();
+    let _guard = logs.install();
+    let calls = broadcast_everything(&FailingBroker, &logs).await;
+    assert_every_publish_failed_and_was_logged_once(&calls, "the broker is closed");
+    assert_eq!(calls.len(), 5, "every broadcast function");
+    assert_eq!(logs.contents().lines().count(), 10);
 }
 
 #[tokio::test]
-async fn a_broker_whose_publish_panics_costs_the_caller_nothing_and_is_counted() {
-    every_broadcast_function_absorbs(&PanickingBroker).await;
+async fn a_broker_whose_publish_panics_costs_the_caller_nothing_and_is_counted_and_logged() {
+    let logs = LogCapture::new();
+    let _guard = logs.install();
+    let calls = broadcast_everything(&PanickingBroker, &logs).await;
+    assert_every_publish_failed_and_was_logged_once(&calls, "exploded (PanickingBroker)");
+    assert_eq!(logs.contents().lines().count(), 10);
+}
+
+#[tokio::test]
+async fn a_publish_that_panics_before_its_future_costs_the_caller_nothing_and_is_counted_and_logged()
+ {
+    let logs = LogCapture::new();
+    let _guard = logs.install();
+    let calls = broadcast_everything(&EagerPanickingBroker, &logs).await;
+    assert_every_publish_failed_and_was_logged_once(
+        &calls,
+        "exploded before its future (EagerPanickingBroker)",
+    );
+    assert_eq!(logs.contents().lines().count(), 10);
+}
+
+#[tokio::test]
+async fn a_healthy_broker_reports_every_publish_as_done_and_logs_nothing() {
+    let logs = LogCapture::new();
+    let _guard = logs.install();
+    let broker = MemoryBroker::new();
+    for call in broadcast_everything(&broker, &logs).await {
+        let n = call.topics.len();
+        assert_eq!(
+            call.report,
+            BroadcastReport {
+                topics: n,
+                failed: 0
+            },
+            "{call:#?}"
+        );
+    }
+    assert_eq!(logs.contents(), "", "nothing logged");
 }
 
 #[tokio::test]
@@ -81,29 +233,29 @@ async fn a_failed_publish_is_logged_with_topic_domain_event_and_error() {
 }
 
 #[tokio::test]
-async fn a_panicking_publish_is_logged_with_the_panic_message() {
+async fn one_failing_topic_does_not_stop_the_others_and_only_it_is_counted_and_logged() {
     let logs = LogCapture::new();
     let _guard = logs.install();
-    let task = TaskPayload {
-        uuid: TASK,
-        title: "Tiles".to_owned(),
-    };
-    broadcast_task(&PanickingBroker, TaskChange::Deleted, task).await;
-
-    let text = logs.contents();
-    assert!(text.contains("projects:tasks"), "{text}");
-    assert!(text.contains("task_deleted"), "{text}");
-    assert!(text.contains("exploded (PanickingBroker)"), "{text}");
-}
-
-#[tokio::test]
-async fn one_failing_topic_does_not_stop_the_others() {
     let broker = FailingExcept::new([topic_project(PROJECT).into_topic()]);
     let mut screens = watch_candidates(broker.get_ref()).await;
 
     let payload = ProjectPayload::new(PROJECT, "Roof");
     let report = broadcast_project(&broker, ProjectChange::Updated, payload.clone()).await;
-    assert_eq!((report.topics, report.failed), (2, 1));
+    assert_eq!(
+        report,
+        BroadcastReport {
+            topics: 2,
+            failed: 1
+        }
+    );
     assert!(!report.is_complete());
     screens.assert_only(&ProjectChange::Updated.event(payload), &[&project(PROJECT)]);
+
+    let text = logs.contents();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "one line for the one failure:\n{text}");
+    assert!(
+        lines[0].contains(FAILURE_LINE) && lines[0].contains("topic=\"projects:all\""),
+        "{text}"
+    );
 }

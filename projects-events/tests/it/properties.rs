@@ -102,7 +102,7 @@ fn model(event: &ProjectsEvent) -> BTreeSet<String> {
     topics
 }
 
-fn names(topics: &[Topic]) -> Vec<String> {
+fn names(topics: &[TypedTopic<ProjectsEvent>]) -> Vec<String> {
     topics.iter().map(ToString::to_string).collect()
 }
 

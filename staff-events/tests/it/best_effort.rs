@@ -1,7 +1,16 @@
 //! Broadcasts are best-effort: a broken broker is logged and counted, never the caller's problem.
+//!
+//! Exact per call: each test installs its own [`LogCapture`] (thread-local; `#[tokio::test]` runs
+//! on one thread) and compares each call's report and the log lines it wrote with the topics it
+//! had to try. The process-wide `broadcast_failures()` is not used: other tests add to it
+//! concurrently.
 
-use pubsub_core::testing::{FailingBroker, FailingExcept, LogCapture, PanickingBroker};
-use pubsub_core::{Broker, broadcast_failures};
+use std::future::Future;
+
+use pubsub_core::testing::{
+    EagerPanickingBroker, FailingBroker, FailingExcept, LogCapture, PanickingBroker,
+};
+use pubsub_core::{BroadcastReport, Broker, MemoryBroker};
 use staff_events::{
     DepartmentChange, DepartmentPayload, PeopleBulkChange, PersonChange, PersonPayload,
     PersonSkillChange, PersonSkillPayload, SkillChange, SkillPayload, TeamChange,
@@ -10,9 +19,15 @@ use staff_events::{
     broadcast_team, broadcast_team_membership, topic_person,
 };
 
-use crate::harness::{DEPARTMENT, PERSON, RECORD, SKILL, TEAM, person, watch_candidates};
+use crate::harness::{
+    DEPARTMENT, PERSON, RECORD, SKILL, TEAM, department, departments, people, person, skill,
+    skills, team, teams, watch_candidates,
+};
 
-fn team() -> TeamPayload {
+/// What the core logs for each failed publish of a best-effort broadcast.
+const FAILURE_LINE: &str = "best-effort broadcast failed to publish";
+
+fn team_payload() -> TeamPayload {
     TeamPayload {
         uuid: TEAM,
         name: "Crew".to_owned(),
@@ -20,71 +35,218 @@ fn team() -> TeamPayload {
     }
 }
 
-async fn every_broadcast_function_absorbs(broker: &dyn Broker) {
-    let before = broadcast_failures();
+/// One broadcast function's call: the event it sends, the topics it must try (written out, not
+/// taken from the rules under test), its report, and the log lines it wrote.
+#[derive(Debug)]
+struct Call {
+    event: &'static str,
+    topics: Vec<String>,
+    report: BroadcastReport,
+    logged: Vec<String>,
+}
 
-    let department = DepartmentPayload {
+/// Runs one broadcast and keeps the log lines written while it ran.
+async fn call(
+    logs: &LogCapture,
+    event: &'static str,
+    topics: Vec<String>,
+    broadcast: impl Future<Output = BroadcastReport>,
+) -> Call {
+    let before = logs.contents().lines().count();
+    let report = broadcast.await;
+    let logged = logs
+        .contents()
+        .lines()
+        .skip(before)
+        .map(str::to_owned)
+        .collect();
+    Call {
+        event,
+        topics,
+        report,
+        logged,
+    }
+}
+
+/// Runs every broadcast function against `broker`.
+async fn broadcast_everything(broker: &dyn Broker, logs: &LogCapture) -> Vec<Call> {
+    let department_payload = DepartmentPayload {
         uuid: DEPARTMENT,
         name: "Sales".to_owned(),
     };
-    let report = broadcast_department(broker, DepartmentChange::Created, department).await;
-    assert_eq!((report.topics, report.failed), (2, 2));
-    let report = broadcast_team(broker, TeamChange::Updated, team()).await;
-    assert_eq!((report.topics, report.failed), (3, 3));
-    let person = PersonPayload { uuid: PERSON };
-    let report = broadcast_person(broker, PersonChange::Deleted, person).await;
-    assert_eq!((report.topics, report.failed), (2, 2));
-    let report = broadcast_people_bulk(broker, PeopleBulkChange::Updated).await;
-    assert_eq!((report.topics, report.failed), (1, 1));
     let membership = TeamMembershipPayload {
         team_uuid: TEAM,
         staff_person_uuid: PERSON,
         uuid: RECORD,
     };
-    let report = broadcast_team_membership(broker, TeamMembershipChange::Added, membership).await;
-    assert_eq!((report.topics, report.failed), (4, 4));
-    let skill = SkillPayload {
+    let skill_payload = SkillPayload {
         uuid: SKILL,
         name: "Welding".to_owned(),
     };
-    let report = broadcast_skill(broker, SkillChange::Deleted, skill).await;
-    assert_eq!((report.topics, report.failed), (2, 2));
     let person_skill = PersonSkillPayload {
         skill_uuid: SKILL,
         staff_person_uuid: PERSON,
         uuid: RECORD,
     };
-    let report = broadcast_person_skill(broker, PersonSkillChange::Removed, person_skill).await;
-    assert_eq!((report.topics, report.failed), (4, 4));
+    vec![
+        call(
+            logs,
+            "department_created",
+            vec![departments(), department(DEPARTMENT)],
+            broadcast_department(broker, DepartmentChange::Created, department_payload),
+        )
+        .await,
+        call(
+            logs,
+            "team_updated",
+            vec![teams(), team(TEAM), department(DEPARTMENT)],
+            broadcast_team(broker, TeamChange::Updated, team_payload()),
+        )
+        .await,
+        call(
+            logs,
+            "person_deleted",
+            vec![people(), person(PERSON)],
+            broadcast_person(
+                broker,
+                PersonChange::Deleted,
+                PersonPayload { uuid: PERSON },
+            ),
+        )
+        .await,
+        call(
+            logs,
+            "person_updated",
+            vec![people()],
+            broadcast_people_bulk(broker, PeopleBulkChange::Updated),
+        )
+        .await,
+        call(
+            logs,
+            "team_person_added",
+            vec![teams(), team(TEAM), people(), person(PERSON)],
+            broadcast_team_membership(broker, TeamMembershipChange::Added, membership),
+        )
+        .await,
+        call(
+            logs,
+            "skill_deleted",
+            vec![skills(), skill(SKILL)],
+            broadcast_skill(broker, SkillChange::Deleted, skill_payload),
+        )
+        .await,
+        call(
+            logs,
+            "person_skill_removed",
+            vec![skills(), skill(SKILL), people(), person(PERSON)],
+            broadcast_person_skill(broker, PersonSkillChange::Removed, person_skill),
+        )
+        .await,
+    ]
+}
 
-    // Other tests may fail publishes concurrently, so the process-wide counter grows by at least ours.
-    assert!(broadcast_failures() >= before + 18);
+/// Every call tried exactly its topics, every publish failed, and each failure was reported and
+/// logged exactly once, naming its topic, the domain, the event and `error`.
+fn assert_every_publish_failed_and_was_logged_once(calls: &[Call], error: &str) {
+    for call in calls {
+        let n = call.topics.len();
+        assert_eq!(
+            call.report,
+            BroadcastReport {
+                topics: n,
+                failed: n
+            },
+            "{call:#?}"
+        );
+        assert!(!call.report.is_complete());
+        assert_eq!(
+            call.logged.len(),
+            n,
+            "one log line per failed publish: {call:#?}"
+        );
+        for topic in &call.topics {
+            let field = format!("topic=\"{topic}\"");
+            let lines: Vec<&String> = call.logged.iter().filter(|l| l.contains(&field)).collect();
+            assert_eq!(lines.len(), 1, "{topic} logged once: {call:#?}");
+            let line = lines[0];
+            assert!(
+                line.contains("WARN") && line.contains(FAILURE_LINE),
+                "{line}"
+            );
+            assert!(
+                line.contains("domain=\"staff\""),
+                "names the domain: {line}"
+            );
+            assert!(
+                line.contains(&format!("event=\"{}\"", call.event)),
+                "names the event: {line}"
+            );
+            assert!(line.contains(error), "carries the error: {line}");
+        }
+    }
 }
 
 #[tokio::test]
-async fn a_broker_whose_publish_fails_costs_the_caller_nothing_and_is_counted() {
-    every_broadcast_function_absorbs(&FailingBroker).await;
+async fn a_broker_whose_publish_fails_costs_the_caller_nothing_and_is_counted_and_logged() {
+    let logs = LogCapture::new();
+    let _guard = logs.install();
+    let calls = broadcast_everything(&FailingBroker, &logs).await;
+    assert_every_publish_failed_and_was_logged_once(&calls, "the broker is closed");
+    assert_eq!(calls.len(), 7, "every broadcast function");
+    assert_eq!(logs.contents().lines().count(), 18);
 }
 
 #[tokio::test]
-async fn a_broker_whose_publish_panics_costs_the_caller_nothing_and_is_counted() {
-    every_broadcast_function_absorbs(&PanickingBroker).await;
+async fn a_broker_whose_publish_panics_costs_the_caller_nothing_and_is_counted_and_logged() {
+    let logs = LogCapture::new();
+    let _guard = logs.install();
+    let calls = broadcast_everything(&PanickingBroker, &logs).await;
+    assert_every_publish_failed_and_was_logged_once(&calls, "exploded (PanickingBroker)");
+    assert_eq!(logs.contents().lines().count(), 18);
+}
+
+#[tokio::test]
+async fn a_publish_that_panics_before_its_future_costs_the_caller_nothing_and_is_counted_and_logged()
+ {
+    let logs = LogCapture::new();
+    let _guard = logs.install();
+    let calls = broadcast_everything(&EagerPanickingBroker, &logs).await;
+    assert_every_publish_failed_and_was_logged_once(
+        &calls,
+        "exploded before its future (EagerPanickingBroker)",
+    );
+    assert_eq!(logs.contents().lines().count(), 18);
+}
+
+#[tokio::test]
+async fn a_healthy_broker_reports_every_publish_as_done_and_logs_nothing() {
+    let logs = LogCapture::new();
+    let _guard = logs.install();
+    let broker = MemoryBroker::new();
+    for call in broadcast_everything(&broker, &logs).await {
+        let n = call.topics.len();
+        assert_eq!(
+            call.report,
+            BroadcastReport {
+                topics: n,
+                failed: 0
+            },
+            "{call:#?}"
+        );
+    }
+    assert_eq!(logs.contents(), "", "nothing logged");
 }
 
 #[tokio::test]
 async fn a_failed_publish_is_logged_with_topic_domain_event_and_error() {
     let logs = LogCapture::new();
     let _guard = logs.install();
-    broadcast_team(&FailingBroker, TeamChange::Deleted, team()).await;
+    broadcast_team(&FailingBroker, TeamChange::Deleted, team_payload()).await;
 
     let text = logs.contents();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "one line per failed topic:\n{text}");
-    let topics = [
-        "staff:teams".to_owned(),
-        format!("staff:team:{TEAM}"),
-        format!("staff:department:{DEPARTMENT}"),
-    ];
+    let topics = [teams(), team(TEAM), department(DEPARTMENT)];
     for (line, topic) in lines.iter().zip(&topics) {
         assert!(line.contains("WARN"), "{line}");
         assert!(line.contains(topic.as_str()), "{line}");
@@ -95,25 +257,29 @@ async fn a_failed_publish_is_logged_with_topic_domain_event_and_error() {
 }
 
 #[tokio::test]
-async fn a_panicking_publish_is_logged_with_the_panic_message() {
+async fn one_failing_topic_does_not_stop_the_others_and_only_it_is_counted_and_logged() {
     let logs = LogCapture::new();
     let _guard = logs.install();
-    broadcast_people_bulk(&PanickingBroker, PeopleBulkChange::Deleted).await;
-
-    let text = logs.contents();
-    assert!(text.contains("staff:people"), "{text}");
-    assert!(text.contains("person_deleted"), "{text}");
-    assert!(text.contains("exploded (PanickingBroker)"), "{text}");
-}
-
-#[tokio::test]
-async fn one_failing_topic_does_not_stop_the_others() {
     let broker = FailingExcept::new([topic_person(PERSON).into_topic()]);
     let mut screens = watch_candidates(broker.get_ref()).await;
 
     let payload = PersonPayload { uuid: PERSON };
     let report = broadcast_person(&broker, PersonChange::Updated, payload).await;
-    assert_eq!((report.topics, report.failed), (2, 1));
+    assert_eq!(
+        report,
+        BroadcastReport {
+            topics: 2,
+            failed: 1
+        }
+    );
     assert!(!report.is_complete());
     screens.assert_only(&PersonChange::Updated.event(payload), &[&person(PERSON)]);
+
+    let text = logs.contents();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "one line for the one failure:\n{text}");
+    assert!(
+        lines[0].contains(FAILURE_LINE) && lines[0].contains("topic=\"staff:people\""),
+        "{text}"
+    );
 }

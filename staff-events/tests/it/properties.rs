@@ -120,7 +120,7 @@ fn model(event: &StaffEvent) -> BTreeSet<String> {
     topics.into_iter().collect()
 }
 
-fn names(topics: &[Topic]) -> Vec<String> {
+fn names(topics: &[TypedTopic<StaffEvent>]) -> Vec<String> {
     topics.iter().map(ToString::to_string).collect()
 }
 
