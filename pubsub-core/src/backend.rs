@@ -238,6 +238,14 @@ impl NodeBuilder {
         self
     }
 
+    /// Subscribers at which a topic switches to a shared ring (see
+    /// [`MemoryBrokerBuilder::hot_threshold`]).
+    #[must_use]
+    pub fn hot_threshold(mut self, subscribers: usize) -> Self {
+        self.memory = self.memory.hot_threshold(subscribers);
+        self
+    }
+
     /// Keeps counters per topic prefix (see [`MemoryBrokerBuilder::prefix_stats`]).
     #[must_use]
     pub fn prefix_stats(mut self, enabled: bool) -> Self {

@@ -145,8 +145,10 @@ mod message;
 mod metrics_export;
 mod queue;
 mod registry;
+mod ring;
 mod stats;
 mod subscription;
+mod sync;
 mod tenant;
 mod topic;
 
@@ -162,7 +164,7 @@ pub use error::{DecodeError, Error};
 pub use event::Event;
 pub use ext::BrokerExt;
 pub use live::{Batch, Coalesce, LiveStreamExt, Throttle};
-pub use memory::{DEFAULT_CAPACITY, MemoryBroker, MemoryBrokerBuilder};
+pub use memory::{DEFAULT_CAPACITY, DEFAULT_HOT_THRESHOLD, MemoryBroker, MemoryBrokerBuilder};
 pub use message::{EventRef, Message};
 #[cfg(feature = "metrics")]
 pub use metrics_export::names as metric_names;

@@ -16,6 +16,10 @@ use crate::topic::Topic;
 /// Default per-subscription buffer capacity.
 pub const DEFAULT_CAPACITY: usize = 1024;
 
+/// Default number of subscribers at which a topic switches to a shared ring (see
+/// [`MemoryBrokerBuilder::hot_threshold`]).
+pub const DEFAULT_HOT_THRESHOLD: usize = 8;
+
 /// The in-memory broker: one process, many topics, many subscribers, many publishing tasks.
 ///
 /// Each subscription has a bounded buffer (default [`DEFAULT_CAPACITY`]); a buffer only takes
@@ -98,6 +102,28 @@ impl MemoryBroker {
         .entered();
         self.registry.publish(topic, &message);
         Ok(())
+    }
+
+    /// Publishes a typed event: [`BrokerExt::publish_event`](crate::BrokerExt::publish_event)
+    /// for a concrete `MemoryBroker`, without the boxed future of the trait-object path.
+    ///
+    /// ```
+    /// # use pubsub_core::{MemoryBroker, Topic, TypedTopic};
+    /// # #[derive(Debug, serde::Serialize, serde::Deserialize)] struct Ping;
+    /// # impl pubsub_core::Event for Ping { const DOMAIN: &'static str = "demo"; fn name(&self) -> &'static str { "ping" } }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), pubsub_core::Error> {
+    /// let broker = MemoryBroker::new();
+    /// broker.publish_event(&TypedTopic::new(Topic::new("demo:ping")?), Ping).await?;
+    /// # Ok(()) }
+    /// ```
+    // Reason: async so that it is called exactly like the trait method it shadows.
+    #[allow(clippy::unused_async)]
+    pub async fn publish_event<E: crate::Event>(
+        &self,
+        topic: &crate::TypedTopic<E>,
+        event: E,
+    ) -> Result<(), Error> {
+        self.publish(topic.topic(), Message::new(event)).await
     }
 
     /// Publishes without awaiting (the in-memory broker never waits); returns how many
@@ -252,6 +278,7 @@ impl Broker for MemoryBroker {
 pub struct MemoryBrokerBuilder {
     capacity: usize,
     shards: usize,
+    hot_threshold: usize,
     observer: Option<Arc<dyn TopicObserver>>,
     prefix_stats: bool,
 }
@@ -262,6 +289,7 @@ impl Default for MemoryBrokerBuilder {
         MemoryBrokerBuilder {
             capacity: DEFAULT_CAPACITY,
             shards: (cores * 16).clamp(16, 1024),
+            hot_threshold: DEFAULT_HOT_THRESHOLD,
             observer: None,
             prefix_stats: false,
         }
@@ -281,6 +309,32 @@ impl MemoryBrokerBuilder {
     #[must_use]
     pub fn shards(mut self, shards: usize) -> Self {
         self.shards = shards.max(1);
+        self
+    }
+
+    /// Subscribers at which a topic switches to a shared ring (default
+    /// [`DEFAULT_HOT_THRESHOLD`]; at least 1, which makes every topic hot; `usize::MAX` never).
+    ///
+    /// Below it, a publish pushes into each subscription's own buffer; from it on, a publish is
+    /// written once into the topic's ring (`capacity` entries, allocated 32 at a time as it
+    /// fills) and every subscriber reads it, as with `tokio::sync::broadcast`. The semantics are
+    /// the same on both paths (order, exact lag counts, `publish_from`); a subscription holding
+    /// several hot topics buffers up to `capacity` per hot topic.
+    ///
+    /// ```
+    /// use pubsub_core::{MemoryBroker, Message, Topic};
+    /// # #[derive(Debug, serde::Serialize, serde::Deserialize)] struct Ping;
+    /// # impl pubsub_core::Event for Ping { const DOMAIN: &'static str = "demo"; fn name(&self) -> &'static str { "ping" } }
+    /// let broker = MemoryBroker::builder().hot_threshold(2).build();
+    /// let all = Topic::new("projects:all")?;
+    /// let mut screens: Vec<_> = (0..3).map(|_| broker.subscribe_now(&all)).collect();
+    /// assert_eq!(broker.publish_now(&all, &Message::new(Ping)), 3); // one write, three readers
+    /// assert!(screens.iter_mut().all(|s| s.try_recv().is_ok()));
+    /// # Ok::<(), pubsub_core::TopicError>(())
+    /// ```
+    #[must_use]
+    pub fn hot_threshold(mut self, subscribers: usize) -> Self {
+        self.hot_threshold = subscribers.max(1);
         self
     }
 
@@ -305,6 +359,7 @@ impl MemoryBrokerBuilder {
             registry: Arc::new(Registry::new(
                 self.capacity,
                 self.shards,
+                self.hot_threshold,
                 self.observer,
                 self.prefix_stats,
             )),

@@ -3,19 +3,28 @@
 //! Two stages: publishers push into the shared stage under a short lock; the subscriber takes the
 //! whole shared stage at once into its own hand (a swap under the same lock) and then receives
 //! from its hand without locking. Together the two stages never hold more than `capacity`
-//! messages. When a push finds them full, the oldest message of the shared stage is dropped (or,
-//! if the shared stage is empty because everything is in hand, the incoming one); either way the
-//! dropped messages are the ones just before the next message the shared stage will yield, so
-//! the lag notice, given when the subscriber next takes from the shared stage, lands exactly where
-//! the hole is.
+//! messages: the swap records how many it moved into the hand before it releases the lock, so a
+//! pusher never counts the hand as emptier than it is. When a push finds the stages full, the
+//! oldest message of the shared stage is dropped (or, if the shared stage holds none because
+//! everything is in hand, the incoming one); either way the dropped messages are the ones just
+//! before the next message the shared stage will yield, so the lag notice, given when the
+//! subscriber next takes from the shared stage, lands exactly where the hole is. The notice and
+//! the messages after the hole are taken in the same step, so after a notice the next receive
+//! yields a message, however hard the publisher keeps dropping meanwhile.
+//!
+//! The queue also carries in-band *joins*: when a topic the subscription holds turns hot, a join
+//! marks where in its stream the topic's messages move to the topic's ring. Joins are never
+//! dropped and do not count against the capacity.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::task::{Context, Poll, Waker};
+use std::sync::{Arc, PoisonError};
+use std::task::Waker;
 
 use crate::message::Message;
-use crate::subscription::{Delivery, SubscriptionId, TryRecvError};
+use crate::ring::Ring;
+use crate::subscription::{Delivery, SubscriptionId};
+use crate::sync::{AtomicBool, AtomicU32, Mutex, MutexGuard, Ordering};
+use crate::topic::Topic;
 
 /// One subscription's shared stage, shared between the registry (which pushes) and the
 /// subscription (which takes). The lock is held only for a push or a swap, never across an await.
@@ -24,8 +33,12 @@ use crate::subscription::{Delivery, SubscriptionId, TryRecvError};
 /// a million.
 pub(crate) struct Queue {
     state: Mutex<State>,
-    /// How many messages the subscriber still holds in hand (written by the subscriber only).
+    /// How many entries the subscriber still holds in hand (stored by the subscriber, under the
+    /// lock at a swap, without it as it receives).
     in_hand: AtomicU32,
+    /// Set (under the lock) whenever the shared stage may hold something to take: lets a
+    /// reader of hot topics skip the lock when its own stage is empty.
+    ready: AtomicBool,
     id: SubscriptionId,
 }
 
@@ -37,22 +50,43 @@ struct State {
     /// In hand at the last swap: an upper bound of `in_hand`, read without touching the
     /// subscriber's cache line while there is room.
     taken: u32,
+    /// Joins in `items` (they do not count against the capacity).
+    joins: u32,
     /// A gap notice was dropped and is still owed.
     gap_owed: bool,
     closed: bool,
+}
+
+/// Where a topic's messages continue in its ring: from `start` on.
+pub(crate) struct Join {
+    pub(crate) topic: Topic,
+    pub(crate) ring: Arc<Ring>,
+    pub(crate) start: u64,
 }
 
 /// A buffered entry.
 pub(crate) enum Slot {
     Message(Message),
     Gap,
+    Join(Join),
+}
+
+/// What the subscriber took.
+pub(crate) enum Popped {
+    Delivery(Delivery<Message>),
+    Join(Join),
+    /// Nothing now (the waker, if given, is registered).
+    Empty,
+    /// Closed and drained: the end.
+    Closed,
 }
 
 impl Slot {
-    fn into_delivery(self) -> Delivery<Message> {
+    fn into_popped(self) -> Popped {
         match self {
-            Slot::Message(message) => Delivery::Message(message),
-            Slot::Gap => Delivery::Gap,
+            Slot::Message(message) => Popped::Delivery(Delivery::Message(message)),
+            Slot::Gap => Popped::Delivery(Delivery::Gap),
+            Slot::Join(join) => Popped::Join(join),
         }
     }
 }
@@ -90,6 +124,10 @@ impl Hand {
     }
 }
 
+fn count(len: usize) -> u32 {
+    u32::try_from(len).unwrap_or(u32::MAX)
+}
+
 impl Queue {
     pub(crate) fn new(id: SubscriptionId) -> Self {
         Queue {
@@ -98,10 +136,12 @@ impl Queue {
                 missed: 0,
                 waker: None,
                 taken: 0,
+                joins: 0,
                 gap_owed: false,
                 closed: false,
             }),
             in_hand: AtomicU32::new(0),
+            ready: AtomicBool::new(false),
             id,
         }
     }
@@ -129,29 +169,53 @@ impl Queue {
         self.push_slot(Slot::Gap, capacity)
     }
 
+    /// Queues a join: `topic` continues in `ring` from `start`. Never dropped.
+    pub(crate) fn push_join(&self, join: Join) {
+        let waker = {
+            let mut state = self.lock();
+            if state.closed {
+                return;
+            }
+            state.items.push_back(Slot::Join(join));
+            state.joins += 1;
+            self.ready.store(true, Ordering::Release);
+            state.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
     fn push_slot(&self, slot: Slot, capacity: usize) -> Pushed {
         let (waker, pushed) = {
             let mut state = self.lock();
             if state.closed {
                 return Pushed::Closed;
             }
+            // Whatever happens below leaves something to take (a message or a notice).
+            self.ready.store(true, Ordering::Release);
             if matches!(slot, Slot::Gap) && matches!(state.items.back(), Some(Slot::Gap)) {
                 return Pushed::Queued;
             }
             let mut pushed = Pushed::Queued;
             if self.is_full(&mut state, capacity) {
-                match state.items.pop_front() {
+                let oldest = state
+                    .items
+                    .iter()
+                    .position(|slot| !matches!(slot, Slot::Join(_)));
+                match oldest.and_then(|index| state.items.remove(index)) {
                     Some(Slot::Message(_)) => {
                         state.missed += 1;
                         pushed = Pushed::Dropped;
                     }
                     Some(Slot::Gap) => state.gap_owed = true,
-                    None => {
-                        // Everything buffered is in the subscriber's hand: the incoming entry is
-                        // the one that cannot be kept.
+                    Some(Slot::Join(_)) | None => {
+                        // Everything buffered is in the subscriber's hand (or a join): the
+                        // incoming entry is the one that cannot be kept.
                         match slot {
                             Slot::Message(_) => state.missed += 1,
                             Slot::Gap => state.gap_owed = true,
+                            Slot::Join(_) => {}
                         }
                         return Pushed::Dropped;
                     }
@@ -166,14 +230,15 @@ impl Queue {
         pushed
     }
 
-    /// Whether both stages together hold `capacity` entries.
+    /// Whether both stages together hold `capacity` entries (joins aside).
     fn is_full(&self, state: &mut State, capacity: usize) -> bool {
-        if state.items.len() + (state.taken as usize) < capacity {
+        let shared = state.items.len() - state.joins as usize;
+        if shared + (state.taken as usize) < capacity {
             return false;
         }
         // The bound says full; ask the subscriber how much it really still holds.
         state.taken = self.in_hand.load(Ordering::Relaxed);
-        state.items.len() + state.taken as usize >= capacity
+        shared + state.taken as usize >= capacity
     }
 
     /// Marks the queue closed: what is buffered can still be received, then the end.
@@ -181,6 +246,7 @@ impl Queue {
         let waker = {
             let mut state = self.lock();
             state.closed = true;
+            self.ready.store(true, Ordering::Release);
             state.waker.take()
         };
         if let Some(waker) = waker {
@@ -188,66 +254,94 @@ impl Queue {
         }
     }
 
-    /// The next delivery; `None` once closed and drained. When nothing is ready, `waker` (if
-    /// any) is woken by the next push or by closing.
-    fn pop(&self, hand: &mut Hand, waker: Option<&Waker>) -> Poll<Option<Delivery<Message>>> {
+    /// Whether the queue is closed (the broker is gone).
+    pub(crate) fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+
+    /// Moves the whole shared stage into the hand (whose empty buffer comes back, keeping its
+    /// capacity), and records the hand's size before the lock is released.
+    fn take_stage(&self, state: &mut State, hand: &mut Hand) {
+        let in_hand = hand.items.get_or_insert_with(Box::default);
+        std::mem::swap(&mut state.items, in_hand);
+        state.joins = 0;
+        state.taken = count(in_hand.len());
+        self.in_hand.store(state.taken, Ordering::Relaxed);
+        self.ready.store(
+            state.missed > 0 || state.gap_owed || state.closed,
+            Ordering::Relaxed,
+        );
+    }
+
+    /// The next entry; `Closed` once closed and drained. When nothing is ready, `waker` (if
+    /// any) is woken by the next push, join, ring entry or closing.
+    pub(crate) fn pop(&self, hand: &mut Hand, waker: Option<&Waker>) -> Popped {
         if let Some(slot) = hand.pop() {
             self.record_in_hand(hand);
-            return Poll::Ready(Some(slot.into_delivery()));
+            return slot.into_popped();
+        }
+        if waker.is_none() && !self.ready.load(Ordering::Acquire) {
+            // Nothing was pushed since the stage was last found empty (a waiting reader checks
+            // again under the lock in `park`).
+            return Popped::Empty;
         }
         let mut state = self.lock();
         if state.gap_owed {
             state.gap_owed = false;
-            return Poll::Ready(Some(Delivery::Gap));
+            if state.missed == 0 && !state.items.is_empty() {
+                self.take_stage(&mut state, hand);
+            }
+            return Popped::Delivery(Delivery::Gap);
         }
         if state.missed > 0 {
             let missed = std::mem::take(&mut state.missed);
-            return Poll::Ready(Some(Delivery::Lagged(missed)));
+            if !state.items.is_empty() {
+                self.take_stage(&mut state, hand);
+            }
+            return Popped::Delivery(Delivery::Lagged(missed));
         }
         if state.items.is_empty() {
             if state.closed {
-                return Poll::Ready(None);
+                return Popped::Closed;
             }
+            self.ready.store(false, Ordering::Relaxed);
             if let Some(waker) = waker {
                 if !state.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
                     state.waker = Some(waker.clone());
                 }
             }
-            return Poll::Pending;
+            return Popped::Empty;
         }
-        // Take the whole shared stage; the hand's (empty) buffer goes back, keeping its capacity.
-        let in_hand = hand.items.get_or_insert_with(Box::default);
-        std::mem::swap(&mut state.items, in_hand);
-        state.taken = u32::try_from(in_hand.len()).unwrap_or(u32::MAX);
+        self.take_stage(&mut state, hand);
         drop(state);
         let slot = hand.pop();
         self.record_in_hand(hand);
-        Poll::Ready(slot.map(Slot::into_delivery))
+        slot.map_or(Popped::Empty, Slot::into_popped)
+    }
+
+    /// Registers `waker` to be woken by the next push, join, ring entry or closing, unless
+    /// something arrived meanwhile (then `false`: pop again).
+    pub(crate) fn park(&self, waker: &Waker) -> bool {
+        let mut state = self.lock();
+        if !state.items.is_empty() || state.missed > 0 || state.gap_owed || state.closed {
+            return false;
+        }
+        if !state.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            state.waker = Some(waker.clone());
+        }
+        true
     }
 
     fn record_in_hand(&self, hand: &Hand) {
-        self.in_hand.store(
-            u32::try_from(hand.len()).unwrap_or(u32::MAX),
-            Ordering::Relaxed,
-        );
+        self.in_hand.store(count(hand.len()), Ordering::Relaxed);
     }
 
-    /// A delivery if one is ready now, without registering a waker.
-    pub(crate) fn try_pop(&self, hand: &mut Hand) -> Result<Delivery<Message>, TryRecvError> {
-        match self.pop(hand, None) {
-            Poll::Ready(Some(delivery)) => Ok(delivery),
-            Poll::Ready(None) => Err(TryRecvError::Closed),
-            Poll::Pending => Err(TryRecvError::Empty),
-        }
-    }
-
-    /// Polls for the next delivery, registering `cx`'s waker when nothing is ready.
-    pub(crate) fn poll_pop(
-        &self,
-        hand: &mut Hand,
-        cx: &Context<'_>,
-    ) -> Poll<Option<Delivery<Message>>> {
-        self.pop(hand, Some(cx.waker()))
+    /// Entries waiting to be received, in hand and shared, notices included (joins are not).
+    pub(crate) fn len(&self, hand: &Hand) -> usize {
+        let state = self.lock();
+        hand.len() + state.items.len() - state.joins as usize
+            + usize::from(state.missed > 0)
+            + usize::from(state.gap_owed)
     }
 
     /// Whether the stream has ended: closed, and nothing left to receive.
@@ -258,11 +352,5 @@ impl Queue {
             && state.items.is_empty()
             && state.missed == 0
             && !state.gap_owed
-    }
-
-    /// Messages and notices waiting to be received, in hand and shared.
-    pub(crate) fn len(&self, hand: &Hand) -> usize {
-        let state = self.lock();
-        hand.len() + state.items.len() + usize::from(state.missed > 0) + usize::from(state.gap_owed)
     }
 }

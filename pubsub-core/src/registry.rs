@@ -18,7 +18,8 @@ use hashbrown::HashTable;
 use indexmap::IndexMap;
 
 use crate::message::Message;
-use crate::queue::{Pushed, Queue};
+use crate::queue::{Join, Pushed, Queue};
+use crate::ring::{self, Cursor, Ring};
 use crate::stats::{PrefixCounters, PrefixStats, Stats};
 use crate::subscription::SubscriptionId;
 use crate::topic::Topic;
@@ -69,15 +70,32 @@ struct Shard {
 }
 
 /// The subscribers of one topic. Most topics have exactly one, which costs no extra allocation;
-/// the entry is two words either way.
+/// the entry is two words either way. A topic that reaches the broker's hot threshold keeps a
+/// shared ring: each publish is written into it once, and its subscribers read it.
 enum Subscribers {
     One(Arc<Queue>),
     Many(Box<IndexMap<SubscriptionId, Arc<Queue>, RandomState>>),
+    Hot(Box<Hot>),
+}
+
+/// A hot topic: its ring and its subscribers (to count them, wake and close them).
+struct Hot {
+    ring: Arc<Ring>,
+    queues: IndexMap<SubscriptionId, Arc<Queue>, RandomState>,
+}
+
+/// What adding a subscriber did.
+struct Added {
+    new: bool,
+    /// The topic's ring, when it is hot: the new subscriber reads it from its next offset.
+    ring: Option<Arc<Ring>>,
+    /// The topic turned hot with this subscriber: the others must be told (a join each).
+    turned_hot: bool,
 }
 
 impl Subscribers {
-    fn insert(&mut self, queue: &Arc<Queue>) -> bool {
-        match self {
+    fn insert(&mut self, queue: &Arc<Queue>, hot_threshold: usize, capacity: usize) -> Added {
+        let new = match self {
             Subscribers::One(existing) if existing.id() == queue.id() => false,
             Subscribers::One(existing) => {
                 let mut many = IndexMap::with_capacity_and_hasher(2, RandomState::default());
@@ -87,6 +105,65 @@ impl Subscribers {
                 true
             }
             Subscribers::Many(many) => many.insert(queue.id(), Arc::clone(queue)).is_none(),
+            Subscribers::Hot(hot) => {
+                let new = hot.queues.insert(queue.id(), Arc::clone(queue)).is_none();
+                let ring = new.then(|| Arc::clone(&hot.ring));
+                return Added {
+                    new,
+                    ring,
+                    turned_hot: false,
+                };
+            }
+        };
+        if new && self.len() >= hot_threshold {
+            return Added {
+                new,
+                ring: Some(self.make_hot(capacity)),
+                turned_hot: true,
+            };
+        }
+        Added {
+            new,
+            ring: None,
+            turned_hot: false,
+        }
+    }
+
+    /// Turns this topic hot: a ring from now on. The caller then announces it (see
+    /// [`announce`](Self::announce)).
+    fn make_hot(&mut self, capacity: usize) -> Arc<Ring> {
+        let queues = match std::mem::replace(self, Subscribers::Many(Box::default())) {
+            Subscribers::One(queue) => {
+                let mut queues = IndexMap::with_capacity_and_hasher(1, RandomState::default());
+                queues.insert(queue.id(), queue);
+                queues
+            }
+            Subscribers::Many(many) => *many,
+            Subscribers::Hot(hot) => {
+                let ring = Arc::clone(&hot.ring);
+                *self = Subscribers::Hot(hot);
+                return ring;
+            }
+        };
+        let ring = Arc::new(Ring::new(capacity));
+        *self = Subscribers::Hot(Box::new(Hot {
+            ring: Arc::clone(&ring),
+            queues,
+        }));
+        ring
+    }
+
+    /// Queues a join for every subscriber but `newcomer` (which reads the ring from its start
+    /// directly), after whatever of this topic it already holds, so each reads the ring from its
+    /// start once it gets there.
+    fn announce(&self, topic: &Topic, ring: &Arc<Ring>, newcomer: SubscriptionId) {
+        let Subscribers::Hot(hot) = self else { return };
+        for queue in hot.queues.values().filter(|q| q.id() != newcomer) {
+            queue.push_join(Join {
+                topic: topic.clone(),
+                ring: Arc::clone(ring),
+                start: 1,
+            });
         }
     }
 
@@ -103,11 +180,16 @@ impl Subscribers {
                     if let Some((_, queue)) = many.pop() {
                         *self = Subscribers::One(queue);
                     }
-                } else if many.capacity() > 64 && many.len() * 4 < many.capacity() {
-                    let len = many.len();
-                    many.shrink_to(len * 2);
+                } else {
+                    shrink(many);
                 }
                 (removed, false)
+            }
+            Subscribers::Hot(hot) => {
+                let removed = hot.queues.swap_remove(&id).is_some();
+                hot.ring.forget(id);
+                shrink(&mut hot.queues);
+                (removed, hot.queues.is_empty())
             }
         }
     }
@@ -116,6 +198,7 @@ impl Subscribers {
         match self {
             Subscribers::One(_) => 1,
             Subscribers::Many(many) => many.len(),
+            Subscribers::Hot(hot) => hot.queues.len(),
         }
     }
 
@@ -123,7 +206,15 @@ impl Subscribers {
         match self {
             Subscribers::One(queue) => f(queue),
             Subscribers::Many(many) => many.values().for_each(|queue| f(queue)),
+            Subscribers::Hot(hot) => hot.queues.values().for_each(|queue| f(queue)),
         }
+    }
+}
+
+fn shrink(map: &mut IndexMap<SubscriptionId, Arc<Queue>, RandomState>) {
+    if map.capacity() > 64 && map.len() * 4 < map.capacity() {
+        let len = map.len();
+        map.shrink_to(len * 2);
     }
 }
 
@@ -133,11 +224,15 @@ pub(crate) struct Registry {
     shards: Box<[Shard]>,
     hasher: RandomState,
     capacity: usize,
+    /// Subscribers at which a topic gets a shared ring.
+    hot_threshold: usize,
     observer: Option<Arc<dyn TopicObserver>>,
     subscriptions: AtomicUsize,
     decode_errors: AtomicU64,
     gaps: AtomicU64,
     reconnects: AtomicU64,
+    /// Messages hot-topic readers found dropped from a ring (counted as they find them).
+    ring_lagged: AtomicU64,
     /// Counters per topic prefix (first segment), when enabled.
     prefixes: Option<PrefixCounters>,
     /// Queues of live subscriptions that hold no topic: no topic entry reaches them, so they are
@@ -149,6 +244,7 @@ impl Registry {
     pub(crate) fn new(
         capacity: usize,
         shards: usize,
+        hot_threshold: usize,
         observer: Option<Arc<dyn TopicObserver>>,
         by_prefix: bool,
     ) -> Self {
@@ -164,11 +260,13 @@ impl Registry {
                 .collect(),
             hasher: RandomState::default(),
             capacity: capacity.max(1),
+            hot_threshold: hot_threshold.max(1),
             observer,
             subscriptions: AtomicUsize::new(0),
             decode_errors: AtomicU64::new(0),
             gaps: AtomicU64::new(0),
             reconnects: AtomicU64::new(0),
+            ring_lagged: AtomicU64::new(0),
             prefixes: by_prefix.then(PrefixCounters::default),
             idle: Mutex::default(),
         }
@@ -209,7 +307,17 @@ impl Registry {
         let table = Self::read(shard);
         if let Some((_, subscribers)) = table.find(hash, |(t, _)| t.as_str() == topic.as_str()) {
             let origin = message.origin();
+            if let Subscribers::Hot(hot) = subscribers {
+                // Written once; each subscriber reads it (the origin skips it when reading).
+                let skipped = origin.is_some_and(|id| hot.queues.contains_key(&id));
+                let own = origin.filter(|_| skipped);
+                hot.ring.push(ring::Entry::Message(message.clone()), own);
+                delivered = (hot.queues.len() - usize::from(skipped)) as u64;
+            }
             subscribers.for_each(|queue| {
+                if matches!(subscribers, Subscribers::Hot(_)) {
+                    return;
+                }
                 if Some(queue.id()) == origin {
                     return;
                 }
@@ -249,6 +357,10 @@ impl Registry {
 
     /// Queues a gap notice for each of `subscribers`; returns how many were told.
     fn gap_to(&self, subscribers: &Subscribers) -> usize {
+        if let Subscribers::Hot(hot) = subscribers {
+            hot.ring.push(ring::Entry::Gap, None);
+            return hot.queues.len();
+        }
         let mut told = 0;
         subscribers.for_each(|queue| {
             if queue.push_gap(self.capacity) != Pushed::Closed {
@@ -275,28 +387,56 @@ impl Registry {
 
     /// Adds `queue` to `topic`'s subscribers (the subscription's own topic set has already
     /// refused duplicates).
-    pub(crate) fn insert(&self, topic: &Topic, queue: &Arc<Queue>) {
+    pub(crate) fn insert(&self, topic: &Topic, queue: &Arc<Queue>) -> Option<Cursor> {
         let (hash, shard) = self.locate(topic.as_str());
         let mut table = Self::write(shard);
         if let Some((_, subscribers)) = table.find_mut(hash, |(t, _)| t == topic) {
-            if subscribers.insert(queue) {
+            let added = subscribers.insert(queue, self.hot_threshold, self.capacity);
+            if added.new {
                 if let Some(prefixes) = &self.prefixes {
                     prefixes.subscribed(topic, false);
                 }
             }
-            return;
+            let ring = added.ring?;
+            if added.turned_hot {
+                subscribers.announce(topic, &ring, queue.id());
+            }
+            // No publish to this topic runs while its shard is write-locked: the cursor starts
+            // right after the last message published before this subscription took effect.
+            let start = ring.next_offset();
+            return Some(Cursor::new(ring, start));
         }
         if let Some(prefixes) = &self.prefixes {
             prefixes.subscribed(topic, true);
         }
-        table.insert_unique(
-            hash,
-            (topic.clone(), Subscribers::One(Arc::clone(queue))),
-            self.rehasher(),
-        );
+        let mut subscribers = Subscribers::One(Arc::clone(queue));
+        let cursor = (self.hot_threshold <= 1).then(|| {
+            let ring = subscribers.make_hot(self.capacity);
+            Cursor::new(ring, 1)
+        });
+        table.insert_unique(hash, (topic.clone(), subscribers), self.rehasher());
         if let Some(observer) = &self.observer {
             observer.topic_created(topic);
         }
+        cursor
+    }
+
+    /// The ring of `topic` if it is hot and `id` subscribes to it (a join is applied only if
+    /// it still describes the topic's present ring).
+    pub(crate) fn ring_of(&self, topic: &Topic, id: SubscriptionId) -> Option<Arc<Ring>> {
+        let (hash, shard) = self.locate(topic.as_str());
+        let table = Self::read(shard);
+        match table.find(hash, |(t, _)| t == topic) {
+            Some((_, Subscribers::Hot(hot))) if hot.queues.contains_key(&id) => {
+                Some(Arc::clone(&hot.ring))
+            }
+            _ => None,
+        }
+    }
+
+    /// Counts messages a hot-topic reader found dropped.
+    pub(crate) fn record_ring_lag(&self, missed: u64) {
+        self.ring_lagged.fetch_add(missed, Ordering::Relaxed);
     }
 
     /// Removes `id` from `topic`'s subscribers, and the topic when it was the last; returns
@@ -400,7 +540,7 @@ impl Registry {
             subscriptions: self.subscriptions.load(Ordering::Relaxed),
             published: sum(|s| &s.published),
             delivered: sum(|s| &s.delivered),
-            lagged: sum(|s| &s.lagged),
+            lagged: sum(|s| &s.lagged) + self.ring_lagged.load(Ordering::Relaxed),
             decode_errors: self.decode_errors.load(Ordering::Relaxed),
             gaps: self.gaps.load(Ordering::Relaxed),
             reconnects: self.reconnects.load(Ordering::Relaxed),

@@ -7,7 +7,7 @@ use std::num::NonZeroU64;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use foldhash::fast::RandomState;
 use futures_core::{FusedStream, Stream};
@@ -15,7 +15,8 @@ use futures_core::{FusedStream, Stream};
 use crate::error::Error;
 use crate::event::Event;
 use crate::message::{EventRef, Message};
-use crate::queue::{Hand, Queue};
+use crate::queue::{Hand, Join, Popped, Queue};
+use crate::ring::{Cursor, Entry, Read};
 use crate::registry::Registry;
 use crate::tenant::{TenantKey, scope_of};
 use crate::topic::{Topic, TypedTopic};
@@ -256,20 +257,32 @@ pub struct Subscription {
     /// The tenant every topic of this subscription must be scoped to, once made through a
     /// tenant's handle (shared by every subscription of that handle).
     scope: Option<Arc<TenantKey>>,
+    /// Cursors in the rings of its hot topics; none (one word) for most subscriptions.
+    hot: Option<Box<HotSet>>,
+}
+
+/// A subscription's hot topics and where it is in each ring.
+struct HotSet {
+    cursors: Vec<(Topic, Cursor)>,
+    /// Which source (its own queue or a ring) to try first next, so none starves another.
+    turn: usize,
 }
 
 impl Subscription {
     /// A new subscription holding `topic`.
     pub(crate) fn open(registry: &Arc<Registry>, topic: &Topic) -> Self {
         registry.subscription_opened();
-        let subscription = Subscription {
+        let mut subscription = Subscription {
             queue: Arc::new(Queue::new(SubscriptionId::next())),
             hand: Hand::default(),
             topics: TopicSet::One(topic.clone()),
             registry: Arc::downgrade(registry),
             scope: None,
+            hot: None,
         };
-        registry.insert(topic, &subscription.queue);
+        if let Some(cursor) = registry.insert(topic, &subscription.queue) {
+            subscription.attach(topic, cursor);
+        }
         subscription
     }
 
@@ -292,7 +305,9 @@ impl Subscription {
         if !self.topics.insert(topic.clone()) {
             return Ok(false);
         }
-        registry.insert(topic, &self.queue);
+        if let Some(cursor) = registry.insert(topic, &self.queue) {
+            self.attach(topic, cursor);
+        }
         if was_idle {
             registry.unwatch_idle(self.queue.id());
         }
@@ -304,6 +319,7 @@ impl Subscription {
         if !self.topics.remove(topic) {
             return false;
         }
+        self.detach(topic);
         match self.registry.upgrade() {
             Some(registry) => {
                 registry.remove(topic, self.queue.id());
@@ -316,6 +332,113 @@ impl Subscription {
             None => self.queue.close(),
         }
         true
+    }
+
+    /// Reads `topic` from its ring with `cursor` from now on (replacing an older ring's cursor).
+    fn attach(&mut self, topic: &Topic, cursor: Cursor) {
+        let hot = self.hot.get_or_insert_with(|| {
+            Box::new(HotSet {
+                cursors: Vec::new(),
+                turn: 0,
+            })
+        });
+        hot.cursors.retain(|(t, _)| t != topic);
+        hot.cursors.push((topic.clone(), cursor));
+    }
+
+    fn detach(&mut self, topic: &Topic) {
+        if let Some(hot) = &mut self.hot {
+            hot.cursors.retain(|(t, _)| t != topic);
+            if hot.cursors.is_empty() {
+                self.hot = None;
+            }
+        }
+    }
+
+    /// A join from the queue: `join.topic` continues in `join.ring`. Applied only if the
+    /// subscription still holds the topic and the ring is still the topic's (a join left from
+    /// before the topic was removed and added again is stale), and not twice.
+    fn apply(&mut self, join: Join) {
+        if !self.topics.contains(&join.topic) {
+            return;
+        }
+        let attached = self.hot.as_ref().is_some_and(|hot| {
+            hot.cursors
+                .iter()
+                .any(|(t, c)| *t == join.topic && Arc::ptr_eq(c.ring(), &join.ring))
+        });
+        if attached {
+            return;
+        }
+        let current = self
+            .registry
+            .upgrade()
+            .and_then(|registry| registry.ring_of(&join.topic, self.queue.id()));
+        if current.is_some_and(|ring| Arc::ptr_eq(&ring, &join.ring)) {
+            let cursor = Cursor::new(join.ring, join.start);
+            self.attach(&join.topic, cursor);
+        }
+    }
+
+    /// The next delivery from the queue or a ring; with a waker, registers it everywhere when
+    /// nothing is ready. `Ready(None)` at the end.
+    fn next_delivery(&mut self, waker: Option<&Waker>) -> Poll<Option<Delivery<Message>>> {
+        'again: loop {
+            let sources = 1 + self.hot.as_ref().map_or(0, |hot| hot.cursors.len());
+            let first = self.hot.as_mut().map_or(0, |hot| {
+                hot.turn = hot.turn.wrapping_add(1);
+                hot.turn % sources
+            });
+            let mut closed = false;
+            for step in 0..sources {
+                let source = (first + step) % sources;
+                if source == 0 {
+                    match self.queue.pop(&mut self.hand, None) {
+                        Popped::Delivery(delivery) => return Poll::Ready(Some(delivery)),
+                        Popped::Join(join) => {
+                            self.apply(join);
+                            continue 'again;
+                        }
+                        Popped::Empty => {}
+                        Popped::Closed => closed = true,
+                    }
+                    continue;
+                }
+                let Some(hot) = self.hot.as_mut() else { continue };
+                let cursor = &mut hot.cursors[source - 1].1;
+                match cursor.read(self.queue.id()) {
+                    Read::Entry(Entry::Message(message)) => {
+                        return Poll::Ready(Some(Delivery::Message(message)));
+                    }
+                    Read::Entry(Entry::Gap) => return Poll::Ready(Some(Delivery::Gap)),
+                    Read::Lagged(missed) => {
+                        if let Some(registry) = self.registry.upgrade() {
+                            registry.record_ring_lag(missed);
+                        }
+                        return Poll::Ready(Some(Delivery::Lagged(missed)));
+                    }
+                    Read::Empty => {}
+                }
+            }
+            // Nothing anywhere. Closed means the broker is gone: no ring gets more either.
+            if closed || (self.hot.is_some() && self.queue.is_closed()) {
+                return Poll::Ready(None);
+            }
+            let Some(waker) = waker else {
+                return Poll::Pending;
+            };
+            if !self.queue.park(waker) {
+                continue;
+            }
+            if let Some(hot) = self.hot.as_mut() {
+                for (_, cursor) in &mut hot.cursors {
+                    if !cursor.wait(waker) {
+                        continue 'again;
+                    }
+                }
+            }
+            return Poll::Pending;
+        }
     }
 
     /// Scopes this subscription to `tenant`: from now on it only takes topics of that tenant.
@@ -378,7 +501,10 @@ impl Subscription {
 
     /// How many deliveries are buffered and ready to receive now.
     pub fn len(&self) -> usize {
-        self.queue.len(&self.hand)
+        let in_rings = self.hot.as_ref().map_or(0, |hot| {
+            hot.cursors.iter().map(|(_, cursor)| cursor.ahead()).sum::<u64>()
+        });
+        self.queue.len(&self.hand) + usize::try_from(in_rings).unwrap_or(usize::MAX)
     }
 
     /// Whether nothing is buffered now.
@@ -415,12 +541,25 @@ impl Subscription {
     /// [`TryRecvError::Empty`] when nothing is ready, [`TryRecvError::Closed`] at the end of the
     /// stream.
     pub fn try_recv(&mut self) -> Result<Delivery<Message>, TryRecvError> {
-        self.queue.try_pop(&mut self.hand)
+        match self.next_delivery(None) {
+            Poll::Ready(Some(delivery)) => Ok(delivery),
+            Poll::Ready(None) => Err(TryRecvError::Closed),
+            Poll::Pending => Err(TryRecvError::Empty),
+        }
     }
 
     /// Polls for the next delivery (what [`recv`](Self::recv) awaits).
+    ///
+    /// Spends one unit of tokio's cooperative budget per delivery, as tokio's own channels do: a
+    /// subscriber fed without pause yields to its worker now and then instead of starving the
+    /// other tasks there.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Delivery<Message>>> {
-        self.queue.poll_pop(&mut self.hand, cx)
+        let coop = std::task::ready!(tokio::task::coop::poll_proceed(cx));
+        let polled = self.next_delivery(Some(cx.waker()));
+        if polled.is_ready() {
+            coop.made_progress();
+        }
+        polled
     }
 }
 
@@ -460,6 +599,9 @@ impl Stream for Subscription {
 impl FusedStream for Subscription {
     fn is_terminated(&self) -> bool {
         self.queue.is_finished(&self.hand)
+            && self.hot.as_ref().is_none_or(|hot| {
+                hot.cursors.iter().all(|(_, cursor)| cursor.ahead() == 0)
+            })
     }
 }
 

@@ -50,8 +50,9 @@ fn seen(delivery: Delivery<Message>) -> Seen {
 /// A reference model of one subscription's bounded buffer: a shared stage publishers push to,
 /// and the subscriber's hand, which takes the whole shared stage at once. Both stages together
 /// hold at most `capacity`; when full, the oldest of the shared stage is dropped, or the incoming
-/// message when everything is in hand. The lag notice comes when the hand is empty, before the
-/// shared stage is taken: exactly where the dropped messages were.
+/// message when everything is in hand. The lag notice comes when the hand is empty, as the
+/// shared stage is taken: exactly where the dropped messages were, and with the messages after
+/// them already in hand.
 #[derive(Debug, Default)]
 struct ModelQueue {
     shared: VecDeque<Seen>,
@@ -75,6 +76,9 @@ impl ModelQueue {
             return Some(item);
         }
         if self.missed > 0 {
+            // The notice and the messages after the hole are taken together: the next receive
+            // yields a message, however many are dropped meanwhile.
+            std::mem::swap(&mut self.shared, &mut self.hand);
             return Some(Seen::Lagged(std::mem::take(&mut self.missed)));
         }
         std::mem::swap(&mut self.shared, &mut self.hand);
