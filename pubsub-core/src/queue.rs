@@ -254,11 +254,6 @@ impl Queue {
         }
     }
 
-    /// Whether the queue is closed (the broker is gone).
-    pub(crate) fn is_closed(&self) -> bool {
-        self.lock().closed
-    }
-
     /// Moves the whole shared stage into the hand (whose empty buffer comes back, keeping its
     /// capacity), and records the hand's size before the lock is released.
     fn take_stage(&self, state: &mut State, hand: &mut Hand) {

@@ -261,6 +261,15 @@ pub struct Subscription {
     hot: Option<Box<HotSet>>,
 }
 
+/// What a subscription's own queue gave, between the rings.
+enum Taken {
+    Ready(Poll<Option<Delivery<Message>>>),
+    /// A join was applied: go round again.
+    Again,
+    Empty,
+    Closed,
+}
+
 /// A subscription's hot topics and where it is in each ring.
 struct HotSet {
     cursors: Vec<(Topic, Cursor)>,
@@ -383,61 +392,95 @@ impl Subscription {
     /// The next delivery from the queue or a ring; with a waker, registers it everywhere when
     /// nothing is ready. `Ready(None)` at the end.
     fn next_delivery(&mut self, waker: Option<&Waker>) -> Poll<Option<Delivery<Message>>> {
-        'again: loop {
-            let sources = 1 + self.hot.as_ref().map_or(0, |hot| hot.cursors.len());
-            let first = self.hot.as_mut().map_or(0, |hot| {
-                hot.turn = hot.turn.wrapping_add(1);
-                hot.turn % sources
-            });
-            let mut closed = false;
-            for step in 0..sources {
-                let source = (first + step) % sources;
-                if source == 0 {
-                    match self.queue.pop(&mut self.hand, None) {
-                        Popped::Delivery(delivery) => return Poll::Ready(Some(delivery)),
-                        Popped::Join(join) => {
-                            self.apply(join);
-                            continue 'again;
-                        }
-                        Popped::Empty => {}
-                        Popped::Closed => closed = true,
-                    }
-                    continue;
+        loop {
+            if self.hot.is_none() {
+                // Only the queue: one lock takes an entry or registers the waker.
+                match self.queue.pop(&mut self.hand, waker) {
+                    Popped::Delivery(delivery) => return Poll::Ready(Some(delivery)),
+                    Popped::Join(join) => self.apply(join),
+                    Popped::Empty => return Poll::Pending,
+                    Popped::Closed => return Poll::Ready(None),
                 }
-                let Some(hot) = self.hot.as_mut() else { continue };
-                let cursor = &mut hot.cursors[source - 1].1;
-                match cursor.read(self.queue.id()) {
-                    Read::Entry(Entry::Message(message)) => {
-                        return Poll::Ready(Some(Delivery::Message(message)));
-                    }
-                    Read::Entry(Entry::Gap) => return Poll::Ready(Some(Delivery::Gap)),
-                    Read::Lagged(missed) => {
-                        if let Some(registry) = self.registry.upgrade() {
-                            registry.record_ring_lag(missed);
-                        }
-                        return Poll::Ready(Some(Delivery::Lagged(missed)));
-                    }
-                    Read::Empty => {}
-                }
-            }
-            // Nothing anywhere. Closed means the broker is gone: no ring gets more either.
-            if closed || (self.hot.is_some() && self.queue.is_closed()) {
-                return Poll::Ready(None);
-            }
-            let Some(waker) = waker else {
-                return Poll::Pending;
-            };
-            if !self.queue.park(waker) {
                 continue;
             }
-            if let Some(hot) = self.hot.as_mut() {
-                for (_, cursor) in &mut hot.cursors {
-                    if !cursor.wait(waker) {
-                        continue 'again;
-                    }
-                }
+            match self.next_hot(waker) {
+                Some(polled) => return polled,
+                None => {}
             }
-            return Poll::Pending;
+        }
+    }
+
+    /// One round over the queue and the rings; `None` to go round again (a join was applied,
+    /// or something arrived while registering).
+    fn next_hot(&mut self, waker: Option<&Waker>) -> Option<Poll<Option<Delivery<Message>>>> {
+        let hot = self.hot.as_mut()?;
+        hot.turn = hot.turn.wrapping_add(1);
+        // The queue first once in 16 rounds, else after the rings: neither starves.
+        let queue_first = hot.turn % 16 == 0;
+        let mut closed = false;
+        if queue_first {
+            match self.take_from_queue() {
+                Taken::Ready(polled) => return Some(polled),
+                Taken::Again => return None,
+                Taken::Empty => {}
+                Taken::Closed => closed = true,
+            }
+        }
+        let hot = self.hot.as_mut()?;
+        let count = hot.cursors.len();
+        let start = if count > 1 { hot.turn % count } else { 0 };
+        for step in 0..count {
+            let index = if step + start >= count { step + start - count } else { step + start };
+            match hot.cursors[index].1.read(self.queue.id()) {
+                Read::Entry(Entry::Message(message)) => {
+                    return Some(Poll::Ready(Some(Delivery::Message(message))));
+                }
+                Read::Entry(Entry::Gap) => return Some(Poll::Ready(Some(Delivery::Gap))),
+                Read::Lagged(missed) => {
+                    if let Some(registry) = self.registry.upgrade() {
+                        registry.record_ring_lag(missed);
+                    }
+                    return Some(Poll::Ready(Some(Delivery::Lagged(missed))));
+                }
+                Read::Empty => {}
+            }
+        }
+        if !queue_first {
+            match self.take_from_queue() {
+                Taken::Ready(polled) => return Some(polled),
+                Taken::Again => return None,
+                Taken::Empty => {}
+                Taken::Closed => closed = true,
+            }
+        }
+        // Nothing anywhere. Closed means the broker is gone: no ring gets more either.
+        if closed {
+            return Some(Poll::Ready(None));
+        }
+        let Some(waker) = waker else {
+            return Some(Poll::Pending);
+        };
+        if !self.queue.park(waker) {
+            return None;
+        }
+        for (_, cursor) in &mut self.hot.as_mut()?.cursors {
+            if !cursor.wait(waker) {
+                return None;
+            }
+        }
+        Some(Poll::Pending)
+    }
+
+    /// The queue's next delivery, if any.
+    fn take_from_queue(&mut self) -> Taken {
+        match self.queue.pop(&mut self.hand, None) {
+            Popped::Delivery(delivery) => Taken::Ready(Poll::Ready(Some(delivery))),
+            Popped::Join(join) => {
+                self.apply(join);
+                Taken::Again
+            }
+            Popped::Empty => Taken::Empty,
+            Popped::Closed => Taken::Closed,
         }
     }
 
