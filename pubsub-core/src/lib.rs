@@ -139,6 +139,8 @@ mod error;
 mod event;
 mod ext;
 mod live;
+#[cfg(all(test, pubsub_loom))]
+mod loom_tests;
 mod memory;
 mod message;
 #[cfg(feature = "metrics")]

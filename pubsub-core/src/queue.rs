@@ -339,6 +339,14 @@ impl Queue {
             + usize::from(state.gap_owed)
     }
 
+    /// Entries held in both stages (messages and gap notices, not joins or lag counts): what the
+    /// capacity bounds.
+    #[cfg(all(test, pubsub_loom))]
+    pub(crate) fn buffered(&self, hand: &Hand) -> usize {
+        let state = self.lock();
+        hand.len() + state.items.len() - state.joins as usize
+    }
+
     /// Whether the stream has ended: closed, and nothing left to receive.
     pub(crate) fn is_finished(&self, hand: &Hand) -> bool {
         let state = self.lock();

@@ -273,7 +273,11 @@ impl Cursor {
     }
 
     fn take(&mut self) -> Taken {
-        if !self.chunk.as_ref().is_some_and(|chunk| chunk.holds(self.next)) {
+        if !self
+            .chunk
+            .as_ref()
+            .is_some_and(|chunk| chunk.holds(self.next))
+        {
             let state = self.ring.lock();
             if self.next >= state.next {
                 return Taken::Empty;

@@ -16,8 +16,8 @@ use crate::error::Error;
 use crate::event::Event;
 use crate::message::{EventRef, Message};
 use crate::queue::{Hand, Join, Popped, Queue};
-use crate::ring::{Cursor, Entry, Read};
 use crate::registry::Registry;
+use crate::ring::{Cursor, Entry, Read};
 use crate::tenant::{TenantKey, scope_of};
 use crate::topic::{Topic, TypedTopic};
 
@@ -430,7 +430,11 @@ impl Subscription {
         let count = hot.cursors.len();
         let start = if count > 1 { hot.turn % count } else { 0 };
         for step in 0..count {
-            let index = if step + start >= count { step + start - count } else { step + start };
+            let index = if step + start >= count {
+                step + start - count
+            } else {
+                step + start
+            };
             match hot.cursors[index].1.read(self.queue.id()) {
                 Read::Entry(Entry::Message(message)) => {
                     return Some(Poll::Ready(Some(Delivery::Message(message))));
@@ -545,7 +549,10 @@ impl Subscription {
     /// How many deliveries are buffered and ready to receive now.
     pub fn len(&self) -> usize {
         let in_rings = self.hot.as_ref().map_or(0, |hot| {
-            hot.cursors.iter().map(|(_, cursor)| cursor.ahead()).sum::<u64>()
+            hot.cursors
+                .iter()
+                .map(|(_, cursor)| cursor.ahead())
+                .sum::<u64>()
         });
         self.queue.len(&self.hand) + usize::try_from(in_rings).unwrap_or(usize::MAX)
     }
@@ -642,9 +649,10 @@ impl Stream for Subscription {
 impl FusedStream for Subscription {
     fn is_terminated(&self) -> bool {
         self.queue.is_finished(&self.hand)
-            && self.hot.as_ref().is_none_or(|hot| {
-                hot.cursors.iter().all(|(_, cursor)| cursor.ahead() == 0)
-            })
+            && self
+                .hot
+                .as_ref()
+                .is_none_or(|hot| hot.cursors.iter().all(|(_, cursor)| cursor.ahead() == 0))
     }
 }
 

@@ -69,7 +69,11 @@ fn chunks_below_the_oldest_kept_entry_are_freed() {
         ring.push(message(n), None);
     }
     let state = ring.lock();
-    assert!(state.chunks.len() <= 3, "{} chunks kept", state.chunks.len());
+    assert!(
+        state.chunks.len() <= 3,
+        "{} chunks kept",
+        state.chunks.len()
+    );
 }
 
 #[test]

@@ -124,7 +124,10 @@ fn publish_from_skips_the_sender_on_a_hot_topic_only() {
     let t = Topic::new("hot:from").unwrap();
     let mut sender = broker.subscribe_now(&t);
     let mut other = broker.subscribe_now(&t);
-    assert_eq!(broker.publish_now(&t, &msg(1, "from").with_origin(sender.id())), 1);
+    assert_eq!(
+        broker.publish_now(&t, &msg(1, "from").with_origin(sender.id())),
+        1
+    );
     broker.publish_now(&t, &msg(2, "all"));
     assert_eq!(seqs(&drain(&mut sender)), [2]);
     assert_eq!(seqs(&drain(&mut other)), [1, 2]);
@@ -142,7 +145,11 @@ fn removing_and_adding_a_hot_topic_again_never_duplicates_or_loses() {
     assert!(broker.remove_topic(&mut sub, &t));
     broker.add_topic_now(&mut sub, &t).unwrap();
     broker.publish_now(&t, &msg(2, "t"));
-    assert_eq!(seqs(&drain(&mut sub)), [2], "1 was published while t was removed");
+    assert_eq!(
+        seqs(&drain(&mut sub)),
+        [2],
+        "1 was published while t was removed"
+    );
     // Dropping everyone else and coming back cold, with a stale join in flight.
     let mut again = broker.subscribe_now(&u);
     broker.add_topic_now(&mut again, &t).unwrap();
@@ -153,7 +160,9 @@ fn removing_and_adding_a_hot_topic_again_never_duplicates_or_loses() {
 
 #[test]
 fn gap_notices_reach_every_reader_of_a_hot_topic_in_place() {
-    let node = pubsub_core::backend::Node::builder().hot_threshold(1).build();
+    let node = pubsub_core::backend::Node::builder()
+        .hot_threshold(1)
+        .build();
     let t = Topic::new("hot:gap").unwrap();
     let mut a = node.subscribe(&t).unwrap();
     let mut b = node.subscribe(&t).unwrap();
@@ -205,7 +214,11 @@ fn a_hot_topic_leaves_no_trace_once_its_last_subscriber_goes() {
     drop(subs);
     assert_eq!(broker.topic_count(), 0);
     let mut fresh = broker.subscribe_now(&t);
-    assert_eq!(fresh.try_recv(), Err(TryRecvError::Empty), "nothing old replayed");
+    assert_eq!(
+        fresh.try_recv(),
+        Err(TryRecvError::Empty),
+        "nothing old replayed"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
