@@ -112,11 +112,10 @@ impl RedisBroker {
         })?;
 
         let interest = (config.mode == ChannelMode::PerTopic).then(Arc::<Interest>::default);
-        let mut memory = MemoryBroker::builder().capacity(config.capacity);
-        if let Some(interest) = &interest {
-            memory = memory.observer(Arc::clone(interest) as Arc<dyn pubsub_core::TopicObserver>);
-        }
-        let shared = Arc::new(Shared::new(memory.build(), config));
+        let observer = interest
+            .clone()
+            .map(|i| i as Arc<dyn pubsub_core::TopicObserver>);
+        let shared = Arc::new(Shared::new(config, observer));
 
         let mut link = Link::new(Arc::clone(&shared), client.clone(), interest.clone());
         link.connect().await?;
@@ -127,6 +126,7 @@ impl RedisBroker {
         let tasks = vec![
             tokio::spawn(link.run()),
             tokio::spawn(publisher.run(outgoing)),
+            tokio::spawn(crate::gaps::run(Arc::clone(&shared))),
         ];
         tracing::info!(
             node = shared.node_id.as_str(),
@@ -165,10 +165,9 @@ impl RedisBroker {
     }
 
     /// A snapshot of the counters: local deliveries, sends, receipts, skipped bad input,
-    /// sequence holes, reconnects.
+    /// sequence holes, reconnects, and the memory spent on remote nodes' sequence numbers.
     pub fn stats(&self) -> RedisStats {
-        let shared = &self.inner.shared;
-        shared.counters.snapshot(shared.memory.stats())
+        self.inner.shared.stats()
     }
 
     async fn confirmed(&self, topic: &Topic) -> Result<(), Error> {
@@ -184,6 +183,11 @@ impl RedisBroker {
 
     async fn send(&self, topic: &Topic, tail: Tail) -> Result<(), Error> {
         let shared = &self.inner.shared;
+        if shared.circuit_open() {
+            // The publisher connection is down: fail now rather than wait for a timeout.
+            Counters::add(&shared.counters.send_failures, 1);
+            return Err(crate::publisher::unavailable(shared));
+        }
         let (reply, outcome) = oneshot::channel();
         self.inner
             .publisher
@@ -216,7 +220,7 @@ impl Broker for RedisBroker {
     async fn publish(&self, topic: &Topic, message: Message) -> Result<(), pubsub_core::Error> {
         let shared = &self.inner.shared;
         let tail = Tail::new(topic, &message, shared.config.max_message_bytes)?;
-        shared.memory.publish_now(topic, &message);
+        shared.deliver(topic, &message);
         Ok(self.send(topic, tail).await?)
     }
 
@@ -224,7 +228,7 @@ impl Broker for RedisBroker {
     /// Per-topic mode: returns after Redis confirmed the topic's channel, at most
     /// [`RedisConfig::subscribe_timeout`] later.
     async fn subscribe(&self, topic: &Topic) -> Result<Subscription, pubsub_core::Error> {
-        let subscription = self.inner.shared.memory.subscribe_now(topic);
+        let subscription = self.inner.shared.subscribe_now(topic);
         self.confirmed(topic).await?;
         Ok(subscription)
     }
@@ -237,10 +241,10 @@ impl Broker for RedisBroker {
         if subscription.contains(topic) {
             return Ok(());
         }
-        let memory = &self.inner.shared.memory;
-        memory.add_topic_now(subscription, topic)?;
+        let shared = &self.inner.shared;
+        shared.add_topic_now(subscription, topic)?;
         if let Err(error) = self.confirmed(topic).await {
-            Broker::remove_topic(memory, subscription, topic);
+            Broker::remove_topic(&shared.memory, subscription, topic);
             return Err(error.into());
         }
         Ok(())

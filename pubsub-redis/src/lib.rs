@@ -180,12 +180,15 @@
 struct ReadmeDoctests;
 
 mod broker;
+mod circuit;
 mod config;
 mod envelope;
 mod error;
+mod gaps;
 mod inbound;
 mod interest;
 mod link;
+mod log_limit;
 mod publisher;
 mod sequence;
 mod shared;

@@ -61,7 +61,6 @@ impl Link {
     /// Connects and subscribes every wanted channel.
     pub(crate) async fn connect(&mut self) -> Result<(), Error> {
         self.drop_connection();
-        self.generation += 1;
         let (shared, events, generation) = (
             Arc::clone(&self.shared),
             self.events_tx.clone(),
@@ -93,9 +92,16 @@ impl Link {
         Ok(())
     }
 
+    /// Lets go of the connection. Its reader may still be draining what it had read; from
+    /// here on those pushes are dropped (a new generation), so nothing the old connection
+    /// carries can arrive after, or twice with, what the next one delivers.
     fn drop_connection(&mut self) {
         self.conn = None;
         self.subscribed.clear();
+        self.generation += 1;
+        let mut inbound = self.shared.inbound();
+        inbound.generation = self.generation;
+        inbound.received.clear();
     }
 
     async fn command(&mut self, what: Subscribe, channels: Vec<String>) -> Result<(), Error> {
@@ -173,9 +179,8 @@ impl Link {
                 match self.connect().await {
                     Ok(()) => {
                         delay = config.reconnect_min_delay;
-                        self.shared.memory.record_reconnect();
-                        self.shared.received().clear();
-                        let told = self.shared.memory.notify_gap_all();
+                        self.shared.record_reconnect();
+                        let told = self.shared.notify_gap_all();
                         tracing::info!(
                             told,
                             "redis subscriber connection re-established; gap notice sent"
