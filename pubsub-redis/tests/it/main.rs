@@ -5,6 +5,7 @@ mod conformance;
 mod cross_node;
 mod domains;
 mod faults;
+mod hostile;
 mod scale;
 mod send_sync;
 mod server;
