@@ -26,6 +26,8 @@ use crate::stats::Counters;
 
 /// Channels per SUBSCRIBE/UNSUBSCRIBE command.
 const CHUNK: usize = 1024;
+/// Extra ping timeouts granted while the reader is busy (see [`Link::ping`]).
+const BUSY_PATIENCE: u32 = 8;
 
 pub(crate) struct Link {
     shared: Arc<Shared>,
@@ -153,18 +155,34 @@ impl Link {
         self.subscribe_topics(&interest, &to_add).await
     }
 
+    /// Health check. A PING whose reply is late while the reader keeps handing over messages
+    /// (the reply waits behind them) is given up to [`BUSY_PATIENCE`] more timeouts: a busy
+    /// connection is not a dead one, and replacing it would lose its backlog. A silent one
+    /// fails after one timeout.
     async fn ping(&mut self) -> Result<(), Error> {
         let after = self.shared.config.ping_timeout;
         let Some(conn) = self.conn.as_mut() else {
             return Ok(());
         };
-        bounded(
-            "ping",
+        let counters = &self.shared.counters;
+        let ping = redis::cmd("PING");
+        let mut request = std::pin::pin!(ping.query_async::<redis::Value>(conn));
+        for _ in 0..=BUSY_PATIENCE {
+            let read_before = counters.pushes.load(std::sync::atomic::Ordering::Relaxed);
+            match tokio::time::timeout(after, &mut request).await {
+                Ok(result) => return result.map(drop).map_err(|e| Error::redis("ping", e)),
+                Err(_)
+                    if counters.pushes.load(std::sync::atomic::Ordering::Relaxed) > read_before =>
+                {
+                    Counters::add(&counters.slow_pings, 1);
+                }
+                Err(_) => break,
+            }
+        }
+        Err(Error::Timeout {
+            operation: "ping",
             after,
-            redis::cmd("PING").query_async::<redis::Value>(conn),
-        )
-        .await
-        .map(drop)
+        })
     }
 
     /// Keeps the connection alive until the broker is dropped (which aborts this task).

@@ -63,6 +63,9 @@ pub struct RedisStats {
     /// to a new one: dropped, so nothing arrives twice or out of order (the reconnect's gap
     /// notice covers them).
     pub replaced_connection: u64,
+    /// Health-check PINGs that were late while the reader was busy handing over messages
+    /// (given more time instead of replacing the connection).
+    pub slow_pings: u64,
     /// Failed or timed-out health-check PINGs (each replaces the connection).
     pub ping_failures: u64,
 }
@@ -96,6 +99,10 @@ pub(crate) struct Counters {
     pub(crate) gap_rounds: AtomicU64,
     pub(crate) ping_failures: AtomicU64,
     pub(crate) replaced_connection: AtomicU64,
+    /// Pushes the current subscriber connection's reader handled (the health check's sign of
+    /// life).
+    pub(crate) pushes: AtomicU64,
+    pub(crate) slow_pings: AtomicU64,
 }
 
 impl Counters {
@@ -143,6 +150,7 @@ impl Counters {
             reconnects: local.reconnects,
             ping_failures: get(&self.ping_failures),
             replaced_connection: get(&self.replaced_connection),
+            slow_pings: get(&self.slow_pings),
         }
     }
 }

@@ -6,6 +6,7 @@ mod cross_node;
 mod domains;
 mod faults;
 mod hostile;
+mod overload;
 mod scale;
 mod send_sync;
 mod server;
