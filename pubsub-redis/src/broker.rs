@@ -115,7 +115,7 @@ impl RedisBroker {
         let observer = interest
             .clone()
             .map(|i| i as Arc<dyn pubsub_core::TopicObserver>);
-        let shared = Arc::new(Shared::new(config, observer));
+        let shared = Arc::new(Shared::new(config, client.clone(), observer));
 
         let mut link = Link::new(Arc::clone(&shared), client.clone(), interest.clone());
         link.connect().await?;
@@ -202,6 +202,9 @@ impl RedisBroker {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(Error::Closed),
             Err(_) => {
+                // Redis is frozen or overloaded: the next publishes fail at once until the
+                // publisher has a working connection again.
+                shared.trip();
                 Counters::add(&shared.counters.send_failures, 1);
                 Err(Error::Timeout {
                     operation: "publish",

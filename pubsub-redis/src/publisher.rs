@@ -19,7 +19,6 @@ use redis::aio::MultiplexedConnection;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::{Semaphore, oneshot};
 
-use crate::circuit::Circuit;
 use crate::envelope::Tail;
 use crate::error::{Error, bounded};
 use crate::sequence::Sending;
@@ -54,7 +53,6 @@ pub(crate) struct Publisher {
     shared: Arc<Shared>,
     client: redis::Client,
     conn: Option<Connection>,
-    circuit: Arc<Circuit>,
     sequences: Sending,
     /// The channel name being written, reused from one envelope to the next.
     channel: String,
@@ -69,7 +67,6 @@ impl Publisher {
         let idle = shared.config.sequence_idle;
         Publisher {
             shared,
-            circuit: Arc::new(Circuit::new(client.clone())),
             client,
             conn,
             sequences: Sending::new(idle),
@@ -109,7 +106,7 @@ impl Publisher {
             self.conn = None;
         }
         if self.conn.is_none() {
-            self.conn = self.circuit.take_ready();
+            self.conn = self.shared.circuit.take_ready();
         }
         if self.conn.is_none() {
             if self.shared.circuit_open() {
@@ -126,7 +123,7 @@ impl Publisher {
                     tracing::info!("redis publisher connection re-established");
                 }
                 Err(error) => {
-                    self.circuit.trip(&self.shared);
+                    self.shared.trip();
                     return Err(error);
                 }
             }
@@ -214,13 +211,13 @@ impl Publisher {
         lost: Arc<AtomicBool>,
     ) -> InFlight {
         let after = self.shared.config.publish_timeout;
-        let (shared, circuit) = (Arc::clone(&self.shared), Arc::clone(&self.circuit));
+        let shared = Arc::clone(&self.shared);
         Box::pin(async move {
             let result = bounded("publish", after, pipe.exec_async(&mut conn)).await;
             if let Err(error) = &result {
                 lost.store(true, Ordering::Relaxed);
                 if matches!(error, Error::Timeout { .. }) {
-                    circuit.trip(&shared);
+                    shared.trip();
                 }
             }
             result

@@ -11,6 +11,7 @@ use redis::AsyncConnectionConfig;
 use redis::aio::MultiplexedConnection;
 use uuid::Uuid;
 
+use crate::circuit::Circuit;
 use crate::config::RedisConfig;
 use crate::error::{Error, bounded};
 use crate::gaps::Gaps;
@@ -35,6 +36,8 @@ pub(crate) struct Shared {
     pub(crate) gaps: Gaps,
     /// Open while the publisher connection is down: publishes fail at once.
     circuit_open: AtomicBool,
+    /// Reconnects the publisher while the circuit is open.
+    pub(crate) circuit: Arc<Circuit>,
     /// Lines about skipped bad input.
     pub(crate) reject_log: LogLimit,
     inbound: Mutex<Inbound>,
@@ -53,7 +56,11 @@ pub(crate) struct Inbound {
 
 impl Shared {
     /// Builds the node's local registry (with `observer`, per-topic mode) and its shared state.
-    pub(crate) fn new(config: RedisConfig, observer: Option<Arc<dyn TopicObserver>>) -> Self {
+    pub(crate) fn new(
+        config: RedisConfig,
+        client: redis::Client,
+        observer: Option<Arc<dyn TopicObserver>>,
+    ) -> Self {
         let mut memory = MemoryBroker::builder().capacity(config.capacity);
         if let Some(observer) = observer {
             memory = memory.observer(observer);
@@ -73,6 +80,7 @@ impl Shared {
             node,
             counters: Counters::default(),
             circuit_open: AtomicBool::new(false),
+            circuit: Arc::new(Circuit::new(client)),
             reject_log: LogLimit::new(Duration::from_secs(1)),
             inbound: Mutex::new(Inbound {
                 generation: 0,
@@ -99,6 +107,11 @@ impl Shared {
     /// Whether publishes fail at once (the publisher connection is down).
     pub(crate) fn circuit_open(&self) -> bool {
         self.circuit_open.load(Ordering::Acquire)
+    }
+
+    /// Opens the circuit (a publish timed out, or reconnecting failed) and starts probing.
+    pub(crate) fn trip(self: &Arc<Self>) {
+        self.circuit.trip(self);
     }
 
     pub(crate) fn set_circuit_open(&self, open: bool) {
