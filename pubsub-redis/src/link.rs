@@ -141,7 +141,7 @@ impl Link {
         let Some(interest) = self.interest.clone() else {
             return Ok(());
         };
-        let (to_add, to_remove) = interest.diff(&self.subscribed);
+        let (to_add, to_remove) = interest.changes(&self.subscribed);
         for chunk in to_remove.chunks(CHUNK) {
             let channels = chunk
                 .iter()

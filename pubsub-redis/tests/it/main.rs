@@ -6,6 +6,7 @@ mod cross_node;
 mod domains;
 mod faults;
 mod hostile;
+mod many_topics;
 mod overload;
 mod scale;
 mod send_sync;
