@@ -58,6 +58,9 @@ pub(crate) struct Received {
     previous: HashMap<Topic, Streams>,
     current_bytes: usize,
     previous_bytes: usize,
+    /// Streams in the two generations (kept, so the stats need not walk the tables).
+    current_streams: usize,
+    previous_streams: usize,
     limits: Limits,
     evicted: u64,
 }
@@ -111,6 +114,8 @@ impl Received {
             previous: HashMap::new(),
             current_bytes: 0,
             previous_bytes: 0,
+            current_streams: 0,
+            previous_streams: 0,
             limits: Limits {
                 bytes: limits.bytes.max(2 * (TOPIC_BYTES + NODE_BYTES)),
                 nodes_per_topic: limits.nodes_per_topic.max(1),
@@ -126,7 +131,10 @@ impl Received {
             let (seen, change) = observe_in(streams, node, seq, max_nodes);
             match change {
                 Change::None => {}
-                Change::Added => self.current_bytes += NODE_BYTES,
+                Change::Added => {
+                    self.current_bytes += NODE_BYTES;
+                    self.current_streams += 1;
+                }
                 Change::Replaced => self.evicted += 1,
             }
             if self.current_bytes > self.limits.bytes / 2 {
@@ -137,6 +145,7 @@ impl Received {
         let (mut streams, seen) = match self.previous.remove(topic) {
             Some(mut streams) => {
                 self.previous_bytes -= topic_cost(topic, &streams);
+                self.previous_streams -= streams.len();
                 let (seen, change) = observe_in(&mut streams, node, seq, max_nodes);
                 if change == Change::Replaced {
                     self.evicted += 1;
@@ -151,25 +160,29 @@ impl Received {
             self.rotate();
         }
         self.current_bytes += cost;
+        self.current_streams += streams.len();
         self.current.insert(topic.clone(), streams);
         seen
     }
 
     /// The newer generation is full: it becomes the older one, and the older one is forgotten.
     fn rotate(&mut self) {
-        self.evicted += self.previous.values().map(|s| s.len() as u64).sum::<u64>();
+        self.evicted += self.previous_streams as u64;
         let capacity = self.current.capacity();
         self.previous = std::mem::replace(&mut self.current, HashMap::with_capacity(capacity));
         self.previous_bytes = std::mem::take(&mut self.current_bytes);
+        self.previous_streams = std::mem::take(&mut self.current_streams);
     }
 
     /// Forgets a topic (its channel was subscribed or unsubscribed: a fresh start).
     pub(crate) fn forget(&mut self, topic: &str) {
         if let Some((topic, streams)) = self.current.remove_entry(topic) {
             self.current_bytes -= topic_cost(&topic, &streams);
+            self.current_streams -= streams.len();
         }
         if let Some((topic, streams)) = self.previous.remove_entry(topic) {
             self.previous_bytes -= topic_cost(&topic, &streams);
+            self.previous_streams -= streams.len();
         }
     }
 
@@ -179,17 +192,17 @@ impl Received {
         self.previous.clear();
         self.current_bytes = 0;
         self.previous_bytes = 0;
+        self.current_streams = 0;
+        self.previous_streams = 0;
     }
 
     /// What is tracked now: (streams, bytes), for the stats.
     pub(crate) fn size(&self) -> (u64, u64) {
-        let streams = self
-            .current
-            .values()
-            .chain(self.previous.values())
-            .map(|s| s.len() as u64)
-            .sum();
-        (streams, (self.current_bytes + self.previous_bytes) as u64)
+        let streams = self.current_streams + self.previous_streams;
+        (
+            streams as u64,
+            (self.current_bytes + self.previous_bytes) as u64,
+        )
     }
 
     /// Streams forgotten to stay within the limits, since the start.

@@ -107,6 +107,19 @@ fn a_flood_of_distinct_streams_stays_within_the_byte_limit_and_keeps_recent_ones
             );
         }
         assert!(r.size().1 <= limit as u64, "{:?} after {i}", r.size());
+        if i % 997 == 0 {
+            let walked: usize = r
+                .current
+                .values()
+                .chain(r.previous.values())
+                .map(Vec::len)
+                .sum();
+            assert_eq!(
+                r.size().0,
+                walked as u64,
+                "the kept count is the walked one"
+            );
+        }
     }
     assert!(r.evicted() > 99_000, "{}", r.evicted());
     let per_stream = TOPIC_BYTES + NODE_BYTES + 200;
