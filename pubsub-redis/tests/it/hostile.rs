@@ -60,6 +60,7 @@ fn resident_kib() -> Option<u64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_distinct_senders_keeps_the_tracked_sequence_state_within_its_bound() {
+    let _heavy = crate::heavy().await;
     let server = RedisServer::start();
     let mut config = config(&server.url(), &unique_namespace(), ChannelMode::Namespace);
     config.sequence_memory = 2 << 20;
@@ -257,6 +258,7 @@ impl Forger {
 async fn a_flood_of_forged_messages_of_eight_kinds_neither_delays_loses_nor_duplicates_real_ones() {
     const SUBSCRIPTIONS: usize = 10_000;
     const TOPICS: usize = 100;
+    let _heavy = crate::heavy().await;
     let server = RedisServer::start();
     let mut config = config(&server.url(), &unique_namespace(), ChannelMode::Namespace);
     config.capacity = 1024;
@@ -349,8 +351,14 @@ async fn a_flood_of_forged_messages_of_eight_kinds_neither_delays_loses_nor_dupl
         seen.gaps
     );
     assert!(u128::from(stats.gap_rounds) <= intervals, "{stats:?}");
+    // A few milliseconds in the middle; the tail is the scheduler of an unoptimised build on
+    // two shared cores (a gap storm used to stall deliveries for seconds and reconnect).
     assert!(
-        p99 < Duration::from_millis(25),
+        p50 < Duration::from_millis(5),
+        "real deliveries delayed: p50 {p50:?}"
+    );
+    assert!(
+        p99 < Duration::from_millis(50),
         "real deliveries delayed: p99 {p99:?}"
     );
     assert!(

@@ -66,6 +66,7 @@ async fn churn_with(held: usize) -> Duration {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscribing_in_per_topic_mode_costs_the_same_with_100_000_topics_held_as_with_1_000() {
+    let _heavy = crate::heavy().await;
     let few = churn_with(1_000).await;
     let many = churn_with(100_000).await;
     println!("subscribe + unsubscribe: {few:?} with 1,000 topics held, {many:?} with 100,000");

@@ -57,6 +57,7 @@ async fn check_order(mut sub: Subscription, stop: Arc<AtomicBool>) -> (u64, u64,
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sustained_stream_across_reconnects_of_an_overloaded_reader_is_never_duplicated_or_reordered()
  {
+    let _heavy = crate::heavy().await;
     let server = RedisServer::start();
     let mut config = config(&server.url(), &unique_namespace(), ChannelMode::Namespace);
     config.capacity = 256;
