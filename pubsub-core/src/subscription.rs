@@ -403,9 +403,8 @@ impl Subscription {
                 }
                 continue;
             }
-            match self.next_hot(waker) {
-                Some(polled) => return polled,
-                None => {}
+            if let Some(polled) = self.next_hot(waker) {
+                return polled;
             }
         }
     }

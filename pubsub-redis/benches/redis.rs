@@ -243,6 +243,89 @@ where
     }
 }
 
+/// Fresh topics subscribed and dropped per figure of the per-topic interest run.
+const CHURN: usize = 200;
+
+/// Per-topic mode: the cost of one `subscribe` (returns after Redis confirmed) and of dropping
+/// it (the unsubscribe under the registry's lock; Redis's UNSUBSCRIBE follows in the
+/// background), while the node holds `held` other topics. Returns (subscribe µs mean, p99,
+/// drop µs mean).
+async fn interest_run(url: &str, held: usize) -> (f64, f64, f64) {
+    let mut config = RedisConfig::new(url);
+    config.namespace = server::unique_namespace();
+    config.mode = ChannelMode::PerTopic;
+    let node = RedisBroker::connect(config).await.expect("node");
+    // Held through the local registry directly (no wait per topic); the node subscribes them
+    // in the background, and we wait until Redis has them all.
+    let holder = {
+        let first = Topic::new("bench:held:0").expect("topic");
+        let mut holder = node.local().subscribe_now(&first);
+        for i in 1..held {
+            let topic = Topic::new(format!("bench:held:{i}")).expect("topic");
+            node.local()
+                .add_topic_now(&mut holder, &topic)
+                .expect("same broker");
+        }
+        holder
+    };
+    let mut conn = server::raw(url).await;
+    let fill = Instant::now();
+    loop {
+        let info: String = redis::cmd("INFO")
+            .arg("stats")
+            .query_async(&mut conn)
+            .await
+            .expect("INFO");
+        let channels: usize = info
+            .lines()
+            .find_map(|l| l.strip_prefix("pubsub_channels:"))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0);
+        if channels >= held {
+            break;
+        }
+        assert!(
+            fill.elapsed() < Duration::from_secs(120),
+            "only {channels} of {held} subscribed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (mut subscribes, mut drops) = (Vec::with_capacity(CHURN), Duration::ZERO);
+    for i in 0..CHURN {
+        let topic = Topic::new(format!("bench:churn:{i}")).expect("topic");
+        let start = Instant::now();
+        let sub = node.subscribe(&topic).await.expect("subscribe");
+        subscribes.push(start.elapsed());
+        let start = Instant::now();
+        drop(sub);
+        drops += start.elapsed();
+    }
+    drop(holder);
+    let mean = subscribes.iter().sum::<Duration>().as_secs_f64() * 1e6 / CHURN as f64;
+    subscribes.sort();
+    (
+        mean,
+        percentile(&subscribes, 0.99),
+        drops.as_secs_f64() * 1e6 / CHURN as f64,
+    )
+}
+
+async fn interest_section(url: &str) -> String {
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "\n## Per-topic mode: subscribe and unsubscribe while holding many topics\n\n\
+         {CHURN} fresh topics subscribed (confirmed by Redis) and dropped, one at a time.\n\n\
+         | topics held | subscribe mean µs | subscribe p99 µs | drop (unsubscribe) mean µs |\n\
+         |---:|---:|---:|---:|"
+    );
+    for held in [1_000, 1_000_000] {
+        let (mean, p99, drop) = interest_run(url, held).await;
+        let _ = writeln!(md, "| {held} | {mean:.0} | {p99:.0} | {drop:.1} |");
+    }
+    md
+}
+
 fn out_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map_or_else(
@@ -261,6 +344,11 @@ fn main() {
     runtime.block_on(async {
         let target = server::Target::new();
         let url = target.url().to_owned();
+        // `cargo bench -p pubsub-redis -- interest` runs only the per-topic interest figures.
+        if std::env::args().any(|a| a == "interest") {
+            print!("{}", interest_section(&url).await);
+            return;
+        }
         println!(
             "pubsub-redis bench: {MESSAGES} messages from {PUBLISHERS} concurrent publishers, \
              {ROUND_TRIPS} sequential round trips; median of {RUNS} runs"
@@ -312,6 +400,7 @@ fn main() {
             md,
             "\nTargets: throughput at least 0.80x the raw client's, p99 within 1.50x."
         );
+        md.push_str(&interest_section(&url).await);
         print!("{md}");
         let dir = out_dir();
         std::fs::create_dir_all(&dir).expect("target/bench");

@@ -3,7 +3,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use pubsub_core::backend::{Node, TopicObserver};
 use pubsub_core::{Broker, MemoryBroker, Message, Subscription, Topic, async_trait};
 use redis::{IntoConnectionInfo, ProtocolVersion};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
@@ -113,11 +112,10 @@ impl RedisBroker {
         })?;
 
         let interest = (config.mode == ChannelMode::PerTopic).then(Arc::<Interest>::default);
-        let mut memory = Node::builder().capacity(config.capacity);
-        if let Some(interest) = &interest {
-            memory = memory.observer(Arc::clone(interest) as Arc<dyn TopicObserver>);
-        }
-        let shared = Arc::new(Shared::new(memory.build(), config));
+        let observer = interest
+            .clone()
+            .map(|i| i as Arc<dyn pubsub_core::backend::TopicObserver>);
+        let shared = Arc::new(Shared::new(config, client.clone(), observer));
 
         let mut link = Link::new(Arc::clone(&shared), client.clone(), interest.clone());
         link.connect().await?;
@@ -128,6 +126,7 @@ impl RedisBroker {
         let tasks = vec![
             tokio::spawn(link.run()),
             tokio::spawn(publisher.run(outgoing)),
+            tokio::spawn(crate::gaps::run(Arc::clone(&shared))),
         ];
         tracing::info!(
             node = shared.node_id.as_str(),
@@ -157,19 +156,18 @@ impl RedisBroker {
 
     /// The local registry that serves this node's subscribers (topic and subscriber counts).
     pub fn local(&self) -> &MemoryBroker {
-        self.inner.shared.memory.local()
+        self.inner.shared.local()
     }
 
     /// Topics with at least one subscriber on this node.
     pub fn topic_count(&self) -> usize {
-        self.inner.shared.memory.local().topic_count()
+        self.inner.shared.local().topic_count()
     }
 
     /// A snapshot of the counters: local deliveries, sends, receipts, skipped bad input,
-    /// sequence holes, reconnects.
+    /// sequence holes, reconnects, and the memory spent on remote nodes' sequence numbers.
     pub fn stats(&self) -> RedisStats {
-        let shared = &self.inner.shared;
-        shared.counters.snapshot(shared.memory.stats())
+        self.inner.shared.stats()
     }
 
     async fn confirmed(&self, topic: &Topic) -> Result<(), Error> {
@@ -185,6 +183,11 @@ impl RedisBroker {
 
     async fn send(&self, topic: &Topic, tail: Tail) -> Result<(), Error> {
         let shared = &self.inner.shared;
+        if shared.circuit_open() {
+            // The publisher connection is down: fail now rather than wait for a timeout.
+            Counters::add(&shared.counters.send_failures, 1);
+            return Err(crate::publisher::unavailable(shared));
+        }
         let (reply, outcome) = oneshot::channel();
         self.inner
             .publisher
@@ -199,6 +202,9 @@ impl RedisBroker {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(Error::Closed),
             Err(_) => {
+                // Redis is frozen or overloaded: the next publishes fail at once until the
+                // publisher has a working connection again.
+                shared.trip();
                 Counters::add(&shared.counters.send_failures, 1);
                 Err(Error::Timeout {
                     operation: "publish",
@@ -217,7 +223,7 @@ impl Broker for RedisBroker {
     async fn publish(&self, topic: &Topic, message: Message) -> Result<(), pubsub_core::Error> {
         let shared = &self.inner.shared;
         let tail = Tail::new(topic, &message, shared.config.max_message_bytes)?;
-        shared.memory.deliver(topic, &message);
+        shared.deliver(topic, &message);
         Ok(self.send(topic, tail).await?)
     }
 
@@ -225,7 +231,7 @@ impl Broker for RedisBroker {
     /// Per-topic mode: returns after Redis confirmed the topic's channel, at most
     /// [`RedisConfig::subscribe_timeout`] later.
     async fn subscribe(&self, topic: &Topic) -> Result<Subscription, pubsub_core::Error> {
-        let subscription = self.inner.shared.memory.subscribe(topic)?;
+        let subscription = self.inner.shared.subscribe_now(topic)?;
         self.confirmed(topic).await?;
         Ok(subscription)
     }
@@ -238,17 +244,17 @@ impl Broker for RedisBroker {
         if subscription.contains(topic) {
             return Ok(());
         }
-        let memory = &self.inner.shared.memory;
-        memory.add_topic(subscription, topic)?;
+        let shared = &self.inner.shared;
+        shared.add_topic_now(subscription, topic)?;
         if let Err(error) = self.confirmed(topic).await {
-            memory.remove_topic(subscription, topic);
+            shared.remove_topic(subscription, topic);
             return Err(error.into());
         }
         Ok(())
     }
 
     fn remove_topic(&self, subscription: &mut Subscription, topic: &Topic) -> bool {
-        self.inner.shared.memory.remove_topic(subscription, topic)
+        self.inner.shared.remove_topic(subscription, topic)
     }
 }
 

@@ -73,14 +73,27 @@ pub struct RedisConfig {
     /// failure up to [`reconnect_max_delay`](Self::reconnect_max_delay). Default 20 ms. The first
     /// attempt after a connection is lost is immediate.
     pub reconnect_min_delay: Duration,
-    /// The longest delay between reconnection attempts. Default 2 s.
+    /// The longest delay between reconnection attempts. Default 50 ms: an attempt against a
+    /// server that refuses connections costs one round trip, and a long delay would leave the
+    /// node deaf (and its publishes failing) that long after the server is back.
     pub reconnect_max_delay: Duration,
     /// The largest envelope sent or accepted, in bytes; larger ones are refused on publish and
     /// skipped (and counted) on receipt. Default 1 MiB.
     pub max_message_bytes: usize,
-    /// Per-topic mode: a node forgets its sequence counter for a topic it has not published to
-    /// for this long (the next envelope on that topic starts a new stream at 1). Default 10 min.
+    /// A node forgets its sequence counter for a topic it has not published to for this long
+    /// (the next envelope on that topic starts a new stream at 1). Default 10 min.
     pub sequence_idle: Duration,
+    /// The most memory, in bytes, the receiving side spends on remembering other nodes'
+    /// sequence numbers (about 150 bytes plus the topic's length per (node, topic) stream).
+    /// When full, the streams not seen for longest are forgotten. Default 8 MiB.
+    pub sequence_memory: usize,
+    /// The most senders remembered per topic; when another one appears, the oldest is
+    /// forgotten. Default 64.
+    pub sequence_nodes_per_topic: usize,
+    /// Gap notices for holes in remote nodes' sequence numbers are sent by a background task,
+    /// the first one at once, then at most once per this interval, each topic's subscribers
+    /// once per interval however many holes there were. Default 50 ms.
+    pub gap_interval: Duration,
 }
 
 impl RedisConfig {
@@ -97,9 +110,12 @@ impl RedisConfig {
             ping_interval: Duration::from_secs(1),
             ping_timeout: Duration::from_secs(1),
             reconnect_min_delay: Duration::from_millis(20),
-            reconnect_max_delay: Duration::from_secs(2),
+            reconnect_max_delay: Duration::from_millis(50),
             max_message_bytes: 1 << 20,
             sequence_idle: Duration::from_secs(600),
+            sequence_memory: 8 << 20,
+            sequence_nodes_per_topic: 64,
+            gap_interval: Duration::from_millis(50),
         }
     }
 
@@ -138,15 +154,6 @@ impl RedisConfig {
         }
     }
 
-    /// The sequence-number stream (see the crate docs) a message to `topic` belongs to: the
-    /// topic in per-topic mode, the node's whole output (`""`) in namespace mode.
-    pub(crate) fn stream_of<'a>(&self, topic: &'a Topic) -> &'a str {
-        match self.mode {
-            ChannelMode::Namespace => "",
-            ChannelMode::PerTopic => topic.as_str(),
-        }
-    }
-
     /// The topic part of a per-topic channel name, if `channel` belongs to this namespace.
     pub(crate) fn topic_of_channel<'a>(&self, channel: &'a str) -> Option<&'a str> {
         channel
@@ -172,8 +179,9 @@ impl RedisConfig {
             || self.connect_timeout.is_zero()
             || self.ping_timeout.is_zero()
             || self.ping_interval.is_zero()
+            || self.gap_interval.is_zero()
         {
-            return bad("timeouts and the ping interval must be longer than zero");
+            return bad("timeouts and the ping and gap intervals must be longer than zero");
         }
         if self.max_message_bytes < 256 {
             return bad("max_message_bytes must be at least 256");

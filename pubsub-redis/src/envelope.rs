@@ -7,6 +7,7 @@ use pubsub_core::{Message, SubscriptionId, Topic};
 use redis::{RedisWrite, ToRedisArgs};
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use uuid::Uuid;
 
 use crate::error::Error;
 
@@ -121,6 +122,8 @@ pub(crate) enum Reject {
     Oversized,
     /// The topic fails validation (or does not match its per-topic channel).
     InvalidTopic,
+    /// The `node` field is not a node id (a hyphenated UUID).
+    InvalidNode,
 }
 
 impl Reject {
@@ -131,6 +134,7 @@ impl Reject {
             Reject::WrongVersion => "unsupported envelope version",
             Reject::Oversized => "oversized",
             Reject::InvalidTopic => "invalid topic",
+            Reject::InvalidNode => "node id is not a UUID",
         }
     }
 }
@@ -161,16 +165,16 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValu
 
 /// A decoded envelope, ready to hand to local subscribers.
 #[derive(Debug)]
-pub(crate) struct Incoming<'a> {
+pub(crate) struct Incoming {
     pub(crate) topic: Topic,
-    pub(crate) node: Option<Cow<'a, str>>,
+    pub(crate) node: Option<Uuid>,
     pub(crate) seq: Option<u64>,
     pub(crate) from: Option<SubscriptionId>,
     pub(crate) message: Message,
 }
 
 /// Parses and validates one envelope.
-pub(crate) fn decode(bytes: &[u8], max_bytes: usize) -> Result<Incoming<'_>, Reject> {
+pub(crate) fn decode(bytes: &[u8], max_bytes: usize) -> Result<Incoming, Reject> {
     if bytes.len() > max_bytes {
         return Err(Reject::Oversized);
     }
@@ -192,6 +196,10 @@ pub(crate) fn decode(bytes: &[u8], max_bytes: usize) -> Result<Incoming<'_>, Rej
     if domain.is_empty() || event.is_empty() {
         return Err(Reject::Malformed);
     }
+    let node = match raw.node {
+        Some(node) => Some(node_id(&node).ok_or(Reject::InvalidNode)?),
+        None => None,
+    };
     let topic = Topic::new(topic.as_ref()).map_err(|_| Reject::InvalidTopic)?;
     let mut json =
         String::with_capacity(event.len() + raw.payload.map_or(0, |p| p.get().len()) + 24);
@@ -204,11 +212,19 @@ pub(crate) fn decode(bytes: &[u8], max_bytes: usize) -> Result<Incoming<'_>, Rej
     json.push('}');
     Ok(Incoming {
         topic,
-        node: raw.node,
+        node,
         seq: raw.seq,
         from: raw.from.and_then(SubscriptionId::from_u64),
         message: Message::from_json(domain.as_ref(), event.as_ref(), json),
     })
+}
+
+/// A node id as the wire carries it: a UUID in its hyphenated form (36 characters, any case).
+pub(crate) fn node_id(text: &str) -> Option<Uuid> {
+    if text.len() != 36 {
+        return None;
+    }
+    Uuid::try_parse(text).ok()
 }
 
 #[cfg(test)]

@@ -38,10 +38,11 @@ pub enum Error {
         /// How long was waited.
         after: Duration,
     },
-    /// The connection is down and the next reconnection attempt is not due yet.
-    #[error("redis is unavailable; next connection attempt in {retry_in:?}")]
+    /// The publisher connection is down (its circuit is open: a publish timed out or
+    /// reconnecting failed); publishes fail at once while it reconnects in the background.
+    #[error("redis is unavailable; reconnecting, next attempt within {retry_in:?}")]
     Unavailable {
-        /// When the next attempt is due.
+        /// The longest wait until the next connection attempt.
         retry_in: Duration,
     },
     /// Redis or the connection to it failed.

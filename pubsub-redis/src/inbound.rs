@@ -1,7 +1,9 @@
 //! The receiving side: what happens to each push Redis sends on the subscriber connection.
 //!
 //! Runs inline on the connection's reader, in the order Redis sent, so message order per
-//! publisher and topic is kept and no extra task hop is paid.
+//! publisher and topic is kept and no extra task hop is paid. Only cheap work happens here:
+//! holes are recorded for the hole collector (`gaps.rs`), bad input is counted and logged at
+//! most once a second, and a push from a replaced connection is dropped.
 
 use pubsub_core::Topic;
 use redis::{PushInfo, PushKind, Value};
@@ -10,7 +12,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::config::ChannelMode;
 use crate::envelope::{self, Reject};
 use crate::sequence::Seen;
-use crate::shared::Shared;
+use crate::shared::{Inbound, Shared};
 use crate::stats::Counters;
 
 /// Told to the link task by the reader.
@@ -41,7 +43,19 @@ pub(crate) fn handle(
             if let [channel, payload] = push.data.as_slice()
                 && let (Some(channel), Some(payload)) = (bytes(channel), bytes(payload))
             {
-                on_message(shared, &String::from_utf8_lossy(channel), payload);
+                let mut inbound = shared.inbound();
+                if inbound.generation != generation {
+                    // A replaced connection's reader still draining: the new connection is (or
+                    // will be) subscribed, and the reconnect's gap notice covers what is lost.
+                    Counters::add(&shared.counters.replaced_connection, 1);
+                    return;
+                }
+                on_message(
+                    shared,
+                    &mut inbound,
+                    &String::from_utf8_lossy(channel),
+                    payload,
+                );
             }
         }
         PushKind::Subscribe | PushKind::Unsubscribe => {
@@ -52,7 +66,10 @@ pub(crate) fn handle(
                     .config
                     .topic_of_channel(&String::from_utf8_lossy(channel))
             {
-                shared.received().forget(topic);
+                let mut inbound = shared.inbound();
+                if inbound.generation == generation {
+                    inbound.received.forget(topic);
+                }
             }
         }
         PushKind::Disconnection => {
@@ -64,17 +81,22 @@ pub(crate) fn handle(
 
 fn reject(shared: &Shared, channel: &str, payload: &[u8], reason: Reject) {
     shared.counters.reject(reason);
-    let preview = String::from_utf8_lossy(&payload[..payload.len().min(120)]).into_owned();
-    tracing::warn!(
-        channel,
-        reason = reason.as_str(),
-        bytes = payload.len(),
-        preview,
-        "skipping a message from redis"
-    );
+    // Anyone who can write to the channel could otherwise fill the logs: one line per second,
+    // the counters have the exact figures.
+    if let Some(held_back) = shared.reject_log.allow() {
+        let preview = String::from_utf8_lossy(&payload[..payload.len().min(120)]).into_owned();
+        tracing::warn!(
+            channel = &channel[..channel.len().min(200)],
+            reason = reason.as_str(),
+            bytes = payload.len(),
+            preview,
+            similar_lines_held_back = held_back,
+            "skipping a message from redis"
+        );
+    }
 }
 
-fn on_message(shared: &Shared, channel: &str, payload: &[u8]) {
+fn on_message(shared: &Shared, inbound: &mut Inbound, channel: &str, payload: &[u8]) {
     // This node's own envelopes start with a known head: skip them without parsing.
     if payload.starts_with(shared.head.as_bytes()) {
         Counters::add(&shared.counters.own_echoes, 1);
@@ -84,38 +106,35 @@ fn on_message(shared: &Shared, channel: &str, payload: &[u8]) {
         Ok(incoming) => incoming,
         Err(reason) => return reject(shared, channel, payload, reason),
     };
-    if incoming.node.as_deref() == Some(shared.node_id.as_str()) {
+    if incoming.node == Some(shared.node) {
         Counters::add(&shared.counters.own_echoes, 1);
         return;
     }
     let topic: &Topic = &incoming.topic;
-    let per_topic = shared.config.mode == ChannelMode::PerTopic;
-    if per_topic && shared.config.topic_of_channel(channel) != Some(topic.as_str()) {
+    if shared.config.mode == ChannelMode::PerTopic
+        && shared.config.topic_of_channel(channel) != Some(topic.as_str())
+    {
         return reject(shared, channel, payload, Reject::InvalidTopic);
     }
-    if let (Some(node), Some(seq)) = (&incoming.node, incoming.seq) {
-        let seen = shared
-            .received()
-            .observe(shared.config.stream_of(topic), node, seq);
-        if seen == Seen::Hole {
-            Counters::add(&shared.counters.sequence_gaps, 1);
-            let told = if per_topic {
-                shared.memory.notify_gap(topic)
-            } else {
-                shared.memory.notify_gap_all()
-            };
-            tracing::warn!(
-                node = &**node,
-                seq,
-                topic = topic.as_str(),
-                told,
-                "hole in a remote node's sequence numbers: messages were lost; gap notice sent"
-            );
+    if let (Some(node), Some(seq)) = (incoming.node, incoming.seq) {
+        match inbound.received.observe(topic, node, seq) {
+            Seen::Fine => {}
+            Seen::Hole => {
+                Counters::add(&shared.counters.sequence_gaps, 1);
+                // The notice is sent by the hole collector, off this reader.
+                if shared.has_subscribers(topic) {
+                    shared.gaps.record(topic);
+                }
+            }
+            Seen::Stale => {
+                Counters::add(&shared.counters.duplicates, 1);
+                return;
+            }
         }
     }
     Counters::add(&shared.counters.received, 1);
     // The envelope's `from` names a subscription of the origin node, which skipped it there;
     // subscription ids are per process, so it means nothing here.
     let _ = incoming.from;
-    shared.memory.deliver(topic, &incoming.message);
+    shared.deliver(topic, &incoming.message);
 }

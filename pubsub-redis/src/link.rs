@@ -26,6 +26,8 @@ use crate::stats::Counters;
 
 /// Channels per SUBSCRIBE/UNSUBSCRIBE command.
 const CHUNK: usize = 1024;
+/// Extra ping timeouts granted while the reader is busy (see [`Link::ping`]).
+const BUSY_PATIENCE: u32 = 8;
 
 pub(crate) struct Link {
     shared: Arc<Shared>,
@@ -61,7 +63,6 @@ impl Link {
     /// Connects and subscribes every wanted channel.
     pub(crate) async fn connect(&mut self) -> Result<(), Error> {
         self.drop_connection();
-        self.generation += 1;
         let (shared, events, generation) = (
             Arc::clone(&self.shared),
             self.events_tx.clone(),
@@ -93,9 +94,16 @@ impl Link {
         Ok(())
     }
 
+    /// Lets go of the connection. Its reader may still be draining what it had read; from
+    /// here on those pushes are dropped (a new generation), so nothing the old connection
+    /// carries can arrive after, or twice with, what the next one delivers.
     fn drop_connection(&mut self) {
         self.conn = None;
         self.subscribed.clear();
+        self.generation += 1;
+        let mut inbound = self.shared.inbound();
+        inbound.generation = self.generation;
+        inbound.received.clear();
     }
 
     async fn command(&mut self, what: Subscribe, channels: Vec<String>) -> Result<(), Error> {
@@ -133,7 +141,7 @@ impl Link {
         let Some(interest) = self.interest.clone() else {
             return Ok(());
         };
-        let (to_add, to_remove) = interest.diff(&self.subscribed);
+        let (to_add, to_remove) = interest.changes(&self.subscribed);
         for chunk in to_remove.chunks(CHUNK) {
             let channels = chunk
                 .iter()
@@ -147,18 +155,34 @@ impl Link {
         self.subscribe_topics(&interest, &to_add).await
     }
 
+    /// Health check. A PING whose reply is late while the reader keeps handing over messages
+    /// (the reply waits behind them) is given up to [`BUSY_PATIENCE`] more timeouts: a busy
+    /// connection is not a dead one, and replacing it would lose its backlog. A silent one
+    /// fails after one timeout.
     async fn ping(&mut self) -> Result<(), Error> {
         let after = self.shared.config.ping_timeout;
         let Some(conn) = self.conn.as_mut() else {
             return Ok(());
         };
-        bounded(
-            "ping",
+        let counters = &self.shared.counters;
+        let ping = redis::cmd("PING");
+        let mut request = std::pin::pin!(ping.query_async::<redis::Value>(conn));
+        for _ in 0..=BUSY_PATIENCE {
+            let read_before = counters.pushes.load(std::sync::atomic::Ordering::Relaxed);
+            match tokio::time::timeout(after, &mut request).await {
+                Ok(result) => return result.map(drop).map_err(|e| Error::redis("ping", e)),
+                Err(_)
+                    if counters.pushes.load(std::sync::atomic::Ordering::Relaxed) > read_before =>
+                {
+                    Counters::add(&counters.slow_pings, 1);
+                }
+                Err(_) => break,
+            }
+        }
+        Err(Error::Timeout {
+            operation: "ping",
             after,
-            redis::cmd("PING").query_async::<redis::Value>(conn),
-        )
-        .await
-        .map(drop)
+        })
     }
 
     /// Keeps the connection alive until the broker is dropped (which aborts this task).
@@ -173,9 +197,8 @@ impl Link {
                 match self.connect().await {
                     Ok(()) => {
                         delay = config.reconnect_min_delay;
-                        self.shared.memory.record_reconnect();
-                        self.shared.received().clear();
-                        let told = self.shared.memory.notify_gap_all();
+                        self.shared.record_reconnect();
+                        let told = self.shared.notify_gap_all();
                         tracing::info!(
                             told,
                             "redis subscriber connection re-established; gap notice sent"

@@ -3,8 +3,9 @@
 //! Publishing tasks queue their envelope (built in the caller, minus its head) and wait for the
 //! outcome with a bounded timeout. This task takes whatever is queued, numbers the envelopes in
 //! queue order, and writes them as one pipeline, so sequence numbers follow the wire order and
-//! one round trip carries a whole burst. When the connection is down it reconnects lazily, with
-//! growing delays; while a delay runs, publishes fail at once instead of waiting.
+//! one round trip carries a whole burst. Publishers that gave up are dropped before numbering.
+//! When the connection is down the circuit (`circuit.rs`) opens: publishes fail at once while a
+//! probe reconnects in the background.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -52,8 +53,6 @@ pub(crate) struct Publisher {
     shared: Arc<Shared>,
     client: redis::Client,
     conn: Option<Connection>,
-    retry_at: Option<Instant>,
-    delay: Duration,
     sequences: Sending,
     /// The channel name being written, reused from one envelope to the next.
     channel: String,
@@ -65,20 +64,18 @@ impl Publisher {
         client: redis::Client,
         conn: Option<Connection>,
     ) -> Self {
-        let config = &shared.config;
-        let (delay, idle) = (config.reconnect_min_delay, config.sequence_idle);
+        let idle = shared.config.sequence_idle;
         Publisher {
             shared,
             client,
             conn,
-            retry_at: None,
-            delay,
             sequences: Sending::new(idle),
             channel: String::new(),
         }
     }
 
-    /// Connects, for the first connection made by `RedisBroker::connect`.
+    /// Connects, for the first connection made by `RedisBroker::connect` and for the circuit's
+    /// probe.
     pub(crate) async fn connect(
         client: &redis::Client,
         node: &str,
@@ -97,20 +94,23 @@ impl Publisher {
         Ok(Connection { conn, lost })
     }
 
+    /// The connection to write to: the current one, or one the circuit's probe made; while
+    /// the circuit is open, an error at once; otherwise (the connection closed while idle) one
+    /// attempt to connect now, which opens the circuit if it fails.
     async fn connection(&mut self) -> Result<&Connection, Error> {
         if self
             .conn
             .as_ref()
             .is_some_and(|c| c.lost.load(Ordering::Relaxed))
         {
-            self.conn = None; // closed while idle: reconnect now, no delay
+            self.conn = None;
         }
         if self.conn.is_none() {
-            let now = Instant::now();
-            if let Some(at) = self.retry_at
-                && at > now
-            {
-                return Err(Error::Unavailable { retry_in: at - now });
+            self.conn = self.shared.circuit.take_ready();
+        }
+        if self.conn.is_none() {
+            if self.shared.circuit_open() {
+                return Err(unavailable(&self.shared));
             }
             let connecting = Self::connect(
                 &self.client,
@@ -120,12 +120,10 @@ impl Publisher {
             match connecting.await {
                 Ok(conn) => {
                     self.conn = Some(conn);
-                    self.retry_at = None;
-                    self.delay = self.shared.config.reconnect_min_delay;
                     tracing::info!("redis publisher connection re-established");
                 }
                 Err(error) => {
-                    self.failed();
+                    self.shared.trip();
                     return Err(error);
                 }
             }
@@ -133,29 +131,30 @@ impl Publisher {
         self.conn.as_ref().ok_or(Error::Closed)
     }
 
-    /// Connecting failed: wait before the next attempt.
-    fn failed(&mut self) {
-        self.conn = None;
-        self.retry_at = Some(Instant::now() + self.delay);
-        self.delay = (self.delay * 2).min(self.shared.config.reconnect_max_delay);
-    }
-
     /// Sends until the broker is dropped.
     pub(crate) async fn run(mut self, mut queue: UnboundedReceiver<Outgoing>) {
         let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-            let (pipe, replies) = self.pipeline(&mut batch);
-            if replies.is_empty() {
-                continue; // every publisher of the batch gave up (and counted its failure)
+            // A publisher that gave up (timed out or was cancelled) is not sent: no number, so
+            // no hole that other nodes would read as loss.
+            batch.retain(|outgoing| !outgoing.reply.is_closed());
+            if batch.is_empty() {
+                continue;
             }
-            let mut sending = match self.start(pipe).await {
-                Ok(sending) => sending,
+            let (conn, lost) = match self.connection().await {
+                Ok(c) => (c.conn.clone(), Arc::clone(&c.lost)),
                 Err(error) => {
+                    let replies = batch.drain(..).map(|o| o.reply).collect();
                     finish(&self.shared, replies, &Err(error));
                     continue;
                 }
             };
+            let (pipe, replies) = self.pipeline(&mut batch);
+            if replies.is_empty() {
+                continue;
+            }
+            let mut sending = self.start(pipe, conn, lost);
             let Ok(permit) = Arc::clone(&in_flight).acquire_owned().await else {
                 return;
             };
@@ -178,19 +177,19 @@ impl Publisher {
     }
 
     /// Numbers the batch (emptying it) and writes it into one pipeline; returns the pipeline
-    /// and the replies of the publishers still waiting.
+    /// and the replies of the publishers still waiting. Numbers are given only here, to
+    /// envelopes about to be written to a live connection: a hole then means an envelope that
+    /// was written but may not have reached Redis.
     fn pipeline(&mut self, batch: &mut Vec<Outgoing>) -> (redis::Pipeline, Vec<Reply>) {
-        // Every attempt gets its number, sent or not: a publish that fails leaves a hole the
-        // receivers see, and they tell their subscribers.
         let now = Instant::now();
         let config = &self.shared.config;
         let mut pipe = redis::pipe();
         let mut replies = Vec::with_capacity(batch.len());
         for outgoing in batch.drain(..) {
-            let seq = self.sequences.next(config.stream_of(&outgoing.topic), now);
             if outgoing.reply.is_closed() {
-                continue; // its publisher gave up (timed out): not sent, a hole
+                continue; // its publisher gave up meanwhile: not sent, not numbered
             }
+            let seq = self.sequences.next(&outgoing.topic, now);
             config.write_channel(&outgoing.topic, &mut self.channel);
             pipe.cmd("PUBLISH")
                 .arg(self.channel.as_str())
@@ -202,18 +201,34 @@ impl Publisher {
         (pipe, replies)
     }
 
-    /// Makes the future that sends `pipe`.
-    async fn start(&mut self, pipe: redis::Pipeline) -> Result<InFlight, Error> {
+    /// Makes the future that sends `pipe` on `conn`. A timeout opens the circuit (the server
+    /// is frozen or overloaded: the next publishes fail at once); any failure replaces the
+    /// connection before the next write.
+    fn start(
+        &self,
+        pipe: redis::Pipeline,
+        mut conn: MultiplexedConnection,
+        lost: Arc<AtomicBool>,
+    ) -> InFlight {
         let after = self.shared.config.publish_timeout;
-        let connection = self.connection().await?;
-        let (mut conn, lost) = (connection.conn.clone(), Arc::clone(&connection.lost));
-        Ok(Box::pin(async move {
+        let shared = Arc::clone(&self.shared);
+        Box::pin(async move {
             let result = bounded("publish", after, pipe.exec_async(&mut conn)).await;
-            if result.is_err() {
-                lost.store(true, Ordering::Relaxed); // replace the connection before the next
+            if let Err(error) = &result {
+                lost.store(true, Ordering::Relaxed);
+                if matches!(error, Error::Timeout { .. }) {
+                    shared.trip();
+                }
             }
             result
-        }))
+        })
+    }
+}
+
+/// The error of a publish while the circuit is open.
+pub(crate) fn unavailable(shared: &Shared) -> Error {
+    Error::Unavailable {
+        retry_in: shared.config.reconnect_max_delay,
     }
 }
 

@@ -1,48 +1,173 @@
-//! State shared by the broker handles, the receiving side and the background tasks.
+//! State shared by the broker handles, the receiving side and the background tasks, and the
+//! one place that calls the core's backend hooks (building the local registry with its
+//! observer, local delivery, subscribing without awaiting, gap notices, reconnect counts).
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use pubsub_core::backend::Node;
+use pubsub_core::backend::{Node, TopicObserver};
+use pubsub_core::{MemoryBroker, Message, Subscription, Topic};
 use redis::AsyncConnectionConfig;
 use redis::aio::MultiplexedConnection;
+use uuid::Uuid;
 
+use crate::circuit::Circuit;
 use crate::config::RedisConfig;
 use crate::error::{Error, bounded};
-use crate::sequence::Received;
-use crate::stats::Counters;
+use crate::gaps::Gaps;
+use crate::log_limit::LogLimit;
+use crate::sequence::{Limits, Received};
+use crate::stats::{Counters, RedisStats};
 
 /// What every part of one node needs.
 #[derive(Debug)]
 pub(crate) struct Shared {
     /// The local registry and fan-out: local subscribers are always served from here.
-    pub(crate) memory: Node,
+    memory: Node,
     pub(crate) config: RedisConfig,
     /// This node's id, written into every envelope it sends; envelopes carrying it are echoes.
     pub(crate) node_id: String,
+    pub(crate) node: Uuid,
     /// How every envelope this node writes begins (up to its sequence number); read back, it
     /// marks an echo.
     pub(crate) head: String,
     pub(crate) counters: Counters,
-    received: Mutex<Received>,
+    /// Holes waiting for their gap notices.
+    pub(crate) gaps: Gaps,
+    /// Open while the publisher connection is down: publishes fail at once.
+    circuit_open: AtomicBool,
+    /// Reconnects the publisher while the circuit is open.
+    pub(crate) circuit: Arc<Circuit>,
+    /// Lines about skipped bad input.
+    pub(crate) reject_log: LogLimit,
+    inbound: Mutex<Inbound>,
+}
+
+/// The receiving side's state, behind one lock that the connection's reader holds while it
+/// handles a push.
+#[derive(Debug)]
+pub(crate) struct Inbound {
+    /// The generation of the one subscriber connection whose pushes are delivered; pushes of
+    /// any other (an old connection's reader still draining) are dropped.
+    pub(crate) generation: u64,
+    /// The sequence marks.
+    pub(crate) received: Received,
 }
 
 impl Shared {
-    pub(crate) fn new(memory: Node, config: RedisConfig) -> Self {
-        let node_id = uuid::Uuid::new_v4().to_string();
+    /// Builds the node's local registry (with `observer`, per-topic mode) and its shared state.
+    pub(crate) fn new(
+        config: RedisConfig,
+        client: redis::Client,
+        observer: Option<Arc<dyn TopicObserver>>,
+    ) -> Self {
+        let mut memory = Node::builder().capacity(config.capacity);
+        if let Some(observer) = observer {
+            memory = memory.observer(observer);
+        }
+        let node = Uuid::new_v4();
+        let node_id = node.to_string();
+        let limits = Limits {
+            bytes: config.sequence_memory,
+            nodes_per_topic: config.sequence_nodes_per_topic,
+        };
         Shared {
-            memory,
+            memory: memory.build(),
+            gaps: Gaps::new(),
             config,
             head: crate::envelope::head(&node_id),
             node_id,
+            node,
             counters: Counters::default(),
-            received: Mutex::new(Received::default()),
+            circuit_open: AtomicBool::new(false),
+            circuit: Arc::new(Circuit::new(client)),
+            reject_log: LogLimit::new(Duration::from_secs(1)),
+            inbound: Mutex::new(Inbound {
+                generation: 0,
+                received: Received::new(limits),
+            }),
         }
     }
 
-    /// The receivers' sequence marks. Never held while calling into the registry.
-    pub(crate) fn received(&self) -> MutexGuard<'_, Received> {
-        self.received.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The receiving side's state. Never held while calling into the registry, except by the
+    /// reader delivering one message (the registry never calls back into this crate then).
+    pub(crate) fn inbound(&self) -> MutexGuard<'_, Inbound> {
+        self.inbound.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn stats(&self) -> RedisStats {
+        let tracked = {
+            let inbound = self.inbound();
+            let (streams, bytes) = inbound.received.size();
+            (streams, bytes, inbound.received.evicted())
+        };
+        self.counters.snapshot(self.memory.stats(), tracked)
+    }
+
+    /// Whether publishes fail at once (the publisher connection is down).
+    pub(crate) fn circuit_open(&self) -> bool {
+        self.circuit_open.load(Ordering::Acquire)
+    }
+
+    /// Opens the circuit (a publish timed out, or reconnecting failed) and starts probing.
+    pub(crate) fn trip(self: &Arc<Self>) {
+        self.circuit.trip(self);
+    }
+
+    pub(crate) fn set_circuit_open(&self, open: bool) {
+        self.circuit_open.store(open, Ordering::Release);
+    }
+
+    // The core's backend surface (`pubsub_core::backend::Node`), all called from here.
+
+    /// The node's user-facing view of its local registry.
+    pub(crate) fn local(&self) -> &MemoryBroker {
+        self.memory.local()
+    }
+
+    /// Delivers `message` to this node's subscribers of `topic`.
+    pub(crate) fn deliver(&self, topic: &Topic, message: &Message) -> usize {
+        self.memory.deliver(topic, message)
+    }
+
+    /// A local subscription to `topic`, effective at once.
+    pub(crate) fn subscribe_now(&self, topic: &Topic) -> Result<Subscription, pubsub_core::Error> {
+        self.memory.subscribe(topic)
+    }
+
+    /// Adds `topic` to a local subscription at once.
+    pub(crate) fn add_topic_now(
+        &self,
+        subscription: &mut Subscription,
+        topic: &Topic,
+    ) -> Result<(), pubsub_core::Error> {
+        self.memory.add_topic(subscription, topic).map(drop)
+    }
+
+    /// Removes `topic` from a local subscription.
+    pub(crate) fn remove_topic(&self, subscription: &mut Subscription, topic: &Topic) -> bool {
+        self.memory.remove_topic(subscription, topic)
+    }
+
+    /// Gives every subscriber of `topic` a gap notice; returns how many were told.
+    pub(crate) fn notify_gap(&self, topic: &Topic) -> usize {
+        self.memory.notify_gap(topic)
+    }
+
+    /// Gives every subscriber a gap notice; returns how many (subscription, topic) pairs.
+    pub(crate) fn notify_gap_all(&self) -> usize {
+        self.memory.notify_gap_all()
+    }
+
+    /// Counts a re-established subscriber connection.
+    pub(crate) fn record_reconnect(&self) {
+        self.memory.record_reconnect();
+    }
+
+    /// Whether `topic` has a local subscriber.
+    pub(crate) fn has_subscribers(&self, topic: &Topic) -> bool {
+        self.memory.local().subscriber_count(topic) > 0
     }
 }
 

@@ -37,11 +37,35 @@ pub struct RedisStats {
     pub rejected_oversized: u64,
     /// Skipped: a topic that fails validation or does not match its channel.
     pub rejected_topic: u64,
-    /// Holes found in a remote node's sequence numbers (each followed by a gap notice).
+    /// Skipped: a `node` field that is not a node id (a hyphenated UUID).
+    pub rejected_node: u64,
+    /// Skipped: an envelope whose sequence number is not greater than the last one seen from
+    /// its node on its topic (a duplicate or a replay), so it is not delivered twice.
+    pub duplicates: u64,
+    /// Holes found in a remote node's sequence numbers (each gives that topic's subscribers a
+    /// gap notice; holes close together share one).
     pub sequence_gaps: u64,
+    /// Rounds of gap notices the hole collector sent (at most one per
+    /// [`RedisConfig::gap_interval`](crate::RedisConfig::gap_interval)).
+    pub gap_rounds: u64,
+    /// Gauge: (node, topic) sequence streams remembered now (bounded by
+    /// [`RedisConfig::sequence_memory`](crate::RedisConfig::sequence_memory)).
+    pub sequence_streams: u64,
+    /// Gauge: bytes spent on remembering them, at most
+    /// [`RedisConfig::sequence_memory`](crate::RedisConfig::sequence_memory).
+    pub sequence_bytes: u64,
+    /// Streams forgotten to stay within those bounds.
+    pub sequence_evictions: u64,
     /// Times the subscriber connection was re-established after a loss (each followed by a gap
     /// notice to every local subscriber); the same count as `local.reconnects`.
     pub reconnects: u64,
+    /// Messages a replaced subscriber connection still delivered after the node had moved on
+    /// to a new one: dropped, so nothing arrives twice or out of order (the reconnect's gap
+    /// notice covers them).
+    pub replaced_connection: u64,
+    /// Health-check PINGs that were late while the reader was busy handing over messages
+    /// (given more time instead of replacing the connection).
+    pub slow_pings: u64,
     /// Failed or timed-out health-check PINGs (each replaces the connection).
     pub ping_failures: u64,
 }
@@ -54,6 +78,7 @@ impl RedisStats {
             + self.rejected_version
             + self.rejected_oversized
             + self.rejected_topic
+            + self.rejected_node
     }
 }
 
@@ -68,8 +93,16 @@ pub(crate) struct Counters {
     rejected_version: AtomicU64,
     rejected_oversized: AtomicU64,
     rejected_topic: AtomicU64,
+    rejected_node: AtomicU64,
+    pub(crate) duplicates: AtomicU64,
     pub(crate) sequence_gaps: AtomicU64,
+    pub(crate) gap_rounds: AtomicU64,
     pub(crate) ping_failures: AtomicU64,
+    pub(crate) replaced_connection: AtomicU64,
+    /// Pushes the current subscriber connection's reader handled (the health check's sign of
+    /// life).
+    pub(crate) pushes: AtomicU64,
+    pub(crate) slow_pings: AtomicU64,
 }
 
 impl Counters {
@@ -84,11 +117,17 @@ impl Counters {
             Reject::WrongVersion => &self.rejected_version,
             Reject::Oversized => &self.rejected_oversized,
             Reject::InvalidTopic => &self.rejected_topic,
+            Reject::InvalidNode => &self.rejected_node,
         };
         Self::add(counter, 1);
     }
 
-    pub(crate) fn snapshot(&self, local: pubsub_core::Stats) -> RedisStats {
+    /// `tracked` is the receiving side's (streams, bytes, evictions).
+    pub(crate) fn snapshot(
+        &self,
+        local: pubsub_core::Stats,
+        tracked: (u64, u64, u64),
+    ) -> RedisStats {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         RedisStats {
             local,
@@ -101,9 +140,17 @@ impl Counters {
             rejected_version: get(&self.rejected_version),
             rejected_oversized: get(&self.rejected_oversized),
             rejected_topic: get(&self.rejected_topic),
+            rejected_node: get(&self.rejected_node),
+            duplicates: get(&self.duplicates),
             sequence_gaps: get(&self.sequence_gaps),
+            gap_rounds: get(&self.gap_rounds),
+            sequence_streams: tracked.0,
+            sequence_bytes: tracked.1,
+            sequence_evictions: tracked.2,
             reconnects: local.reconnects,
             ping_failures: get(&self.ping_failures),
+            replaced_connection: get(&self.replaced_connection),
+            slow_pings: get(&self.slow_pings),
         }
     }
 }

@@ -1,7 +1,7 @@
 use pubsub_core::testing::TestEvent;
 use pubsub_core::{Message, Topic};
 
-use super::{Reject, Tail, decode, head};
+use super::{Reject, Tail, decode, head, node_id};
 
 fn numbered() -> Message {
     Message::new(TestEvent::Numbered {
@@ -14,10 +14,11 @@ fn numbered() -> Message {
 fn an_encoded_envelope_decodes_to_the_same_event() {
     let topic = Topic::new("demo:doc:1").unwrap();
     let tail = Tail::new(&topic, &numbered(), 1 << 20).unwrap();
-    let wire = tail.stamped(&head("node-a"), 42).to_string();
+    let node = "7f1c0c52-5d5e-4b8e-9a51-2b8f0e6c1d10";
+    let wire = tail.stamped(&head(node), 42).to_string();
     let value: serde_json::Value = serde_json::from_str(&wire).unwrap();
     assert_eq!(value["v"], 1);
-    assert_eq!(value["node"], "node-a");
+    assert_eq!(value["node"], node);
     assert_eq!(value["seq"], 42);
     assert_eq!(value["topic"], "demo:doc:1");
     assert_eq!(value["domain"], "conformance");
@@ -26,7 +27,7 @@ fn an_encoded_envelope_decodes_to_the_same_event() {
     let incoming = decode(wire.as_bytes(), 1 << 20).unwrap();
     assert_eq!(incoming.topic, topic);
     assert_eq!(incoming.seq, Some(42));
-    assert_eq!(incoming.node.as_deref(), Some("node-a"));
+    assert_eq!(incoming.node, uuid::Uuid::try_parse(node).ok());
     assert_eq!(
         *incoming.message.decode::<TestEvent>().unwrap(),
         TestEvent::Numbered {
@@ -42,7 +43,9 @@ fn the_origin_subscription_is_carried() {
     let topic = Topic::new("t").unwrap();
     let sub = broker.subscribe_now(&topic);
     let tail = Tail::new(&topic, &numbered().with_origin(sub.id()), 1 << 20).unwrap();
-    let wire = tail.stamped(&head("n"), 1).to_string();
+    let wire = tail
+        .stamped(&head(&uuid::Uuid::new_v4().to_string()), 1)
+        .to_string();
     let incoming = decode(wire.as_bytes(), 1 << 20).unwrap();
     assert_eq!(incoming.from, Some(sub.id()));
 }
@@ -77,6 +80,40 @@ fn bad_input_is_classified() {
         Reject::Malformed
     );
     assert_eq!(decode(&[b' '; 2048], max).unwrap_err(), Reject::Oversized);
+    let long_node = format!(
+        r#"{{"v":1,"node":"{}","topic":"t","domain":"d","event":"e"}}"#,
+        "n".repeat(500)
+    );
+    assert_eq!(
+        decode(long_node.as_bytes(), max).unwrap_err(),
+        Reject::InvalidNode
+    );
+    assert_eq!(
+        decode(
+            br#"{"v":1,"node":"remote-1","topic":"t","domain":"d","event":"e"}"#,
+            max
+        )
+        .unwrap_err(),
+        Reject::InvalidNode
+    );
+    assert_eq!(
+        decode(
+            br#"{"v":1,"node":7,"topic":"t","domain":"d","event":"e"}"#,
+            max
+        )
+        .unwrap_err(),
+        Reject::Malformed
+    );
+}
+
+#[test]
+fn a_node_id_is_a_hyphenated_uuid_in_any_case() {
+    let id = uuid::Uuid::new_v4();
+    assert_eq!(node_id(&id.to_string()), Some(id));
+    assert_eq!(node_id(&id.to_string().to_uppercase()), Some(id));
+    assert_eq!(node_id(&id.simple().to_string()), None, "32 characters");
+    assert_eq!(node_id(&format!("{{{id}}}")), None, "braced");
+    assert_eq!(node_id(""), None);
 }
 
 #[test]

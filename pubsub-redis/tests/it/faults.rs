@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use pubsub_core::testing::{TestEvent, unique_topic};
 use pubsub_core::{Broker, Delivery, Message, Subscription, Topic};
-use pubsub_redis::{ChannelMode, RedisBroker};
+use pubsub_redis::{ChannelMode, RedisBroker, RedisConfig};
 
 use crate::next;
 use crate::server::{RedisServer, config, raw, unique_namespace};
@@ -244,4 +244,108 @@ async fn dropping_every_handle_ends_the_subscriptions_and_closes_the_connections
         assert!(Instant::now() < deadline, "connection still open");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn during_a_freeze_publishes_fail_at_once_after_the_first_timeout_and_resume_within_100_ms_of_the_thaw()
+ {
+    let server = RedisServer::start();
+    let mut config = config(&server.url(), &unique_namespace(), ChannelMode::Namespace);
+    // The default back-off, not the tests' shorter one.
+    let defaults = RedisConfig::new(server.url());
+    config.reconnect_min_delay = defaults.reconnect_min_delay;
+    config.reconnect_max_delay = defaults.reconnect_max_delay;
+    let a = RedisBroker::connect(config.clone()).await.expect("node a");
+    let b = RedisBroker::connect(config).await.expect("node b");
+    let topics: Vec<Topic> = (0..4).map(|_| unique_topic("frozen")).collect();
+    let mut sub = a.subscribe(&topics[0]).await.expect("subscribe");
+    b.publish(&topics[0], numbered(1)).await.expect("publish");
+    assert!(matches!(next(&mut sub).await, Delivery::Message(_)));
+
+    server.signal("-STOP");
+    // A broadcast to four topics: the first publish waits for its timeout, which opens the
+    // circuit; the other three fail at once.
+    let start = Instant::now();
+    for topic in &topics {
+        assert!(b.publish(topic, numbered(2)).await.is_err());
+    }
+    let broadcast = start.elapsed();
+    // While the server stays frozen, every publish fails at once.
+    let mut slowest = Duration::ZERO;
+    while start.elapsed() < Duration::from_secs(2) {
+        let at = Instant::now();
+        assert!(b.publish(&topics[1], numbered(3)).await.is_err());
+        slowest = slowest.max(at.elapsed());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    server.signal("-CONT");
+    let thawed = Instant::now();
+    let mut failed_after_thaw = 0;
+    while b.publish(&topics[1], numbered(4)).await.is_err() {
+        failed_after_thaw += 1;
+        assert!(thawed.elapsed() < crate::WAIT, "publishes did not resume");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let publishing_after = thawed.elapsed();
+    let delivering_after = delivery_resumes(&b, &topics[0], &mut sub).await + publishing_after;
+    println!(
+        "frozen server: 4-topic broadcast failed in {broadcast:?}, later publishes in at most \
+         {slowest:?}; after the thaw publishes resumed in {publishing_after:?} \
+         ({failed_after_thaw} more failed), delivery in {delivering_after:?}"
+    );
+    let timeout = b.config().publish_timeout;
+    assert!(
+        broadcast < timeout + Duration::from_millis(100),
+        "{broadcast:?}"
+    );
+    assert!(slowest < Duration::from_millis(20), "{slowest:?}");
+    assert!(
+        publishing_after < Duration::from_millis(100),
+        "{publishing_after:?}"
+    );
+    assert!(
+        delivering_after < Duration::from_millis(200),
+        "{delivering_after:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_default_back_off_publishes_and_deliveries_resume_within_100_ms_of_a_restart() {
+    let mut server = RedisServer::start();
+    let mut config = config(&server.url(), &unique_namespace(), ChannelMode::Namespace);
+    let defaults = RedisConfig::new(server.url());
+    config.reconnect_min_delay = defaults.reconnect_min_delay;
+    config.reconnect_max_delay = defaults.reconnect_max_delay;
+    let a = RedisBroker::connect(config.clone()).await.expect("node a");
+    let b = RedisBroker::connect(config).await.expect("node b");
+    let topic = unique_topic("restart");
+    let mut sub = a.subscribe(&topic).await.expect("subscribe");
+
+    server.stop();
+    let down = Instant::now();
+    while down.elapsed() < Duration::from_millis(1_500) {
+        assert!(b.publish(&topic, numbered(1)).await.is_err());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    server.restart(); // returns once the server answers
+    let up = Instant::now();
+    while b.publish(&topic, numbered(2)).await.is_err() {
+        assert!(up.elapsed() < crate::WAIT, "publishes did not resume");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let publishing_after = up.elapsed();
+    wait_for_gap(&mut sub).await;
+    let delivering_after = delivery_resumes(&b, &topic, &mut sub).await + up.elapsed();
+    println!(
+        "restart after 1.5 s down, default back-off: publishes resumed {publishing_after:?} and \
+         delivery {delivering_after:?} after the server was back"
+    );
+    assert!(
+        publishing_after < Duration::from_millis(100),
+        "{publishing_after:?}"
+    );
+    assert!(
+        delivering_after < Duration::from_millis(150),
+        "{delivering_after:?}"
+    );
 }

@@ -54,6 +54,7 @@ async fn drain(mut sub: Subscription, expected: usize) -> usize {
 }
 
 async fn no_loss_at_scale(mode: ChannelMode) {
+    let _heavy = crate::heavy().await;
     let target = Target::new();
     let (a, b) = pair(target.url(), mode, 1024).await;
     let topics: Vec<Topic> = (0..TOPICS).map(|_| unique_topic("scale")).collect();

@@ -1,0 +1,83 @@
+//! The publisher's circuit breaker: while the publisher connection is down, publishes fail at
+//! once instead of each waiting for a timeout or a connection attempt.
+//!
+//! The circuit opens when a publish times out (a frozen or overloaded server: waiting again
+//! would only repeat the timeout) or when reconnecting failed. While it is open a background
+//! probe tries to connect, every [`RedisConfig::reconnect_min_delay`] doubling up to
+//! [`RedisConfig::reconnect_max_delay`] (each attempt bounded by the connect timeout); the
+//! attempt that succeeds hands its connection to the publisher and closes the circuit, so
+//! publishing resumes as soon as the server answers again.
+//!
+//! [`RedisConfig::reconnect_min_delay`]: crate::RedisConfig::reconnect_min_delay
+//! [`RedisConfig::reconnect_max_delay`]: crate::RedisConfig::reconnect_max_delay
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+
+use crate::publisher::{Connection, Publisher};
+use crate::shared::Shared;
+
+#[derive(Debug)]
+pub(crate) struct Circuit {
+    client: redis::Client,
+    /// A probe task is running.
+    probing: AtomicBool,
+    /// The connection a successful probe made, for the publisher to take.
+    ready: Mutex<Option<Connection>>,
+}
+
+impl Circuit {
+    pub(crate) fn new(client: redis::Client) -> Self {
+        Circuit {
+            client,
+            probing: AtomicBool::new(false),
+            ready: Mutex::new(None),
+        }
+    }
+
+    /// Opens the circuit (publishes fail at once) and starts probing, unless already open.
+    pub(crate) fn trip(self: &Arc<Self>, shared: &Arc<Shared>) {
+        shared.set_circuit_open(true);
+        if self.probing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        tracing::warn!("redis publisher connection down; publishes fail at once until it is back");
+        tokio::spawn(Arc::clone(self).probe(Arc::downgrade(shared)));
+    }
+
+    /// The connection a probe made, if any.
+    pub(crate) fn take_ready(&self) -> Option<Connection> {
+        self.ready
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+
+    async fn probe(self: Arc<Self>, shared: Weak<Shared>) {
+        let mut delay = match shared.upgrade() {
+            Some(shared) => shared.config.reconnect_min_delay,
+            None => return,
+        };
+        loop {
+            tokio::time::sleep(delay).await;
+            // The broker is gone: stop.
+            let Some(shared) = shared.upgrade() else {
+                return;
+            };
+            let config = &shared.config;
+            match Publisher::connect(&self.client, &shared.node_id, config.connect_timeout).await {
+                Ok(conn) => {
+                    *self.ready.lock().unwrap_or_else(PoisonError::into_inner) = Some(conn);
+                    self.probing.store(false, Ordering::Release);
+                    shared.set_circuit_open(false);
+                    tracing::info!("redis publisher connection re-established");
+                    return;
+                }
+                Err(error) => {
+                    tracing::debug!(%error, retry_in = ?delay, "redis publisher still unreachable");
+                    delay = (delay * 2).min(config.reconnect_max_delay);
+                }
+            }
+        }
+    }
+}
