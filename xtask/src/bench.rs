@@ -9,8 +9,11 @@ use crate::steps::cargo;
 
 pub(crate) fn run(args: &[String]) -> Result<()> {
     if args.first().map(String::as_str) == Some("redis") {
+        crate::test_all::ensure_redis_server()?;
         return redis();
     }
+    // Checked first, so a fresh machine does not run the core benches only to fail at Redis.
+    crate::test_all::ensure_redis_server()?;
     core(args)?;
     redis()
 }

@@ -47,6 +47,25 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     }
     steps.command("package", package);
 
+    // The model checks of the core's hand-written concurrent structures (queue, ring), on loom,
+    // in a target directory of their own (the cfg changes every crate's build).
+    let mut loom = cargo();
+    loom.args([
+        "test",
+        "--quiet",
+        "-p",
+        "pubsub-core",
+        "--lib",
+        "--release",
+        "loom",
+    ])
+    .env("RUSTFLAGS", "--cfg pubsub_loom")
+    .env(
+        "CARGO_TARGET_DIR",
+        crate::steps::root().join("target").join("loom"),
+    );
+    steps.command("loom", loom);
+
     steps.record("redis-server", ensure_redis_server);
 
     let mut test = cargo();
@@ -75,7 +94,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
 
 /// The Redis tests start a real `redis-server`: make sure it is on PATH. With `REDIS_URL` set the
 /// shared-server tests use that server, but the fault tests still start their own.
-fn ensure_redis_server() -> Result<()> {
+pub(crate) fn ensure_redis_server() -> Result<()> {
     crate::system::ensure_packages("redis-server", &["redis-server"], || {
         crate::system::runs("redis-server")
     })

@@ -98,6 +98,37 @@ pub(crate) fn median(samples: &mut [f64]) -> f64 {
     }
 }
 
+/// Min, median and max of some samples.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Spread {
+    pub(crate) min: f64,
+    pub(crate) median: f64,
+    pub(crate) max: f64,
+}
+
+impl Spread {
+    pub(crate) fn of(samples: &[f64]) -> Self {
+        let mut sorted = samples.to_vec();
+        let median = median(&mut sorted);
+        Spread {
+            min: sorted.first().copied().unwrap_or(f64::NAN),
+            median,
+            max: sorted.last().copied().unwrap_or(f64::NAN),
+        }
+    }
+}
+
+impl std::fmt::Display for Spread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.2} [{:.2}-{:.2}]", self.median, self.min, self.max)
+    }
+}
+
+/// Per-round ratios `a[i] / b[i]` (the designs run interleaved, round by round).
+pub(crate) fn ratios(a: &[f64], b: &[f64]) -> Vec<f64> {
+    a.iter().zip(b).map(|(a, b)| a / b).collect()
+}
+
 /// One table row: a named measurement of several designs, with a unit.
 #[derive(Debug, Clone)]
 pub(crate) struct Row {

@@ -375,3 +375,44 @@ fn one_subscription_can_hold_a_hundred_thousand_topics_and_drop_one_cheaply() {
     drop(sub);
     assert_eq!(broker.topic_count(), 0);
 }
+
+/// A subscriber with a full buffer never has to wait, but receiving spends tokio's cooperative
+/// budget, so it yields now and then and the other tasks on its worker still run.
+#[tokio::test(flavor = "current_thread")]
+async fn a_subscriber_fed_without_pause_does_not_starve_its_worker() {
+    for threshold in [usize::MAX, 1] {
+        // Cold (per-subscription buffer) and hot (ring) paths alike.
+        const N: u64 = 20_000;
+        let broker = MemoryBroker::builder()
+            .capacity(N as usize)
+            .hot_threshold(threshold)
+            .build();
+        let t = topic("busy");
+        let mut sub = broker.subscribe(&t).await.unwrap();
+        for i in 0..N {
+            broker.publish_now(&t, &msg(i));
+        }
+        let ticks = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let ticker = {
+            let ticks = Arc::clone(&ticks);
+            tokio::spawn(async move {
+                loop {
+                    tokio::task::yield_now().await;
+                    ticks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            })
+        };
+        tokio::task::yield_now().await; // let the ticker start
+        let before = ticks.load(std::sync::atomic::Ordering::Relaxed);
+        for _ in 0..N {
+            assert!(sub.recv().await.is_some());
+        }
+        let during = ticks.load(std::sync::atomic::Ordering::Relaxed) - before;
+        ticker.abort();
+        // The budget is 128 per turn: about N / 128 yields.
+        assert!(
+            during >= N / 256,
+            "the other task ran {during} times during {N} receives"
+        );
+    }
+}
