@@ -51,7 +51,7 @@ pub async fn list(store: &Store, catalogue: Uuid) -> Result<String> {
 
 /// One item's row, with quick stock buttons. Any numbers render (the item may come from a
 /// shared store, written by anyone); the buttons only ever post a stock within
-/// [`STOCK`](crate::actions::limits::STOCK), and "+10" is disabled at the bound.
+/// [`crate::actions::limits::STOCK`], and "+10" is disabled at the bound.
 pub fn row(item: &Item) -> String {
     let low = if item.stock < 10 { " low" } else { "" };
     let down = item.stock.saturating_sub(1).min(STOCK);

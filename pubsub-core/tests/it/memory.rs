@@ -384,7 +384,7 @@ async fn a_subscriber_fed_without_pause_does_not_starve_its_worker() {
         // Cold (per-subscription buffer) and hot (ring) paths alike.
         const N: u64 = 20_000;
         let broker = MemoryBroker::builder()
-            .capacity(N as usize)
+            .capacity(20_000)
             .hot_threshold(threshold)
             .build();
         let t = topic("busy");
