@@ -287,11 +287,16 @@ pub(crate) fn quick() -> bool {
 }
 
 /// Whether section `name` should run: all run unless non-flag arguments name some
-/// (`cargo xtask bench fanout`).
+/// (`cargo xtask bench fanout`; `fanout1$` for exactly that one).
 pub(crate) fn selected(name: &str) -> bool {
     let filters: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
-    filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()))
+    // A trailing `$` asks for the exact name (`fanout1$` is N = 1 only).
+    filters.is_empty()
+        || filters.iter().any(|f| match f.strip_suffix('$') {
+            Some(exact) => name == exact,
+            None => name.contains(f.as_str()),
+        })
 }
