@@ -30,7 +30,7 @@ use crate::topic::Topic;
 /// subscription (which takes). The lock is held only for a push or a swap, never across an await.
 ///
 /// Kept small (88 bytes, one 112-byte heap chunk with its reference counts): a broker may hold
-/// a million.
+/// a million. (`State` is 64 bytes; the ready flag sits in the padding beside `in_hand`.)
 pub(crate) struct Queue {
     state: Mutex<State>,
     /// How many entries the subscriber still holds in hand (stored by the subscriber, under the
@@ -50,8 +50,9 @@ struct State {
     /// In hand at the last swap: an upper bound of `in_hand`, read without touching the
     /// subscriber's cache line while there is room.
     taken: u32,
-    /// Joins in `items` (they do not count against the capacity).
-    joins: u32,
+    /// Joins in `items` (they do not count against the capacity). 16 bits keep `State` at 64
+    /// bytes; a subscription never waits on that many topics turning hot at once.
+    joins: u16,
     /// A gap notice was dropped and is still owed.
     gap_owed: bool,
     closed: bool,
@@ -177,7 +178,7 @@ impl Queue {
                 return;
             }
             state.items.push_back(Slot::Join(join));
-            state.joins += 1;
+            state.joins = state.joins.saturating_add(1);
             self.ready.store(true, Ordering::Release);
             state.waker.take()
         };
@@ -357,3 +358,6 @@ impl Queue {
             && !state.gap_owed
     }
 }
+
+#[cfg(test)]
+mod tests;
