@@ -28,6 +28,14 @@
 //!    oldest message is dropped, and its next receive yields [`Delivery::Lagged`] with the exact
 //!    number dropped, before the oldest message it kept. For every subscriber, messages received
 //!    plus messages reported missed equals messages published to it.
+//!
+//!    A topic with many subscribers (from [`MemoryBrokerBuilder::hot_threshold`], default
+//!    [`DEFAULT_HOT_THRESHOLD`]) keeps one shared ring instead: each publish is written once and
+//!    every subscriber reads it with its own cursor, as with `tokio::sync::broadcast`. The rule is
+//!    the same, per topic: a subscriber that falls `capacity` entries behind on it is told
+//!    exactly how many it missed, then gets the oldest kept. Receiving spends tokio's
+//!    cooperative budget, so a subscriber that never has to wait still lets its worker run other
+//!    tasks.
 //! 4. **Publishing to no one is cheap** and is not an error.
 //! 5. **Best-effort broadcasts.** Domain broadcast functions (built on [`broadcast_event`]) never
 //!    fail or panic in the caller; their publishes run concurrently, bounded together by one

@@ -317,9 +317,19 @@ impl MemoryBrokerBuilder {
     ///
     /// Below it, a publish pushes into each subscription's own buffer; from it on, a publish is
     /// written once into the topic's ring (`capacity` entries, allocated 32 at a time as it
-    /// fills) and every subscriber reads it, as with `tokio::sync::broadcast`. The semantics are
-    /// the same on both paths (order, exact lag counts, `publish_from`); a subscription holding
-    /// several hot topics buffers up to `capacity` per hot topic.
+    /// fills) and every subscriber reads it, as with `tokio::sync::broadcast`. A topic stays hot
+    /// while it has any subscriber.
+    ///
+    /// Both paths keep the same promises: order per publisher, exact lag counts (a subscriber's
+    /// own `publish_from` messages are never counted as missed), gap notices in place, the end
+    /// of the stream. Where they differ:
+    /// - the ring's window is per topic and shared: a subscription holding several hot topics
+    ///   buffers up to `capacity` per hot topic, and its own `publish_from` entries take room
+    ///   in the window although it skips them;
+    /// - the ring keeps its last `capacity` entries alive after every subscriber has read them
+    ///   (its slots are written once), so a hot topic holds up to `capacity` messages;
+    /// - removing a topic from a subscription drops what it had not yet read of a hot topic,
+    ///   while a cold topic's messages already in its buffer are still delivered.
     ///
     /// ```
     /// use pubsub_core::{MemoryBroker, Message, Topic};

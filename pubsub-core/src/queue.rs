@@ -23,7 +23,7 @@ use std::task::Waker;
 use crate::message::Message;
 use crate::ring::Ring;
 use crate::subscription::{Delivery, SubscriptionId};
-use crate::sync::{AtomicBool, AtomicU32, Mutex, MutexGuard, Ordering};
+use crate::sync::{AtomicU8, AtomicU32, Mutex, MutexGuard, Ordering};
 use crate::topic::Topic;
 
 /// One subscription's shared stage, shared between the registry (which pushes) and the
@@ -36,9 +36,10 @@ pub(crate) struct Queue {
     /// How many entries the subscriber still holds in hand (stored by the subscriber, under the
     /// lock at a swap, without it as it receives).
     in_hand: AtomicU32,
-    /// Set (under the lock) whenever the shared stage may hold something to take: lets a
-    /// reader of hot topics skip the lock when its own stage is empty.
-    ready: AtomicBool,
+    /// [`READY`]: set (under the lock) whenever the shared stage may hold something to take,
+    /// so a reader of hot topics skips the lock when it is empty. [`JOINS`]: the shared stage
+    /// may hold joins, so removing a topic must look for one of its joins there.
+    flags: AtomicU8,
     id: SubscriptionId,
 }
 
@@ -57,6 +58,11 @@ struct State {
     gap_owed: bool,
     closed: bool,
 }
+
+/// Flag: the shared stage may hold something to take.
+const READY: u8 = 1;
+/// Flag: the shared stage may hold joins.
+const JOINS: u8 = 2;
 
 /// Where a topic's messages continue in its ring: from `start` on.
 pub(crate) struct Join {
@@ -107,21 +113,39 @@ pub(crate) enum Pushed {
 /// The subscriber's side: what it holds in hand, taken from the shared stage in one swap.
 ///
 /// Boxed and made on the first receive: most subscriptions of a broker with a million per-record
-/// topics are idle, and an idle one then carries one word here instead of four.
+/// topics are idle, and an idle one then carries one word here instead of five.
 #[derive(Default)]
 pub(crate) struct Hand {
-    // Reason: the box is the point (see above).
-    #[allow(clippy::box_collection)]
-    items: Option<Box<VecDeque<Slot>>>,
+    items: Option<Box<Held>>,
+}
+
+/// What the hand holds, and how many of them are joins (which do not count as held messages).
+#[derive(Default)]
+struct Held {
+    items: VecDeque<Slot>,
+    joins: usize,
 }
 
 impl Hand {
     fn pop(&mut self) -> Option<Slot> {
-        self.items.as_mut()?.pop_front()
+        let held = self.items.as_mut()?;
+        let slot = held.items.pop_front()?;
+        if matches!(slot, Slot::Join(_)) {
+            held.joins -= 1;
+        }
+        Some(slot)
     }
 
+    /// Entries held, joins aside.
     fn len(&self) -> usize {
-        self.items.as_ref().map_or(0, |items| items.len())
+        self.items
+            .as_ref()
+            .map_or(0, |held| held.items.len() - held.joins)
+    }
+
+    /// Whether nothing at all is held, joins included.
+    fn is_bare(&self) -> bool {
+        self.items.as_ref().is_none_or(|held| held.items.is_empty())
     }
 }
 
@@ -142,7 +166,7 @@ impl Queue {
                 closed: false,
             }),
             in_hand: AtomicU32::new(0),
-            ready: AtomicBool::new(false),
+            flags: AtomicU8::new(0),
             id,
         }
     }
@@ -170,21 +194,40 @@ impl Queue {
         self.push_slot(Slot::Gap, capacity)
     }
 
-    /// Queues a join: `topic` continues in `ring` from `start`. Never dropped.
-    pub(crate) fn push_join(&self, join: Join) {
-        let waker = {
-            let mut state = self.lock();
-            if state.closed {
-                return;
-            }
-            state.items.push_back(Slot::Join(join));
-            state.joins = state.joins.saturating_add(1);
-            self.ready.store(true, Ordering::Release);
-            state.waker.take()
-        };
-        if let Some(waker) = waker {
-            waker.wake();
+    /// Queues a join: `topic` continues in `ring` from `start`. Never dropped. Returns the
+    /// subscriber's waker, for the caller to wake once it released its own locks.
+    #[must_use]
+    pub(crate) fn push_join(&self, join: Join) -> Option<Waker> {
+        let mut state = self.lock();
+        if state.closed {
+            return None;
         }
+        state.items.push_back(Slot::Join(join));
+        state.joins = state.joins.saturating_add(1);
+        self.flags.fetch_or(READY | JOINS, Ordering::Release);
+        state.waker.take()
+    }
+
+    /// Drops the joins of `topic` still waiting in either stage (the subscription no longer
+    /// holds it, so they would be stale by the time they were read). Costs nothing unless a
+    /// join is waiting.
+    pub(crate) fn purge_joins(&self, hand: &mut Hand, topic: &Topic) {
+        let is_stale = |slot: &Slot| matches!(slot, Slot::Join(join) if join.topic == *topic);
+        if let Some(held) = hand.items.as_mut().filter(|held| held.joins > 0) {
+            let before = held.items.len();
+            held.items.retain(|slot| !is_stale(slot));
+            held.joins -= before - held.items.len();
+        }
+        if self.flags.load(Ordering::Acquire) & JOINS == 0 {
+            return;
+        }
+        let mut state = self.lock();
+        let before = state.items.len();
+        state.items.retain(|slot| !is_stale(slot));
+        let purged = before - state.items.len();
+        state.joins = state
+            .joins
+            .saturating_sub(u16::try_from(purged).unwrap_or(u16::MAX));
     }
 
     fn push_slot(&self, slot: Slot, capacity: usize) -> Pushed {
@@ -194,7 +237,7 @@ impl Queue {
                 return Pushed::Closed;
             }
             // Whatever happens below leaves something to take (a message or a notice).
-            self.ready.store(true, Ordering::Release);
+            self.flags.fetch_or(READY, Ordering::Release);
             if matches!(slot, Slot::Gap) && matches!(state.items.back(), Some(Slot::Gap)) {
                 return Pushed::Queued;
             }
@@ -233,7 +276,7 @@ impl Queue {
 
     /// Whether both stages together hold `capacity` entries (joins aside).
     fn is_full(&self, state: &mut State, capacity: usize) -> bool {
-        let shared = state.items.len() - state.joins as usize;
+        let shared = state.items.len() - usize::from(state.joins);
         if shared + (state.taken as usize) < capacity {
             return false;
         }
@@ -247,7 +290,7 @@ impl Queue {
         let waker = {
             let mut state = self.lock();
             state.closed = true;
-            self.ready.store(true, Ordering::Release);
+            self.flags.fetch_or(READY, Ordering::Release);
             state.waker.take()
         };
         if let Some(waker) = waker {
@@ -258,15 +301,15 @@ impl Queue {
     /// Moves the whole shared stage into the hand (whose empty buffer comes back, keeping its
     /// capacity), and records the hand's size before the lock is released.
     fn take_stage(&self, state: &mut State, hand: &mut Hand) {
-        let in_hand = hand.items.get_or_insert_with(Box::default);
-        std::mem::swap(&mut state.items, in_hand);
+        let held = hand.items.get_or_insert_with(Box::default);
+        std::mem::swap(&mut state.items, &mut held.items);
+        held.joins += usize::from(state.joins);
         state.joins = 0;
-        state.taken = count(in_hand.len());
+        state.taken = count(held.items.len() - held.joins);
         self.in_hand.store(state.taken, Ordering::Relaxed);
-        self.ready.store(
-            state.missed > 0 || state.gap_owed || state.closed,
-            Ordering::Relaxed,
-        );
+        let ready = state.missed > 0 || state.gap_owed || state.closed;
+        self.flags
+            .store(if ready { READY } else { 0 }, Ordering::Relaxed);
     }
 
     /// The next entry; `Closed` once closed and drained. When nothing is ready, `waker` (if
@@ -276,7 +319,7 @@ impl Queue {
             self.record_in_hand(hand);
             return slot.into_popped();
         }
-        if waker.is_none() && !self.ready.load(Ordering::Acquire) {
+        if waker.is_none() && self.flags.load(Ordering::Acquire) & READY == 0 {
             // Nothing was pushed since the stage was last found empty (a waiting reader checks
             // again under the lock in `park`).
             return Popped::Empty;
@@ -300,7 +343,7 @@ impl Queue {
             if state.closed {
                 return Popped::Closed;
             }
-            self.ready.store(false, Ordering::Relaxed);
+            self.flags.fetch_and(!READY, Ordering::Relaxed);
             if let Some(waker) = waker {
                 if !state.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
                     state.waker = Some(waker.clone());
@@ -335,7 +378,7 @@ impl Queue {
     /// Entries waiting to be received, in hand and shared, notices included (joins are not).
     pub(crate) fn len(&self, hand: &Hand) -> usize {
         let state = self.lock();
-        hand.len() + state.items.len() - state.joins as usize
+        hand.len() + state.items.len() - usize::from(state.joins)
             + usize::from(state.missed > 0)
             + usize::from(state.gap_owed)
     }
@@ -345,14 +388,14 @@ impl Queue {
     #[cfg(all(test, pubsub_loom))]
     pub(crate) fn buffered(&self, hand: &Hand) -> usize {
         let state = self.lock();
-        hand.len() + state.items.len() - state.joins as usize
+        hand.len() + state.items.len() - usize::from(state.joins)
     }
 
     /// Whether the stream has ended: closed, and nothing left to receive.
     pub(crate) fn is_finished(&self, hand: &Hand) -> bool {
         let state = self.lock();
         state.closed
-            && hand.len() == 0
+            && hand.is_bare()
             && state.items.is_empty()
             && state.missed == 0
             && !state.gap_owed

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
+use std::task::Waker;
 
 use foldhash::fast::RandomState;
 use hashbrown::HashTable;
@@ -155,16 +156,22 @@ impl Subscribers {
 
     /// Queues a join for every subscriber but `newcomer` (which reads the ring from its start
     /// directly), after whatever of this topic it already holds, so each reads the ring from its
-    /// start once it gets there.
-    fn announce(&self, topic: &Topic, ring: &Arc<Ring>, newcomer: SubscriptionId) {
-        let Subscribers::Hot(hot) = self else { return };
-        for queue in hot.queues.values().filter(|q| q.id() != newcomer) {
-            queue.push_join(Join {
-                topic: topic.clone(),
-                ring: Arc::clone(ring),
-                start: 1,
-            });
-        }
+    /// start once it gets there. Returns the wakers to wake once the shard's lock is released.
+    fn announce(&self, topic: &Topic, ring: &Arc<Ring>, newcomer: SubscriptionId) -> Vec<Waker> {
+        let Subscribers::Hot(hot) = self else {
+            return Vec::new();
+        };
+        hot.queues
+            .values()
+            .filter(|q| q.id() != newcomer)
+            .filter_map(|queue| {
+                queue.push_join(Join {
+                    topic: topic.clone(),
+                    ring: Arc::clone(ring),
+                    start: 1,
+                })
+            })
+            .collect()
     }
 
     /// Removes `id`; returns whether it was there and whether the topic is now empty.
@@ -313,23 +320,21 @@ impl Registry {
                 let own = origin.filter(|_| skipped);
                 hot.ring.push(ring::Entry::Message(message.clone()), own);
                 delivered = (hot.queues.len() - usize::from(skipped)) as u64;
-            }
-            subscribers.for_each(|queue| {
-                if matches!(subscribers, Subscribers::Hot(_)) {
-                    return;
-                }
-                if Some(queue.id()) == origin {
-                    return;
-                }
-                match queue.push(message.clone(), self.capacity) {
-                    Pushed::Queued => delivered += 1,
-                    Pushed::Dropped => {
-                        delivered += 1;
-                        lagged += 1;
+            } else {
+                subscribers.for_each(|queue| {
+                    if Some(queue.id()) == origin {
+                        return;
                     }
-                    Pushed::Closed => {}
-                }
-            });
+                    match queue.push(message.clone(), self.capacity) {
+                        Pushed::Queued => delivered += 1,
+                        Pushed::Dropped => {
+                            delivered += 1;
+                            lagged += 1;
+                        }
+                        Pushed::Closed => {}
+                    }
+                });
+            }
         }
         drop(table);
         if delivered > 0 {
@@ -398,13 +403,20 @@ impl Registry {
                 }
             }
             let ring = added.ring?;
-            if added.turned_hot {
-                subscribers.announce(topic, &ring, queue.id());
-            }
+            let wakers = if added.turned_hot {
+                subscribers.announce(topic, &ring, queue.id())
+            } else {
+                Vec::new()
+            };
             // No publish to this topic runs while its shard is write-locked: the cursor starts
             // right after the last message published before this subscription took effect.
             let start = ring.next_offset();
-            return Some(Cursor::new(ring, start));
+            let cursor = Cursor::new(ring, queue.id(), start);
+            drop(table);
+            for waker in wakers {
+                waker.wake();
+            }
+            return Some(cursor);
         }
         if let Some(prefixes) = &self.prefixes {
             prefixes.subscribed(topic, true);
@@ -412,26 +424,13 @@ impl Registry {
         let mut subscribers = Subscribers::One(Arc::clone(queue));
         let cursor = (self.hot_threshold <= 1).then(|| {
             let ring = subscribers.make_hot(self.capacity);
-            Cursor::new(ring, 1)
+            Cursor::new(ring, queue.id(), 1)
         });
         table.insert_unique(hash, (topic.clone(), subscribers), self.rehasher());
         if let Some(observer) = &self.observer {
             observer.topic_created(topic);
         }
         cursor
-    }
-
-    /// The ring of `topic` if it is hot and `id` subscribes to it (a join is applied only if
-    /// it still describes the topic's present ring).
-    pub(crate) fn ring_of(&self, topic: &Topic, id: SubscriptionId) -> Option<Arc<Ring>> {
-        let (hash, shard) = self.locate(topic.as_str());
-        let table = Self::read(shard);
-        match table.find(hash, |(t, _)| t == topic) {
-            Some((_, Subscribers::Hot(hot))) if hot.queues.contains_key(&id) => {
-                Some(Arc::clone(&hot.ring))
-            }
-            _ => None,
-        }
     }
 
     /// Counts messages a hot-topic reader found dropped.

@@ -9,10 +9,13 @@
 //! Entries are numbered (offsets from 1, +1 per entry) and stored in chunks of [`CHUNK`]
 //! write-once slots, allocated as the ring fills. A ring keeps its last `capacity` entries
 //! readable, exactly as a subscription's own buffer keeps its last `capacity` messages: a reader
-//! whose next offset has fallen below the oldest readable one is told exactly how many it missed
-//! and continues with the oldest kept, so received + missed == published, per reader, as on the
-//! per-subscription path. Chunks wholly below the oldest readable offset are freed; a reader
-//! holds at most the one chunk it is reading.
+//! whose next offset has fallen below the oldest readable one is told exactly how many messages
+//! it missed (its own `publish_from` entries and gap markers are not counted as messages; a
+//! dropped gap marker is still given as a gap) and continues with the oldest kept, so received +
+//! missed == published, per reader, as on the per-subscription path. Chunks wholly below the
+//! oldest readable offset are freed; a reader holds at most the one chunk it is reading. Unlike
+//! `broadcast`, an entry stays in the ring after every reader has read it, until it is among the
+//! oldest beyond `capacity` (the slots are write-once).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, PoisonError};
@@ -61,25 +64,47 @@ impl Chunk {
     }
 }
 
+/// Entries that are not messages for some reader: bookkept so lag counts stay exact.
+#[derive(Default)]
+struct Books {
+    /// Offsets of the readable ones, in ring order, with whose they are (`None`: a gap marker).
+    readable: VecDeque<(u64, Option<SubscriptionId>)>,
+    /// Own entries dropped below `oldest`, per subscriber still reading.
+    own_dropped: HashMap<SubscriptionId, u64, RandomState>,
+    /// Gap markers dropped below `oldest`.
+    gaps_dropped: u64,
+}
+
+impl Books {
+    fn drop_below(&mut self, oldest: u64) {
+        while let Some(&(offset, whose)) = self.readable.front() {
+            if offset >= oldest {
+                break;
+            }
+            self.readable.pop_front();
+            match whose {
+                Some(id) => {
+                    if let Some(dropped) = self.own_dropped.get_mut(&id) {
+                        *dropped += 1;
+                    }
+                }
+                None => self.gaps_dropped += 1,
+            }
+        }
+    }
+}
+
 struct State {
     /// Chunks from the oldest still holding a readable entry to the newest.
     chunks: VecDeque<Arc<Chunk>>,
     /// The offset the next entry gets.
     next: u64,
-    /// Readers waiting for the next entry, each listed once per entry (unless its task changed).
-    waiters: Vec<Waker>,
-    /// Per subscriber that published here with `publish_from`: its entries, so that a lag
-    /// notice does not count the ones it would have skipped anyway.
-    own: HashMap<SubscriptionId, Own, RandomState>,
-}
-
-/// One subscriber's own entries in a ring.
-#[derive(Default)]
-struct Own {
-    /// Offsets of its entries still readable (at or above `oldest`), in order.
-    readable: VecDeque<u64>,
-    /// How many of its entries have dropped below `oldest`.
-    dropped: u64,
+    /// Whether the last entry written is a gap marker (consecutive gaps merge).
+    last_is_gap: bool,
+    /// Readers waiting for the next entry: one waker per subscription, replaced in place when
+    /// its task changes, removed when its cursor goes.
+    waiters: HashMap<SubscriptionId, Waker, RandomState>,
+    books: Books,
 }
 
 /// One hot topic's ring.
@@ -94,7 +119,7 @@ pub(crate) struct Ring {
 pub(crate) enum Read {
     /// The entry at the reader's offset (the reader moved past it).
     Entry(Entry),
-    /// This many entries were dropped before the reader's offset; it now points at the oldest
+    /// This many messages were dropped before the reader's offset; it now points at the oldest
     /// kept. The next read yields an entry if one is there.
     Lagged(u64),
     /// Nothing new yet.
@@ -107,8 +132,9 @@ impl Ring {
             state: Mutex::new(State {
                 chunks: VecDeque::new(),
                 next: 1,
-                waiters: Vec::new(),
-                own: HashMap::default(),
+                last_is_gap: false,
+                waiters: HashMap::default(),
+                books: Books::default(),
             }),
             oldest: AtomicU64::new(1),
             capacity: capacity.max(1) as u64,
@@ -127,72 +153,90 @@ impl Ring {
 
     /// Appends `entry` and wakes the waiting readers. Never waits for a reader. `own` is the
     /// entry's origin when that origin reads this ring (it skips the entry; its lag notices
-    /// must not count it).
+    /// must not count it). A gap right after a gap merges with it.
     pub(crate) fn push(&self, entry: Entry, own: Option<SubscriptionId>) {
-        let waiters = {
-            let mut state = self.lock();
-            let offset = state.next;
-            if !state.chunks.back().is_some_and(|chunk| chunk.holds(offset)) {
-                state.chunks.push_back(Arc::new(Chunk::new(offset)));
+        let mut state = self.lock();
+        let is_gap = matches!(entry, Entry::Gap);
+        if is_gap && state.last_is_gap {
+            return;
+        }
+        let offset = state.next;
+        if !state.chunks.back().is_some_and(|chunk| chunk.holds(offset)) {
+            state.chunks.push_back(Arc::new(Chunk::new(offset)));
+        }
+        if let Some(chunk) = state.chunks.back() {
+            #[allow(clippy::cast_possible_truncation)]
+            let index = (offset - chunk.base) as usize;
+            // The slot is fresh: each offset is written once.
+            let _ = chunk.slots[index].set(entry);
+        }
+        if is_gap {
+            state.books.readable.push_back((offset, None));
+        } else if let Some(id) = own {
+            state.books.own_dropped.entry(id).or_insert(0);
+            state.books.readable.push_back((offset, Some(id)));
+        }
+        state.last_is_gap = is_gap;
+        state.next = offset + 1;
+        let oldest = (state.next.saturating_sub(self.capacity)).max(1);
+        if oldest > self.oldest.load(Ordering::Relaxed) {
+            // Published before the chunks it frees are dropped, so a reader that finds its
+            // chunk gone also finds itself behind `oldest`.
+            self.oldest.store(oldest, Ordering::Release);
+            while state
+                .chunks
+                .front()
+                .is_some_and(|chunk| chunk.base + CHUNK <= oldest)
+            {
+                state.chunks.pop_front();
             }
-            if let Some(chunk) = state.chunks.back() {
-                #[allow(clippy::cast_possible_truncation)]
-                let index = (offset - chunk.base) as usize;
-                // The slot is fresh: each offset is written once.
-                let _ = chunk.slots[index].set(entry);
-            }
-            if let Some(id) = own {
-                state.own.entry(id).or_default().readable.push_back(offset);
-            }
-            state.next = offset + 1;
-            let oldest = (state.next.saturating_sub(self.capacity)).max(1);
-            if oldest > self.oldest.load(Ordering::Relaxed) {
-                // Published before the chunks it frees are dropped, so a reader that finds its
-                // chunk gone also finds itself behind `oldest`.
-                self.oldest.store(oldest, Ordering::Release);
-                while state
-                    .chunks
-                    .front()
-                    .is_some_and(|chunk| chunk.base + CHUNK <= oldest)
-                {
-                    state.chunks.pop_front();
-                }
-                for own in state.own.values_mut() {
-                    while own.readable.front().is_some_and(|&o| o < oldest) {
-                        own.readable.pop_front();
-                        own.dropped += 1;
-                    }
-                }
-            }
-            std::mem::take(&mut state.waiters)
-        };
-        for waker in waiters {
-            waker.wake();
+            state.books.drop_below(oldest);
+        }
+        let waiters = std::mem::take(&mut state.waiters);
+        drop(state);
+        if !waiters.is_empty() {
+            self.wake(waiters);
         }
     }
 
-    /// Forgets what `id` published here (it no longer reads this ring).
+    /// Wakes `waiters` (taken from the state, so woken outside the lock), then gives the emptied
+    /// map back so its allocation is reused.
+    fn wake(&self, mut waiters: HashMap<SubscriptionId, Waker, RandomState>) {
+        for (_, waker) in waiters.drain() {
+            waker.wake();
+        }
+        let mut state = self.lock();
+        if state.waiters.is_empty() {
+            state.waiters = waiters;
+        }
+    }
+
+    /// Forgets what `id` published here and any waker it left (it no longer reads this ring).
     pub(crate) fn forget(&self, id: SubscriptionId) {
-        self.lock().own.remove(&id);
+        let mut state = self.lock();
+        state.books.own_dropped.remove(&id);
+        state.waiters.remove(&id);
     }
 }
 
 /// A subscriber's position in one ring.
 pub(crate) struct Cursor {
     ring: Arc<Ring>,
+    /// The subscription reading.
+    me: SubscriptionId,
     /// The chunk holding `next`, once found.
     chunk: Option<Arc<Chunk>>,
     /// The offset of the next entry to read.
     next: u64,
-    /// The ring's `next` when this cursor last listed a waker, and which: listed again only
-    /// after a push has emptied the list, or for another task.
-    listed: u64,
-    listed_waker: Option<Waker>,
-    /// The entry read together with a lag notice, given by the next read: after a notice, a
-    /// reader always gets a message, however fast the writer drops entries meanwhile.
+    /// The entry read together with a notice, given by the next read: after a notice, a reader
+    /// always gets a message, however fast the writer drops entries meanwhile.
     stash: Option<Entry>,
-    /// How many of the reader's own entries lie below `next` (passed, or counted in a notice).
+    /// A lag count still to give (after a gap notice given first).
+    owed_lag: u64,
+    /// How many of the reader's own entries lie below `next` (passed, or counted as skipped).
     own_passed: u64,
+    /// How many gap markers lie below `next` (passed, or counted as skipped).
+    gaps_passed: u64,
 }
 
 /// What one attempt at the cursor's offset found.
@@ -203,73 +247,138 @@ enum Taken {
     Evicted,
 }
 
+/// Entries a cursor skipped when it fell behind.
+#[derive(Default)]
+struct Skipped {
+    messages: u64,
+    gaps: u64,
+}
+
 impl Cursor {
-    /// A cursor reading `ring` from `next` on.
-    pub(crate) fn new(ring: Arc<Ring>, next: u64) -> Self {
+    /// A cursor of subscription `me` reading `ring` from `next` on.
+    pub(crate) fn new(ring: Arc<Ring>, me: SubscriptionId, next: u64) -> Self {
+        let (own_passed, gaps_passed) = if next <= 1 {
+            // From the ring's first entry (a join): nothing lies below.
+            (0, 0)
+        } else {
+            // From the ring's end (a new subscriber): every entry so far lies below `next`.
+            let state = ring.lock();
+            let books = &state.books;
+            let below = |whose: Option<SubscriptionId>| {
+                books
+                    .readable
+                    .iter()
+                    .filter(|&&(offset, w)| offset < next && w == whose)
+                    .count() as u64
+            };
+            (
+                books.own_dropped.get(&me).copied().unwrap_or(0) + below(Some(me)),
+                books.gaps_dropped + below(None),
+            )
+        };
         Cursor {
             ring,
+            me,
             chunk: None,
             next,
-            listed: 0,
-            listed_waker: None,
             stash: None,
-            own_passed: 0,
+            owed_lag: 0,
+            own_passed,
+            gaps_passed,
         }
     }
 
-    pub(crate) fn ring(&self) -> &Arc<Ring> {
-        &self.ring
-    }
-
-    /// Entries readable ahead of this cursor (for `Subscription::len`), a lag notice counting
-    /// as one.
+    /// Deliveries readable ahead of this cursor (for `Subscription::len`): messages for this
+    /// reader, gap markers, and a pending notice as one.
     pub(crate) fn ahead(&self) -> u64 {
-        let next = self.ring.lock().next;
+        let state = self.ring.lock();
         let oldest = self.ring.oldest.load(Ordering::Acquire);
-        let notice = u64::from(self.next < oldest);
-        u64::from(self.stash.is_some()) + notice + next.saturating_sub(self.next.max(oldest))
+        let from = self.next.max(oldest);
+        let own_ahead = state
+            .books
+            .readable
+            .iter()
+            .rev()
+            .take_while(|&&(offset, _)| offset >= from)
+            .filter(|&&(_, whose)| whose == Some(self.me))
+            .count() as u64;
+        let notice = u64::from(self.next < oldest || self.owed_lag > 0);
+        u64::from(self.stash.is_some()) + notice + state.next.saturating_sub(from) - own_ahead
     }
 
-    /// Reads the next entry for subscriber `me` (its own entries are skipped), or says how
-    /// many were dropped before it (the entry after the hole then comes with the next read).
-    pub(crate) fn read(&mut self, me: SubscriptionId) -> Read {
+    /// Reads the next entry for this subscriber (its own entries are skipped), or says how many
+    /// messages were dropped before it (the entry after the hole then comes with the next read).
+    pub(crate) fn read(&mut self) -> Read {
+        if self.owed_lag > 0 {
+            return Read::Lagged(std::mem::take(&mut self.owed_lag));
+        }
         if let Some(entry) = self.stash.take() {
             return Read::Entry(entry);
         }
-        let mut missed = 0;
+        let mut skipped = Skipped::default();
         loop {
             if self.next < self.ring.oldest.load(Ordering::Acquire) {
-                missed += self.skip_to_oldest(me);
+                let more = self.skip_to_oldest();
+                skipped.messages += more.messages;
+                skipped.gaps += more.gaps;
             }
             match self.take() {
-                Taken::Entry(Entry::Message(message)) if message.origin() == Some(me) => {
+                Taken::Entry(Entry::Message(message)) if message.origin() == Some(self.me) => {
                     self.own_passed += 1;
                 }
-                Taken::Entry(entry) if missed > 0 => {
-                    self.stash = Some(entry);
-                    return Read::Lagged(missed);
+                Taken::Entry(Entry::Gap) if skipped.gaps > 0 => {
+                    // Merges with the dropped gap about to be given.
+                    self.gaps_passed += 1;
                 }
-                Taken::Entry(entry) => return Read::Entry(entry),
-                Taken::Empty if missed > 0 => return Read::Lagged(missed),
-                Taken::Empty => return Read::Empty,
+                Taken::Entry(entry) => {
+                    if matches!(entry, Entry::Gap) {
+                        // Passed now, whether given now or from the stash.
+                        self.gaps_passed += 1;
+                    }
+                    if let Some(notice) = self.notice(&mut skipped) {
+                        self.stash = Some(entry);
+                        return notice;
+                    }
+                    return Read::Entry(entry);
+                }
+                Taken::Empty => return self.notice(&mut skipped).unwrap_or(Read::Empty),
                 Taken::Evicted => {}
             }
         }
     }
 
-    /// Moves a cursor that fell behind to the oldest readable entry; returns how many entries
-    /// for `me` it skipped (its own ones are not counted).
-    fn skip_to_oldest(&mut self, me: SubscriptionId) -> u64 {
+    /// The notice for what was skipped: a gap first when a gap marker was dropped (the lag
+    /// count then comes next), else the lag count.
+    fn notice(&mut self, skipped: &mut Skipped) -> Option<Read> {
+        if skipped.gaps > 0 {
+            self.owed_lag = skipped.messages;
+            *skipped = Skipped::default();
+            return Some(Read::Entry(Entry::Gap));
+        }
+        if skipped.messages > 0 {
+            return Some(Read::Lagged(std::mem::take(&mut skipped.messages)));
+        }
+        None
+    }
+
+    /// Moves a cursor that fell behind to the oldest readable entry; returns what it skipped
+    /// (its own entries not counted).
+    fn skip_to_oldest(&mut self) -> Skipped {
         let state = self.ring.lock();
-        // Under the lock `oldest` and the own-entry books agree.
+        // Under the lock `oldest` and the books agree.
         let oldest = self.ring.oldest.load(Ordering::Acquire);
-        let skipped = oldest.saturating_sub(self.next);
-        let own_below = state.own.get(&me).map_or(0, |own| own.dropped);
-        let own_skipped = own_below.saturating_sub(self.own_passed);
+        let entries = oldest.saturating_sub(self.next);
+        let own_below = state.books.own_dropped.get(&self.me).copied().unwrap_or(0);
+        let own = own_below.saturating_sub(self.own_passed);
+        let gaps = state.books.gaps_dropped.saturating_sub(self.gaps_passed);
         self.own_passed = self.own_passed.max(own_below);
+        self.gaps_passed = self.gaps_passed.max(state.books.gaps_dropped);
         self.next = self.next.max(oldest);
         self.chunk = None;
-        skipped - own_skipped.min(skipped)
+        Skipped {
+            messages: entries.saturating_sub(own + gaps),
+            gaps,
+        }
     }
 
     fn take(&mut self) -> Taken {
@@ -302,26 +411,30 @@ impl Cursor {
     }
 
     /// Lists `waker` to be woken by the ring's next push, unless something is already there to
-    /// read (then `false`: read again instead of waiting).
+    /// read (then `false`: read again instead of waiting). One waker per subscription: a new
+    /// one replaces the old.
     pub(crate) fn wait(&mut self, waker: &Waker) -> bool {
-        if self.stash.is_some() {
+        if self.stash.is_some() || self.owed_lag > 0 {
             return false;
         }
         let mut state = self.ring.lock();
         if state.next > self.next || self.next < self.ring.oldest.load(Ordering::Acquire) {
             return false;
         }
-        let listed = self.listed == state.next
-            && self
-                .listed_waker
-                .as_ref()
-                .is_some_and(|w| w.will_wake(waker));
-        if !listed {
-            state.waiters.push(waker.clone());
-            self.listed = state.next;
-            self.listed_waker = Some(waker.clone());
+        match state.waiters.get_mut(&self.me) {
+            Some(listed) if listed.will_wake(waker) => {}
+            Some(listed) => listed.clone_from(waker),
+            None => {
+                state.waiters.insert(self.me, waker.clone());
+            }
         }
         true
+    }
+}
+
+impl Drop for Cursor {
+    fn drop(&mut self) {
+        self.ring.lock().waiters.remove(&self.me);
     }
 }
 

@@ -329,6 +329,7 @@ impl Subscription {
             return false;
         }
         self.detach(topic);
+        self.queue.purge_joins(&mut self.hand, topic);
         match self.registry.upgrade() {
             Some(registry) => {
                 registry.remove(topic, self.queue.id());
@@ -364,27 +365,19 @@ impl Subscription {
         }
     }
 
-    /// A join from the queue: `join.topic` continues in `join.ring`. Applied only if the
-    /// subscription still holds the topic and the ring is still the topic's (a join left from
-    /// before the topic was removed and added again is stale), and not twice.
+    /// A join from the queue: `join.topic` continues in `join.ring`. Every join in the queue is
+    /// current (removing a topic purges its joins), so it applies unless the subscription already
+    /// reads that topic from a ring (it added the topic again while hot).
     fn apply(&mut self, join: Join) {
         if !self.topics.contains(&join.topic) {
             return;
         }
-        let attached = self.hot.as_ref().is_some_and(|hot| {
-            hot.cursors
-                .iter()
-                .any(|(t, c)| *t == join.topic && Arc::ptr_eq(c.ring(), &join.ring))
-        });
-        if attached {
-            return;
-        }
-        let current = self
-            .registry
-            .upgrade()
-            .and_then(|registry| registry.ring_of(&join.topic, self.queue.id()));
-        if current.is_some_and(|ring| Arc::ptr_eq(&ring, &join.ring)) {
-            let cursor = Cursor::new(join.ring, join.start);
+        let attached = self
+            .hot
+            .as_ref()
+            .is_some_and(|hot| hot.cursors.iter().any(|(t, _)| *t == join.topic));
+        if !attached {
+            let cursor = Cursor::new(join.ring, self.queue.id(), join.start);
             self.attach(&join.topic, cursor);
         }
     }
@@ -434,7 +427,7 @@ impl Subscription {
             } else {
                 step + start
             };
-            match hot.cursors[index].1.read(self.queue.id()) {
+            match hot.cursors[index].1.read() {
                 Read::Entry(Entry::Message(message)) => {
                     return Some(Poll::Ready(Some(Delivery::Message(message))));
                 }

@@ -2,12 +2,12 @@
 //! std's, or loom's when the crate is built with `--cfg pubsub_loom` for model checking.
 
 #[cfg(not(pubsub_loom))]
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+pub(crate) use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 #[cfg(not(pubsub_loom))]
 pub(crate) use std::sync::{Mutex, MutexGuard};
 
 #[cfg(pubsub_loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 #[cfg(pubsub_loom)]
 pub(crate) use loom::sync::{Mutex, MutexGuard};
 

@@ -31,35 +31,35 @@ fn seq(read: Read) -> Option<u64> {
 #[test]
 fn a_reader_gets_every_entry_in_order_across_chunks() {
     let ring = Arc::new(Ring::new(1_000));
-    let mut cursor = Cursor::new(Arc::clone(&ring), 1);
+    let mut cursor = Cursor::new(Arc::clone(&ring), me(), 1);
     for n in 0..200 {
         ring.push(message(n), None);
     }
     for n in 0..200 {
-        assert_eq!(seq(cursor.read(me())), Some(n));
+        assert_eq!(seq(cursor.read()), Some(n));
     }
-    assert!(matches!(cursor.read(me()), Read::Empty));
+    assert!(matches!(cursor.read(), Read::Empty));
 }
 
 #[test]
 fn a_reader_that_fell_behind_is_told_exactly_and_then_gets_a_message() {
     let ring = Arc::new(Ring::new(10));
-    let mut cursor = Cursor::new(Arc::clone(&ring), 1);
+    let mut cursor = Cursor::new(Arc::clone(&ring), me(), 1);
     for n in 0..100 {
         ring.push(message(n), None);
     }
     assert_eq!(cursor.ahead(), 11, "a notice and the ten kept");
-    assert!(matches!(cursor.read(me()), Read::Lagged(90)));
+    assert!(matches!(cursor.read(), Read::Lagged(90)));
     // More dropped meanwhile: the stashed entry still comes next.
     for n in 100..150 {
         ring.push(message(n), None);
     }
-    assert_eq!(seq(cursor.read(me())), Some(90));
-    assert!(matches!(cursor.read(me()), Read::Lagged(49)));
+    assert_eq!(seq(cursor.read()), Some(90));
+    assert!(matches!(cursor.read(), Read::Lagged(49)));
     for n in 140..150 {
-        assert_eq!(seq(cursor.read(me())), Some(n));
+        assert_eq!(seq(cursor.read()), Some(n));
     }
-    assert!(matches!(cursor.read(me()), Read::Empty));
+    assert!(matches!(cursor.read(), Read::Empty));
 }
 
 #[test]
@@ -81,7 +81,7 @@ fn a_waiting_reader_is_woken_by_the_next_push_and_listed_once() {
     let ring = Arc::new(Ring::new(8));
     let woken = Arc::new(Flag::default());
     let waker = std::task::Waker::from(Arc::clone(&woken));
-    let mut cursor = Cursor::new(Arc::clone(&ring), 1);
+    let mut cursor = Cursor::new(Arc::clone(&ring), me(), 1);
     assert!(cursor.wait(&waker));
     assert!(cursor.wait(&waker));
     assert_eq!(ring.lock().waiters.len(), 1);

@@ -3,6 +3,8 @@
 //! path: order, exact lag counts, `publish_from`, no duplicate, no leak, the end of the stream.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use proptest::prelude::*;
@@ -361,4 +363,132 @@ proptest! {
         }
         let _ = capacity;
     }
+}
+
+fn show(deliveries: &[Delivery<Message>]) -> Vec<String> {
+    deliveries
+        .iter()
+        .map(|d| match d {
+            Delivery::Message(_) => format!("m{}", seq_of(d).unwrap_or(0)),
+            Delivery::Lagged(n) => format!("lag{n}"),
+            Delivery::Gap => "gap".to_owned(),
+        })
+        .collect()
+}
+
+#[test]
+fn a_join_still_queued_when_the_broker_goes_is_still_read() {
+    for threshold in [usize::MAX, 2] {
+        let broker = hot_broker(64, threshold);
+        let t = Topic::new("hot:join-at-end").unwrap();
+        let mut first = broker.subscribe_now(&t);
+        let _second = broker.subscribe_now(&t); // at 2 the topic turns hot: first gets a join
+        broker.publish_now(&t, &msg(1, "p"));
+        drop(broker);
+        assert_eq!(show(&drain(&mut first)), ["m1"], "threshold {threshold}");
+    }
+}
+
+#[test]
+fn a_dropped_gap_marker_is_given_as_a_gap_and_not_counted_as_missed_messages() {
+    for threshold in [usize::MAX, 1] {
+        let node = pubsub_core::backend::Node::builder()
+            .capacity(2)
+            .hot_threshold(threshold)
+            .build();
+        let t = Topic::new("hot:dropped-gap").unwrap();
+        let mut sub = node.subscribe(&t).unwrap();
+        node.notify_gap(&t);
+        node.notify_gap(&t); // merges with the first, on both paths
+        for i in 1..=3 {
+            node.deliver(&t, &msg(i, "p"));
+        }
+        assert_eq!(
+            show(&drain(&mut sub)),
+            ["gap", "lag1", "m2", "m3"],
+            "threshold {threshold}"
+        );
+    }
+}
+
+#[test]
+fn own_publish_from_entries_take_room_in_a_hot_ring_but_are_never_counted_as_missed() {
+    let broker = hot_broker(4, 1);
+    let t = Topic::new("hot:own-room").unwrap();
+    let mut me = broker.subscribe_now(&t);
+    let _other = broker.subscribe_now(&t);
+    for i in 1..=4 {
+        broker.publish_now(&t, &msg(i, "other"));
+    }
+    for i in 5..=8 {
+        broker.publish_now(&t, &msg(i, "own").with_origin(me.id()));
+    }
+    // The ring's window holds the last four entries, all mine: the other four are missed, and
+    // only they are counted.
+    assert_eq!(show(&drain(&mut me)), ["lag4"]);
+}
+
+#[test]
+fn len_does_not_count_the_subscriptions_own_entries_on_a_hot_topic() {
+    let broker = hot_broker(8, 1);
+    let t = Topic::new("hot:len").unwrap();
+    let mut me = broker.subscribe_now(&t);
+    broker.publish_now(&t, &msg(1, "own").with_origin(me.id()));
+    broker.publish_now(&t, &msg(2, "other"));
+    assert_eq!(me.len(), 1);
+    assert_eq!(show(&drain(&mut me)), ["m2"]);
+    assert!(me.is_empty());
+}
+
+#[test]
+fn a_join_in_hand_does_not_count_against_the_capacity() {
+    for threshold in [usize::MAX, 2] {
+        let broker = hot_broker(2, threshold);
+        let (t, u) = (Topic::new("hot:t").unwrap(), Topic::new("hot:u").unwrap());
+        let mut sub = broker.subscribe_now(&u);
+        broker.add_topic_now(&mut sub, &t).unwrap();
+        broker.publish_now(&u, &msg(1, "u"));
+        let _other = broker.subscribe_now(&t); // hot at 2: a join after m1
+        broker.publish_now(&u, &msg(2, "u"));
+        let mut got = vec![sub.try_recv().unwrap()]; // m1; the hand holds [join, m2]
+        broker.publish_now(&u, &msg(3, "u")); // one message held, capacity 2
+        got.extend(drain(&mut sub));
+        assert_eq!(show(&got), ["m1", "m2", "m3"], "threshold {threshold}");
+    }
+}
+
+struct Counting;
+
+impl Wake for Counting {
+    fn wake(self: Arc<Self>) {}
+}
+
+#[test]
+fn a_quiet_hot_topic_keeps_at_most_one_waker_per_live_subscription() {
+    let broker = hot_broker(8, 1);
+    let t = Topic::new("hot:quiet").unwrap();
+    let _keep = broker.subscribe_now(&t);
+    let first = Arc::new(Counting);
+    let waker = Waker::from(Arc::clone(&first));
+    for _ in 0..10_000 {
+        let mut sub = broker.subscribe_now(&t);
+        assert!(matches!(
+            sub.poll_recv(&mut Context::from_waker(&waker)),
+            Poll::Pending
+        ));
+    }
+    // Only this test's own handle and `waker` itself: the dropped subscriptions left none.
+    assert_eq!(Arc::strong_count(&first), 2);
+    // One subscription polled from two tasks in turn keeps one waker, the latest.
+    let second = Arc::new(Counting);
+    let other = Waker::from(Arc::clone(&second));
+    let mut sub = broker.subscribe_now(&t);
+    for _ in 0..5_000 {
+        let _ = sub.poll_recv(&mut Context::from_waker(&waker));
+        let _ = sub.poll_recv(&mut Context::from_waker(&other));
+    }
+    assert_eq!(Arc::strong_count(&first), 2);
+    // The test's handle, `other`, and the latest waker listed once in the ring and once in the
+    // subscription's own queue.
+    assert_eq!(Arc::strong_count(&second), 4);
 }
