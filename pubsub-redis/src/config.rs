@@ -57,6 +57,10 @@ pub struct RedisConfig {
     pub mode: ChannelMode,
     /// Messages each local subscription buffers before the oldest is dropped and reported as lag.
     pub capacity: usize,
+    /// Local subscribers at which a topic switches to a shared ring on this node (see
+    /// `pubsub_core::MemoryBrokerBuilder::hot_threshold`). Default
+    /// [`DEFAULT_HOT_THRESHOLD`](pubsub_core::DEFAULT_HOT_THRESHOLD).
+    pub hot_threshold: usize,
     /// How long `publish` waits for Redis before it fails. Default 1 s.
     pub publish_timeout: Duration,
     /// How long `subscribe` waits for Redis to confirm a channel subscription (per-topic mode)
@@ -104,6 +108,7 @@ impl RedisConfig {
             namespace: "pubsub".to_owned(),
             mode: ChannelMode::Namespace,
             capacity: DEFAULT_CAPACITY,
+            hot_threshold: pubsub_core::DEFAULT_HOT_THRESHOLD,
             publish_timeout: Duration::from_secs(1),
             subscribe_timeout: Duration::from_secs(2),
             connect_timeout: Duration::from_secs(1),

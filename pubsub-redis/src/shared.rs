@@ -62,7 +62,9 @@ impl Shared {
         client: redis::Client,
         observer: Option<Arc<dyn TopicObserver>>,
     ) -> Self {
-        let mut memory = Node::builder().capacity(config.capacity);
+        let mut memory = Node::builder()
+            .capacity(config.capacity)
+            .hot_threshold(config.hot_threshold);
         if let Some(observer) = observer {
             memory = memory.observer(observer);
         }
