@@ -19,7 +19,6 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -40,19 +39,18 @@ const MAX_IN_FLIGHT: usize = 4096;
 /// admitted envelope never waits (the connection's own `CLIENT SETNAME` fits beside them).
 const QUEUE: usize = MAX_IN_FLIGHT + 64;
 
-/// A connection, its "the client saw it close" flag (set by a RESP3 `Disconnection` push, or
-/// by a failed publish), so a dead connection is replaced before it is written to, and its
-/// admission slots.
+/// A connection and its admission slots. The slots are closed when the connection is lost
+/// (the client saw it close: a RESP3 `Disconnection` push; or a publish on it failed), so a
+/// dead connection is replaced before it is written to.
 #[derive(Debug)]
 pub(crate) struct Connection {
     conn: MultiplexedConnection,
-    lost: Arc<AtomicBool>,
     slots: Arc<Semaphore>,
 }
 
 impl Connection {
     fn live(&self) -> bool {
-        !self.lost.load(Ordering::Relaxed)
+        !self.slots.is_closed()
     }
 }
 
@@ -101,22 +99,18 @@ impl Publisher {
         node: &str,
         after: Duration,
     ) -> Result<Connection, Error> {
-        let lost = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&lost);
+        let slots = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+        let lost = Arc::clone(&slots);
         let config = redis::AsyncConnectionConfig::new()
             .set_pipeline_buffer_size(QUEUE)
             .set_push_sender(move |push: redis::PushInfo| {
                 if push.kind == redis::PushKind::Disconnection {
-                    flag.store(true, Ordering::Relaxed);
+                    lost.close();
                 }
                 Ok::<(), std::convert::Infallible>(())
             });
         let conn = open(client, config, after, &format!("pubsub-redis:pub:{node}")).await?;
-        Ok(Connection {
-            conn,
-            lost,
-            slots: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
-        })
+        Ok(Connection { conn, slots })
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -197,13 +191,7 @@ impl Publisher {
         let now = Instant::now();
         let seq = sequences.next(topic, now);
         cmd.arg(tail.stamped(&self.shared.head, seq));
-        let mut request = request(
-            Arc::clone(&self.shared),
-            cmd,
-            live.conn.clone(),
-            Arc::clone(&live.lost),
-            permit,
-        );
+        let mut request = request(Arc::clone(&self.shared), cmd, live.conn.clone(), permit);
         // The first poll queues the command on the connection (there is room: see
         // `MAX_IN_FLIGHT`), before the lock lets the next envelope be numbered.
         let first = request.as_mut().poll(cx);
@@ -276,20 +264,19 @@ fn request(
     shared: Arc<Shared>,
     cmd: redis::Cmd,
     mut conn: MultiplexedConnection,
-    lost: Arc<AtomicBool>,
     permit: OwnedSemaphorePermit,
 ) -> Request {
     let after = shared.config.publish_timeout;
     Box::pin(async move {
         let result = bounded("publish", after, cmd.query_async::<()>(&mut conn)).await;
-        drop(permit);
         match result {
             Ok(()) => {
                 Counters::add(&shared.counters.sent, 1);
                 Ok(())
             }
             Err(error) => {
-                lost.store(true, Ordering::Relaxed);
+                // The connection is lost: replaced before the next envelope.
+                permit.semaphore().close();
                 if matches!(error, Error::Timeout { .. }) {
                     shared.trip();
                 }
