@@ -5,8 +5,6 @@ use std::sync::Arc;
 
 use pubsub_core::{Broker, MemoryBroker, Message, Subscription, Topic, async_trait};
 use redis::{IntoConnectionInfo, ProtocolVersion};
-use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
-use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::{ChannelMode, RedisConfig};
@@ -14,9 +12,9 @@ use crate::envelope::Tail;
 use crate::error::Error;
 use crate::interest::Interest;
 use crate::link::Link;
-use crate::publisher::{Outgoing, Publisher};
+use crate::publisher::Publisher;
 use crate::shared::Shared;
-use crate::stats::{Counters, RedisStats};
+use crate::stats::RedisStats;
 
 /// A [`Broker`] whose subscribers on every node (every process connected to one Redis with one
 /// namespace) receive what any node publishes.
@@ -56,7 +54,7 @@ pub struct RedisBroker {
 struct Inner {
     shared: Arc<Shared>,
     interest: Option<Arc<Interest>>,
-    publisher: UnboundedSender<Outgoing>,
+    publisher: Publisher,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -121,11 +119,9 @@ impl RedisBroker {
         link.connect().await?;
         let conn =
             Publisher::connect(&client, &shared.node_id, shared.config.connect_timeout).await?;
-        let publisher = Publisher::new(Arc::clone(&shared), client, Some(conn));
-        let (queue, outgoing) = unbounded_channel();
+        let publisher = Publisher::new(Arc::clone(&shared), client, conn);
         let tasks = vec![
             tokio::spawn(link.run()),
-            tokio::spawn(publisher.run(outgoing)),
             tokio::spawn(crate::gaps::run(Arc::clone(&shared))),
         ];
         tracing::info!(
@@ -138,7 +134,7 @@ impl RedisBroker {
             inner: Arc::new(Inner {
                 shared,
                 interest,
-                publisher: queue,
+                publisher,
                 tasks,
             }),
         })
@@ -182,36 +178,7 @@ impl RedisBroker {
     }
 
     async fn send(&self, topic: &Topic, tail: Tail) -> Result<(), Error> {
-        let shared = &self.inner.shared;
-        if shared.circuit_open() {
-            // The publisher connection is down: fail now rather than wait for a timeout.
-            Counters::add(&shared.counters.send_failures, 1);
-            return Err(crate::publisher::unavailable(shared));
-        }
-        let (reply, outcome) = oneshot::channel();
-        self.inner
-            .publisher
-            .send(Outgoing {
-                topic: topic.clone(),
-                tail,
-                reply,
-            })
-            .map_err(|_| Error::Closed)?;
-        let after = shared.config.publish_timeout;
-        match tokio::time::timeout(after, outcome).await {
-            Ok(Ok(result)) => result,
-            Ok(Err(_)) => Err(Error::Closed),
-            Err(_) => {
-                // Redis is frozen or overloaded: the next publishes fail at once until the
-                // publisher has a working connection again.
-                shared.trip();
-                Counters::add(&shared.counters.send_failures, 1);
-                Err(Error::Timeout {
-                    operation: "publish",
-                    after,
-                })
-            }
-        }
+        self.inner.publisher.send(topic, &tail).await
     }
 }
 

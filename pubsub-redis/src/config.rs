@@ -143,19 +143,24 @@ impl RedisConfig {
     /// # Ok::<(), pubsub_core::TopicError>(())
     /// ```
     pub fn channel_for(&self, topic: &Topic) -> String {
-        let mut channel = String::new();
-        self.write_channel(topic, &mut channel);
-        channel
+        match self.mode {
+            ChannelMode::Namespace => self.namespace_channel(),
+            ChannelMode::PerTopic => self.topic_channel(topic),
+        }
     }
 
-    /// [`channel_for`](Self::channel_for) written into `out` (cleared first), so the sending
-    /// task reuses one buffer rather than allocating a name per message.
-    pub(crate) fn write_channel(&self, topic: &Topic, out: &mut String) {
-        out.clear();
-        out.push_str(&self.namespace);
+    /// [`channel_for`](Self::channel_for) written as the next argument of `cmd`, with no
+    /// string of its own (the publish path writes one per message).
+    pub(crate) fn write_channel_arg(&self, topic: &Topic, cmd: &mut redis::Cmd) {
+        use redis::RedisWrite as _;
+        use std::io::Write as _;
+        let mut arg = cmd.writer_for_next_arg();
+        // Infallible: the writer appends to the command's buffer.
+        let _ = arg.write_all(self.namespace.as_bytes());
         if self.mode == ChannelMode::PerTopic {
-            out.push(':');
-            out.push_str(topic.as_str());
+            let _ = arg
+                .write_all(b":")
+                .and_then(|()| arg.write_all(topic.as_str().as_bytes()));
         }
     }
 

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
+use std::io::Write as _;
 
 use pubsub_core::{Message, SubscriptionId, Topic};
 use redis::{RedisWrite, ToRedisArgs};
@@ -61,6 +62,11 @@ impl Tail {
         Ok(Tail(tail))
     }
 
+    /// Its length in bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
     /// The whole envelope: `head` (this node's [`head`]), then `seq`, then this tail. Written
     /// straight into the Redis command's buffer when given to `Cmd::arg`, with no string of its
     /// own.
@@ -88,8 +94,34 @@ impl fmt::Display for Stamped<'_> {
 }
 
 impl ToRedisArgs for Stamped<'_> {
+    /// Three copies into the command's buffer, without `fmt` machinery.
     fn write_redis_args<W: ?Sized + RedisWrite>(&self, out: &mut W) {
-        out.write_arg_fmt(self);
+        let mut digits = [0u8; 20];
+        let seq = decimal(self.seq, &mut digits);
+        let (head, tail) = (self.head.as_bytes(), self.tail.0.as_bytes());
+        out.reserve_space_for_args([head.len() + seq.len() + tail.len()]);
+        let mut arg = out.writer_for_next_arg();
+        // Infallible: the writer appends to a buffer.
+        let _ = arg
+            .write_all(head)
+            .and_then(|()| arg.write_all(seq))
+            .and_then(|()| arg.write_all(tail));
+    }
+}
+
+/// `n` in decimal, written at the end of `buf`.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        // Reason: a digit, 0..=9.
+        #[allow(clippy::cast_possible_truncation)]
+        let digit = (n % 10) as u8;
+        buf[at] = b'0' + digit;
+        n /= 10;
+        if n == 0 {
+            return &buf[at..];
+        }
     }
 }
 
@@ -201,8 +233,10 @@ pub(crate) fn decode(bytes: &[u8], max_bytes: usize) -> Result<Incoming, Reject>
         None => None,
     };
     let topic = Topic::new(topic.as_ref()).map_err(|_| Reject::InvalidTopic)?;
+    // `{"event":"<event>"` + `,"payload":<payload>` + `}`: the exact length (unless the event
+    // needs escapes), so the message's `Box<str>` takes this allocation as it is.
     let mut json =
-        String::with_capacity(event.len() + raw.payload.map_or(0, |p| p.get().len()) + 24);
+        String::with_capacity(event.len() + 12 + raw.payload.map_or(0, |p| p.get().len() + 11));
     json.push_str("{\"event\":");
     push_json_str(&mut json, &event);
     if let Some(payload) = raw.payload {

@@ -43,6 +43,12 @@ pub(crate) fn handle(
             if let [channel, payload] = push.data.as_slice()
                 && let (Some(channel), Some(payload)) = (bytes(channel), bytes(payload))
             {
+                // This node's own envelopes start with a known head: skipped without parsing,
+                // and without the lock.
+                if payload.starts_with(shared.head.as_bytes()) {
+                    Counters::add(&shared.counters.own_echoes, 1);
+                    return;
+                }
                 let mut inbound = shared.inbound();
                 if inbound.generation != generation {
                     // A replaced connection's reader still draining: the new connection is (or
@@ -97,11 +103,6 @@ fn reject(shared: &Shared, channel: &str, payload: &[u8], reason: Reject) {
 }
 
 fn on_message(shared: &Shared, inbound: &mut Inbound, channel: &str, payload: &[u8]) {
-    // This node's own envelopes start with a known head: skip them without parsing.
-    if payload.starts_with(shared.head.as_bytes()) {
-        Counters::add(&shared.counters.own_echoes, 1);
-        return;
-    }
     let incoming = match envelope::decode(payload, shared.config.max_message_bytes) {
         Ok(incoming) => incoming,
         Err(reason) => return reject(shared, channel, payload, reason),

@@ -86,7 +86,8 @@
 //!
 //! A node numbers what it sends per topic (a *stream*), in wire order, and only envelopes it
 //! actually writes to Redis: a publish whose caller gave up (timed out or cancelled) before it
-//! was written takes no number, so it leaves no hole. A receiver remembers the last number per
+//! was written takes no number, and one that was numbered is written even if its caller gives
+//! up while it waits for Redis's answer, so neither leaves a hole. A receiver remembers the last number per
 //! (node, topic). When numbers were skipped (a message written but lost on the way, or a
 //! connection that failed with envelopes in flight), that topic's subscribers get
 //! [`Delivery::Gap`](pubsub_core::Delivery::Gap): reload. A number not greater than the last
@@ -151,8 +152,10 @@
 //! say when resubscription is done; we need both (the gap notice must come after the channels are
 //! back, or a subscriber could reload and still miss a message). So one task per node owns the
 //! subscriber connection: it alone sends SUBSCRIBE/UNSUBSCRIBE, reconnects and resubscribes.
-//! Publishing uses a second connection: envelopes are pipelined in bursts, several pipelines in
-//! flight, and a publish waits only for its own burst.
+//! Publishing uses a second connection, shared by every publish with no task in between: each
+//! publish numbers its envelope and queues it on the connection under one short lock (so
+//! numbers follow the wire order), and the client writes whatever is queued in one go, so
+//! concurrent publishes share a round trip; a publish waits only for its own answer.
 //!
 //! # Scale path
 //!

@@ -1,228 +1,252 @@
-//! The sending side: one task per node writes every envelope to Redis.
+//! The sending side: each publish numbers its envelope and queues it on the publisher
+//! connection itself, with no task in between.
 //!
-//! Publishing tasks queue their envelope (built in the caller, minus its head) and wait for the
-//! outcome with a bounded timeout. This task takes whatever is queued, numbers the envelopes in
-//! queue order, and writes them as one pipeline, so sequence numbers follow the wire order and
-//! one round trip carries a whole burst. Publishers that gave up are dropped before numbering.
-//! When the connection is down the circuit (`circuit.rs`) opens: publishes fail at once while a
-//! probe reconnects in the background.
+//! Numbering and queuing happen in one step under one short lock: the sequence number is taken,
+//! the `PUBLISH` command written, and the client's request future polled once, which puts the
+//! command on the connection's queue (`redis`'s multiplexed connection writes its queue in
+//! order and batches whatever is queued into one write, so concurrent publishes share a
+//! round trip). So numbers follow the wire order, and only envelopes actually queued on a live
+//! connection are numbered: a publish cancelled before that takes no number and leaves no
+//! hole. Once queued, an envelope is always sent: a publish dropped while it waits for Redis's
+//! answer hands its request to a task of its own (see [`Sending`]), since the client skips
+//! queued commands whose answer nobody awaits, which would leave a numbered hole.
+//!
+//! Each connection admits at most [`MAX_IN_FLIGHT`] unanswered envelopes, fewer than its queue
+//! holds, so the poll that queues never has to wait for room (which could let two waiting
+//! publishes reach the wire in another order than their numbers). When the connection is down
+//! the circuit (`circuit.rs`) opens: publishes fail at once while a probe reconnects in the
+//! background.
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::Poll;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use pubsub_core::Topic;
 use redis::aio::MultiplexedConnection;
-use tokio::sync::mpsc::UnboundedReceiver;
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::envelope::Tail;
 use crate::error::{Error, bounded};
-use crate::sequence::Sending;
+use crate::sequence::Sending as Sequences;
 use crate::shared::{Shared, open};
 use crate::stats::Counters;
 
-/// Envelopes per pipeline, at most.
-const MAX_BATCH: usize = 512;
-/// Pipelines awaiting Redis's reply, at most.
-const MAX_IN_FLIGHT: usize = 64;
+/// Envelopes awaiting Redis's answer on one connection, at most.
+const MAX_IN_FLIGHT: usize = 4096;
+/// The client's request queue per connection: more than [`MAX_IN_FLIGHT`], so queuing an
+/// admitted envelope never waits (the connection's own `CLIENT SETNAME` fits beside them).
+const QUEUE: usize = MAX_IN_FLIGHT + 64;
 
-/// Where a publisher waits for its envelope's outcome.
-type Reply = oneshot::Sender<Result<(), Error>>;
-
-/// One queued publish.
-#[derive(Debug)]
-pub(crate) struct Outgoing {
-    pub(crate) topic: Topic,
-    pub(crate) tail: Tail,
-    pub(crate) reply: Reply,
-}
-
-/// A connection and its "the client saw it close" flag (set by a RESP3 `Disconnection` push),
-/// so a connection that died while idle is replaced before it is written to.
+/// A connection and its admission slots. The slots are closed when the connection is lost
+/// (the client saw it close: a RESP3 `Disconnection` push; or a publish on it failed), so a
+/// dead connection is replaced before it is written to.
 #[derive(Debug)]
 pub(crate) struct Connection {
     conn: MultiplexedConnection,
-    lost: Arc<AtomicBool>,
+    slots: Arc<Semaphore>,
 }
 
+impl Connection {
+    fn live(&self) -> bool {
+        !self.slots.is_closed()
+    }
+}
+
+/// One node's sending side, shared by every publish.
 pub(crate) struct Publisher {
     shared: Arc<Shared>,
     client: redis::Client,
+    state: Mutex<State>,
+    /// One connection attempt at a time (the connection closed while the circuit was shut).
+    connecting: tokio::sync::Mutex<()>,
+}
+
+struct State {
     conn: Option<Connection>,
-    sequences: Sending,
-    /// The channel name being written, reused from one envelope to the next.
-    channel: String,
+    sequences: Sequences,
+}
+
+/// What [`Publisher::queue`] did.
+enum Queued {
+    /// Numbered and queued: wait for the answer.
+    Sending(Sending),
+    /// No live connection: connect first.
+    NoConnection,
+    /// The live connection has no free admission slot: wait for one of these.
+    Full(Arc<Semaphore>),
 }
 
 impl Publisher {
-    pub(crate) fn new(
-        shared: Arc<Shared>,
-        client: redis::Client,
-        conn: Option<Connection>,
-    ) -> Self {
+    pub(crate) fn new(shared: Arc<Shared>, client: redis::Client, conn: Connection) -> Self {
         let idle = shared.config.sequence_idle;
         Publisher {
             shared,
             client,
-            conn,
-            sequences: Sending::new(idle),
-            channel: String::new(),
+            state: Mutex::new(State {
+                conn: Some(conn),
+                sequences: Sequences::new(idle),
+            }),
+            connecting: tokio::sync::Mutex::new(()),
         }
     }
 
-    /// Connects, for the first connection made by `RedisBroker::connect` and for the circuit's
-    /// probe.
+    /// Connects, for the first connection made by `RedisBroker::connect`, for the circuit's
+    /// probe, and after the connection closed while idle.
     pub(crate) async fn connect(
         client: &redis::Client,
         node: &str,
         after: Duration,
     ) -> Result<Connection, Error> {
-        let lost = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&lost);
-        let config =
-            redis::AsyncConnectionConfig::new().set_push_sender(move |push: redis::PushInfo| {
+        let slots = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+        let lost = Arc::clone(&slots);
+        let config = redis::AsyncConnectionConfig::new()
+            .set_pipeline_buffer_size(QUEUE)
+            .set_push_sender(move |push: redis::PushInfo| {
                 if push.kind == redis::PushKind::Disconnection {
-                    flag.store(true, Ordering::Relaxed);
+                    lost.close();
                 }
                 Ok::<(), std::convert::Infallible>(())
             });
         let conn = open(client, config, after, &format!("pubsub-redis:pub:{node}")).await?;
-        Ok(Connection { conn, lost })
+        Ok(Connection { conn, slots })
     }
 
-    /// The connection to write to: the current one, or one the circuit's probe made; while
-    /// the circuit is open, an error at once; otherwise (the connection closed while idle) one
-    /// attempt to connect now, which opens the circuit if it fails.
-    async fn connection(&mut self) -> Result<&Connection, Error> {
-        if self
-            .conn
-            .as_ref()
-            .is_some_and(|c| c.lost.load(Ordering::Relaxed))
-        {
-            self.conn = None;
-        }
-        if self.conn.is_none() {
-            self.conn = self.shared.circuit.take_ready();
-        }
-        if self.conn.is_none() {
-            if self.shared.circuit_open() {
-                return Err(unavailable(&self.shared));
-            }
-            let connecting = Self::connect(
-                &self.client,
-                &self.shared.node_id,
-                self.shared.config.connect_timeout,
-            );
-            match connecting.await {
-                Ok(conn) => {
-                    self.conn = Some(conn);
-                    tracing::info!("redis publisher connection re-established");
-                }
-                Err(error) => {
-                    self.shared.trip();
-                    return Err(error);
-                }
-            }
-        }
-        self.conn.as_ref().ok_or(Error::Closed)
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Sends until the broker is dropped.
-    pub(crate) async fn run(mut self, mut queue: UnboundedReceiver<Outgoing>) {
-        let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
-        let mut batch = Vec::with_capacity(MAX_BATCH);
-        while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-            // A publisher that gave up (timed out or was cancelled) is not sent: no number, so
-            // no hole that other nodes would read as loss.
-            batch.retain(|outgoing| !outgoing.reply.is_closed());
-            if batch.is_empty() {
-                continue;
-            }
-            let (conn, lost) = match self.connection().await {
-                Ok(c) => (c.conn.clone(), Arc::clone(&c.lost)),
-                Err(error) => {
-                    let replies = batch.drain(..).map(|o| o.reply).collect();
-                    finish(&self.shared, replies, &Err(error));
-                    continue;
-                }
-            };
-            let (pipe, replies) = self.pipeline(&mut batch);
-            if replies.is_empty() {
-                continue;
-            }
-            let mut sending = self.start(pipe, conn, lost);
-            let Ok(permit) = Arc::clone(&in_flight).acquire_owned().await else {
-                return;
-            };
-            // The first poll queues the pipeline on the connection, so pipelines reach Redis
-            // in the order their numbers were given; the rest completes on its own task, and
-            // the next pipeline need not wait for this one's reply.
-            let first = std::future::poll_fn(|cx| Poll::Ready(sending.as_mut().poll(cx))).await;
-            match first {
-                Poll::Ready(result) => finish(&self.shared, replies, &result),
-                Poll::Pending => {
-                    let shared = Arc::clone(&self.shared);
-                    tokio::spawn(async move {
-                        let result = sending.await;
-                        drop(permit);
-                        finish(&shared, replies, &result);
-                    });
-                }
-            }
-        }
-    }
-
-    /// Numbers the batch (emptying it) and writes it into one pipeline; returns the pipeline
-    /// and the replies of the publishers still waiting. Numbers are given only here, to
-    /// envelopes about to be written to a live connection: a hole then means an envelope that
-    /// was written but may not have reached Redis.
-    fn pipeline(&mut self, batch: &mut Vec<Outgoing>) -> (redis::Pipeline, Vec<Reply>) {
-        let now = Instant::now();
-        let config = &self.shared.config;
-        let mut pipe = redis::pipe();
-        let mut replies = Vec::with_capacity(batch.len());
-        for outgoing in batch.drain(..) {
-            if outgoing.reply.is_closed() {
-                continue; // its publisher gave up meanwhile: not sent, not numbered
-            }
-            let seq = self.sequences.next(&outgoing.topic, now);
-            config.write_channel(&outgoing.topic, &mut self.channel);
-            pipe.cmd("PUBLISH")
-                .arg(self.channel.as_str())
-                .arg(outgoing.tail.stamped(&self.shared.head, seq))
-                .ignore();
-            replies.push(outgoing.reply);
-        }
-        self.sequences.sweep(now);
-        (pipe, replies)
-    }
-
-    /// Makes the future that sends `pipe` on `conn`. A timeout opens the circuit (the server
-    /// is frozen or overloaded: the next publishes fail at once); any failure replaces the
-    /// connection before the next write.
-    fn start(
-        &self,
-        pipe: redis::Pipeline,
-        mut conn: MultiplexedConnection,
-        lost: Arc<AtomicBool>,
-    ) -> InFlight {
+    /// Sends one envelope and waits for Redis's answer, at most
+    /// [`RedisConfig::publish_timeout`](crate::RedisConfig::publish_timeout) (plus as long
+    /// again for an admission slot, when [`MAX_IN_FLIGHT`] envelopes are unanswered).
+    pub(crate) async fn send(&self, topic: &Topic, tail: &Tail) -> Result<(), Error> {
         let after = self.shared.config.publish_timeout;
-        let shared = Arc::clone(&self.shared);
-        Box::pin(async move {
-            let result = bounded("publish", after, pipe.exec_async(&mut conn)).await;
-            if let Err(error) = &result {
-                lost.store(true, Ordering::Relaxed);
-                if matches!(error, Error::Timeout { .. }) {
-                    shared.trip();
+        let mut permit = None;
+        loop {
+            if self.shared.circuit_open() {
+                // The publisher connection is down: fail now rather than wait for a timeout.
+                return Err(self.failed(unavailable(&self.shared)));
+            }
+            // Everything but the number is written before the lock is taken.
+            let config = &self.shared.config;
+            let channel = config.namespace.len() + 1 + topic.len();
+            let envelope = self.shared.head.len() + 20 + tail.len();
+            let mut cmd = redis::Cmd::with_capacity(3, 7 + channel + envelope);
+            cmd.arg("PUBLISH");
+            config.write_channel_arg(topic, &mut cmd);
+            let mut cmd = Some(cmd);
+            let queued = std::future::poll_fn(|cx| {
+                Poll::Ready(self.queue(topic, tail, &mut cmd, &mut permit, cx))
+            })
+            .await;
+            match queued {
+                Queued::Sending(sending) => return sending.await,
+                Queued::NoConnection => self.reconnect().await?,
+                Queued::Full(slots) => {
+                    match tokio::time::timeout(after, slots.acquire_owned()).await {
+                        Ok(Ok(admitted)) => permit = Some(admitted),
+                        Ok(Err(_closed)) => {} // the connection was replaced meanwhile
+                        Err(_) => {
+                            self.shared.trip();
+                            let operation = "publish";
+                            return Err(self.failed(Error::Timeout { operation, after }));
+                        }
+                    }
                 }
             }
-            result
+        }
+    }
+
+    /// Numbers the envelope, completes `cmd` with it and queues it on the live connection, in
+    /// one step under the lock, so numbers follow the wire order; nothing is numbered unless
+    /// it is queued. A lost connection is replaced with the circuit's probe's, if it made one.
+    /// `permit` is a slot waited for earlier (used if it is the live connection's).
+    fn queue(
+        &self,
+        topic: &Topic,
+        tail: &Tail,
+        cmd: &mut Option<redis::Cmd>,
+        permit: &mut Option<OwnedSemaphorePermit>,
+        cx: &mut Context<'_>,
+    ) -> Queued {
+        let mut state = self.lock();
+        let State { conn, sequences } = &mut *state;
+        if let Some(lost) = conn.take_if(|c| !c.live()) {
+            lost.slots.close();
+        }
+        if conn.is_none() {
+            *conn = self.shared.circuit.take_ready();
+        }
+        let (Some(live), Some(mut cmd)) = (conn.as_ref(), cmd.take()) else {
+            return Queued::NoConnection;
+        };
+        let permit = match permit.take() {
+            Some(permit) if Arc::ptr_eq(permit.semaphore(), &live.slots) => permit,
+            _ => match Arc::clone(&live.slots).try_acquire_owned() {
+                Ok(permit) => permit,
+                Err(_) => return Queued::Full(Arc::clone(&live.slots)),
+            },
+        };
+        let now = Instant::now();
+        let seq = sequences.next(topic, now);
+        cmd.arg(tail.stamped(&self.shared.head, seq));
+        let mut request = request(Arc::clone(&self.shared), cmd, live.conn.clone(), permit);
+        // The first poll queues the command on the connection (there is room: see
+        // `MAX_IN_FLIGHT`), before the lock lets the next envelope be numbered.
+        let first = request.as_mut().poll(cx);
+        sequences.sweep(now);
+        drop(state);
+        Queued::Sending(match first {
+            Poll::Ready(result) => Sending::done(result),
+            Poll::Pending => Sending::waiting(request),
         })
     }
+
+    /// No live connection and the circuit shut (the connection closed while idle): one attempt
+    /// to connect now, shared by the publishes that need it, which opens the circuit if it
+    /// fails.
+    async fn reconnect(&self) -> Result<(), Error> {
+        let _one = self.connecting.lock().await;
+        if self.lock().conn.as_ref().is_some_and(Connection::live) {
+            return Ok(()); // another publish reconnected meanwhile
+        }
+        if self.shared.circuit_open() {
+            return Err(self.failed(unavailable(&self.shared)));
+        }
+        let config = &self.shared.config;
+        match Self::connect(&self.client, &self.shared.node_id, config.connect_timeout).await {
+            Ok(conn) => {
+                if let Some(old) = self.lock().conn.replace(conn) {
+                    old.slots.close();
+                }
+                tracing::info!("redis publisher connection re-established");
+                Ok(())
+            }
+            Err(error) => {
+                self.shared.trip();
+                Err(self.failed(error))
+            }
+        }
+    }
+
+    fn failed(&self, error: Error) -> Error {
+        failed(&self.shared, error)
+    }
+}
+
+/// Counts a publish that did not reach Redis, logging at most one line a second (during an
+/// outage every publish in flight fails at once).
+fn failed(shared: &Shared, error: Error) -> Error {
+    Counters::add(&shared.counters.send_failures, 1);
+    if let Some(held_back) = shared.publish_log.allow() {
+        tracing::warn!(
+            %error,
+            similar_lines_held_back = held_back,
+            "publishing to redis failed"
+        );
+    }
+    error
 }
 
 /// The error of a publish while the circuit is open.
@@ -232,19 +256,93 @@ pub(crate) fn unavailable(shared: &Shared) -> Error {
     }
 }
 
-/// A pipeline on its way.
-type InFlight = Pin<Box<dyn Future<Output = Result<(), Error>> + Send + 'static>>;
+/// An envelope's request, queued on the connection: Redis's answer, bounded by the publish
+/// timeout, counted as sent or failed. A timeout opens the circuit (the server is frozen or
+/// overloaded: the next publishes fail at once); any failure marks the connection lost, so it
+/// is replaced before the next envelope. The admission slot is held until the answer.
+fn request(
+    shared: Arc<Shared>,
+    cmd: redis::Cmd,
+    mut conn: MultiplexedConnection,
+    permit: OwnedSemaphorePermit,
+) -> Request {
+    let after = shared.config.publish_timeout;
+    Box::pin(async move {
+        let result = bounded("publish", after, cmd.query_async::<()>(&mut conn)).await;
+        match result {
+            Ok(()) => {
+                Counters::add(&shared.counters.sent, 1);
+                Ok(())
+            }
+            Err(error) => {
+                // The connection is lost: replaced before the next envelope.
+                permit.semaphore().close();
+                if matches!(error, Error::Timeout { .. }) {
+                    shared.trip();
+                }
+                Err(failed(&shared, error))
+            }
+        }
+    })
+}
 
-fn finish(shared: &Shared, replies: Vec<Reply>, result: &Result<(), Error>) {
-    let n = replies.len() as u64;
-    match result {
-        Ok(()) => Counters::add(&shared.counters.sent, n),
-        Err(error) => {
-            Counters::add(&shared.counters.send_failures, n);
-            tracing::warn!(%error, messages = n, "publishing to redis failed");
+/// A request on its way.
+type Request = Pin<Box<dyn Future<Output = Result<(), Error>> + Send + 'static>>;
+
+/// A publish waiting for its envelope's answer. Dropped before the answer (its caller gave up
+/// or was cancelled), the request finishes on a task of its own: the envelope is numbered and
+/// queued, and the client would skip a queued command nobody awaits, leaving a hole in the
+/// stream that every receiving node would report as loss.
+struct Sending {
+    state: SendingState,
+}
+
+enum SendingState {
+    Waiting(Request),
+    Done(Option<Result<(), Error>>),
+}
+
+impl Sending {
+    fn done(result: Result<(), Error>) -> Self {
+        Sending {
+            state: SendingState::Done(Some(result)),
         }
     }
-    for reply in replies {
-        let _ = reply.send(result.clone());
+
+    fn waiting(request: Request) -> Self {
+        Sending {
+            state: SendingState::Waiting(request),
+        }
+    }
+}
+
+impl Future for Sending {
+    type Output = Result<(), Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut self.state {
+            SendingState::Waiting(request) => {
+                let result = std::task::ready!(request.as_mut().poll(cx));
+                self.state = SendingState::Done(None);
+                Poll::Ready(result)
+            }
+            SendingState::Done(result) => Poll::Ready(result.take().unwrap_or(Err(Error::Closed))),
+        }
+    }
+}
+
+impl Drop for Sending {
+    fn drop(&mut self) {
+        let SendingState::Waiting(request) =
+            std::mem::replace(&mut self.state, SendingState::Done(None))
+        else {
+            return;
+        };
+        // Outside a runtime (it is being shut down) nothing can run it: dropped.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let _ = request.await;
+            });
+        }
     }
 }

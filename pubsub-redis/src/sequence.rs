@@ -1,8 +1,8 @@
 //! Sequence numbers: assigned per sending stream, checked per receiving stream, in bounded memory.
 //!
 //! A *stream* is what one node sends to one topic. Numbers in a stream start at 1 and grow by
-//! one per envelope actually written to Redis, in wire order (one task assigns them as it
-//! writes). Every node subscribed to a topic's channel receives its whole stream (in namespace
+//! one per envelope actually written to Redis, in wire order (each is assigned as its envelope
+//! is queued on the publisher connection, under one lock). Every node subscribed to a topic's channel receives its whole stream (in namespace
 //! mode every node receives every stream), so a hole is a message that was written but never
 //! reached this node, and it concerns that topic only.
 //!

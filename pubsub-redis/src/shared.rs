@@ -41,6 +41,8 @@ pub(crate) struct Shared {
     pub(crate) circuit: Arc<Circuit>,
     /// Lines about skipped bad input.
     pub(crate) reject_log: LogLimit,
+    /// Lines about failed publishes.
+    pub(crate) publish_log: LogLimit,
     inbound: Mutex<Inbound>,
 }
 
@@ -85,6 +87,7 @@ impl Shared {
             circuit_open: AtomicBool::new(false),
             circuit: Arc::new(Circuit::new(client)),
             reject_log: LogLimit::new(Duration::from_secs(1)),
+            publish_log: LogLimit::new(Duration::from_secs(1)),
             inbound: Mutex::new(Inbound {
                 generation: 0,
                 received: Received::new(limits),

@@ -153,3 +153,19 @@ fn an_oversized_event_is_refused_on_publish() {
         Err(crate::Error::TooLarge { max: 1024, .. })
     ));
 }
+
+#[test]
+fn the_envelope_written_into_a_command_is_its_display_form() {
+    use redis::ToRedisArgs as _;
+    let topic = Topic::new("demo:doc:1").unwrap();
+    let tail = Tail::new(&topic, &numbered(), 1 << 20).unwrap();
+    let head = head("7f1c0c52-5d5e-4b8e-9a51-2b8f0e6c1d10");
+    for seq in [0, 1, 9, 10, 99, 100, 12_345, u64::MAX] {
+        let stamped = tail.stamped(&head, seq);
+        assert_eq!(
+            stamped.to_redis_args(),
+            vec![stamped.to_string().into_bytes()],
+            "seq {seq}"
+        );
+    }
+}
