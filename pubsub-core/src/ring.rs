@@ -215,6 +215,12 @@ impl Ring {
     pub(crate) fn forget(&self, id: SubscriptionId) {
         let mut state = self.lock();
         state.books.own_dropped.remove(&id);
+        // Its entries no longer count as its own: if it reads this ring again later, it starts
+        // past them (a new cursor counts only what it published while reading).
+        state
+            .books
+            .readable
+            .retain(|&(_, whose)| whose.is_none() || whose != Some(id));
         state.waiters.remove(&id);
     }
 }

@@ -279,7 +279,7 @@ async fn concurrent_publishers_to_a_hot_topic_keep_per_publisher_order_and_exact
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
 
     /// Any mix of cold and hot topics, subscriptions of several topics, publishes (some from a
     /// subscriber), receives, removals and re-adds: per (subscription, topic) the messages come
@@ -491,4 +491,27 @@ fn a_quiet_hot_topic_keeps_at_most_one_waker_per_live_subscription() {
     // The test's handle, `other`, and the latest waker listed once in the ring and once in the
     // subscription's own queue.
     assert_eq!(Arc::strong_count(&second), 4);
+}
+
+#[test]
+fn a_subscription_that_leaves_and_rejoins_a_hot_topic_counts_only_its_new_own_entries() {
+    // Found by the proptest: own entries from before leaving were counted again after rejoining.
+    let broker = hot_broker(2, 1);
+    let (t, u) = (Topic::new("hot:t").unwrap(), Topic::new("hot:u").unwrap());
+    let mut other = broker.subscribe_now(&t);
+    let mut me = broker.subscribe_now(&u);
+    broker.add_topic_now(&mut me, &t).unwrap();
+    broker.publish_now(&t, &msg(1, "own").with_origin(me.id()));
+    assert!(broker.remove_topic(&mut me, &t));
+    broker.add_topic_now(&mut me, &t).unwrap();
+    for i in 2..=3 {
+        broker.publish_now(&t, &msg(i, "other"));
+    }
+    broker.publish_now(&t, &msg(4, "own").with_origin(me.id()));
+    for i in 5..=6 {
+        broker.publish_now(&t, &msg(i, "other"));
+    }
+    // Mine since rejoining: 2, 3, 5, 6 (4 is its own). The window keeps 5 and 6.
+    assert_eq!(show(&drain(&mut me)), ["lag2", "m5", "m6"]);
+    assert_eq!(show(&drain(&mut other)), ["lag4", "m5", "m6"]);
 }
