@@ -22,6 +22,9 @@ use crate::topic::{Topic, TypedTopic};
 
 static FAILURES: AtomicU64 = AtomicU64::new(0);
 
+/// The message of the WARN line logged for each failed publish of a best-effort broadcast.
+pub(crate) const FAILURE_MESSAGE: &str = "best-effort broadcast failed to publish";
+
 /// How long [`broadcast`] waits for all its publishes together before it reports the
 /// unfinished ones as failed. Backends bound each publish themselves (the Redis backend by its
 /// `publish_timeout`); this bounds the broadcast as a whole.
@@ -267,7 +270,7 @@ fn record_failure(topic: &Topic, message: &Message, error: &str) {
         domain = message.domain(),
         event = message.name(),
         error,
-        "best-effort broadcast failed to publish"
+        "{FAILURE_MESSAGE}"
     );
 }
 

@@ -185,12 +185,7 @@ impl std::str::FromStr for TenantKey {
 /// # Ok::<(), pubsub_core::TopicError>(())
 /// ```
 pub fn tenant_of(topic: &Topic) -> Option<TenantKey> {
-    let mut segments = topic.segments();
-    segments.next()?;
-    if segments.next()? != SCOPE_SEGMENT {
-        return None;
-    }
-    TenantKey::new(segments.next()?).ok()
+    scope_of(topic).map(|key| TenantKey(key.into()))
 }
 
 /// The tenant segment of a scoped topic, without allocating (see [`tenant_of`]).

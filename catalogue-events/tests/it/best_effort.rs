@@ -14,40 +14,23 @@ use catalogue_events::{
     SortDir, ViewSortChangedPayload, broadcast, broadcast_bulk_change, broadcast_card_refresh,
     broadcast_category_reorder, broadcast_view_sort_changed,
 };
-use pubsub_core::testing::{EagerPanickingBroker, FailingBroker, LogCapture, PanickingBroker};
+use pubsub_core::testing::{
+    BroadcastCall, EagerPanickingBroker, FailingBroker, LogCapture, PanickingBroker,
+};
 use pubsub_core::{BroadcastReport, Broker, MemoryBroker, SubscriptionId};
 use uuid::Uuid;
 
-/// What the core logs for each failed publish of a best-effort broadcast.
-const FAILURE_LINE: &str = "best-effort broadcast failed to publish";
+type Call = BroadcastCall;
 
-/// One broadcast function's call: the event it sends, its report, and the log lines it wrote.
-#[derive(Debug)]
-struct Call {
-    event: &'static str,
-    report: BroadcastReport,
-    logged: Vec<String>,
-}
-
-/// Runs one broadcast and keeps the log lines written while it ran.
+/// Runs one broadcast (every one tries the one catalogue topic) and keeps its report and log
+/// lines.
 async fn call(
     logs: &LogCapture,
     event: &'static str,
     broadcast: impl Future<Output = BroadcastReport>,
 ) -> Call {
-    let before = logs.contents().lines().count();
-    let report = broadcast.await;
-    let logged = logs
-        .contents()
-        .lines()
-        .skip(before)
-        .map(str::to_owned)
-        .collect();
-    Call {
-        event,
-        report,
-        logged,
-    }
+    let topics = vec!["phoenix_kit_catalogue".to_owned()];
+    BroadcastCall::record(logs, "catalogue", event, topics, broadcast).await
 }
 
 /// Runs every broadcast function against `broker`; the screen events both to everyone and from
@@ -132,40 +115,10 @@ async fn broadcast_everything(broker: &dyn Broker, logs: &LogCapture) -> Vec<Cal
     calls
 }
 
-/// Every call tried the one topic, its publish failed, and the failure was reported and logged
-/// exactly once, naming the topic, the domain, the event and `error`.
+/// Every call's publishes all failed, and each failure was reported and logged exactly once,
+/// naming its topic, the domain, the event and `error`.
 fn assert_every_publish_failed_and_was_logged_once(calls: &[Call], error: &str) {
-    for call in calls {
-        assert_eq!(
-            call.report,
-            BroadcastReport {
-                topics: 1,
-                failed: 1
-            },
-            "{call:#?}"
-        );
-        assert!(!call.report.is_complete());
-        let [line] = call.logged.as_slice() else {
-            panic!("one log line per failed publish: {call:#?}");
-        };
-        assert!(
-            line.contains("WARN") && line.contains(FAILURE_LINE),
-            "{line}"
-        );
-        assert!(
-            line.contains("topic=\"phoenix_kit_catalogue\""),
-            "names the topic: {line}"
-        );
-        assert!(
-            line.contains("domain=\"catalogue\""),
-            "names the domain: {line}"
-        );
-        assert!(
-            line.contains(&format!("event=\"{}\"", call.event)),
-            "names the event: {line}"
-        );
-        assert!(line.contains(error), "carries the error: {line}");
-    }
+    BroadcastCall::assert_all_failed_and_logged_once(calls, error);
 }
 
 #[tokio::test]

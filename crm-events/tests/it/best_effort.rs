@@ -15,47 +15,24 @@ use crm_events::{
     topic_company_interactions, topic_contact_interactions, topic_lists,
 };
 use pubsub_core::testing::{
-    EagerPanickingBroker, FailingBroker, FailingExcept, LogCapture, PanickingBroker,
+    BROADCAST_FAILURE_MESSAGE as FAILURE_LINE, BroadcastCall, EagerPanickingBroker, FailingBroker,
+    FailingExcept, LogCapture, PanickingBroker,
 };
 use pubsub_core::{BroadcastReport, Broker, MemoryBroker};
 use uuid::Uuid;
 
 use crate::support::World;
 
-/// What the core logs for each failed publish of a best-effort broadcast.
-const FAILURE_LINE: &str = "best-effort broadcast failed to publish";
+type Call = BroadcastCall;
 
-/// One broadcast function's call: the event it sends, the topics it must try (written out from
-/// the topic functions, not from the rules under test), its report, and the log lines it wrote.
-#[derive(Debug)]
-struct Call {
-    event: &'static str,
-    topics: Vec<String>,
-    report: BroadcastReport,
-    logged: Vec<String>,
-}
-
-/// Runs one broadcast and keeps the log lines written while it ran.
+/// Runs one broadcast of this domain and keeps its report and log lines.
 async fn call(
     logs: &LogCapture,
     event: &'static str,
     topics: Vec<String>,
     broadcast: impl Future<Output = BroadcastReport>,
 ) -> Call {
-    let before = logs.contents().lines().count();
-    let report = broadcast.await;
-    let logged = logs
-        .contents()
-        .lines()
-        .skip(before)
-        .map(str::to_owned)
-        .collect();
-    Call {
-        event,
-        topics,
-        report,
-        logged,
-    }
+    BroadcastCall::record(logs, "crm", event, topics, broadcast).await
 }
 
 /// Runs every broadcast function against `broker`.
@@ -138,42 +115,10 @@ async fn broadcast_everything(broker: &dyn Broker, w: &World, logs: &LogCapture)
     ]
 }
 
-/// Every call tried exactly its topics, every publish failed, and each failure was reported and
-/// logged exactly once, naming its topic, the domain, the event and `error`.
+/// Every call's publishes all failed, and each failure was reported and logged exactly once,
+/// naming its topic, the domain, the event and `error`.
 fn assert_every_publish_failed_and_was_logged_once(calls: &[Call], error: &str) {
-    for call in calls {
-        let n = call.topics.len();
-        assert_eq!(
-            call.report,
-            BroadcastReport {
-                topics: n,
-                failed: n
-            },
-            "{call:#?}"
-        );
-        assert!(!call.report.is_complete());
-        assert_eq!(
-            call.logged.len(),
-            n,
-            "one log line per failed publish: {call:#?}"
-        );
-        for topic in &call.topics {
-            let field = format!("topic=\"{topic}\"");
-            let lines: Vec<&String> = call.logged.iter().filter(|l| l.contains(&field)).collect();
-            assert_eq!(lines.len(), 1, "{topic} logged once: {call:#?}");
-            let line = lines[0];
-            assert!(
-                line.contains("WARN") && line.contains(FAILURE_LINE),
-                "{line}"
-            );
-            assert!(line.contains("domain=\"crm\""), "names the domain: {line}");
-            assert!(
-                line.contains(&format!("event=\"{}\"", call.event)),
-                "names the event: {line}"
-            );
-            assert!(line.contains(error), "carries the error: {line}");
-        }
-    }
+    BroadcastCall::assert_all_failed_and_logged_once(calls, error);
 }
 
 #[tokio::test]

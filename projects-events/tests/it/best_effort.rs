@@ -14,7 +14,8 @@ use projects_events::{
     topic_embed, topic_project,
 };
 use pubsub_core::testing::{
-    EagerPanickingBroker, FailingBroker, FailingExcept, LogCapture, PanickingBroker,
+    BROADCAST_FAILURE_MESSAGE as FAILURE_LINE, BroadcastCall, EagerPanickingBroker, FailingBroker,
+    FailingExcept, LogCapture, PanickingBroker,
 };
 use pubsub_core::{BroadcastReport, Broker, MemoryBroker, Topic};
 
@@ -22,46 +23,22 @@ use crate::harness::{
     ASSIGNMENT, DEPENDS_ON, PROJECT, TASK, all, project, tasks, templates, watch_candidates,
 };
 
-/// What the core logs for each failed publish of a best-effort broadcast.
-const FAILURE_LINE: &str = "best-effort broadcast failed to publish";
-
 fn template() -> ProjectPayload {
     let mut payload = ProjectPayload::new(PROJECT, "Roof template");
     payload.is_template = true;
     payload
 }
 
-/// One broadcast function's call: the event it sends, the topics it must try (written out, not
-/// taken from the rules under test), its report, and the log lines it wrote.
-#[derive(Debug)]
-struct Call {
-    event: &'static str,
-    topics: Vec<String>,
-    report: BroadcastReport,
-    logged: Vec<String>,
-}
+type Call = BroadcastCall;
 
-/// Runs one broadcast and keeps the log lines written while it ran.
+/// Runs one broadcast of this domain and keeps its report and log lines.
 async fn call(
     logs: &LogCapture,
     event: &'static str,
     topics: Vec<String>,
     broadcast: impl Future<Output = BroadcastReport>,
 ) -> Call {
-    let before = logs.contents().lines().count();
-    let report = broadcast.await;
-    let logged = logs
-        .contents()
-        .lines()
-        .skip(before)
-        .map(str::to_owned)
-        .collect();
-    Call {
-        event,
-        topics,
-        report,
-        logged,
-    }
+    BroadcastCall::record(logs, "projects", event, topics, broadcast).await
 }
 
 /// Runs every broadcast function against `broker`.
@@ -119,45 +96,10 @@ async fn broadcast_everything(broker: &dyn Broker, logs: &LogCapture) -> Vec<Cal
     ]
 }
 
-/// Every call tried exactly its topics, every publish failed, and each failure was reported and
-/// logged exactly once, naming its topic, the domain, the event and `error`.
+/// Every call's publishes all failed, and each failure was reported and logged exactly once,
+/// naming its topic, the domain, the event and `error`.
 fn assert_every_publish_failed_and_was_logged_once(calls: &[Call], error: &str) {
-    for call in calls {
-        let n = call.topics.len();
-        assert_eq!(
-            call.report,
-            BroadcastReport {
-                topics: n,
-                failed: n
-            },
-            "{call:#?}"
-        );
-        assert!(!call.report.is_complete());
-        assert_eq!(
-            call.logged.len(),
-            n,
-            "one log line per failed publish: {call:#?}"
-        );
-        for topic in &call.topics {
-            let field = format!("topic=\"{topic}\"");
-            let lines: Vec<&String> = call.logged.iter().filter(|l| l.contains(&field)).collect();
-            assert_eq!(lines.len(), 1, "{topic} logged once: {call:#?}");
-            let line = lines[0];
-            assert!(
-                line.contains("WARN") && line.contains(FAILURE_LINE),
-                "{line}"
-            );
-            assert!(
-                line.contains("domain=\"projects\""),
-                "names the domain: {line}"
-            );
-            assert!(
-                line.contains(&format!("event=\"{}\"", call.event)),
-                "names the event: {line}"
-            );
-            assert!(line.contains(error), "carries the error: {line}");
-        }
-    }
+    BroadcastCall::assert_all_failed_and_logged_once(calls, error);
 }
 
 #[tokio::test]

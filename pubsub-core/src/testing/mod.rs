@@ -37,7 +37,12 @@
 // Reason: every case fails its test by panicking, as assertions do; saying so on each adds nothing.
 #![allow(clippy::missing_panics_doc)]
 
+mod calls;
 mod fixtures;
+
+/// The message of the WARN line a best-effort broadcast logs for each failed publish.
+pub const BROADCAST_FAILURE_MESSAGE: &str = crate::broadcast::FAILURE_MESSAGE;
+pub use calls::BroadcastCall;
 
 pub use fixtures::{
     EagerPanickingBroker, FailingBroker, FailingExcept, LogCapture, PanickingBroker, Screens,
