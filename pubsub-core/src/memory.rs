@@ -93,6 +93,13 @@ impl MemoryBroker {
     // Reason: async so that it is called exactly like the trait method it shadows.
     #[allow(clippy::unused_async)]
     pub async fn publish(&self, topic: &Topic, message: Message) -> Result<(), Error> {
+        self.publish_traced(topic, &message);
+        Ok(())
+    }
+
+    /// The one publish behind every path (inherent, trait, typed): a span, then the registry.
+    /// Not async, so the futures around it hold no more than their arguments.
+    fn publish_traced(&self, topic: &Topic, message: &Message) {
         let _span = tracing::trace_span!(
             "publish",
             topic = topic.as_str(),
@@ -100,8 +107,7 @@ impl MemoryBroker {
             event = message.name()
         )
         .entered();
-        self.registry.publish(topic, &message);
-        Ok(())
+        self.registry.publish(topic, message);
     }
 
     /// Publishes a typed event: [`BrokerExt::publish_event`](crate::BrokerExt::publish_event)
@@ -123,7 +129,8 @@ impl MemoryBroker {
         topic: &crate::TypedTopic<E>,
         event: E,
     ) -> Result<(), Error> {
-        self.publish(topic.topic(), Message::new(event)).await
+        self.publish_traced(topic.topic(), &Message::new(event));
+        Ok(())
     }
 
     /// Publishes without awaiting (the in-memory broker never waits); returns how many
@@ -250,7 +257,8 @@ impl fmt::Debug for MemoryBroker {
 #[async_trait]
 impl Broker for MemoryBroker {
     async fn publish(&self, topic: &Topic, message: Message) -> Result<(), Error> {
-        MemoryBroker::publish(self, topic, message).await
+        self.publish_traced(topic, &message);
+        Ok(())
     }
 
     async fn subscribe(&self, topic: &Topic) -> Result<Subscription, Error> {
