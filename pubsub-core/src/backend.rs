@@ -75,6 +75,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::error::Error;
+use crate::history::{HistoryConfig, HistoryPolicy, Position, Recovery, Since, Unrecoverable};
 use crate::memory::{MemoryBroker, MemoryBrokerBuilder};
 use crate::message::Message;
 use crate::stats::Stats;
@@ -82,6 +83,7 @@ use crate::subscription::Subscription;
 use crate::topic::Topic;
 
 pub use crate::registry::TopicObserver;
+pub use crate::subscription::Resume;
 
 /// One node's local registry, as a backend sees it: register subscriptions, deliver messages,
 /// tell subscribers about gaps.
@@ -129,8 +131,104 @@ impl Node {
     /// assert_eq!(node.deliver(&Topic::new("docs:doc:1")?, &message), 0); // nobody here
     /// # Ok::<(), pubsub_core::TopicError>(())
     /// ```
+    ///
+    /// On a topic with history ([`NodeBuilder::history`]), a message with a
+    /// [`position`](Message::position) (from the network's history) is also kept in the node's
+    /// copy of the history, from which subscriptions recover their lags; a message at or below
+    /// the latest position kept (a recovery overlapping the live stream) is a duplicate and is
+    /// dropped (0), and a message after a hole is preceded by a gap notice.
     pub fn deliver(&self, topic: &Topic, message: &Message) -> usize {
-        self.local.publish_now(topic, message)
+        self.local.registry().publish_message(topic, message, true)
+    }
+
+    /// Opens a local subscription to `topic` started from `since`, as
+    /// [`Broker::subscribe_from`](crate::Broker::subscribe_from) must: from the node's copy of
+    /// the history when it holds what is asked; else the answer says what to fetch from the
+    /// network ([`Resume::Fetch`]), to hand to [`replay`](Self::replay). Confirm the network
+    /// subscription *before* fetching, so the fetched history and the live stream overlap
+    /// rather than leave a hole (the overlap is dropped as duplicates).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pubsub_core::backend::{Node, Resume};
+    /// use pubsub_core::history::{Epoch, HistoryConfig, HistoryPolicy, Position, Recovery, Since};
+    /// use pubsub_core::{Delivery, Message, Topic};
+    ///
+    /// let config = HistoryConfig::new().prefix("docs:", HistoryPolicy::new(10, Duration::from_secs(60)));
+    /// let node = Node::builder().history(config).build();
+    /// let topic = Topic::new("docs:doc:1")?;
+    /// let epoch = Epoch::new(5);
+    /// let (mut sub, resume) = node.subscribe_from(&topic, Since::After(Position::new(1, epoch)))?;
+    /// assert_eq!(resume, Resume::Fetch(Some(Position::new(1, epoch))));
+    /// // What the network's history held after offset 1:
+    /// let fetched = vec![Message::from_json("docs", "saved", "{}").with_position(Position::new(2, epoch))];
+    /// let recovery = node.replay(&mut sub, &topic, Some(Position::new(1, epoch)), Ok(fetched));
+    /// assert_eq!(recovery, Recovery::Recovered { count: 1 });
+    /// assert!(matches!(sub.try_recv(), Ok(Delivery::Message(m)) if m.position().map(|p| p.offset) == Some(2)));
+    /// # Ok::<(), pubsub_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`subscribe`](Self::subscribe).
+    pub fn subscribe_from(
+        &self,
+        topic: &Topic,
+        since: Since,
+    ) -> Result<(Subscription, Resume), Error> {
+        Ok(Subscription::open_from(
+            self.local.registry_arc(),
+            topic,
+            since,
+        ))
+    }
+
+    /// Adds `topic` to `subscription` started from `since`, as
+    /// [`subscribe_from`](Self::subscribe_from); returns whether it was new to it, and what is
+    /// left to do. A topic already held is left as it is (`Done(Live)`).
+    ///
+    /// # Errors
+    ///
+    /// As [`add_topic`](Self::add_topic).
+    pub fn add_topic_from(
+        &self,
+        subscription: &mut Subscription,
+        topic: &Topic,
+        since: Since,
+    ) -> Result<(bool, Resume), Error> {
+        if !subscription.belongs_to(self.local.registry_arc()) {
+            return Err(Error::ForeignSubscription {
+                subscription: subscription.id(),
+            });
+        }
+        subscription.add_from(self.local.registry(), topic, since)
+    }
+
+    /// Hands a subscription what the backend fetched for a [`Resume::Fetch`]: the messages
+    /// after `after` (`None`: the latest message), in order, each with its position; or why
+    /// there are none. All or nothing: messages that do not follow `after` one offset at a time
+    /// are refused ([`Unrecoverable::TooOld`]) and nothing is replayed.
+    pub fn replay(
+        &self,
+        subscription: &mut Subscription,
+        topic: &Topic,
+        after: Option<Position>,
+        fetched: Result<Vec<Message>, Unrecoverable>,
+    ) -> Recovery {
+        subscription.replay(topic, after, fetched)
+    }
+
+    /// The latest position of `topic` in the node's copy of its history (what a reconnect
+    /// recovers after), if it keeps one.
+    pub fn history_position(&self, topic: &Topic) -> Option<Position> {
+        let store = self.local.registry().history()?;
+        let policy = store.policy(topic)?;
+        store.position(topic, policy)
+    }
+
+    /// The history policy of `topic`, if it keeps history.
+    pub fn history_policy(&self, topic: &Topic) -> Option<HistoryPolicy> {
+        self.local.registry().history()?.policy(topic)
     }
 
     /// Opens a local subscription to `topic`, effective at once. A backend that must confirm
@@ -250,6 +348,15 @@ impl NodeBuilder {
     #[must_use]
     pub fn prefix_stats(mut self, enabled: bool) -> Self {
         self.memory = self.memory.prefix_stats(enabled);
+        self
+    }
+
+    /// The topics whose history the node's network keeps: the node keeps a copy of each's
+    /// recent messages (as delivered with positions), so subscriptions recover their lags
+    /// locally, and its subscribers read each from a ring of its own.
+    #[must_use]
+    pub fn history(mut self, config: HistoryConfig) -> Self {
+        self.memory = self.memory.mirror_history(config);
         self
     }
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::error::Error;
+use crate::history::{Recovery, Since, Unrecoverable};
 use crate::message::Message;
 use crate::subscription::Subscription;
 use crate::topic::Topic;
@@ -73,6 +74,53 @@ pub trait Broker: Send + Sync {
     /// Removes `topic` from a subscription; returns whether it held it. Removing a topic the
     /// subscription does not hold is a no-op. Never blocks.
     fn remove_topic(&self, subscription: &mut Subscription, topic: &Topic) -> bool;
+
+    /// Opens a new subscription to `topic` started from `since` (see
+    /// [`history`](crate::history)): with [`Since::After`], every message after that position
+    /// comes first, in order and once, then the live ones, with no hole between; or nothing is
+    /// replayed and the outcome says [`Recovery::Unrecoverable`]. Effective when this returns,
+    /// as [`subscribe`](Self::subscribe).
+    ///
+    /// The default, for a broker without history, subscribes and answers `Live` for
+    /// [`Since::Now`] and [`Unrecoverable::NoHistory`] otherwise.
+    ///
+    /// # Errors
+    ///
+    /// As [`subscribe`](Self::subscribe). A history that cannot be read is not an error but an
+    /// [`Unrecoverable::Unavailable`] outcome: the subscription is live, and the caller reloads.
+    async fn subscribe_from(
+        &self,
+        topic: &Topic,
+        since: Since,
+    ) -> Result<(Subscription, Recovery), Error> {
+        let subscription = self.subscribe(topic).await?;
+        Ok((subscription, without_history(since)))
+    }
+
+    /// Adds `topic` to a subscription started from `since`, as
+    /// [`subscribe_from`](Self::subscribe_from) does for a new one. A topic the subscription
+    /// already holds is left as it is, and the outcome is `Live`.
+    ///
+    /// # Errors
+    ///
+    /// As [`add_topic`](Self::add_topic).
+    async fn add_topic_from(
+        &self,
+        subscription: &mut Subscription,
+        topic: &Topic,
+        since: Since,
+    ) -> Result<Recovery, Error> {
+        self.add_topic(subscription, topic).await?;
+        Ok(without_history(since))
+    }
+}
+
+/// The outcome of starting from `since` on a topic without history.
+pub(crate) fn without_history(since: Since) -> Recovery {
+    match since {
+        Since::Now => Recovery::Live,
+        Since::Latest | Since::After(_) => Recovery::Unrecoverable(Unrecoverable::NoHistory),
+    }
 }
 
 macro_rules! forward_broker {
@@ -97,6 +145,23 @@ macro_rules! forward_broker {
 
             fn remove_topic(&self, subscription: &mut Subscription, topic: &Topic) -> bool {
                 (**self).remove_topic(subscription, topic)
+            }
+
+            async fn subscribe_from(
+                &self,
+                topic: &Topic,
+                since: Since,
+            ) -> Result<(Subscription, Recovery), Error> {
+                (**self).subscribe_from(topic, since).await
+            }
+
+            async fn add_topic_from(
+                &self,
+                subscription: &mut Subscription,
+                topic: &Topic,
+                since: Since,
+            ) -> Result<Recovery, Error> {
+                (**self).add_topic_from(subscription, topic, since).await
             }
         }
     )*};

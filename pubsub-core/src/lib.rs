@@ -146,6 +146,7 @@ mod broker;
 mod error;
 mod event;
 mod ext;
+pub mod history;
 mod live;
 #[cfg(all(test, pubsub_loom))]
 mod loom_tests;

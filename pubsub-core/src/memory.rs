@@ -7,10 +7,11 @@ use async_trait::async_trait;
 
 use crate::broker::Broker;
 use crate::error::Error;
+use crate::history::{HistoryConfig, HistoryStore, Recovery, Since};
 use crate::message::Message;
 use crate::registry::{Registry, TopicObserver};
 use crate::stats::{PrefixStats, Stats};
-use crate::subscription::Subscription;
+use crate::subscription::{Resume, Subscription};
 use crate::topic::Topic;
 
 /// Default per-subscription buffer capacity.
@@ -107,7 +108,7 @@ impl MemoryBroker {
             event = message.name()
         )
         .entered();
-        self.registry.publish(topic, message);
+        self.registry.publish_message(topic, message, false);
     }
 
     /// Publishes a typed event: [`BrokerExt::publish_event`](crate::BrokerExt::publish_event)
@@ -146,12 +147,76 @@ impl MemoryBroker {
     /// # Ok::<(), pubsub_core::TopicError>(())
     /// ```
     pub fn publish_now(&self, topic: &Topic, message: &Message) -> usize {
-        self.registry.publish(topic, message)
+        self.registry.publish_message(topic, message, false)
     }
 
     /// Subscribes without awaiting; effective at once.
     pub fn subscribe_now(&self, topic: &Topic) -> Subscription {
         Subscription::open(&self.registry, topic)
+    }
+
+    /// Subscribes from a position without awaiting: [`Broker::subscribe_from`] for a concrete
+    /// `MemoryBroker` (see [`history`](crate::history)).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pubsub_core::history::{HistoryConfig, HistoryPolicy, Recovery, Since, Unrecoverable};
+    /// use pubsub_core::{MemoryBroker, Message, Topic};
+    /// # #[derive(Debug, serde::Serialize, serde::Deserialize)] struct Ping;
+    /// # impl pubsub_core::Event for Ping { const DOMAIN: &'static str = "demo"; fn name(&self) -> &'static str { "ping" } }
+    /// let config = HistoryConfig::new().prefix("demo:", HistoryPolicy::new(10, Duration::from_secs(60)));
+    /// let broker = MemoryBroker::builder().history(config).build();
+    /// let (job, other) = (Topic::new("demo:job:1")?, Topic::new("other:1")?);
+    /// broker.publish_now(&job, &Message::new(Ping));
+    ///
+    /// let (mut sub, recovery) = broker.subscribe_from_now(&job, Since::Latest);
+    /// assert_eq!(recovery, Recovery::Recovered { count: 1 });
+    /// assert!(sub.try_recv().is_ok()); // the job's current state, before anything live
+    ///
+    /// let (_sub, recovery) = broker.subscribe_from_now(&other, Since::Latest);
+    /// assert_eq!(recovery, Recovery::Unrecoverable(Unrecoverable::NoHistory));
+    /// # Ok::<(), pubsub_core::TopicError>(())
+    /// ```
+    pub fn subscribe_from_now(&self, topic: &Topic, since: Since) -> (Subscription, Recovery) {
+        let (subscription, resume) = Subscription::open_from(&self.registry, topic, since);
+        (subscription, Self::settled(resume))
+    }
+
+    /// Adds a topic from a position without awaiting: [`Broker::add_topic_from`] for a concrete
+    /// `MemoryBroker`. A topic the subscription already holds is left as it is (`Live`).
+    ///
+    /// # Errors
+    ///
+    /// As [`add_topic_now`](Self::add_topic_now).
+    pub fn add_topic_from_now(
+        &self,
+        subscription: &mut Subscription,
+        topic: &Topic,
+        since: Since,
+    ) -> Result<Recovery, Error> {
+        self.check_owner(subscription)?;
+        let (_, resume) = subscription.add_from(&self.registry, topic, since)?;
+        Ok(Self::settled(resume))
+    }
+
+    /// An authoritative store never asks for a fetch; if it did, nothing could be fetched.
+    fn settled(resume: Resume) -> Recovery {
+        match resume {
+            Resume::Done(recovery) => recovery,
+            Resume::Fetch(_) => {
+                Recovery::Unrecoverable(crate::history::Unrecoverable::EpochChanged)
+            }
+        }
+    }
+
+    fn check_owner(&self, subscription: &Subscription) -> Result<(), Error> {
+        if subscription.belongs_to(&self.registry) {
+            Ok(())
+        } else {
+            Err(Error::ForeignSubscription {
+                subscription: subscription.id(),
+            })
+        }
     }
 
     /// Adds a topic to a subscription without awaiting.
@@ -174,10 +239,11 @@ impl MemoryBroker {
         subscription: &mut Subscription,
         topic: &Topic,
     ) -> Result<bool, Error> {
-        if !subscription.belongs_to(&self.registry) {
-            return Err(Error::ForeignSubscription {
-                subscription: subscription.id(),
-            });
+        self.check_owner(subscription)?;
+        if self.registry.history().is_some() {
+            return subscription
+                .add_from(&self.registry, topic, Since::Now)
+                .map(|(new, _)| new);
         }
         subscription.add(&self.registry, topic)
     }
@@ -227,6 +293,10 @@ impl MemoryBroker {
         &self.registry
     }
 
+    pub(crate) fn registry_arc(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
     /// A handle that does not keep the broker alive (for background tasks).
     #[cfg(feature = "metrics")]
     pub(crate) fn downgrade(&self) -> std::sync::Weak<Registry> {
@@ -270,6 +340,23 @@ impl Broker for MemoryBroker {
         self.add_topic_now(subscription, topic)
     }
 
+    async fn subscribe_from(
+        &self,
+        topic: &Topic,
+        since: Since,
+    ) -> Result<(Subscription, Recovery), Error> {
+        Ok(self.subscribe_from_now(topic, since))
+    }
+
+    async fn add_topic_from(
+        &self,
+        subscription: &mut Subscription,
+        topic: &Topic,
+        since: Since,
+    ) -> Result<Recovery, Error> {
+        self.add_topic_from_now(subscription, topic, since)
+    }
+
     fn remove_topic(&self, subscription: &mut Subscription, topic: &Topic) -> bool {
         subscription.belongs_to(&self.registry) && subscription.remove(topic)
     }
@@ -289,6 +376,9 @@ pub struct MemoryBrokerBuilder {
     hot_threshold: usize,
     observer: Option<Arc<dyn TopicObserver>>,
     prefix_stats: bool,
+    history: HistoryConfig,
+    /// Whether this broker gives offsets (a `MemoryBroker`) or mirrors a network's (a node).
+    mirror: bool,
 }
 
 impl Default for MemoryBrokerBuilder {
@@ -300,6 +390,8 @@ impl Default for MemoryBrokerBuilder {
             hot_threshold: DEFAULT_HOT_THRESHOLD,
             observer: None,
             prefix_stats: false,
+            history: HistoryConfig::new(),
+            mirror: false,
         }
     }
 }
@@ -371,8 +463,41 @@ impl MemoryBrokerBuilder {
         self
     }
 
+    /// The topics that keep history, and how much (see [`history`](crate::history)). Each such
+    /// topic keeps its last messages, gives each a [`Position`](crate::history::Position), and
+    /// its subscribers read it from a ring of its own (as a hot topic's): a lag recovers from
+    /// the history instead of giving a notice, when the history covers it.
+    ///
+    /// Memory: per topic with history, its kept messages (each shared with its subscribers) and
+    /// about 100 bytes per kept message beyond the message itself (see the memory bench).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pubsub_core::history::{HistoryConfig, HistoryPolicy};
+    /// use pubsub_core::MemoryBroker;
+    /// let broker = MemoryBroker::builder()
+    ///     .history(HistoryConfig::new().prefix("jobs:", HistoryPolicy::new(50, Duration::from_secs(120))))
+    ///     .build();
+    /// # let _ = broker;
+    /// ```
+    #[must_use]
+    pub fn history(mut self, config: HistoryConfig) -> Self {
+        self.history = config;
+        self
+    }
+
+    /// Set by [`NodeBuilder::history`](crate::backend::NodeBuilder::history): the node mirrors
+    /// its network's history instead of giving offsets.
+    pub(crate) fn mirror_history(mut self, config: HistoryConfig) -> Self {
+        self.history = config;
+        self.mirror = true;
+        self
+    }
+
     /// The broker.
     pub fn build(self) -> MemoryBroker {
+        let history =
+            (!self.history.is_empty()).then(|| HistoryStore::new(self.history, !self.mirror));
         MemoryBroker {
             registry: Arc::new(Registry::new(
                 self.capacity,
@@ -380,6 +505,7 @@ impl MemoryBrokerBuilder {
                 self.hot_threshold,
                 self.observer,
                 self.prefix_stats,
+                history,
             )),
         }
     }

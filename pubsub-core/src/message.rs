@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::error::{DecodeError, Error};
 use crate::event::Event;
+use crate::history::Position;
 use crate::subscription::SubscriptionId;
 
 /// One published event, shared by every subscriber that receives it.
@@ -52,7 +53,58 @@ trait Body: Send + Sync + 'static {
     fn decode_wire(&self) -> Option<&WireBody> {
         None
     }
+    fn position(&self) -> Option<Position> {
+        None
+    }
+    /// The body under a position, for a positioned one.
+    fn unpositioned(&self) -> Option<&Arc<dyn Body>> {
+        None
+    }
     fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
+}
+
+/// A body with its position in a topic's history: one per (publish, topic with history).
+struct Positioned {
+    inner: Arc<dyn Body>,
+    position: Position,
+}
+
+impl Body for Positioned {
+    fn domain(&self) -> &str {
+        self.inner.domain()
+    }
+
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn json(&self) -> Result<&str, Error> {
+        self.inner.json()
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self.inner.as_any()
+    }
+
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        Arc::clone(&self.inner).into_any()
+    }
+
+    fn decode_wire(&self) -> Option<&WireBody> {
+        self.inner.decode_wire()
+    }
+
+    fn position(&self) -> Option<Position> {
+        Some(self.position)
+    }
+
+    fn unpositioned(&self) -> Option<&Arc<dyn Body>> {
+        Some(&self.inner)
+    }
+
+    fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.debug(f)
+    }
 }
 
 /// A locally published event and its lazily made JSON.
@@ -236,10 +288,11 @@ impl Message {
     ///
     /// [`DecodeError`] when the message is of another domain or type, or its JSON does not fit `E`.
     pub fn decode<E: Event>(&self) -> Result<EventRef<E>, DecodeError> {
+        let position = self.body.position();
         if self.body.as_any().is::<LocalBody<E>>() {
-            return local_event(Arc::clone(&self.body));
+            return local_event::<E>(Arc::clone(&self.body)).map(|e| e.at(position));
         }
-        decode_remote(&*self.body)
+        decode_remote::<E>(&*self.body).map(|e| e.at(position))
     }
 
     /// The event as type `E`, consuming the message: like [`decode`](Self::decode), without
@@ -258,10 +311,11 @@ impl Message {
     /// # Ok::<(), pubsub_core::DecodeError>(())
     /// ```
     pub fn into_event<E: Event>(self) -> Result<EventRef<E>, DecodeError> {
+        let position = self.body.position();
         if self.body.as_any().is::<LocalBody<E>>() {
-            return local_event(self.body);
+            return local_event::<E>(self.body).map(|e| e.at(position));
         }
-        decode_remote(&*self.body)
+        decode_remote::<E>(&*self.body).map(|e| e.at(position))
     }
 
     /// The subscription this message was published from, if any (see
@@ -281,6 +335,68 @@ impl Message {
     /// Whether two messages share one body (one publish).
     pub fn ptr_eq(&self, other: &Message) -> bool {
         Arc::ptr_eq(&self.body, &other.body)
+    }
+
+    /// Where this message is in its topic's history, when it was delivered from a topic with
+    /// history (see [`history`](crate::history)); `None` otherwise.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pubsub_core::history::{HistoryConfig, HistoryPolicy};
+    /// use pubsub_core::{Delivery, MemoryBroker, Message, Topic};
+    /// # #[derive(Debug, serde::Serialize, serde::Deserialize)] struct Ping;
+    /// # impl pubsub_core::Event for Ping { const DOMAIN: &'static str = "demo"; fn name(&self) -> &'static str { "ping" } }
+    /// let config = HistoryConfig::new().prefix("demo:", HistoryPolicy::new(10, Duration::from_secs(60)));
+    /// let broker = MemoryBroker::builder().history(config).build();
+    /// let topic = Topic::new("demo:ping")?;
+    /// let mut sub = broker.subscribe_now(&topic);
+    /// broker.publish_now(&topic, &Message::new(Ping));
+    /// let Ok(Delivery::Message(message)) = sub.try_recv() else { panic!() };
+    /// assert_eq!(message.position().map(|p| p.offset), Some(1));
+    /// assert_eq!(Message::new(Ping).position(), None); // not published yet
+    /// # Ok::<(), pubsub_core::TopicError>(())
+    /// ```
+    pub fn position(&self) -> Option<Position> {
+        self.body.position()
+    }
+
+    /// The same message at `position` in its topic's history: for a network backend, which
+    /// reads positions off the wire or out of its store and hands the messages to
+    /// [`Node::deliver`](crate::backend::Node::deliver). Publishing through a broker ignores a
+    /// message's position: the broker gives it one.
+    ///
+    /// ```
+    /// # use pubsub_core::Message;
+    /// use pubsub_core::history::{Epoch, Position};
+    /// let at = Position::new(3, Epoch::new(9));
+    /// let message = Message::from_json("docs", "saved", "{}").with_position(at);
+    /// assert_eq!(message.position(), Some(at));
+    /// assert_eq!(message.without_position().position(), None);
+    /// ```
+    #[must_use]
+    pub fn with_position(self, position: Position) -> Self {
+        let origin = self.origin;
+        let inner = self.without_position().body;
+        Message {
+            body: Arc::new(Positioned { inner, position }),
+            origin,
+        }
+    }
+
+    /// The same message without a position.
+    #[must_use]
+    pub fn without_position(self) -> Self {
+        if self.body.position().is_none() {
+            return self;
+        }
+        // Only `Positioned` has a position, and it never wraps another `Positioned`.
+        match self.body.unpositioned() {
+            Some(inner) => Message {
+                body: Arc::clone(inner),
+                origin: self.origin,
+            },
+            None => self,
+        }
     }
 }
 
@@ -317,7 +433,10 @@ fn local_event<E: Event>(body: Arc<dyn Body>) -> Result<EventRef<E>, DecodeError
     // panic keeps receive paths panic-free even if that reasoning were ever wrong.
     body.into_any()
         .downcast::<LocalBody<E>>()
-        .map(|local| EventRef(Repr::Local(local)))
+        .map(|local| EventRef {
+            repr: Repr::Local(local),
+            position: None,
+        })
         .map_err(|_| DecodeError::WrongType {
             domain: E::DOMAIN.to_owned(),
             event: String::new(),
@@ -335,7 +454,10 @@ fn decode_remote<E: Event>(body: &dyn Body) -> Result<EventRef<E>, DecodeError> 
         });
     }
     match body.decode_wire() {
-        Some(wire) => wire.decode::<E>().map(|e| EventRef(Repr::Decoded(e))),
+        Some(wire) => wire.decode::<E>().map(|e| EventRef {
+            repr: Repr::Decoded(e),
+            position: None,
+        }),
         None => Err(DecodeError::WrongType {
             domain: body.domain().to_owned(),
             event: body.name().to_owned(),
@@ -361,7 +483,22 @@ fn decode_remote<E: Event>(body: &dyn Body) -> Result<EventRef<E>, DecodeError> 
 /// assert!(std::ptr::eq(&*a, &*b)); // one value, shared
 /// # Ok::<(), pubsub_core::DecodeError>(())
 /// ```
-pub struct EventRef<E>(Repr<E>);
+pub struct EventRef<E> {
+    repr: Repr<E>,
+    position: Option<Position>,
+}
+
+impl<E> EventRef<E> {
+    /// Where the message was in its topic's history (see [`Message::position`]).
+    pub fn position(&self) -> Option<Position> {
+        self.position
+    }
+
+    fn at(mut self, position: Option<Position>) -> Self {
+        self.position = position;
+        self
+    }
+}
 
 enum Repr<E> {
     Local(Arc<LocalBody<E>>),
@@ -371,7 +508,7 @@ enum Repr<E> {
 impl<E> Deref for EventRef<E> {
     type Target = E;
     fn deref(&self) -> &E {
-        match &self.0 {
+        match &self.repr {
             Repr::Local(local) => &local.event,
             Repr::Decoded(event) => event,
         }
@@ -386,10 +523,13 @@ impl<E> AsRef<E> for EventRef<E> {
 
 impl<E> Clone for EventRef<E> {
     fn clone(&self) -> Self {
-        EventRef(match &self.0 {
-            Repr::Local(local) => Repr::Local(Arc::clone(local)),
-            Repr::Decoded(event) => Repr::Decoded(Arc::clone(event)),
-        })
+        EventRef {
+            repr: match &self.repr {
+                Repr::Local(local) => Repr::Local(Arc::clone(local)),
+                Repr::Decoded(event) => Repr::Decoded(Arc::clone(event)),
+            },
+            position: self.position,
+        }
     }
 }
 

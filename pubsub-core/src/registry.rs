@@ -18,6 +18,7 @@ use foldhash::fast::RandomState;
 use hashbrown::HashTable;
 use indexmap::IndexMap;
 
+use crate::history::HistoryStore;
 use crate::message::Message;
 use crate::queue::{Join, Pushed, Queue};
 use crate::ring::{self, Cursor, Ring};
@@ -240,11 +241,15 @@ pub(crate) struct Registry {
     reconnects: AtomicU64,
     /// Messages hot-topic readers found dropped from a ring (counted as they find them).
     ring_lagged: AtomicU64,
+    /// Lags that subscriptions recovered from the history instead of reporting.
+    recoveries: AtomicU64,
     /// Counters per topic prefix (first segment), when enabled.
     prefixes: Option<PrefixCounters>,
     /// Queues of live subscriptions that hold no topic: no topic entry reaches them, so they are
     /// kept here to be closed with the registry (their stream ends only when the broker goes).
     idle: Mutex<HashMap<SubscriptionId, Weak<Queue>, RandomState>>,
+    /// The history of the topics that keep one, if any does.
+    history: Option<HistoryStore>,
 }
 
 impl Registry {
@@ -254,6 +259,7 @@ impl Registry {
         hot_threshold: usize,
         observer: Option<Arc<dyn TopicObserver>>,
         by_prefix: bool,
+        history: Option<HistoryStore>,
     ) -> Self {
         let shards = shards.max(1).next_power_of_two();
         Registry {
@@ -274,9 +280,58 @@ impl Registry {
             gaps: AtomicU64::new(0),
             reconnects: AtomicU64::new(0),
             ring_lagged: AtomicU64::new(0),
+            recoveries: AtomicU64::new(0),
             prefixes: by_prefix.then(PrefixCounters::default),
             idle: Mutex::default(),
+            history,
         }
+    }
+
+    /// The history store, when some topics keep history.
+    pub(crate) fn history(&self) -> Option<&HistoryStore> {
+        self.history.as_ref()
+    }
+
+    /// Publishes `message` to `topic`, through its history when it keeps one: an authoritative
+    /// store gives it the next offset; a mirror (a backend's node) keeps a message that comes
+    /// `from_backend` with a position, and drops it when it is a duplicate. Returns how many
+    /// subscriptions it was queued for.
+    pub(crate) fn publish_message(
+        &self,
+        topic: &Topic,
+        message: &Message,
+        from_backend: bool,
+    ) -> usize {
+        let Some(store) = &self.history else {
+            return self.publish(topic, message);
+        };
+        let Some(policy) = store.policy(topic) else {
+            if message.position().is_some() {
+                return self.publish(topic, &message.clone().without_position());
+            }
+            return self.publish(topic, message);
+        };
+        if store.is_authoritative() {
+            return store.append(topic, message, policy, |m| self.publish(topic, m));
+        }
+        match message.position().filter(|_| from_backend) {
+            Some(position) => store
+                .mirror(topic, message, position, policy, |m, hole| {
+                    if hole {
+                        self.notify_gap(topic);
+                    }
+                    self.publish(topic, m)
+                })
+                .unwrap_or(0),
+            None => self.publish(topic, &message.clone().without_position()),
+        }
+    }
+
+    /// Whether `topic` keeps history (its subscribers then read it from a ring, per topic).
+    fn keeps_history(&self, topic: &Topic) -> bool {
+        self.history
+            .as_ref()
+            .is_some_and(|store| store.policy(topic).is_some())
     }
 
     pub(crate) fn capacity(&self) -> usize {
@@ -422,7 +477,7 @@ impl Registry {
             prefixes.subscribed(topic, true);
         }
         let mut subscribers = Subscribers::One(Arc::clone(queue));
-        let cursor = (self.hot_threshold <= 1).then(|| {
+        let cursor = (self.hot_threshold <= 1 || self.keeps_history(topic)).then(|| {
             let ring = subscribers.make_hot(self.capacity);
             Cursor::new(ring, queue.id(), 1)
         });
@@ -431,6 +486,11 @@ impl Registry {
             observer.topic_created(topic);
         }
         cursor
+    }
+
+    /// Counts a lag recovered from the history.
+    pub(crate) fn record_recovery(&self) {
+        self.recoveries.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts messages a hot-topic reader found dropped.
@@ -543,6 +603,7 @@ impl Registry {
             decode_errors: self.decode_errors.load(Ordering::Relaxed),
             gaps: self.gaps.load(Ordering::Relaxed),
             reconnects: self.reconnects.load(Ordering::Relaxed),
+            recoveries: self.recoveries.load(Ordering::Relaxed),
         }
     }
 }

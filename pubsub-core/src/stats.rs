@@ -46,6 +46,9 @@ pub struct Stats {
     pub gaps: u64,
     /// Reconnections of a network backend to its server.
     pub reconnects: u64,
+    /// Lags on topics with history that subscriptions recovered from the history (no notice
+    /// given; see [`history`](crate::history)).
+    pub recoveries: u64,
 }
 
 /// Counters and gauges of the topics that share a prefix (their first segment, by convention the

@@ -14,6 +14,9 @@ use futures_core::{FusedStream, Stream};
 
 use crate::error::Error;
 use crate::event::Event;
+use crate::history::{
+    Position, Read as HistoryRead, Recovery, Since, Track, Unrecoverable, Verdict,
+};
 use crate::message::{EventRef, Message};
 use crate::queue::{Hand, Join, Popped, Queue};
 use crate::registry::Registry;
@@ -272,14 +275,215 @@ enum Taken {
 
 /// A subscription's hot topics and where it is in each ring.
 struct HotSet {
-    cursors: Vec<(Topic, Cursor)>,
+    cursors: Vec<HotTopic>,
     /// Which source (its own queue or a ring) to try first next, so none starves another.
     turn: usize,
 }
 
+/// One topic read from its ring.
+struct HotTopic {
+    topic: Topic,
+    cursor: Cursor,
+    /// Its recovery state, when the topic keeps history.
+    track: Option<Box<Track>>,
+}
+
+/// What starting a topic from a position left for a backend to do (see
+/// [`Node::subscribe_from`](crate::backend::Node::subscribe_from)).
+///
+/// ```
+/// use pubsub_core::backend::Resume;
+/// use pubsub_core::history::Recovery;
+/// assert_ne!(Resume::Done(Recovery::Live), Resume::Fetch(None));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resume {
+    /// Nothing: this is the outcome.
+    Done(Recovery),
+    /// The node's copy of the history does not hold what was asked: fetch the messages after
+    /// this position (`None`: the topic's latest message) from the network's history and hand
+    /// them to [`Node::replay`](crate::backend::Node::replay).
+    Fetch(Option<Position>),
+}
+
 impl Subscription {
+    /// A new subscription holding `topic`, started from `since`.
+    pub(crate) fn open_from(
+        registry: &Arc<Registry>,
+        topic: &Topic,
+        since: Since,
+    ) -> (Self, Resume) {
+        registry.subscription_opened();
+        let mut subscription = Subscription {
+            queue: Arc::new(Queue::new(SubscriptionId::next())),
+            hand: Hand::default(),
+            topics: TopicSet::Empty,
+            registry: Arc::downgrade(registry),
+            scope: None,
+            hot: None,
+        };
+        registry.watch_idle(&subscription.queue);
+        let resume = subscription
+            .add_from(registry, topic, since)
+            .map_or(Resume::Done(Recovery::Live), |(_, resume)| resume);
+        (subscription, resume)
+    }
+
+    /// Registers `topic` started from `since`; returns whether it was new, and what is left to
+    /// do. A topic already held is left as it is (`Live`).
+    pub(crate) fn add_from(
+        &mut self,
+        registry: &Registry,
+        topic: &Topic,
+        since: Since,
+    ) -> Result<(bool, Resume), Error> {
+        let policy = registry.history().and_then(|store| store.policy(topic));
+        let (Some(store), Some(policy)) = (registry.history(), policy) else {
+            let new = self.add(registry, topic)?;
+            let outcome = match since {
+                Since::Now => Recovery::Live,
+                Since::Latest | Since::After(_) => {
+                    Recovery::Unrecoverable(Unrecoverable::NoHistory)
+                }
+            };
+            return Ok((new, Resume::Done(outcome)));
+        };
+        if self.topics.contains(topic) {
+            return Ok((false, Resume::Done(Recovery::Live)));
+        }
+        // Read before attaching: a publish in between is delivered live, after this position.
+        let start = store.position(topic, policy);
+        if !self.add(registry, topic)? {
+            return Ok((false, Resume::Done(Recovery::Live)));
+        }
+        let me = self.id();
+        let Some(track) = self.track_mut(topic) else {
+            return Ok((true, Resume::Done(Recovery::Live)));
+        };
+        **track = Track::new(start);
+        let resume = match since {
+            Since::Now => Resume::Done(Recovery::Live),
+            Since::Latest => match store.latest(topic) {
+                Some(message) => {
+                    let count = usize::from(message.origin() != Some(me));
+                    let before = message
+                        .position()
+                        .map(|p| Position::new(p.offset.saturating_sub(1), p.epoch));
+                    match before {
+                        Some(before) => {
+                            let entries = if count == 1 {
+                                vec![message]
+                            } else {
+                                Vec::new()
+                            };
+                            track.restart(before, entries);
+                            Resume::Done(Recovery::Recovered { count })
+                        }
+                        None => Resume::Done(Recovery::Recovered { count: 0 }),
+                    }
+                }
+                None if store.is_authoritative() => Resume::Done(Recovery::Recovered { count: 0 }),
+                None => Resume::Fetch(None),
+            },
+            Since::After(after) => match store.read_after(topic, after, Some(me)) {
+                HistoryRead::Entries(entries) => {
+                    let count = entries.len();
+                    track.restart(after, entries);
+                    Resume::Done(Recovery::Recovered { count })
+                }
+                HistoryRead::Unrecoverable(why) => Resume::Done(Recovery::Unrecoverable(why)),
+                HistoryRead::Missing => Resume::Fetch(Some(after)),
+            },
+        };
+        Ok((true, resume))
+    }
+
+    /// Replays what a backend fetched for `topic` after `after` (`None`: the latest message):
+    /// the messages, in order, with positions; or why there are none.
+    pub(crate) fn replay(
+        &mut self,
+        topic: &Topic,
+        after: Option<Position>,
+        fetched: Result<Vec<Message>, Unrecoverable>,
+    ) -> Recovery {
+        let me = self.id();
+        let Some(track) = self.track_mut(topic) else {
+            return Recovery::Unrecoverable(Unrecoverable::NoHistory);
+        };
+        let entries = match fetched {
+            Ok(entries) => entries,
+            Err(why) => return Recovery::Unrecoverable(why),
+        };
+        let Some(after) = after.or_else(|| {
+            entries
+                .first()
+                .and_then(Message::position)
+                .map(|p| Position::new(p.offset.saturating_sub(1), p.epoch))
+        }) else {
+            return Recovery::Recovered { count: 0 };
+        };
+        // All or nothing: the entries must follow `after` exactly, one offset each.
+        let contiguous = entries.iter().enumerate().all(|(i, message)| {
+            message.position() == Some(Position::new(after.offset + 1 + i as u64, after.epoch))
+        });
+        if !contiguous {
+            return Recovery::Unrecoverable(Unrecoverable::TooOld);
+        }
+        let entries: Vec<Message> = entries
+            .into_iter()
+            .filter(|message| message.origin() != Some(me))
+            .collect();
+        let count = entries.len();
+        track.restart(after, entries);
+        Recovery::Recovered { count }
+    }
+
+    /// The recovery state of `topic`, when it keeps history.
+    fn track_mut(&mut self, topic: &Topic) -> Option<&mut Box<Track>> {
+        self.hot
+            .as_mut()?
+            .cursors
+            .iter_mut()
+            .find(|hot| hot.topic == *topic)?
+            .track
+            .as_mut()
+    }
+
+    /// The last position this subscription received (or replayed) on `topic`, when `topic`
+    /// keeps history: where to resume from after a reconnect.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pubsub_core::history::{HistoryConfig, HistoryPolicy};
+    /// use pubsub_core::{MemoryBroker, Message, Topic};
+    /// # #[derive(Debug, serde::Serialize, serde::Deserialize)] struct Ping;
+    /// # impl pubsub_core::Event for Ping { const DOMAIN: &'static str = "demo"; fn name(&self) -> &'static str { "ping" } }
+    /// let config = HistoryConfig::new().prefix("demo:", HistoryPolicy::new(10, Duration::from_secs(60)));
+    /// let broker = MemoryBroker::builder().history(config).build();
+    /// let topic = Topic::new("demo:ping")?;
+    /// let mut sub = broker.subscribe_now(&topic);
+    /// broker.publish_now(&topic, &Message::new(Ping));
+    /// assert_eq!(sub.position(&topic).map(|p| p.offset), Some(0)); // not received yet
+    /// sub.try_recv().unwrap();
+    /// assert_eq!(sub.position(&topic).map(|p| p.offset), Some(1));
+    /// # Ok::<(), pubsub_core::TopicError>(())
+    /// ```
+    pub fn position(&self, topic: &Topic) -> Option<Position> {
+        self.hot
+            .as_ref()?
+            .cursors
+            .iter()
+            .find(|hot| hot.topic == *topic)?
+            .track
+            .as_ref()?
+            .last()
+    }
+
     /// A new subscription holding `topic`.
     pub(crate) fn open(registry: &Arc<Registry>, topic: &Topic) -> Self {
+        if registry.history().is_some() {
+            return Self::open_from(registry, topic, Since::Now).0;
+        }
         registry.subscription_opened();
         let mut subscription = Subscription {
             queue: Arc::new(Queue::new(SubscriptionId::next())),
@@ -352,13 +556,18 @@ impl Subscription {
                 turn: 0,
             })
         });
-        hot.cursors.retain(|(t, _)| t != topic);
-        hot.cursors.push((topic.clone(), cursor));
+        hot.cursors.retain(|hot| hot.topic != *topic);
+        let track = registry_keeps_history(&self.registry, topic).then(Box::default);
+        hot.cursors.push(HotTopic {
+            topic: topic.clone(),
+            cursor,
+            track,
+        });
     }
 
     fn detach(&mut self, topic: &Topic) {
         if let Some(hot) = &mut self.hot {
-            hot.cursors.retain(|(t, _)| t != topic);
+            hot.cursors.retain(|hot| hot.topic != *topic);
             if hot.cursors.is_empty() {
                 self.hot = None;
             }
@@ -375,7 +584,7 @@ impl Subscription {
         let attached = self
             .hot
             .as_ref()
-            .is_some_and(|hot| hot.cursors.iter().any(|(t, _)| *t == join.topic));
+            .is_some_and(|hot| hot.cursors.iter().any(|hot| hot.topic == join.topic));
         if !attached {
             let cursor = Cursor::new(join.ring, self.queue.id(), join.start);
             self.attach(&join.topic, cursor);
@@ -418,6 +627,7 @@ impl Subscription {
                 Taken::Closed => closed = true,
             }
         }
+        let me = self.queue.id();
         let hot = self.hot.as_mut()?;
         let count = hot.cursors.len();
         let start = if count > 1 { hot.turn % count } else { 0 };
@@ -427,18 +637,8 @@ impl Subscription {
             } else {
                 step + start
             };
-            match hot.cursors[index].1.read() {
-                Read::Entry(Entry::Message(message)) => {
-                    return Some(Poll::Ready(Some(Delivery::Message(message))));
-                }
-                Read::Entry(Entry::Gap) => return Some(Poll::Ready(Some(Delivery::Gap))),
-                Read::Lagged(missed) => {
-                    if let Some(registry) = self.registry.upgrade() {
-                        registry.record_ring_lag(missed);
-                    }
-                    return Some(Poll::Ready(Some(Delivery::Lagged(missed))));
-                }
-                Read::Empty => {}
+            if let Some(delivery) = read_hot(&mut hot.cursors[index], &self.registry, me) {
+                return Some(Poll::Ready(Some(delivery)));
             }
         }
         if !queue_first {
@@ -459,8 +659,8 @@ impl Subscription {
         if !self.queue.park(waker) {
             return None;
         }
-        for (_, cursor) in &mut self.hot.as_mut()?.cursors {
-            if !cursor.wait(waker) {
+        for hot in &mut self.hot.as_mut()?.cursors {
+            if !hot.cursor.wait(waker) {
                 return None;
             }
         }
@@ -543,7 +743,13 @@ impl Subscription {
         let in_rings = self.hot.as_ref().map_or(0, |hot| {
             hot.cursors
                 .iter()
-                .map(|(_, cursor)| cursor.ahead())
+                .map(|hot| {
+                    hot.cursor.ahead()
+                        + hot
+                            .track
+                            .as_ref()
+                            .map_or(0, |track| track.replay_len() as u64)
+                })
                 .sum::<u64>()
         });
         self.queue.len(&self.hand) + usize::try_from(in_rings).unwrap_or(usize::MAX)
@@ -605,6 +811,68 @@ impl Subscription {
     }
 }
 
+/// Whether the registry behind `registry` keeps history for `topic`.
+fn registry_keeps_history(registry: &Weak<Registry>, topic: &Topic) -> bool {
+    registry
+        .upgrade()
+        .and_then(|registry| registry.history().and_then(|store| store.policy(topic)))
+        .is_some()
+}
+
+/// The next delivery from one hot topic, if it has one: replayed history first, then its ring;
+/// on a topic with history, a lag recovers from the history when it can, and a duplicate of a
+/// replayed message is skipped.
+fn read_hot(
+    hot: &mut HotTopic,
+    registry: &Weak<Registry>,
+    me: SubscriptionId,
+) -> Option<Delivery<Message>> {
+    loop {
+        if let Some(message) = hot.track.as_mut().and_then(|track| track.pop_replay()) {
+            return Some(Delivery::Message(message));
+        }
+        match hot.cursor.read() {
+            Read::Entry(Entry::Message(message)) => match hot.track.as_mut() {
+                None => return Some(Delivery::Message(message)),
+                Some(track) => match track.accept(message) {
+                    Verdict::Deliver(message) => return Some(Delivery::Message(message)),
+                    Verdict::Skip => {}
+                    Verdict::GapBefore => return Some(Delivery::Gap),
+                },
+            },
+            Read::Entry(Entry::Gap) => return Some(Delivery::Gap),
+            Read::Lagged(missed) => {
+                let registry = registry.upgrade();
+                if let (Some(track), Some(registry)) = (hot.track.as_mut(), &registry) {
+                    if recover(track, registry, &hot.topic, me) {
+                        registry.record_recovery();
+                        continue;
+                    }
+                }
+                if let Some(registry) = registry {
+                    registry.record_ring_lag(missed);
+                }
+                return Some(Delivery::Lagged(missed));
+            }
+            Read::Empty => return None,
+        }
+    }
+}
+
+/// Refills `track` from the node's history after its last position; whether it could.
+fn recover(track: &mut Track, registry: &Registry, topic: &Topic, me: SubscriptionId) -> bool {
+    let (Some(store), Some(last)) = (registry.history(), track.last()) else {
+        return false;
+    };
+    match store.read_after(topic, last, Some(me)) {
+        HistoryRead::Entries(entries) => {
+            track.recovered(entries);
+            true
+        }
+        HistoryRead::Unrecoverable(_) | HistoryRead::Missing => false,
+    }
+}
+
 impl Drop for Subscription {
     fn drop(&mut self) {
         if let Some(registry) = self.registry.upgrade() {
@@ -641,10 +909,15 @@ impl Stream for Subscription {
 impl FusedStream for Subscription {
     fn is_terminated(&self) -> bool {
         self.queue.is_finished(&self.hand)
-            && self
-                .hot
-                .as_ref()
-                .is_none_or(|hot| hot.cursors.iter().all(|(_, cursor)| cursor.ahead() == 0))
+            && self.hot.as_ref().is_none_or(|hot| {
+                hot.cursors.iter().all(|hot| {
+                    hot.cursor.ahead() == 0
+                        && hot
+                            .track
+                            .as_ref()
+                            .is_none_or(|track| track.replay_len() == 0)
+                })
+            })
     }
 }
 

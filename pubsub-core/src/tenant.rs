@@ -20,6 +20,7 @@ use async_trait::async_trait;
 
 use crate::broker::Broker;
 use crate::error::Error;
+use crate::history::{Recovery, Since};
 use crate::message::Message;
 use crate::subscription::Subscription;
 use crate::topic::{SEPARATOR, Topic};
@@ -293,6 +294,32 @@ impl<B: Broker> Broker for Scoped<B> {
         self.scope(topic)
             .is_ok_and(|scoped| self.inner.remove_topic(subscription, &scoped))
     }
+
+    async fn subscribe_from(
+        &self,
+        topic: &Topic,
+        since: Since,
+    ) -> Result<(Subscription, Recovery), Error> {
+        let scoped = self.scope(topic)?;
+        let (mut subscription, recovery) = self.inner.subscribe_from(&scoped, since).await?;
+        subscription.scope_to(&self.tenant);
+        Ok((subscription, recovery))
+    }
+
+    async fn add_topic_from(
+        &self,
+        subscription: &mut Subscription,
+        topic: &Topic,
+        since: Since,
+    ) -> Result<Recovery, Error> {
+        let scoped = self.scope(topic)?;
+        if subscription.topic_count() == 0 && subscription.scope().is_none() {
+            subscription.scope_to(&self.tenant);
+        }
+        self.inner
+            .add_topic_from(subscription, &scoped, since)
+            .await
+    }
 }
 
 /// Multi-tenant mode: a broker that refuses any publish or subscription whose topic has no tenant
@@ -407,6 +434,30 @@ impl<B: Broker> Broker for MultiTenant<B> {
 
     fn remove_topic(&self, subscription: &mut Subscription, topic: &Topic) -> bool {
         self.inner.remove_topic(subscription, topic)
+    }
+
+    async fn subscribe_from(
+        &self,
+        topic: &Topic,
+        since: Since,
+    ) -> Result<(Subscription, Recovery), Error> {
+        require_scope(topic)?;
+        let (mut subscription, recovery) = self.inner.subscribe_from(topic, since).await?;
+        scope_from(&mut subscription, topic);
+        Ok((subscription, recovery))
+    }
+
+    async fn add_topic_from(
+        &self,
+        subscription: &mut Subscription,
+        topic: &Topic,
+        since: Since,
+    ) -> Result<Recovery, Error> {
+        require_scope(topic)?;
+        if subscription.topic_count() == 0 {
+            scope_from(subscription, topic);
+        }
+        self.inner.add_topic_from(subscription, topic, since).await
     }
 }
 

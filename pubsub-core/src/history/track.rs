@@ -1,0 +1,93 @@
+//! A subscription's state for one topic with history: the last position it received, and the
+//! messages a recovery replays before the live ones.
+//!
+//! The rule that makes history and live meet with no hole and no duplicate: a recovery reads the
+//! history *after* the live stream is attached, so the two overlap; the replayed messages come
+//! first and move `last` to the newest of them, and a live message at or below `last` (same
+//! epoch) is one the replay already gave, and is skipped.
+
+use std::collections::VecDeque;
+
+use super::Position;
+use crate::message::Message;
+
+/// One topic's recovery state in a subscription.
+#[derive(Debug, Default)]
+pub(crate) struct Track {
+    /// The newest position given (or replayed, or the starting point).
+    last: Option<Position>,
+    /// Messages to give before the live stream's next one.
+    replay: VecDeque<Message>,
+}
+
+/// What to do with a live message.
+pub(crate) enum Verdict {
+    /// Give it.
+    Deliver(Message),
+    /// A duplicate of a replayed one.
+    Skip,
+    /// Its epoch differs from the last one's and it is not its epoch's first message: messages
+    /// were lost before it. Give a gap notice, then it (it was put first in the replay).
+    GapBefore,
+}
+
+impl Track {
+    /// A track starting after `last` (unknown: `None`).
+    pub(crate) fn new(last: Option<Position>) -> Self {
+        Track {
+            last,
+            replay: VecDeque::new(),
+        }
+    }
+
+    /// The newest position given, replayed or started from.
+    pub(crate) fn last(&self) -> Option<Position> {
+        self.last
+    }
+
+    /// Starts over after `after`, replaying `entries` (the history after it, in order) first.
+    pub(crate) fn restart(&mut self, after: Position, entries: Vec<Message>) {
+        self.last = Some(after);
+        self.replay.clear();
+        self.recovered(entries);
+    }
+
+    /// Replays `entries` (the history after `last`, in order) before the live stream.
+    pub(crate) fn recovered(&mut self, entries: Vec<Message>) {
+        if let Some(position) = entries.last().and_then(Message::position) {
+            self.last = Some(position);
+        }
+        self.replay.extend(entries);
+    }
+
+    /// The next replayed message, if any.
+    pub(crate) fn pop_replay(&mut self) -> Option<Message> {
+        self.replay.pop_front()
+    }
+
+    /// How many replayed messages wait.
+    pub(crate) fn replay_len(&self) -> usize {
+        self.replay.len()
+    }
+
+    /// Decides on a live message.
+    pub(crate) fn accept(&mut self, message: Message) -> Verdict {
+        let Some(position) = message.position() else {
+            return Verdict::Deliver(message);
+        };
+        match self.last {
+            Some(last) if last.epoch == position.epoch && position.offset <= last.offset => {
+                Verdict::Skip
+            }
+            Some(last) if last.epoch != position.epoch && position.offset > 1 => {
+                self.last = Some(position);
+                self.replay.push_front(message);
+                Verdict::GapBefore
+            }
+            _ => {
+                self.last = Some(position);
+                Verdict::Deliver(message)
+            }
+        }
+    }
+}
