@@ -39,10 +39,12 @@
 
 mod calls;
 mod fixtures;
+mod history;
 
 /// The message of the WARN line a best-effort broadcast logs for each failed publish.
 pub const BROADCAST_FAILURE_MESSAGE: &str = crate::broadcast::FAILURE_MESSAGE;
 pub use calls::BroadcastCall;
+pub use history::*;
 
 pub use fixtures::{
     EagerPanickingBroker, FailingBroker, FailingExcept, LogCapture, PanickingBroker, Screens,
