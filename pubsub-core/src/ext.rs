@@ -5,6 +5,7 @@ use std::future::Future;
 use crate::broker::Broker;
 use crate::error::Error;
 use crate::event::Event;
+use crate::history::{Recovery, Since};
 use crate::message::Message;
 use crate::subscription::{Subscription, SubscriptionId, TypedSubscription};
 use crate::topic::{Topic, TypedTopic};
@@ -69,6 +70,54 @@ pub trait BrokerExt: Broker {
         topic: &TypedTopic<E>,
     ) -> impl Future<Output = Result<TypedSubscription<E>, Error>> + Send {
         async move { Ok(TypedSubscription::new(self.subscribe(topic.topic()).await?)) }
+    }
+
+    /// Subscribes to a typed topic from a position (see [`Broker::subscribe_from`] and
+    /// [`history`](crate::history)); the subscription yields decoded events, each with its
+    /// [`position`](crate::EventRef::position).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pubsub_core::history::{HistoryConfig, HistoryPolicy, Recovery, Since};
+    /// use pubsub_core::{BrokerExt, Delivery, MemoryBroker, Topic, TypedTopic};
+    /// # #[derive(Debug, serde::Serialize, serde::Deserialize)] struct Progress(u8);
+    /// # impl pubsub_core::Event for Progress { const DOMAIN: &'static str = "jobs"; fn name(&self) -> &'static str { "progress" } }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), pubsub_core::Error> {
+    /// let config = HistoryConfig::new().prefix("jobs:", HistoryPolicy::new(1, Duration::from_secs(600)));
+    /// let broker = MemoryBroker::builder().history(config).build();
+    /// let job = TypedTopic::<Progress>::new(Topic::new("jobs:job:7")?);
+    /// broker.publish_event(&job, Progress(40)).await?;
+    ///
+    /// // A page opened later shows the job's current progress at once.
+    /// let (mut page, recovery) = broker.subscribe_events_from(&job, Since::Latest).await?;
+    /// assert_eq!(recovery, Recovery::Recovered { count: 1 });
+    /// let Some(Delivery::Message(progress)) = page.recv().await else { panic!() };
+    /// assert_eq!((progress.0, progress.position().map(|p| p.offset)), (40, Some(1)));
+    /// # Ok(()) }
+    /// ```
+    fn subscribe_events_from<E: Event>(
+        &self,
+        topic: &TypedTopic<E>,
+        since: Since,
+    ) -> impl Future<Output = Result<(TypedSubscription<E>, Recovery), Error>> + Send {
+        async move {
+            let (subscription, recovery) = self.subscribe_from(topic.topic(), since).await?;
+            Ok((TypedSubscription::new(subscription), recovery))
+        }
+    }
+
+    /// Adds a typed topic of the same event type to a typed subscription from a position (see
+    /// [`Broker::add_topic_from`]).
+    fn add_event_topic_from<'a, E: Event>(
+        &'a self,
+        subscription: &'a mut TypedSubscription<E>,
+        topic: &'a TypedTopic<E>,
+        since: Since,
+    ) -> impl Future<Output = Result<Recovery, Error>> + Send + 'a {
+        async move {
+            self.add_topic_from(subscription.get_mut(), topic.topic(), since)
+                .await
+        }
     }
 
     /// Adds a typed topic of the same event type to a typed subscription.

@@ -469,14 +469,24 @@ impl Subscription {
     /// # Ok::<(), pubsub_core::TopicError>(())
     /// ```
     pub fn position(&self, topic: &Topic) -> Option<Position> {
-        self.hot
-            .as_ref()?
-            .cursors
-            .iter()
-            .find(|hot| hot.topic == *topic)?
-            .track
-            .as_ref()?
-            .last()
+        let find = |topic: &Topic| {
+            self.hot
+                .as_ref()?
+                .cursors
+                .iter()
+                .find(|hot| hot.topic == *topic)?
+                .track
+                .as_ref()?
+                .last()
+        };
+        find(topic).or_else(|| {
+            // A tenant's handle scopes the topics it is given: so does this lookup.
+            let scope = self.scope.as_ref()?;
+            if scope_of(topic).is_some() {
+                return None;
+            }
+            find(&scope.scope(topic).ok()?)
+        })
     }
 
     /// A new subscription holding `topic`.
@@ -828,8 +838,8 @@ fn read_hot(
     me: SubscriptionId,
 ) -> Option<Delivery<Message>> {
     loop {
-        if let Some(message) = hot.track.as_mut().and_then(|track| track.pop_replay()) {
-            return Some(Delivery::Message(message));
+        if let Some(delivery) = hot.track.as_mut().and_then(|track| track.pop_replay()) {
+            return Some(delivery);
         }
         match hot.cursor.read() {
             Read::Entry(Entry::Message(message)) => match hot.track.as_mut() {
@@ -840,15 +850,24 @@ fn read_hot(
                     Verdict::GapBefore => return Some(Delivery::Gap),
                 },
             },
-            Read::Entry(Entry::Gap) => return Some(Delivery::Gap),
+            Read::Entry(Entry::Gap) => {
+                if let Some(track) = hot.track.as_mut() {
+                    track.gap_given();
+                }
+                return Some(Delivery::Gap);
+            }
             Read::Lagged(missed) => {
                 let registry = registry.upgrade();
-                if let (Some(track), Some(registry)) = (hot.track.as_mut(), &registry) {
-                    if recover(track, registry, &hot.topic, me) {
-                        registry.record_recovery();
-                        continue;
+                let missed = match (hot.track.as_mut(), &registry) {
+                    (Some(track), Some(registry)) => {
+                        if recover(track, registry, &hot.topic, me) {
+                            registry.record_recovery();
+                            continue;
+                        }
+                        unrecovered(track, &mut hot.cursor, missed)
                     }
-                }
+                    _ => missed,
+                };
                 if let Some(registry) = registry {
                     registry.record_ring_lag(missed);
                 }
@@ -856,6 +875,41 @@ fn read_hot(
             }
             Read::Empty => return None,
         }
+    }
+}
+
+/// The lag count to give for a lag the history could not cover. The ring counts the entries
+/// the cursor skipped, which may include messages a recovery already replayed (their live
+/// copies still in the ring); the offsets count those between the last given and the next one,
+/// which may include the subscriber's own. The smaller is exact unless both happen at once. The
+/// next entry is read now to know its offset, and held to be given after the notice.
+fn unrecovered(track: &mut Track, cursor: &mut Cursor, missed: u64) -> u64 {
+    let last = track.last();
+    match cursor.read() {
+        Read::Entry(Entry::Message(message)) => {
+            let exact = match (last, message.position()) {
+                (Some(last), Some(next))
+                    if last.epoch == next.epoch && next.offset > last.offset =>
+                {
+                    missed.min(next.offset - last.offset - 1)
+                }
+                _ => missed,
+            };
+            match track.accept(message) {
+                Verdict::Deliver(message) => track.hold(Delivery::Message(message)),
+                // A replayed message's live copy, or a message of a new epoch (already held):
+                // the notice covers what is missing before it.
+                Verdict::Skip | Verdict::GapBefore => {}
+            }
+            exact
+        }
+        Read::Entry(Entry::Gap) => {
+            track.gap_given();
+            track.hold(Delivery::Gap);
+            missed
+        }
+        Read::Lagged(more) => missed + more,
+        Read::Empty => missed,
     }
 }
 
@@ -1007,6 +1061,12 @@ impl<E: Event> TypedSubscription<E> {
     /// This subscription's identity, for [`BrokerExt::publish_event_from`](crate::BrokerExt::publish_event_from).
     pub fn id(&self) -> SubscriptionId {
         self.inner.id()
+    }
+
+    /// The last position received on `topic`, when it keeps history (see
+    /// [`Subscription::position`]).
+    pub fn position(&self, topic: &TypedTopic<E>) -> Option<Position> {
+        self.inner.position(topic.topic())
     }
 
     /// Whether this subscription holds `topic`.

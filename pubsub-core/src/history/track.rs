@@ -10,14 +10,16 @@ use std::collections::VecDeque;
 
 use super::Position;
 use crate::message::Message;
+use crate::subscription::Delivery;
 
 /// One topic's recovery state in a subscription.
 #[derive(Debug, Default)]
 pub(crate) struct Track {
     /// The newest position given (or replayed, or the starting point).
     last: Option<Position>,
-    /// Messages to give before the live stream's next one.
-    replay: VecDeque<Message>,
+    /// Deliveries to give before the live stream's next one (replayed messages; a message held
+    /// back behind a notice).
+    replay: VecDeque<Delivery<Message>>,
 }
 
 /// What to do with a live message.
@@ -57,11 +59,23 @@ impl Track {
         if let Some(position) = entries.last().and_then(Message::position) {
             self.last = Some(position);
         }
-        self.replay.extend(entries);
+        self.replay
+            .extend(entries.into_iter().map(Delivery::Message));
     }
 
-    /// The next replayed message, if any.
-    pub(crate) fn pop_replay(&mut self) -> Option<Message> {
+    /// Gives `delivery` before anything else (it was read and decided on already).
+    pub(crate) fn hold(&mut self, delivery: Delivery<Message>) {
+        self.replay.push_front(delivery);
+    }
+
+    /// A gap notice was given: continuity starts again from the next message, whatever its
+    /// position (the subscriber reloads).
+    pub(crate) fn gap_given(&mut self) {
+        self.last = None;
+    }
+
+    /// The next replayed delivery, if any.
+    pub(crate) fn pop_replay(&mut self) -> Option<Delivery<Message>> {
         self.replay.pop_front()
     }
 
@@ -81,7 +95,7 @@ impl Track {
             }
             Some(last) if last.epoch != position.epoch && position.offset > 1 => {
                 self.last = Some(position);
-                self.replay.push_front(message);
+                self.replay.push_front(Delivery::Message(message));
                 Verdict::GapBefore
             }
             _ => {

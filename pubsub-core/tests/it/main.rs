@@ -6,6 +6,7 @@
 mod backend;
 mod broadcast;
 mod conformance;
+mod history;
 mod hot;
 mod live;
 mod memory;
