@@ -10,7 +10,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use common::{NaiveBroker, Report, Tick, quick};
-use pubsub_core::{MemoryBroker, Topic};
+use std::time::Duration;
+
+use pubsub_core::history::{HistoryConfig, HistoryPolicy};
+use pubsub_core::{MemoryBroker, Message, Topic};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use tokio::sync::broadcast;
 
@@ -90,5 +93,42 @@ fn main() {
         format!("at most 256 bytes per subscription at {n} topics (got {ours:.0})"),
         ours <= 256.0,
     );
+    let entry = history_entry_bytes();
+    report.row(
+        "bytes per history entry beyond the message itself (10,000 kept on 1 topic)",
+        "bytes",
+        vec![("ours", entry)],
+        "the message's position and the log's slot",
+    );
+    report.check(
+        format!("at most 128 bytes per history entry beyond the message (got {entry:.0})"),
+        entry <= 128.0,
+    );
     report.save("memory");
+}
+
+/// What a topic's history adds per kept message: the messages are made before measuring (the
+/// application's own allocation), then published into a history that keeps all of them.
+fn history_entry_bytes() -> f64 {
+    let kept = 10_000;
+    let config =
+        HistoryConfig::new().prefix("bench:", HistoryPolicy::new(kept, Duration::from_secs(600)));
+    let broker = MemoryBroker::builder().history(config).build();
+    let topic = Topic::new("bench:history").unwrap();
+    // The log exists (made by a first publish) before measuring.
+    broker.publish_now(&topic, &Message::new(Tick::Tick { id: 0 }));
+    let messages: Vec<Message> = (0..kept as u64)
+        .map(|id| Message::new(Tick::Tick { id }))
+        .collect();
+    // Net of allocations and frees (a reallocation's growth is counted once, in
+    // `bytes_allocated`).
+    let region = Region::new(GLOBAL);
+    for message in &messages {
+        broker.publish_now(&topic, message);
+    }
+    let change = region.change();
+    let bytes = (change.bytes_allocated as f64 - change.bytes_deallocated as f64) / kept as f64;
+    drop(messages);
+    drop(broker);
+    bytes
 }

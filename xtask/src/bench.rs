@@ -39,6 +39,8 @@ fn core(args: &[String]) -> Result<()> {
         "broker",
         "--bench",
         "memory",
+        "--bench",
+        "history",
         "--",
     ]);
     command.args(args);

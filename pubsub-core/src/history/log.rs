@@ -75,6 +75,11 @@ impl Log {
     }
 
     fn push(&mut self, message: Message, now: u64) {
+        let (len, size) = (self.entries.len(), self.policy.size());
+        if len == self.entries.capacity() && len < size {
+            // Doubling, but never past the policy's size: a full history holds no spare slots.
+            self.entries.reserve_exact((len * 2).max(4).min(size) - len);
+        }
         self.entries.push_back((now, message));
         while self.entries.len() > self.policy.size() {
             self.entries.pop_front();
