@@ -136,6 +136,7 @@ struct ReadmeDoctests;
 
 mod broadcast;
 mod events;
+mod history;
 mod rules;
 mod topics;
 
@@ -148,5 +149,6 @@ pub use events::{
     CategoryReorderPayload, DataChangedPayload, DataKind, ParseCardScopeError, SortDir,
     ViewSortChangedPayload,
 };
+pub use history::suggested_history;
 pub use rules::{concerns_catalogue, topics_for};
 pub use topics::{TOPIC, subscribe, topic, unsubscribe};

@@ -195,6 +195,7 @@ struct ReadmeDoctests;
 
 mod broadcast;
 mod events;
+mod history;
 mod interaction;
 mod rules;
 mod topics;
@@ -208,6 +209,7 @@ pub use events::{
     ContactOptPayload, CrmEvent, InteractionChange, InteractionPayload, ListChange, ListEventKind,
     ListLocaleChange, ListLocalePayload, ListMemberChange, ListMemberPayload, ListPayload,
 };
+pub use history::suggested_history;
 pub use interaction::{Interaction, Parties, Party};
 pub use rules::{
     EventTopics, involved_contact_uuids, topics_for, topics_for_company_event,

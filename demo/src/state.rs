@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use anyhow::Result;
+use pubsub_core::history::{HistoryConfig, HistoryPolicy};
 use pubsub_core::{Broker, MemoryBroker};
 use pubsub_redis::{RedisBroker, RedisConfig};
 
@@ -32,6 +33,20 @@ impl std::fmt::Debug for AppState {
     }
 }
 
+/// The history the demo's topics keep: what each domain crate suggests, merged, plus the jobs
+/// page's (a job's progress, so a page opened later shows it at once with `Since::Latest`).
+pub fn history() -> HistoryConfig {
+    HistoryConfig::new()
+        .merge(&crm_events::suggested_history())
+        .merge(&projects_events::suggested_history())
+        .merge(&staff_events::suggested_history())
+        .merge(&catalogue_events::suggested_history())
+        .prefix(
+            "jobs:",
+            HistoryPolicy::new(200, std::time::Duration::from_secs(600)),
+        )
+}
+
 impl AppState {
     /// A state on the in-memory broker and store, seeded: what tests use.
     ///
@@ -42,7 +57,12 @@ impl AppState {
         let store = Store::memory();
         store.seed().await?;
         Ok(Self::new(
-            Arc::new(MemoryBroker::with_capacity(capacity)),
+            Arc::new(
+                MemoryBroker::builder()
+                    .capacity(capacity)
+                    .history(history())
+                    .build(),
+            ),
             store,
             "in-memory broker",
         ))

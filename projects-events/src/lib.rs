@@ -155,6 +155,7 @@ struct ReadmeDoctests;
 
 mod broadcast;
 mod events;
+mod history;
 mod rules;
 mod topics;
 
@@ -168,6 +169,7 @@ pub use events::{
     ProjectModulesPayload, ProjectPayload, ProjectRefPayload, ProjectsEvent, TaskChange,
     TaskPayload,
 };
+pub use history::suggested_history;
 pub use rules::{
     topics_for, topics_for_assignment, topics_for_dependency, topics_for_project, topics_for_task,
 };

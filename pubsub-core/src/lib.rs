@@ -58,6 +58,17 @@
 //! each subscription yields what it had buffered, then `None`, and `None` for good (subscriptions
 //! are [`futures_core::FusedStream`]s).
 //!
+//! # History and recovery
+//!
+//! Topic families opted into history ([`MemoryBrokerBuilder::history`], a network backend's
+//! configuration; domain crates suggest one) give every message a
+//! [`Position`](history::Position) (offset and epoch). [`Broker::subscribe_from`] resumes after
+//! the last position a screen saw: the missed messages in order and once, then the live ones, or
+//! nothing and [`Recovery::Unrecoverable`](history::Recovery::Unrecoverable), never a partial
+//! replay. A subscription that lags on such a topic recovers from the history by itself. See
+//! [`history`] for positions, epochs, outcomes, and why history is a cache, not your source of
+//! truth.
+//!
 //! # Types and tenants
 //!
 //! A [`TypedTopic`] carries its event type: [`BrokerExt::subscribe_events`],

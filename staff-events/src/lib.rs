@@ -157,6 +157,7 @@ struct ReadmeDoctests;
 
 mod broadcast;
 mod events;
+mod history;
 mod rules;
 mod topics;
 
@@ -169,6 +170,7 @@ pub use events::{
     PersonPayload, PersonSkillChange, PersonSkillPayload, PersonTarget, SkillChange, SkillPayload,
     StaffEvent, TeamChange, TeamMembershipChange, TeamMembershipPayload, TeamPayload,
 };
+pub use history::suggested_history;
 pub use rules::{
     topics_for, topics_for_department, topics_for_people_bulk, topics_for_person,
     topics_for_person_skill, topics_for_skill, topics_for_team, topics_for_team_membership,
