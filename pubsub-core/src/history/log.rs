@@ -301,4 +301,32 @@ impl HistoryStore {
                 .collect(),
         )
     }
+
+    /// Topics with a log.
+    #[cfg(test)]
+    pub(crate) fn log_count(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(PoisonError::into_inner).logs.len())
+            .sum()
+    }
+
+    /// Entries kept over all logs.
+    #[cfg(test)]
+    pub(crate) fn entry_count(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| {
+                let shard = s.lock().unwrap_or_else(PoisonError::into_inner);
+                shard
+                    .logs
+                    .values()
+                    .map(|log| log.entries.len())
+                    .sum::<usize>()
+            })
+            .sum()
+    }
 }
+
+#[cfg(test)]
+mod tests;
