@@ -36,6 +36,18 @@
 //! history from the network's history and gives [`Delivery::Gap`](crate::Delivery::Gap) only
 //! for the topics it could not recover. Topics without history keep today's notices.
 //!
+//! # What it costs
+//!
+//! Topics without history pay nothing new (one branch per publish when no topic keeps history;
+//! a prefix match when some do). A topic with history keeps its last `size` messages (shared
+//! with the subscribers that received them) and about 100 bytes per kept message beyond the
+//! message itself; a publish to it takes the topic's lock, gets its offset and is delivered
+//! under that lock, so deliveries follow offsets. Its subscribers read it from a ring of its own
+//! (as a topic with many subscribers does, see
+//! [`MemoryBrokerBuilder::hot_threshold`](crate::MemoryBrokerBuilder::hot_threshold)), so a
+//! lag is per topic and recovers from the history; while a recovery's messages are being
+//! received, a subscription holds them besides its `capacity` (at most the history's size).
+//!
 //! # History is a cache, not your source of truth
 //!
 //! History bridges blips (a tab that slept, a reconnect, a deploy); it is bounded by size and
