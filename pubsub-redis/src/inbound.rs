@@ -11,6 +11,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::config::ChannelMode;
 use crate::envelope::{self, Reject};
+use crate::hold::Offered;
 use crate::sequence::Seen;
 use crate::shared::{Inbound, Shared};
 use crate::stats::Counters;
@@ -85,7 +86,9 @@ pub(crate) fn handle(
     }
 }
 
-fn reject(shared: &Shared, channel: &str, payload: &[u8], reason: Reject) {
+/// Counts and (at most once a second) logs a skipped message; `channel` says where it was read
+/// (a channel, or a history stream's key).
+pub(crate) fn reject(shared: &Shared, channel: &str, payload: &[u8], reason: Reject) {
     shared.counters.reject(reason);
     // Anyone who can write to the channel could otherwise fill the logs: one line per second,
     // the counters have the exact figures.
@@ -107,6 +110,9 @@ fn on_message(shared: &Shared, inbound: &mut Inbound, channel: &str, payload: &[
         Ok(incoming) => incoming,
         Err(reason) => return reject(shared, channel, payload, reason),
     };
+    if incoming.position.is_some() {
+        return on_positioned(shared, inbound, channel, payload, incoming);
+    }
     if incoming.node == Some(shared.node) {
         Counters::add(&shared.counters.own_echoes, 1);
         return;
@@ -138,4 +144,46 @@ fn on_message(shared: &Shared, inbound: &mut Inbound, channel: &str, payload: &[
     // subscription ids are per process, so it means nothing here.
     let _ = incoming.from;
     shared.deliver(topic, &incoming.message);
+}
+
+/// A message of a topic with history (it has a position): this node's own ones too, since
+/// local subscribers get them here, in Redis's order, like everyone else's. No sequence check:
+/// offsets number the topic's messages, and the node's history mirror gives the gap notice
+/// for a hole in them (once).
+fn on_positioned(
+    shared: &Shared,
+    inbound: &mut Inbound,
+    channel: &str,
+    payload: &[u8],
+    incoming: envelope::Incoming,
+) {
+    let topic: &Topic = &incoming.topic;
+    if shared.config.mode == ChannelMode::PerTopic
+        && shared.config.topic_of_channel(channel) != Some(topic.as_str())
+    {
+        return reject(shared, channel, payload, Reject::InvalidTopic);
+    }
+    let mut message = incoming.message;
+    if incoming.node == Some(shared.node) {
+        Counters::add(&shared.counters.own_echoes, 1);
+        if let Some(from) = incoming.from {
+            // The subscription that published it skips it, as a local publish would.
+            message = message.with_origin(from);
+        }
+    } else {
+        Counters::add(&shared.counters.received, 1);
+    }
+    if let Some(hold) = inbound.hold.as_mut()
+        && shared.history_policy(topic).is_some()
+    {
+        match hold.offer(topic, &message, payload.len()) {
+            Offered::Held => return,
+            Offered::Dropped => {
+                Counters::add(&shared.counters.held_dropped, 1);
+                return;
+            }
+            Offered::Deliver => {}
+        }
+    }
+    shared.deliver(topic, &message);
 }
