@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use pubsub_core::backend::Resume;
-use pubsub_core::history::{HistoryPolicy, Position, Recovery, Since, Unrecoverable};
+use pubsub_core::history::{HistoryPolicy, Recovery, Since, Unrecoverable};
 use pubsub_core::{Broker, MemoryBroker, Message, Subscription, Topic, async_trait};
 use redis::{IntoConnectionInfo, ProtocolVersion};
 use tokio::task::JoinHandle;
@@ -184,14 +184,17 @@ impl RedisBroker {
     }
 
     /// Finishes a subscription started from `since` on `topic` (already confirmed): on a topic
-    /// with history, reads what it asks for from Redis and replays it.
+    /// with history, reads the topic's history from Redis, replays what `since` asks for, and
+    /// starts the live stream right after the latest message Redis held at the read, whatever
+    /// the outcome. So a message published before the subscription and still on its way to
+    /// this node is not delivered, and positions start where every node's do.
     ///
     /// Redis is asked even when the node's copy of the history could answer: that copy cannot
     /// know whether it missed messages while nobody here listened (per-topic mode follows a
     /// topic only while it has local subscribers) or while the connection was down, and a
     /// recovery must never look complete when it is not. The copy serves the lag recoveries,
     /// where it is the very stream the subscription reads.
-    async fn recover(
+    async fn start(
         &self,
         subscription: &mut Subscription,
         topic: &Topic,
@@ -206,49 +209,75 @@ impl RedisBroker {
         let Some(policy) = shared.history_policy(topic) else {
             return done;
         };
-        let after = match since {
-            Since::Now => return done,
-            Since::Latest => None,
-            Since::After(position) => Some(position),
+        let from = match since {
+            Since::After(after) => crate::history::From::Offset(after.offset + 1),
+            Since::Now | Since::Latest => crate::history::From::Latest,
         };
-        let fetched = self.fetch(topic, after, &policy).await;
-        shared.replay(subscription, topic, after, fetched)
+        let snapshot = match self.read(topic, from, &policy).await {
+            Ok(snapshot) => snapshot,
+            Err(why) if since == Since::Now => {
+                let _ = why;
+                return Recovery::Live;
+            }
+            Err(why) => return Recovery::Unrecoverable(why),
+        };
+        let latest = snapshot.latest_position();
+        let (after, fetched) = match since {
+            Since::Now => (latest, Ok(Vec::new())),
+            Since::Latest => {
+                let messages = snapshot.latest(&policy);
+                (
+                    if messages.is_empty() { latest } else { None },
+                    Ok(messages),
+                )
+            }
+            Since::After(after) => (Some(after), snapshot.after(after, &policy)),
+        };
+        match fetched {
+            Ok(messages) => {
+                let recovery = shared.replay(subscription, topic, after, Ok(messages));
+                if since == Since::Now {
+                    Recovery::Live
+                } else {
+                    recovery
+                }
+            }
+            Err(why) => {
+                // Live from Redis's latest message on.
+                if latest.is_some() {
+                    shared.replay(subscription, topic, latest, Ok(Vec::new()));
+                }
+                Recovery::Unrecoverable(why)
+            }
+        }
     }
 
-    /// What Redis's history holds after `after` (`None`: its latest message), bounded by
-    /// [`RedisConfig::subscribe_timeout`].
-    async fn fetch(
+    /// Reads `topic`'s history from Redis, bounded by [`RedisConfig::subscribe_timeout`].
+    async fn read(
         &self,
         topic: &Topic,
-        after: Option<Position>,
+        from: crate::history::From,
         policy: &HistoryPolicy,
-    ) -> Result<Vec<Message>, Unrecoverable> {
+    ) -> Result<crate::history::Snapshot, Unrecoverable> {
         let shared = &self.inner.shared;
         let timeout = shared.config.subscribe_timeout;
         let read = async {
             let (mut conn, _slots) = self.inner.publisher.connection().await?;
-            let from = after.map_or(crate::history::From::Latest, |p| {
-                crate::history::From::Offset(p.offset + 1)
-            });
             crate::history::read(&mut conn, shared, topic, from, policy)
                 .await
                 .map_err(|e| Error::redis("read history", e))
         };
-        let snapshot = match tokio::time::timeout(timeout, read).await {
-            Ok(Ok(snapshot)) => snapshot,
-            Ok(Err(error)) => return Err(unavailable(topic, &error)),
+        match tokio::time::timeout(timeout, read).await {
+            Ok(Ok(snapshot)) => Ok(snapshot),
+            Ok(Err(error)) => Err(unavailable(topic, &error)),
             Err(_) => {
                 let operation = "read history";
                 let error = Error::Timeout {
                     operation,
                     after: timeout,
                 };
-                return Err(unavailable(topic, &error));
+                Err(unavailable(topic, &error))
             }
-        };
-        match after {
-            Some(after) => snapshot.after(after, policy),
-            None => Ok(snapshot.latest(policy)),
         }
     }
 }
@@ -293,7 +322,14 @@ impl Broker for RedisBroker {
     /// Namespace mode: effective at once (the namespace channel is always subscribed).
     /// Per-topic mode: returns after Redis confirmed the topic's channel, at most
     /// [`RedisConfig::subscribe_timeout`] later.
+    ///
+    /// On a topic with history, also reads the topic's latest position from Redis (one round
+    /// trip, bounded by the same timeout), so the subscription starts right after the latest
+    /// message published anywhere before it returned.
     async fn subscribe(&self, topic: &Topic) -> Result<Subscription, pubsub_core::Error> {
+        if self.inner.shared.history_policy(topic).is_some() {
+            return Ok(self.subscribe_from(topic, Since::Now).await?.0);
+        }
         let subscription = self.inner.shared.subscribe_now(topic)?;
         self.confirmed(topic).await?;
         Ok(subscription)
@@ -308,6 +344,12 @@ impl Broker for RedisBroker {
             return Ok(());
         }
         let shared = &self.inner.shared;
+        if shared.history_policy(topic).is_some() {
+            return self
+                .add_topic_from(subscription, topic, Since::Now)
+                .await
+                .map(drop);
+        }
         shared.add_topic_now(subscription, topic)?;
         if let Err(error) = self.confirmed(topic).await {
             shared.remove_topic(subscription, topic);
@@ -349,7 +391,7 @@ impl Broker for RedisBroker {
     ) -> Result<(Subscription, Recovery), pubsub_core::Error> {
         let (mut subscription, resume) = self.inner.shared.subscribe_from_now(topic, since)?;
         self.confirmed(topic).await?;
-        let recovery = self.recover(&mut subscription, topic, since, resume).await;
+        let recovery = self.start(&mut subscription, topic, since, resume).await;
         Ok((subscription, recovery))
     }
 
@@ -374,7 +416,7 @@ impl Broker for RedisBroker {
             shared.remove_topic(subscription, topic);
             return Err(error.into());
         }
-        Ok(self.recover(subscription, topic, since, resume).await)
+        Ok(self.start(subscription, topic, since, resume).await)
     }
 
     fn remove_topic(&self, subscription: &mut Subscription, topic: &Topic) -> bool {

@@ -115,7 +115,7 @@ pub struct RedisConfig {
     /// config.history = HistoryConfig::new()
     ///     .prefix("docs:", HistoryPolicy::new(200, Duration::from_secs(300)));
     /// assert_eq!(config.history_keys(&pubsub_core::Topic::new("docs:doc:1")?),
-    ///     ("pubsub:h:{docs:doc:1}:s".to_owned(), "pubsub:h:{docs:doc:1}:m".to_owned()));
+    ///     ("pubsub:h{:docs:doc:1}:s".to_owned(), "pubsub:h{:docs:doc:1}:m".to_owned()));
     /// # Ok::<(), pubsub_core::TopicError>(())
     /// ```
     pub history: HistoryConfig,
@@ -146,14 +146,15 @@ impl RedisConfig {
         }
     }
 
-    /// The Redis keys of `topic`'s history: its stream (`<namespace>:h:{<topic>}:s`, the
-    /// envelopes by offset) and its meta hash (`<namespace>:h:{<topic>}:m`: epoch and latest
-    /// offset). Both are `<namespace>:h:{<topic>}` plus a suffix without braces, so they share
-    /// one Redis Cluster hash slot even when the topic itself holds `{` or `}`: the slot's tag
-    /// is found between the first `{` and the first `}` after it, and both lie in the shared
-    /// part (the `}` written after the topic closes any `{` before it).
+    /// The Redis keys of `topic`'s history: its stream (`<namespace>:h{:<topic>}:s`, the
+    /// envelopes by offset) and its meta hash (`<namespace>:h{:<topic>}:m`: epoch and latest
+    /// offset). Both keys are `<namespace>:h{:<topic>}` plus a suffix without braces, so they
+    /// share one Redis Cluster hash slot even when the topic holds `{` or `}`: Redis hashes
+    /// the text between a key's first `{` and the first `}` after it, if not empty; the first
+    /// `{` is ours (a namespace with braces is refused when history is configured), and the
+    /// text after it starts with `:`, so it is never empty and lies in the shared part.
     pub fn history_keys(&self, topic: &Topic) -> (String, String) {
-        let base = format!("{}:h:{{{}}}", self.namespace, topic.as_str());
+        let base = format!("{}:h{{:{}}}", self.namespace, topic.as_str());
         (format!("{base}:s"), format!("{base}:m"))
     }
 
@@ -225,6 +226,11 @@ impl RedisConfig {
             || self.gap_interval.is_zero()
         {
             return bad("timeouts and the ping and gap intervals must be longer than zero");
+        }
+        if !self.history.is_empty() && self.namespace.contains(['{', '}']) {
+            return bad(
+                "with history configured, the namespace must not contain `{` or `}` (it would break the keys' hash tags)",
+            );
         }
         if self.max_message_bytes < 256 {
             return bad("max_message_bytes must be at least 256");

@@ -305,6 +305,11 @@ impl Snapshot {
         self.epoch
     }
 
+    /// The topic's latest position in Redis, if it has history there.
+    pub(crate) fn latest_position(&self) -> Option<Position> {
+        self.epoch.map(|epoch| Position::new(self.latest, epoch))
+    }
+
     /// The entries still young enough for `policy`, in order.
     fn fresh<'a>(&'a self, policy: &HistoryPolicy) -> impl Iterator<Item = &'a Entry> + 'a {
         let max_age = u64::try_from(policy.max_age().as_millis()).unwrap_or(u64::MAX);

@@ -59,7 +59,7 @@ async fn wait_for_gap(sub: &mut Subscription) {
     }
 }
 
-async fn kill_subscriber_connection(server: &RedisServer, node: &RedisBroker) {
+pub(crate) async fn kill_subscriber_connection(server: &RedisServer, node: &RedisBroker) {
     let mut conn = raw(&server.url()).await;
     let list: String = redis::cmd("CLIENT")
         .arg("LIST")
