@@ -41,6 +41,8 @@ pub(crate) fn handle(
 ) {
     match push.kind {
         PushKind::Message => {
+            // The health check's sign of life: a PING late behind these is given more time.
+            Counters::add(&shared.counters.pushes, 1);
             if let [channel, payload] = push.data.as_slice()
                 && let (Some(channel), Some(payload)) = (bytes(channel), bytes(payload))
             {

@@ -115,6 +115,7 @@ async fn until_published(published: &AtomicU64, at_least: u64) {
 }
 
 async fn killed_connections_during_a_steady_stream(mode: ChannelMode) {
+    let _heavy = crate::heavy().await;
     let server = RedisServer::start();
     let (a, b) = nodes(&server, mode).await;
     let topics: Vec<Topic> = (0..3)
@@ -200,6 +201,7 @@ async fn killed_subscriber_connections_during_a_steady_stream_lose_nothing_and_g
 }
 
 async fn a_restart_without_persistence(mode: ChannelMode) {
+    let _heavy = crate::heavy().await;
     let mut server = RedisServer::start();
     let (a, b) = nodes(&server, mode).await;
     let topics: Vec<Topic> = (0..2)

@@ -82,6 +82,11 @@ async fn forged_positions_on_the_channel(mode: ChannelMode) {
     );
     assert_eq!(position, Position::new(first.offset + 1, first.epoch));
     let stats = node.stats();
+    assert_eq!(
+        (stats.reconnects, stats.ping_failures),
+        (0, 0),
+        "the flood must not cost the connection: {stats:?}"
+    );
     let per_round = |kind: &str| BAD_POSITIONS.iter().filter(|(_, k)| *k == kind).count() as u64;
     assert_eq!(
         stats.rejected_position,
