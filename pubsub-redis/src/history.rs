@@ -60,7 +60,7 @@ return {offset, epoch}
 /// entry (`ARGV[1]` empty), all at one instant.
 ///
 /// `KEYS`: stream, meta. Returns `{epoch or nil, latest or nil, seconds, microseconds, entries}`.
-const READ: &str = r#"
+const READ: &str = r"
 local stream, meta = KEYS[1], KEYS[2]
 local epoch = redis.pcall('HGET', meta, 'epoch')
 if type(epoch) ~= 'string' then epoch = false end
@@ -75,7 +75,7 @@ else
 end
 if type(entries) ~= 'table' or entries.err then entries = {} end
 return {epoch, latest, now[1], now[2], entries}
-"#;
+";
 
 fn append_script() -> &'static redis::Script {
     static SCRIPT: OnceLock<redis::Script> = OnceLock::new();

@@ -24,8 +24,8 @@ pub struct RedisStats {
     pub send_failures: u64,
     /// Envelopes from other nodes handed to local subscribers.
     pub received: u64,
-    /// This node's own envelopes read back from Redis and skipped (local subscribers already
-    /// had them).
+    /// This node's own envelopes read back from Redis: skipped (local subscribers already had
+    /// them), except on topics with history, whose local subscribers get them from here.
     pub own_echoes: u64,
     /// Skipped: not JSON.
     pub rejected_not_json: u64,

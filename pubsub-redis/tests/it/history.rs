@@ -332,7 +332,7 @@ async fn a_namespace_with_braces_is_refused_with_history() {
     config.history = history_config(10);
     match RedisBroker::connect(config).await {
         Err(pubsub_redis::Error::Config(reason)) => {
-            assert!(reason.contains("namespace"), "{reason}")
+            assert!(reason.contains("namespace"), "{reason}");
         }
         other => panic!("expected a configuration error, got {other:?}"),
     }

@@ -45,8 +45,8 @@ fn collect(mut sub: Subscription, within: Duration) -> tokio::task::JoinHandle<V
             let delivery = match tokio::time::timeout(left, sub.recv()).await {
                 Ok(Some(delivery)) => delivery,
                 Ok(None) => panic!("subscription ended after {got:?}"),
-                Err(_) => panic!(
-                    "no end marker within {within:?}; got {} deliveries, last {:?}",
+                Err(elapsed) => panic!(
+                    "no end marker within {within:?} ({elapsed}); got {} deliveries, last {:?}",
                     got.len(),
                     got.last()
                 ),
@@ -133,7 +133,7 @@ async fn killed_connections_during_a_steady_stream(mode: ChannelMode) {
         Arc::new(AtomicBool::new(false)),
         Arc::new(AtomicU64::new(0)),
     );
-    let publisher = publish_steadily(
+    let sender = publish_steadily(
         b.clone(),
         topics.clone(),
         Arc::clone(&stop),
@@ -148,7 +148,7 @@ async fn killed_connections_during_a_steady_stream(mode: ChannelMode) {
     }
     until_published(&published, 600).await;
     stop.store(true, Ordering::Relaxed);
-    let last = publisher.await.expect("publisher");
+    let last = sender.await.expect("publisher");
     for (i, reader) in readers.into_iter().enumerate() {
         let got = reader.await.expect("reader");
         let mut expected_offset = None;
@@ -218,7 +218,7 @@ async fn a_restart_without_persistence(mode: ChannelMode) {
         Arc::new(AtomicBool::new(false)),
         Arc::new(AtomicU64::new(0)),
     );
-    let publisher = publish_steadily(
+    let sender = publish_steadily(
         b.clone(),
         topics.clone(),
         Arc::clone(&stop),
@@ -230,7 +230,7 @@ async fn a_restart_without_persistence(mode: ChannelMode) {
     let after_restart = published.load(Ordering::Relaxed);
     until_published(&published, after_restart + 200).await;
     stop.store(true, Ordering::Relaxed);
-    publisher.await.expect("publisher");
+    sender.await.expect("publisher");
     for (i, reader) in readers.into_iter().enumerate() {
         let got = reader.await.expect("reader");
         let (mut gaps, mut last_seq, mut last_position): (usize, Option<u64>, Option<Position>) =
