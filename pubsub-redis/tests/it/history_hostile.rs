@@ -232,14 +232,17 @@ async fn a_flood_of_garbage_stream_entries_costs_a_recovery_at_most_its_bound() 
     }
     let skipped = node.stats().rejected() - before;
     assert_eq!(skipped, 101 - 5, "at most size + 1 entries are read");
-    // The next publish trims the stream back to its size.
+    // The next publish trims the stream back to about its size (`MAXLEN ~`).
     publish_range(&node, &topic, 10..11).await;
     let len: u64 = redis::cmd("XLEN")
         .arg(&stream)
         .query_async(&mut conn)
         .await
         .expect("XLEN");
-    assert_eq!(len, 100);
+    assert!(
+        (100..=200).contains(&len),
+        "trimmed to about its size: {len}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
