@@ -385,9 +385,97 @@ impl Snapshot {
 
 #[cfg(test)]
 mod tests {
-    use super::{seconds, ttls};
-    use pubsub_core::history::HistoryPolicy;
+    use super::{Entry, Snapshot, seconds, ttls};
+    use pubsub_core::Message;
+    use pubsub_core::history::{Epoch, HistoryPolicy, Position, Unrecoverable};
     use std::time::Duration;
+
+    const EPOCH: Epoch = Epoch::new(7);
+    const NOW: u64 = 1_000_000;
+
+    fn snapshot(latest: u64, offsets: &[u64]) -> Snapshot {
+        Snapshot {
+            epoch: Some(EPOCH),
+            latest,
+            now_ms: NOW,
+            entries: offsets
+                .iter()
+                .map(|&offset| Entry {
+                    offset,
+                    at_ms: Some(NOW - 10),
+                    message: Message::from_json("d", "e", "{}")
+                        .with_position(Position::new(offset, EPOCH)),
+                })
+                .collect(),
+        }
+    }
+
+    fn offsets(messages: &[Message]) -> Vec<u64> {
+        messages
+            .iter()
+            .map(|m| m.position().map_or(0, |p| p.offset))
+            .collect()
+    }
+
+    fn policy(size: usize) -> HistoryPolicy {
+        HistoryPolicy::new(size, Duration::from_secs(60))
+    }
+
+    #[test]
+    fn a_read_gives_every_message_after_the_position_up_to_the_latest_or_nothing() {
+        let at = |offset| Position::new(offset, EPOCH);
+        let ok = snapshot(6, &[4, 5, 6]).after(at(3), &policy(10)).unwrap();
+        assert_eq!(offsets(&ok), [4, 5, 6]);
+        assert_eq!(snapshot(6, &[]).after(at(6), &policy(10)), Ok(vec![]));
+        let too_old = Err(Unrecoverable::TooOld);
+        // A hole, a first entry past the position, an end short of the latest.
+        assert_eq!(snapshot(6, &[4, 6]).after(at(3), &policy(10)), too_old);
+        assert_eq!(snapshot(6, &[5, 6]).after(at(3), &policy(10)), too_old);
+        assert_eq!(snapshot(6, &[4, 5]).after(at(3), &policy(10)), too_old);
+        assert_eq!(snapshot(6, &[]).after(at(3), &policy(10)), too_old);
+        // More than the size, though the stream (trimmed approximately) still has them all.
+        assert_eq!(snapshot(6, &[4, 5, 6]).after(at(3), &policy(2)), too_old);
+        assert_eq!(
+            snapshot(6, &[4, 5, 6]).after(at(7), &policy(10)),
+            Err(Unrecoverable::Ahead)
+        );
+        assert_eq!(
+            snapshot(6, &[4, 5, 6]).after(Position::new(3, Epoch::new(8)), &policy(10)),
+            Err(Unrecoverable::EpochChanged)
+        );
+        let mut none = snapshot(6, &[4, 5, 6]);
+        none.epoch = None;
+        assert_eq!(
+            none.after(at(3), &policy(10)),
+            Err(Unrecoverable::EpochChanged)
+        );
+    }
+
+    #[test]
+    fn an_entry_older_than_the_max_age_is_not_replayed() {
+        let mut old = snapshot(6, &[4, 5, 6]);
+        old.entries[0].at_ms = Some(NOW - 61_000);
+        let at = Position::new(3, EPOCH);
+        assert_eq!(old.after(at, &policy(10)), Err(Unrecoverable::TooOld));
+        assert_eq!(
+            offsets(&old.after(Position::new(4, EPOCH), &policy(10)).unwrap()),
+            [5, 6]
+        );
+        old.entries[2].at_ms = Some(NOW - 61_000);
+        assert!(old.latest(&policy(10)).is_empty());
+    }
+
+    #[test]
+    fn the_whole_epoch_only_when_it_starts_at_one_and_fits_the_size() {
+        assert_eq!(
+            offsets(&snapshot(3, &[1, 2, 3]).whole_epoch(&policy(10)).unwrap()),
+            [1, 2, 3]
+        );
+        assert!(snapshot(3, &[2, 3]).whole_epoch(&policy(10)).is_none());
+        assert!(snapshot(3, &[1, 2, 3]).whole_epoch(&policy(2)).is_none());
+        assert_eq!(offsets(&snapshot(3, &[3]).latest(&policy(10))), [3]);
+        assert!(snapshot(4, &[3]).latest(&policy(10)).is_empty());
+    }
 
     #[test]
     fn ttls_round_up_and_the_meta_hash_outlives_the_stream() {

@@ -310,3 +310,72 @@ async fn a_redis_restart_without_persistence_gives_a_gap_and_the_new_epoch_never
  {
     a_restart_without_persistence(ChannelMode::PerTopic).await;
 }
+
+/// A reconnect whose missed messages are no longer in the stream (trimmed, expired) gives one
+/// gap notice: never a silent partial recovery. The connection is killed in the same
+/// transaction that removes the messages the node missed, so the node cannot have read them.
+async fn an_unrecoverable_reconnect(mode: ChannelMode) {
+    let server = RedisServer::start();
+    let (a, b) = nodes(&server, mode).await;
+    let topic = unique_topic("trimmed");
+    let mut sub = a.subscribe(&topic).await.expect("subscribe");
+    for seq in 0..3 {
+        b.publish(&topic, numbered(seq, "before"))
+            .await
+            .expect("publish");
+    }
+    let mut last = None;
+    for _ in 0..3 {
+        last = Some(crate::history::next_positioned(&mut sub).await.2);
+    }
+    let last = last.expect("three");
+    let (stream, meta) = a.config().history_keys(&topic);
+    let mut conn = crate::server::raw(&server.url()).await;
+    let id = crate::faults::subscriber_client_id(&mut conn, &a).await;
+    // Five messages published and trimmed away while the node was disconnected.
+    let _: () = redis::pipe()
+        .atomic()
+        .cmd("CLIENT")
+        .arg("KILL")
+        .arg("ID")
+        .arg(&id)
+        .ignore()
+        .cmd("DEL")
+        .arg(&stream)
+        .ignore()
+        .cmd("HINCRBY")
+        .arg(&meta)
+        .arg("offset")
+        .arg(5)
+        .ignore()
+        .query_async(&mut conn)
+        .await
+        .expect("MULTI");
+    match crate::next(&mut sub).await {
+        Delivery::Gap => {}
+        other => panic!("expected a gap notice, got {other:?}"),
+    }
+    b.publish(&topic, numbered(3, "after"))
+        .await
+        .expect("publish");
+    let (seq, _, position) = crate::history::next_positioned(&mut sub).await;
+    assert_eq!(seq, 3);
+    assert_eq!(position, Position::new(last.offset + 6, last.epoch));
+    assert!(sub.is_empty(), "one notice");
+    let stats = a.stats();
+    assert_eq!(
+        (stats.unrecovered_topics, stats.recovered_topics),
+        (1, 0),
+        "{stats:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconnect_whose_missed_messages_were_trimmed_gives_one_gap_notice_in_namespace_mode() {
+    an_unrecoverable_reconnect(ChannelMode::Namespace).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconnect_whose_missed_messages_were_trimmed_gives_one_gap_notice_in_per_topic_mode() {
+    an_unrecoverable_reconnect(ChannelMode::PerTopic).await;
+}
