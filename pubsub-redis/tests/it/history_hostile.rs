@@ -289,3 +289,51 @@ async fn a_damaged_meta_hash_starts_a_new_epoch_and_publishing_goes_on() {
         );
     }
 }
+
+/// Forged entries ahead of the latest offset (ids the next publishes will reach): of another
+/// topic, or whose envelope's offset does not match its id. Skipped and counted by a read
+/// before the next publish, which then starts the stream again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_entries_ahead_of_the_latest_offset_are_skipped_by_reads() {
+    let target = Target::new();
+    let node = node(target.url(), ChannelMode::Namespace, 100).await;
+    let topic = unique_topic("ahead");
+    let other = unique_topic("other");
+    let mut sub = node.subscribe(&topic).await.expect("subscribe");
+    publish_range(&node, &topic, 0..7).await;
+    let mut positions = Vec::new();
+    for _ in 0..7 {
+        positions.push(next_positioned(&mut sub).await.2);
+    }
+    let epoch = positions[0].epoch;
+    let (stream, _) = node.config().history_keys(&topic);
+    let mut conn = raw(target.url()).await;
+    let envelope = |topic: &Topic, offset: u64| {
+        forged(topic, &format!(r#","offset":{offset},"epoch":"{epoch}""#))
+    };
+    xadd(&mut conn, &stream, "9-1", &[("e", &envelope(&other, 9))]).await;
+    xadd(&mut conn, &stream, "10-1", &[("e", &envelope(&topic, 11))]).await;
+    let before = node.stats();
+    let (mut resumed, recovery) = node
+        .subscribe_from(&topic, Since::After(positions[4]))
+        .await
+        .expect("subscribe from");
+    assert_eq!(recovery, Recovery::Recovered { count: 2 });
+    for seq in 5..7 {
+        assert_eq!(next_positioned(&mut resumed).await.0, seq);
+    }
+    let after = node.stats();
+    assert_eq!(after.rejected_topic - before.rejected_topic, 1, "{after:?}");
+    assert_eq!(
+        after.rejected_position - before.rejected_position,
+        1,
+        "{after:?}"
+    );
+    // Publishing goes on (the stream starts again at the next offset).
+    publish_range(&node, &topic, 7..8).await;
+    assert_eq!(
+        next_positioned(&mut sub).await.2,
+        Position::new(8, epoch),
+        "the next offset, same epoch"
+    );
+}
