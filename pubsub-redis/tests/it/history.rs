@@ -337,3 +337,40 @@ async fn a_namespace_with_braces_is_refused_with_history() {
         other => panic!("expected a configuration error, got {other:?}"),
     }
 }
+
+/// A fresh subscription to a topic with history starts at the topic's latest position in
+/// Redis (whatever this node saw of it), so it can resume from there without having received
+/// anything, and a message published before it was made is not delivered to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_subscription_starts_at_the_topics_latest_position() {
+    let target = Target::new();
+    let (a, b) = history_nodes(target.url(), ChannelMode::PerTopic).await;
+    let topic = unique_topic("fresh");
+    let mut on_b = b.subscribe(&topic).await.expect("subscribe b");
+    for seq in 0..3 {
+        b.publish(&topic, numbered(seq, "before"))
+            .await
+            .expect("publish");
+    }
+    let mut latest = None;
+    for _ in 0..3 {
+        latest = Some(next_positioned(&mut on_b).await.2);
+    }
+    // Node A never followed the topic: its start comes from Redis.
+    let sub = a.subscribe(&topic).await.expect("subscribe a");
+    assert_eq!(sub.position(&topic), latest);
+    let start = sub.position(&topic).expect("a start");
+    drop(sub);
+    for seq in 3..5 {
+        b.publish(&topic, numbered(seq, "missed"))
+            .await
+            .expect("publish");
+    }
+    let (mut resumed, recovery) = a
+        .subscribe_from(&topic, Since::After(start))
+        .await
+        .expect("subscribe from");
+    assert_eq!(recovery, Recovery::Recovered { count: 2 });
+    assert_eq!(next_positioned(&mut resumed).await.0, 3);
+    assert_eq!(next_positioned(&mut resumed).await.0, 4);
+}

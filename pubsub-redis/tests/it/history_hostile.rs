@@ -186,6 +186,16 @@ async fn garbage_in_a_topics_stream_is_skipped_counted_and_never_makes_a_partial
         .await
         .expect("subscribe from");
     assert_eq!(recovery, Recovery::Unrecoverable(Unrecoverable::TooOld));
+    // What came after the reset is kept: the latest message recovers.
+    let (mut latest, recovery) = node
+        .subscribe_from(&topic, Since::After(Position::new(8, epoch)))
+        .await
+        .expect("subscribe from");
+    assert_eq!(recovery, Recovery::Recovered { count: 1 });
+    assert_eq!(
+        next_positioned(&mut latest).await.2,
+        Position::new(9, epoch)
+    );
     let _ = meta;
     // Publishing went on throughout, in one epoch, one offset each.
     let mut offsets = Vec::new();
