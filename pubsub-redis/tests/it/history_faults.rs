@@ -379,3 +379,60 @@ async fn a_reconnect_whose_missed_messages_were_trimmed_gives_one_gap_notice_in_
 async fn a_reconnect_whose_missed_messages_were_trimmed_gives_one_gap_notice_in_per_topic_mode() {
     an_unrecoverable_reconnect(ChannelMode::PerTopic).await;
 }
+
+/// Namespace mode: the node follows every topic, also those nobody here subscribes to. After a
+/// reconnect it cannot vouch for what it kept of those (it missed their messages meanwhile),
+/// so a later subscriber to one gets its messages with no false gap notice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_topic_nobody_here_followed_during_a_reconnect_gives_its_later_subscribers_no_notice() {
+    let server = RedisServer::start();
+    let (a, b) = nodes(&server, ChannelMode::Namespace).await;
+    let (watched, unwatched) = (unique_topic("watched"), unique_topic("unwatched"));
+    let mut sub = a.subscribe(&watched).await.expect("subscribe");
+    for seq in 0..3 {
+        b.publish(&unwatched, numbered(seq, "unwatched"))
+            .await
+            .expect("publish");
+    }
+    // The watched topic's message comes after the others: node A has read them all.
+    b.publish(&watched, numbered(0, "watched"))
+        .await
+        .expect("publish");
+    let _ = crate::history::next_positioned(&mut sub).await;
+    let (_, meta) = a.config().history_keys(&unwatched);
+    let mut conn = crate::server::raw(&server.url()).await;
+    let id = crate::faults::subscriber_client_id(&mut conn, &a).await;
+    // Three messages of the unwatched topic missed while disconnected.
+    let _: () = redis::pipe()
+        .atomic()
+        .cmd("CLIENT")
+        .arg("KILL")
+        .arg("ID")
+        .arg(&id)
+        .ignore()
+        .cmd("HINCRBY")
+        .arg(&meta)
+        .arg("offset")
+        .arg(3)
+        .ignore()
+        .query_async(&mut conn)
+        .await
+        .expect("MULTI");
+    // Back (the watched topic recovered, with nothing to recover).
+    let deadline = Instant::now() + crate::WAIT;
+    while a.stats().recovered_topics < 1 {
+        assert!(Instant::now() < deadline, "no recovery: {:?}", a.stats());
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let mut later = a.subscribe(&unwatched).await.expect("subscribe");
+    b.publish(&unwatched, numbered(3, "unwatched"))
+        .await
+        .expect("publish");
+    match crate::next(&mut later).await {
+        Delivery::Message(message) => {
+            assert_eq!(message.position().map(|p| p.offset), Some(7));
+        }
+        other => panic!("expected the message, got {other:?}"),
+    }
+    assert!(sub.is_empty(), "nothing for the watched topic either");
+}
