@@ -165,6 +165,14 @@ fn on_positioned(
     {
         return reject(shared, channel, payload, Reject::InvalidTopic);
     }
+    if !shared.has_subscribers(topic) {
+        // Nobody here listens: the node's copy of a topic's history serves its subscribers'
+        // lag recoveries only, so it is not kept (in namespace mode the node reads every
+        // topic), and what was kept is forgotten, since it now lacks this message.
+        Counters::add(&shared.counters.received, 1);
+        shared.forget_history(topic);
+        return;
+    }
     let mut message = incoming.message;
     if incoming.node == Some(shared.node) {
         Counters::add(&shared.counters.own_echoes, 1);
