@@ -222,6 +222,9 @@ impl RedisBroker {
             Err(why) => return Recovery::Unrecoverable(why),
         };
         let latest = snapshot.latest_position();
+        if let Some(latest) = latest {
+            shared.note_start(topic, latest);
+        }
         let (after, fetched) = match since {
             Since::Now => (latest, Ok(Vec::new())),
             Since::Latest => {

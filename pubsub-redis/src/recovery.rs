@@ -30,11 +30,13 @@ use crate::stats::Counters;
 const CONCURRENT_READS: usize = 64;
 
 /// One topic to recover: its policy, and the position its subscribers are at (`None`: the node
-/// has seen none of its messages).
+/// has seen none of its messages, and no subscription noted where it started).
 struct Pending {
     topic: Topic,
     policy: HistoryPolicy,
     after: Option<Position>,
+    /// `after` is the node's copy of the history's latest (which it can vouch for).
+    mirrored: bool,
 }
 
 /// What the recovery did, for the log line.
@@ -60,15 +62,17 @@ pub(crate) async fn run(
         match shared.history_policy(&topic) {
             None => outcome.plain_told += shared.notify_gap(&topic),
             Some(policy) => {
-                let after = if current(&topic) {
-                    shared.history_position(&topic)
-                } else {
-                    None
-                };
+                // The node's latest position if it was following the topic; else (or if it
+                // has received none of its messages) where its subscriptions started.
+                let mirrored = current(&topic)
+                    .then(|| shared.history_position(&topic))
+                    .flatten();
+                let after = mirrored.or_else(|| shared.start_of(&topic));
                 pending.push(Pending {
                     topic,
                     policy,
                     after,
+                    mirrored: mirrored.is_some(),
                 });
             }
         }
@@ -78,7 +82,7 @@ pub(crate) async fn run(
     // their next message, without a notice.
     let keep: HashSet<Topic> = pending
         .iter()
-        .filter(|p| p.after.is_some())
+        .filter(|p| p.mirrored)
         .map(|p| p.topic.clone())
         .collect();
     shared.retain_history(&|topic| keep.contains(topic));
@@ -104,6 +108,7 @@ pub(crate) async fn run(
         }
     }
     finish(shared);
+    shared.prune_starts();
     Counters::add(&shared.counters.recovered_topics, outcome.recovered as u64);
     Counters::add(
         &shared.counters.unrecovered_topics,

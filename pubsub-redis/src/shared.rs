@@ -2,6 +2,7 @@
 //! one place that calls the core's backend hooks (building the local registry with its
 //! observer, local delivery, subscribing without awaiting, gap notices, reconnect counts).
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -48,6 +49,10 @@ pub(crate) struct Shared {
     /// Lines about failed publishes.
     pub(crate) publish_log: LogLimit,
     inbound: Mutex<Inbound>,
+    /// Topics with history: the earliest position a local subscription started after (Redis's
+    /// latest when it subscribed), for a reconnect to recover from when the node has received
+    /// none of the topic's messages since. Pruned to topics with subscribers.
+    starts: Mutex<HashMap<Topic, Position>>,
 }
 
 /// The receiving side's state, behind one lock that the connection's reader holds while it
@@ -104,6 +109,7 @@ impl Shared {
                 received: Received::new(limits),
                 hold: None,
             }),
+            starts: Mutex::new(HashMap::new()),
         }
     }
 
@@ -223,6 +229,36 @@ impl Shared {
     /// The latest position of `topic` in the node's copy of its history.
     pub(crate) fn history_position(&self, topic: &Topic) -> Option<Position> {
         self.memory.history_position(topic)
+    }
+
+    /// Notes that a local subscription to `topic` started right after `position`.
+    pub(crate) fn note_start(&self, topic: &Topic, position: Position) {
+        let mut starts = self.starts.lock().unwrap_or_else(PoisonError::into_inner);
+        starts
+            .entry(topic.clone())
+            .and_modify(|start| {
+                if start.epoch != position.epoch || position.offset < start.offset {
+                    *start = position;
+                }
+            })
+            .or_insert(position);
+        // Amortised O(1): pruned when twice as large as it needs to be.
+        if starts.len() > 1024 && starts.len() > 2 * self.local().topic_count() {
+            starts.retain(|topic, _| self.has_subscribers(topic));
+        }
+    }
+
+    /// Where a reconnect recovers `topic` from when the node received none of its messages:
+    /// the earliest start of a subscription to it (see [`note_start`](Self::note_start)).
+    pub(crate) fn start_of(&self, topic: &Topic) -> Option<Position> {
+        let starts = self.starts.lock().unwrap_or_else(PoisonError::into_inner);
+        starts.get(topic).copied()
+    }
+
+    /// Forgets the starts of topics without local subscribers.
+    pub(crate) fn prune_starts(&self) {
+        let mut starts = self.starts.lock().unwrap_or_else(PoisonError::into_inner);
+        starts.retain(|topic, _| self.has_subscribers(topic));
     }
 
     /// Forgets the node's copy of `topic`'s history (it may have missed messages).

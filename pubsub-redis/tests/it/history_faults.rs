@@ -441,3 +441,62 @@ async fn a_topic_nobody_here_followed_during_a_reconnect_gives_its_later_subscri
     }
     assert!(sub.is_empty(), "nothing for the watched topic either");
 }
+
+/// A quiet topic (history in Redis, but no message since the subscription started) is
+/// recovered after a reconnect from where its subscription started: no notice, and what was
+/// published while disconnected arrives.
+async fn a_quiet_topic_recovers(mode: ChannelMode) {
+    let server = RedisServer::start();
+    let (a, b) = nodes(&server, mode).await;
+    let topic = unique_topic("quiet");
+    for seq in 0..3 {
+        b.publish(&topic, numbered(seq, "old"))
+            .await
+            .expect("publish");
+    }
+    let mut sub = a.subscribe(&topic).await.expect("subscribe");
+    let start = sub.position(&topic).expect("a start");
+    let mut conn = crate::server::raw(&server.url()).await;
+    let id = crate::faults::subscriber_client_id(&mut conn, &a).await;
+    let _: i64 = redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("ID")
+        .arg(&id)
+        .query_async(&mut conn)
+        .await
+        .expect("CLIENT KILL");
+    b.publish(&topic, numbered(3, "new"))
+        .await
+        .expect("publish");
+    let (seq, _, position) = crate::history::next_positioned(&mut sub).await;
+    assert_eq!(
+        (seq, position),
+        (3, Position::new(start.offset + 1, start.epoch))
+    );
+    let deadline = Instant::now() + crate::WAIT;
+    while a.stats().reconnects < 1 {
+        assert!(Instant::now() < deadline, "no reconnect: {:?}", a.stats());
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    b.publish(&topic, numbered(4, "new"))
+        .await
+        .expect("publish");
+    assert_eq!(crate::history::next_positioned(&mut sub).await.0, 4);
+    assert!(sub.is_empty(), "no notice");
+    let stats = a.stats();
+    assert_eq!(
+        (stats.recovered_topics, stats.unrecovered_topics),
+        (1, 0),
+        "{stats:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quiet_topic_is_recovered_from_where_its_subscription_started_in_namespace_mode() {
+    a_quiet_topic_recovers(ChannelMode::Namespace).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quiet_topic_is_recovered_from_where_its_subscription_started_in_per_topic_mode() {
+    a_quiet_topic_recovers(ChannelMode::PerTopic).await;
+}
