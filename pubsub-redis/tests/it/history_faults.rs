@@ -454,6 +454,14 @@ async fn a_quiet_topic_recovers(mode: ChannelMode) {
             .await
             .expect("publish");
     }
+    if mode == ChannelMode::Namespace {
+        // Node A reads them too (nobody there listens yet): wait until it has.
+        let deadline = Instant::now() + crate::WAIT;
+        while a.stats().received < 3 {
+            assert!(Instant::now() < deadline, "not read: {:?}", a.stats());
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
     let mut sub = a.subscribe(&topic).await.expect("subscribe");
     let start = sub.position(&topic).expect("a start");
     let mut conn = crate::server::raw(&server.url()).await;
