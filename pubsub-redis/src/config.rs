@@ -103,7 +103,8 @@ pub struct RedisConfig {
     /// their messages get positions, `subscribe_from` recovers from them, and a reconnect
     /// recovers their subscribers instead of giving them a gap notice. Default: none, which
     /// sends and costs exactly what a broker without history does. Every node of one
-    /// namespace should use the same configuration.
+    /// namespace should use the same configuration. With history, the namespace must not
+    /// contain `{` or `}` (see [`history_keys`](Self::history_keys)).
     ///
     /// ```
     /// use std::time::Duration;

@@ -218,16 +218,19 @@
 //! most 16 MiB of envelopes; beyond that a message is dropped, counted in
 //! [`RedisStats::held_dropped`], and its topic's next message reveals the hole, which gives a
 //! gap notice). Once the new connection has resubscribed every channel, each topic with history
-//! and local subscribers is read from Redis after the node's latest position (64 reads in flight
-//! at once, on the new connection); its missed messages are delivered in order, then what was
+//! and local subscribers is read from Redis after the node's latest position (the latest message
+//! it delivered; for a quiet topic, none of whose messages arrived since its subscriptions
+//! started, the earliest position they started after), 64 reads in flight at once, on the new
+//! connection; its missed messages are delivered in order, then what was
 //! held for it (the node drops the ones the read already gave), then it goes live again, under
 //! the receiving side's lock so no live message slips in between. Subscribers see every message
 //! once, in order, with no notice ([`RedisStats::recovered_topics`]). A topic that cannot be
 //! recovered (its epoch changed, its stream was trimmed past the position, Redis failed) gets
 //! one [`Delivery::Gap`](pubsub_core::Delivery::Gap) ([`RedisStats::unrecovered_topics`]);
-//! topics without history keep the plain gap notice. Held messages of topics nobody here
-//! subscribes to are delivered when the recovery ends, and the node's copy of their history
-//! starts again from them.
+//! topics without history keep the plain gap notice. The node keeps its copy of a topic's
+//! history (which serves its subscribers' lag recoveries) only while the topic has local
+//! subscribers, and forgets, at a reconnect, the copies it can no longer vouch for, so a later
+//! subscriber never gets a false notice from them.
 //!
 //! **A Redis restarted without persistence** has lost every history: the first publish makes a
 //! new epoch. After the reconnect, each topic's read finds another epoch: its subscribers get
