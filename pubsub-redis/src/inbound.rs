@@ -165,23 +165,26 @@ fn on_positioned(
     {
         return reject(shared, channel, payload, Reject::InvalidTopic);
     }
+    let own = incoming.node == Some(shared.node);
+    Counters::add(
+        if own {
+            &shared.counters.own_echoes
+        } else {
+            &shared.counters.received
+        },
+        1,
+    );
     if !shared.has_subscribers(topic) {
         // Nobody here listens: the node's copy of a topic's history serves its subscribers'
         // lag recoveries only, so it is not kept (in namespace mode the node reads every
         // topic), and what was kept is forgotten, since it now lacks this message.
-        Counters::add(&shared.counters.received, 1);
         shared.forget_history(topic);
         return;
     }
     let mut message = incoming.message;
-    if incoming.node == Some(shared.node) {
-        Counters::add(&shared.counters.own_echoes, 1);
-        if let Some(from) = incoming.from {
-            // The subscription that published it skips it, as a local publish would.
-            message = message.with_origin(from);
-        }
-    } else {
-        Counters::add(&shared.counters.received, 1);
+    if own && let Some(from) = incoming.from {
+        // The subscription that published it skips it, as a local publish would.
+        message = message.with_origin(from);
     }
     if let Some(hold) = inbound.hold.as_mut()
         && shared.history_policy(topic).is_some()
