@@ -363,11 +363,10 @@ async fn an_unrecoverable_reconnect(mode: ChannelMode) {
     assert_eq!(position, Position::new(last.offset + 6, last.epoch));
     assert!(sub.is_empty(), "one notice");
     let stats = a.stats();
-    assert_eq!(
-        (stats.unrecovered_topics, stats.recovered_topics),
-        (1, 0),
-        "{stats:?}"
-    );
+    // One unrecoverable reconnect (a busy test machine may add a health-check reconnect,
+    // which recovers).
+    assert_eq!(stats.unrecovered_topics, 1, "{stats:?}");
+    assert_eq!(stats.recovered_topics, stats.reconnects - 1, "{stats:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -492,11 +491,8 @@ async fn a_quiet_topic_recovers(mode: ChannelMode) {
     assert_eq!(crate::history::next_positioned(&mut sub).await.0, 4);
     assert!(sub.is_empty(), "no notice");
     let stats = a.stats();
-    assert_eq!(
-        (stats.recovered_topics, stats.unrecovered_topics),
-        (1, 0),
-        "{stats:?}"
-    );
+    assert_eq!(stats.unrecovered_topics, 0, "{stats:?}");
+    assert_eq!(stats.recovered_topics, stats.reconnects, "{stats:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
