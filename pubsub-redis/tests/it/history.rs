@@ -18,6 +18,9 @@ pub(crate) struct HistoryNodes {
     target: Target,
     /// History for other topics only (the main suite's topics keep none).
     unrelated: bool,
+    /// The heavy tests' lock, held for the case once it makes nodes: these cases load both
+    /// cores too, and must not run beside the timing assertions of the flood tests.
+    heavy: tokio::sync::Mutex<Option<tokio::sync::MutexGuard<'static, ()>>>,
 }
 
 impl HistoryNodes {
@@ -26,6 +29,7 @@ impl HistoryNodes {
             mode,
             target: Target::new(),
             unrelated: false,
+            heavy: tokio::sync::Mutex::new(None),
         }
     }
 
@@ -45,6 +49,12 @@ impl HistoryNodes {
 
     async fn nodes(&self, namespace: &str, config: RedisConfig) -> (RedisBroker, RedisBroker) {
         let _ = namespace;
+        {
+            let mut heavy = self.heavy.lock().await;
+            if heavy.is_none() {
+                *heavy = Some(crate::heavy().await);
+            }
+        }
         let a = RedisBroker::connect(config.clone()).await.expect("node a");
         let b = RedisBroker::connect(config).await.expect("node b");
         (a, b)
@@ -173,6 +183,7 @@ async fn history_nodes(url: &str, mode: ChannelMode) -> (RedisBroker, RedisBroke
 /// Two nodes publishing interleaved to one topic share one offset sequence: both see the same
 /// positions in the same order, and a position read on node A resumes on node B exactly.
 async fn interleaved_publishers_share_offsets(mode: ChannelMode) {
+    let _heavy = crate::heavy().await;
     let target = Target::new();
     let (a, b) = history_nodes(target.url(), mode).await;
     let topic = unique_topic("interleaved");

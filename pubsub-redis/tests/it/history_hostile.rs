@@ -210,6 +210,7 @@ async fn garbage_in_a_topics_stream_is_skipped_counted_and_never_makes_a_partial
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_garbage_stream_entries_costs_a_recovery_at_most_its_bound() {
+    let _heavy = crate::heavy().await;
     let target = Target::new();
     let node = node(target.url(), ChannelMode::Namespace, 100).await;
     let topic = unique_topic("stream-flood");
