@@ -226,6 +226,66 @@ impl Node {
         store.position(topic, policy)
     }
 
+    /// Forgets the node's copy of `topic`'s history, for a backend that can no longer vouch
+    /// that it holds every message up to its latest position (it stopped receiving the topic
+    /// for a while): the next message delivered starts the copy again, with no gap notice for
+    /// the messages in between (nobody here was listening to miss them).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pubsub_core::backend::Node;
+    /// use pubsub_core::history::{Epoch, HistoryConfig, HistoryPolicy, Position};
+    /// use pubsub_core::{Message, Topic};
+    ///
+    /// let config = HistoryConfig::new().prefix("docs:", HistoryPolicy::new(10, Duration::from_secs(60)));
+    /// let node = Node::builder().history(config).build();
+    /// let topic = Topic::new("docs:doc:1")?;
+    /// let at = Position::new(1, Epoch::new(5));
+    /// node.deliver(&topic, &Message::from_json("docs", "saved", "{}").with_position(at));
+    /// assert_eq!(node.history_position(&topic), Some(at));
+    /// node.forget_history(&topic);
+    /// assert_eq!(node.history_position(&topic), None);
+    /// # Ok::<(), pubsub_core::Error>(())
+    /// ```
+    pub fn forget_history(&self, topic: &Topic) {
+        if let Some(store) = self.local.registry().history() {
+            store.forget(topic);
+        }
+    }
+
+    /// Forgets the node's copy of the history of every topic but those `keep` names (after a
+    /// reconnect: the topics the backend did not recover), as
+    /// [`forget_history`](Self::forget_history) does for one. Walks every topic kept.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pubsub_core::backend::Node;
+    /// use pubsub_core::history::{Epoch, HistoryConfig, HistoryPolicy, Position};
+    /// use pubsub_core::{Message, Topic};
+    ///
+    /// let config = HistoryConfig::new().prefix("docs:", HistoryPolicy::new(10, Duration::from_secs(60)));
+    /// let node = Node::builder().history(config).build();
+    /// let (kept, forgotten) = (Topic::new("docs:1")?, Topic::new("docs:2")?);
+    /// let at = Position::new(1, Epoch::new(5));
+    /// for topic in [&kept, &forgotten] {
+    ///     node.deliver(topic, &Message::from_json("docs", "saved", "{}").with_position(at));
+    /// }
+    /// node.retain_history(&|topic| *topic == kept);
+    /// assert_eq!(node.history_position(&kept), Some(at));
+    /// assert_eq!(node.history_position(&forgotten), None);
+    /// // The next message starts the copy again, with no gap notice before it.
+    /// let mut sub = node.subscribe(&forgotten)?;
+    /// let later = Message::from_json("docs", "saved", "{}").with_position(Position::new(9, at.epoch));
+    /// assert_eq!(node.deliver(&forgotten, &later), 1);
+    /// assert!(matches!(sub.try_recv(), Ok(pubsub_core::Delivery::Message(_))));
+    /// # Ok::<(), pubsub_core::Error>(())
+    /// ```
+    pub fn retain_history(&self, keep: &dyn Fn(&Topic) -> bool) {
+        if let Some(store) = self.local.registry().history() {
+            store.retain(keep);
+        }
+    }
+
     /// The history policy of `topic`, if it keeps history.
     pub fn history_policy(&self, topic: &Topic) -> Option<HistoryPolicy> {
         self.local.registry().history()?.policy(topic)

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use pubsub_core::backend::Resume;
+use pubsub_core::history::{HistoryPolicy, Recovery, Since, Unrecoverable};
 use pubsub_core::{Broker, MemoryBroker, Message, Subscription, Topic, async_trait};
 use redis::{IntoConnectionInfo, ProtocolVersion};
 use tokio::task::JoinHandle;
@@ -180,6 +182,117 @@ impl RedisBroker {
     async fn send(&self, topic: &Topic, tail: Tail) -> Result<(), Error> {
         self.inner.publisher.send(topic, &tail).await
     }
+
+    /// Finishes a subscription started from `since` on `topic` (already confirmed): on a topic
+    /// with history, reads the topic's history from Redis, replays what `since` asks for, and
+    /// starts the live stream right after the latest message Redis held at the read, whatever
+    /// the outcome. So a message published before the subscription and still on its way to
+    /// this node is not delivered, and positions start where every node's do.
+    ///
+    /// Redis is asked even when the node's copy of the history could answer: that copy cannot
+    /// know whether it missed messages while nobody here listened (per-topic mode follows a
+    /// topic only while it has local subscribers) or while the connection was down, and a
+    /// recovery must never look complete when it is not. The copy serves the lag recoveries,
+    /// where it is the very stream the subscription reads.
+    async fn start(
+        &self,
+        subscription: &mut Subscription,
+        topic: &Topic,
+        since: Since,
+        resume: Resume,
+    ) -> Recovery {
+        let shared = &self.inner.shared;
+        let done = match resume {
+            Resume::Done(recovery) => recovery,
+            Resume::Fetch(_) => Recovery::Live,
+        };
+        let Some(policy) = shared.history_policy(topic) else {
+            return done;
+        };
+        let from = match since {
+            Since::After(after) => crate::history::From::Offset(after.offset + 1),
+            Since::Now | Since::Latest => crate::history::From::Latest,
+        };
+        let snapshot = match self.read(topic, from, &policy).await {
+            Ok(snapshot) => snapshot,
+            Err(why) if since == Since::Now => {
+                let _ = why;
+                return Recovery::Live;
+            }
+            Err(why) => return Recovery::Unrecoverable(why),
+        };
+        let latest = snapshot.latest_position();
+        if let Some(latest) = latest {
+            shared.note_start(topic, latest);
+        }
+        let (after, fetched) = match since {
+            Since::Now => (latest, Ok(Vec::new())),
+            Since::Latest => {
+                let messages = snapshot.latest(&policy);
+                (
+                    if messages.is_empty() { latest } else { None },
+                    Ok(messages),
+                )
+            }
+            Since::After(after) => (Some(after), snapshot.after(after, &policy)),
+        };
+        match fetched {
+            Ok(messages) => {
+                let recovery = shared.replay(subscription, topic, after, Ok(messages));
+                if since == Since::Now {
+                    Recovery::Live
+                } else {
+                    recovery
+                }
+            }
+            Err(why) => {
+                // Live from Redis's latest message on.
+                if latest.is_some() {
+                    shared.replay(subscription, topic, latest, Ok(Vec::new()));
+                }
+                Recovery::Unrecoverable(why)
+            }
+        }
+    }
+
+    /// Reads `topic`'s history from Redis, bounded by [`RedisConfig::subscribe_timeout`].
+    async fn read(
+        &self,
+        topic: &Topic,
+        from: crate::history::From,
+        policy: &HistoryPolicy,
+    ) -> Result<crate::history::Snapshot, Unrecoverable> {
+        let shared = &self.inner.shared;
+        let timeout = shared.config.subscribe_timeout;
+        let read = async {
+            let (mut conn, _slots) = self.inner.publisher.connection().await?;
+            crate::history::read(&mut conn, shared, topic, from, policy)
+                .await
+                .map_err(|e| Error::redis("read history", e))
+        };
+        match tokio::time::timeout(timeout, read).await {
+            Ok(Ok(snapshot)) => Ok(snapshot),
+            Ok(Err(error)) => Err(unavailable(topic, &error)),
+            Err(_) => {
+                let operation = "read history";
+                let error = Error::Timeout {
+                    operation,
+                    after: timeout,
+                };
+                Err(unavailable(topic, &error))
+            }
+        }
+    }
+}
+
+/// Logs a history read that failed; the recovery is refused as unavailable.
+fn unavailable(topic: &Topic, error: &Error) -> Unrecoverable {
+    tracing::warn!(
+        %error,
+        topic = topic.as_str(),
+        "reading a topic's history from redis failed; the subscription starts live"
+    );
+    Unrecoverable::Unavailable
 }
 
 #[async_trait]
@@ -187,9 +300,24 @@ impl Broker for RedisBroker {
     /// Delivers to this node's subscribers at once (they share the event value; the origin
     /// subscription is skipped), then sends one envelope to Redis for the other nodes, waiting
     /// at most [`RedisConfig::publish_timeout`].
+    ///
+    /// On a topic with history ([`RedisConfig::history`]), one script appends the envelope to
+    /// the topic's history and publishes it, atomically, and this node's subscribers get it
+    /// like every other node's do, from Redis, so everyone sees the topic's offsets in one
+    /// order. A publish that fails is then delivered nowhere.
     async fn publish(&self, topic: &Topic, message: Message) -> Result<(), pubsub_core::Error> {
         let shared = &self.inner.shared;
-        let tail = Tail::new(topic, &message, shared.config.max_message_bytes)?;
+        let max = shared.config.max_message_bytes;
+        let tail = Tail::new(topic, &message, max)?;
+        if let Some(policy) = shared.history_policy(topic) {
+            // The head with its offset and epoch is longer than a plain one.
+            let bytes = tail.len() + shared.history_head.len() + 20 + 30;
+            if bytes > max {
+                return Err(Error::TooLarge { bytes, max }.into());
+            }
+            self.inner.publisher.append(topic, &tail, &policy).await?;
+            return Ok(());
+        }
         shared.deliver(topic, &message);
         Ok(self.send(topic, tail).await?)
     }
@@ -197,7 +325,14 @@ impl Broker for RedisBroker {
     /// Namespace mode: effective at once (the namespace channel is always subscribed).
     /// Per-topic mode: returns after Redis confirmed the topic's channel, at most
     /// [`RedisConfig::subscribe_timeout`] later.
+    ///
+    /// On a topic with history, also reads the topic's latest position from Redis (one round
+    /// trip, bounded by the same timeout), so the subscription starts right after the latest
+    /// message published anywhere before it returned.
     async fn subscribe(&self, topic: &Topic) -> Result<Subscription, pubsub_core::Error> {
+        if self.inner.shared.history_policy(topic).is_some() {
+            return Ok(self.subscribe_from(topic, Since::Now).await?.0);
+        }
         let subscription = self.inner.shared.subscribe_now(topic)?;
         self.confirmed(topic).await?;
         Ok(subscription)
@@ -212,12 +347,79 @@ impl Broker for RedisBroker {
             return Ok(());
         }
         let shared = &self.inner.shared;
+        if shared.history_policy(topic).is_some() {
+            return self
+                .add_topic_from(subscription, topic, Since::Now)
+                .await
+                .map(drop);
+        }
         shared.add_topic_now(subscription, topic)?;
         if let Err(error) = self.confirmed(topic).await {
             shared.remove_topic(subscription, topic);
             return Err(error.into());
         }
         Ok(())
+    }
+
+    /// As [`subscribe`](Broker::subscribe), then, on a topic with history, reads what `since`
+    /// asks for from Redis (after the channel is confirmed, so the history read and the live
+    /// stream overlap rather than leave a hole) and replays it before the live messages. A
+    /// read that fails or takes longer than [`RedisConfig::subscribe_timeout`] answers
+    /// [`Unrecoverable::Unavailable`] (logged); the subscription is live either way.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use pubsub_core::history::{HistoryConfig, HistoryPolicy, Recovery, Since};
+    /// use pubsub_core::{Broker, Topic};
+    /// use pubsub_redis::{RedisBroker, RedisConfig};
+    ///
+    /// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut config = RedisConfig::new("redis://127.0.0.1:6379/");
+    /// config.history = HistoryConfig::new()
+    ///     .prefix("docs:", HistoryPolicy::new(200, Duration::from_secs(300)));
+    /// let node = RedisBroker::connect(config).await?;
+    /// let doc = Topic::new("docs:doc:1")?;
+    /// # let last_seen: pubsub_core::history::Position = "1.0000000000000001".parse()?;
+    /// // `last_seen`: the position of the last message a screen got (an SSE Last-Event-ID).
+    /// let (mut screen, recovery) = node.subscribe_from(&doc, Since::After(last_seen)).await?;
+    /// if !recovery.is_recovered() {
+    ///     // reload the screen from the database
+    /// }
+    /// # let _ = screen.recv().await; Ok(()) }
+    /// ```
+    async fn subscribe_from(
+        &self,
+        topic: &Topic,
+        since: Since,
+    ) -> Result<(Subscription, Recovery), pubsub_core::Error> {
+        let (mut subscription, resume) = self.inner.shared.subscribe_from_now(topic, since)?;
+        self.confirmed(topic).await?;
+        let recovery = self.start(&mut subscription, topic, since, resume).await;
+        Ok((subscription, recovery))
+    }
+
+    /// As [`add_topic`](Broker::add_topic), then recovers `topic` from `since` as
+    /// [`subscribe_from`](Broker::subscribe_from) does. A topic the subscription already holds
+    /// is left as it is ([`Recovery::Live`]).
+    async fn add_topic_from(
+        &self,
+        subscription: &mut Subscription,
+        topic: &Topic,
+        since: Since,
+    ) -> Result<Recovery, pubsub_core::Error> {
+        if subscription.contains(topic) {
+            return Ok(Recovery::Live);
+        }
+        let shared = &self.inner.shared;
+        let (new, resume) = shared.add_topic_from_now(subscription, topic, since)?;
+        if !new {
+            return Ok(Recovery::Live);
+        }
+        if let Err(error) = self.confirmed(topic).await {
+            shared.remove_topic(subscription, topic);
+            return Err(error.into());
+        }
+        Ok(self.start(subscription, topic, since, resume).await)
     }
 
     fn remove_topic(&self, subscription: &mut Subscription, topic: &Topic) -> bool {

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use pubsub_core::history::HistoryConfig;
 use pubsub_core::{DEFAULT_CAPACITY, Topic};
 
 use crate::error::Error;
@@ -98,6 +99,27 @@ pub struct RedisConfig {
     /// the first one at once, then at most once per this interval, each topic's subscribers
     /// once per interval however many holes there were. Default 50 ms.
     pub gap_interval: Duration,
+    /// The topics that keep history in Redis (see the crate docs, "History and recovery"):
+    /// their messages get positions, `subscribe_from` recovers from them, and a reconnect
+    /// recovers their subscribers instead of giving them a gap notice. Default: none, which
+    /// sends and costs exactly what a broker without history does. Every node of one
+    /// namespace should use the same configuration. With history, the namespace must not
+    /// contain `{` or `}` (see [`history_keys`](Self::history_keys)).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pubsub_core::history::{HistoryConfig, HistoryPolicy};
+    /// use pubsub_redis::RedisConfig;
+    ///
+    /// let mut config = RedisConfig::new("redis://127.0.0.1:6379/");
+    /// assert!(config.history.is_empty());
+    /// config.history = HistoryConfig::new()
+    ///     .prefix("docs:", HistoryPolicy::new(200, Duration::from_secs(300)));
+    /// assert_eq!(config.history_keys(&pubsub_core::Topic::new("docs:doc:1")?),
+    ///     ("pubsub:h{:docs:doc:1}:s".to_owned(), "pubsub:h{:docs:doc:1}:m".to_owned()));
+    /// # Ok::<(), pubsub_core::TopicError>(())
+    /// ```
+    pub history: HistoryConfig,
 }
 
 impl RedisConfig {
@@ -121,7 +143,20 @@ impl RedisConfig {
             sequence_memory: 8 << 20,
             sequence_nodes_per_topic: 64,
             gap_interval: Duration::from_millis(50),
+            history: HistoryConfig::new(),
         }
+    }
+
+    /// The Redis keys of `topic`'s history: its stream (`<namespace>:h{:<topic>}:s`, the
+    /// envelopes by offset) and its meta hash (`<namespace>:h{:<topic>}:m`: epoch and latest
+    /// offset). Both keys are `<namespace>:h{:<topic>}` plus a suffix without braces, so they
+    /// share one Redis Cluster hash slot even when the topic holds `{` or `}`: Redis hashes
+    /// the text between a key's first `{` and the first `}` after it, if not empty; the first
+    /// `{` is ours (a namespace with braces is refused when history is configured), and the
+    /// text after it starts with `:`, so it is never empty and lies in the shared part.
+    pub fn history_keys(&self, topic: &Topic) -> (String, String) {
+        let base = format!("{}:h{{:{}}}", self.namespace, topic.as_str());
+        (format!("{base}:s"), format!("{base}:m"))
     }
 
     /// The one channel of [`ChannelMode::Namespace`]: the namespace itself.
@@ -192,6 +227,11 @@ impl RedisConfig {
             || self.gap_interval.is_zero()
         {
             return bad("timeouts and the ping and gap intervals must be longer than zero");
+        }
+        if !self.history.is_empty() && self.namespace.contains(['{', '}']) {
+            return bad(
+                "with history configured, the namespace must not contain `{` or `}` (it would break the keys' hash tags)",
+            );
         }
         if self.max_message_bytes < 256 {
             return bad("max_message_bytes must be at least 256");

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::io::Write as _;
 
+use pubsub_core::history::{Epoch, Position};
 use pubsub_core::{Message, SubscriptionId, Topic};
 use redis::{RedisWrite, ToRedisArgs};
 use serde::Deserialize;
@@ -65,6 +66,11 @@ impl Tail {
     /// Its length in bytes.
     pub(crate) fn len(&self) -> usize {
         self.0.len()
+    }
+
+    /// The tail as text: what the history script splices after the offset and epoch.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
     }
 
     /// The whole envelope: `head` (this node's [`head`]), then `seq`, then this tail. Written
@@ -130,6 +136,23 @@ pub(crate) fn head(node: &str) -> String {
     format!("{{\"v\":{VERSION},\"node\":\"{node}\",\"seq\":")
 }
 
+/// How every envelope `node` sends to a topic with history begins (up to its offset): the
+/// history script appends the offset, `,"epoch":"<16 hex digits>"` and the [`Tail`]. No `seq`:
+/// offsets already number the topic's messages, across nodes.
+pub(crate) fn history_head(node: &str) -> String {
+    format!("{{\"v\":{VERSION},\"node\":\"{node}\",\"offset\":")
+}
+
+/// The whole envelope of a topic with history, as the history script builds it (for tests and
+/// the documentation: the script splices the same parts).
+#[cfg(test)]
+pub(crate) fn positioned(head: &str, position: Position, tail: &Tail) -> String {
+    format!(
+        "{head}{},\"epoch\":\"{}\"{}",
+        position.offset, position.epoch, tail.0
+    )
+}
+
 fn push_json_str(out: &mut String, s: &str) {
     if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
         out.push('"');
@@ -156,6 +179,9 @@ pub(crate) enum Reject {
     InvalidTopic,
     /// The `node` field is not a node id (a hyphenated UUID).
     InvalidNode,
+    /// A position that is not one: `offset` without `epoch` or the reverse, offset 0, an epoch
+    /// that is not 16 hex digits, or a history entry whose id or topic does not match it.
+    InvalidPosition,
 }
 
 impl Reject {
@@ -167,6 +193,7 @@ impl Reject {
             Reject::Oversized => "oversized",
             Reject::InvalidTopic => "invalid topic",
             Reject::InvalidNode => "node id is not a UUID",
+            Reject::InvalidPosition => "invalid offset or epoch",
         }
     }
 }
@@ -188,6 +215,10 @@ struct Raw<'a> {
     payload: Option<&'a RawValue>,
     #[serde(default)]
     from: Option<u64>,
+    #[serde(default)]
+    offset: Option<u64>,
+    #[serde(borrow, default)]
+    epoch: Option<Cow<'a, str>>,
 }
 
 /// Keeps an explicit `null` payload as `Some("null")`, unlike `Option`'s default.
@@ -202,6 +233,9 @@ pub(crate) struct Incoming {
     pub(crate) node: Option<Uuid>,
     pub(crate) seq: Option<u64>,
     pub(crate) from: Option<SubscriptionId>,
+    /// The message's place in its topic's history (topics with history only); the message
+    /// carries it too.
+    pub(crate) position: Option<Position>,
     pub(crate) message: Message,
 }
 
@@ -233,6 +267,14 @@ pub(crate) fn decode(bytes: &[u8], max_bytes: usize) -> Result<Incoming, Reject>
         None => None,
     };
     let topic = Topic::new(topic.as_ref()).map_err(|_| Reject::InvalidTopic)?;
+    let position = match (raw.offset, raw.epoch) {
+        (None, None) => None,
+        (Some(offset), Some(epoch)) if offset > 0 => Some(Position::new(
+            offset,
+            epoch_of(&epoch).ok_or(Reject::InvalidPosition)?,
+        )),
+        _ => return Err(Reject::InvalidPosition),
+    };
     // `{"event":"<event>"` + `,"payload":<payload>` + `}`: the exact length (unless the event
     // needs escapes), so the message's `Box<str>` takes this allocation as it is.
     let mut json =
@@ -244,13 +286,26 @@ pub(crate) fn decode(bytes: &[u8], max_bytes: usize) -> Result<Incoming, Reject>
         json.push_str(payload.get());
     }
     json.push('}');
+    let message = Message::from_json(domain.as_ref(), event.as_ref(), json);
     Ok(Incoming {
         topic,
         node,
         seq: raw.seq,
         from: raw.from.and_then(SubscriptionId::from_u64),
-        message: Message::from_json(domain.as_ref(), event.as_ref(), json),
+        position,
+        message: match position {
+            Some(position) => message.with_position(position),
+            None => message,
+        },
     })
+}
+
+/// An epoch as the wire and the history's meta hash carry it: exactly 16 hex digits.
+pub(crate) fn epoch_of(text: &str) -> Option<Epoch> {
+    if text.len() != 16 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u64::from_str_radix(text, 16).ok().map(Epoch::new)
 }
 
 /// A node id as the wire carries it: a UUID in its hyphenated form (36 characters, any case).

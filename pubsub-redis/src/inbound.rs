@@ -11,6 +11,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::config::ChannelMode;
 use crate::envelope::{self, Reject};
+use crate::hold::Offered;
 use crate::sequence::Seen;
 use crate::shared::{Inbound, Shared};
 use crate::stats::Counters;
@@ -40,6 +41,8 @@ pub(crate) fn handle(
 ) {
     match push.kind {
         PushKind::Message => {
+            // The health check's sign of life: a PING late behind these is given more time.
+            Counters::add(&shared.counters.pushes, 1);
             if let [channel, payload] = push.data.as_slice()
                 && let (Some(channel), Some(payload)) = (bytes(channel), bytes(payload))
             {
@@ -85,7 +88,9 @@ pub(crate) fn handle(
     }
 }
 
-fn reject(shared: &Shared, channel: &str, payload: &[u8], reason: Reject) {
+/// Counts and (at most once a second) logs a skipped message; `channel` says where it was read
+/// (a channel, or a history stream's key).
+pub(crate) fn reject(shared: &Shared, channel: &str, payload: &[u8], reason: Reject) {
     shared.counters.reject(reason);
     // Anyone who can write to the channel could otherwise fill the logs: one line per second,
     // the counters have the exact figures.
@@ -107,6 +112,9 @@ fn on_message(shared: &Shared, inbound: &mut Inbound, channel: &str, payload: &[
         Ok(incoming) => incoming,
         Err(reason) => return reject(shared, channel, payload, reason),
     };
+    if incoming.position.is_some() {
+        return on_positioned(shared, inbound, channel, payload, incoming);
+    }
     if incoming.node == Some(shared.node) {
         Counters::add(&shared.counters.own_echoes, 1);
         return;
@@ -138,4 +146,57 @@ fn on_message(shared: &Shared, inbound: &mut Inbound, channel: &str, payload: &[
     // subscription ids are per process, so it means nothing here.
     let _ = incoming.from;
     shared.deliver(topic, &incoming.message);
+}
+
+/// A message of a topic with history (it has a position): this node's own ones too, since
+/// local subscribers get them here, in Redis's order, like everyone else's. No sequence check:
+/// offsets number the topic's messages, and the node's history mirror gives the gap notice
+/// for a hole in them (once).
+fn on_positioned(
+    shared: &Shared,
+    inbound: &mut Inbound,
+    channel: &str,
+    payload: &[u8],
+    incoming: envelope::Incoming,
+) {
+    let topic: &Topic = &incoming.topic;
+    if shared.config.mode == ChannelMode::PerTopic
+        && shared.config.topic_of_channel(channel) != Some(topic.as_str())
+    {
+        return reject(shared, channel, payload, Reject::InvalidTopic);
+    }
+    let own = incoming.node == Some(shared.node);
+    Counters::add(
+        if own {
+            &shared.counters.own_echoes
+        } else {
+            &shared.counters.received
+        },
+        1,
+    );
+    if !shared.has_subscribers(topic) {
+        // Nobody here listens: the node's copy of a topic's history serves its subscribers'
+        // lag recoveries only, so it is not kept (in namespace mode the node reads every
+        // topic), and what was kept is forgotten, since it now lacks this message.
+        shared.forget_history(topic);
+        return;
+    }
+    let mut message = incoming.message;
+    if own && let Some(from) = incoming.from {
+        // The subscription that published it skips it, as a local publish would.
+        message = message.with_origin(from);
+    }
+    if let Some(hold) = inbound.hold.as_mut()
+        && shared.history_policy(topic).is_some()
+    {
+        match hold.offer(topic, &message, payload.len()) {
+            Offered::Held => return,
+            Offered::Dropped => {
+                Counters::add(&shared.counters.held_dropped, 1);
+                return;
+            }
+            Offered::Deliver => {}
+        }
+    }
+    shared.deliver(topic, &message);
 }

@@ -6,7 +6,9 @@
 //! PING fails or times out (a half-open connection); then it reconnects at once, with growing
 //! delays while that fails, resubscribes every wanted channel, and only then sends every local
 //! subscriber a gap notice, so a subscriber that reloads on the notice cannot miss a later
-//! message.
+//! message. Topics with history are recovered instead (`recovery.rs`): from the moment the old
+//! connection is let go of, their live messages are held back until their missed ones were
+//! read from Redis and delivered.
 
 use std::collections::HashSet;
 use std::convert::Infallible;
@@ -39,6 +41,12 @@ pub(crate) struct Link {
     generation: u64,
     /// Per-topic mode: the topics whose channels the current connection has subscribed.
     subscribed: HashSet<Topic>,
+    /// A lost connection's recovery is due (topics with history configured): set when a live
+    /// connection is let go of, cleared once the next one recovered every topic.
+    recovering: bool,
+    /// Per-topic mode, while recovering: the topics whose channels the lost connection had
+    /// subscribed (their mirrors were up to date when it was lost).
+    recoverable: HashSet<Topic>,
 }
 
 impl Link {
@@ -57,6 +65,8 @@ impl Link {
             conn: None,
             generation: 0,
             subscribed: HashSet::new(),
+            recovering: false,
+            recoverable: HashSet::new(),
         }
     }
 
@@ -97,13 +107,51 @@ impl Link {
     /// Lets go of the connection. Its reader may still be draining what it had read; from
     /// here on those pushes are dropped (a new generation), so nothing the old connection
     /// carries can arrive after, or twice with, what the next one delivers.
+    ///
+    /// With history configured, letting go of a live connection starts a recovery: from here
+    /// on, live messages of topics with history are held back (`hold.rs`) until
+    /// [`recover`](Self::recover) ran on the next connection. A connection that fails before
+    /// that leaves the recovery due, and what it delivered is dropped from the hold (the
+    /// recovery's reads, made after the next connection is subscribed, cover it).
     fn drop_connection(&mut self) {
-        self.conn = None;
+        let was_live = self.conn.take().is_some();
+        if was_live && !self.recovering && !self.shared.config.history.is_empty() {
+            self.recovering = true;
+            self.recoverable = std::mem::take(&mut self.subscribed);
+        }
         self.subscribed.clear();
         self.generation += 1;
         let mut inbound = self.shared.inbound();
         inbound.generation = self.generation;
         inbound.received.clear();
+        if self.recovering {
+            inbound.hold.get_or_insert_default().clear();
+        }
+    }
+
+    /// After a reconnect: recovers the topics with history (when due), and gives the
+    /// subscribers of the others a gap notice.
+    async fn recover(&mut self) {
+        if !self.recovering {
+            let told = self.shared.notify_gap_all();
+            tracing::info!(
+                told,
+                "redis subscriber connection re-established; gap notice sent"
+            );
+            return;
+        }
+        let recoverable = std::mem::take(&mut self.recoverable);
+        let per_topic = self.interest.is_some();
+        let current = |topic: &Topic| !per_topic || recoverable.contains(topic);
+        let outcome = crate::recovery::run(&self.shared, self.conn.clone(), &current).await;
+        self.recovering = false;
+        tracing::info!(
+            told = outcome.plain_told,
+            recovered = outcome.recovered,
+            unrecovered = outcome.unrecovered,
+            "redis subscriber connection re-established; topics with history recovered, \
+             gap notices sent for the others"
+        );
     }
 
     async fn command(&mut self, what: Subscribe, channels: Vec<String>) -> Result<(), Error> {
@@ -142,6 +190,13 @@ impl Link {
             return Ok(());
         };
         let (to_add, to_remove) = interest.changes(&self.subscribed);
+        for topic in &to_add {
+            // Not received while its channel was not subscribed: the node's copy of its
+            // history may lack messages, so it starts again with the next one.
+            if self.shared.history_policy(topic).is_some() {
+                self.shared.forget_history(topic);
+            }
+        }
         for chunk in to_remove.chunks(CHUNK) {
             let channels = chunk
                 .iter()
@@ -198,11 +253,7 @@ impl Link {
                     Ok(()) => {
                         delay = config.reconnect_min_delay;
                         self.shared.record_reconnect();
-                        let told = self.shared.notify_gap_all();
-                        tracing::info!(
-                            told,
-                            "redis subscriber connection re-established; gap notice sent"
-                        );
+                        self.recover().await;
                     }
                     Err(error) => {
                         self.drop_connection();

@@ -203,6 +203,77 @@ impl Publisher {
         })
     }
 
+    /// Appends the envelope to `topic`'s history and publishes it, in one script run by Redis
+    /// (see `history.rs`); returns its position. Bounded as [`send`](Self::send) is, and
+    /// subject to the same circuit. Sequence numbers are not involved: Redis numbers the
+    /// topic's messages itself, so this needs no lock around the write, and a caller that gives
+    /// up leaves no hole (the script ran entirely, or not at all).
+    pub(crate) async fn append(
+        &self,
+        topic: &Topic,
+        tail: &Tail,
+        policy: &pubsub_core::history::HistoryPolicy,
+    ) -> Result<pubsub_core::history::Position, Error> {
+        let after = self.shared.config.publish_timeout;
+        let (mut conn, slots) = self.connection().await?;
+        let permit = match tokio::time::timeout(after, Arc::clone(&slots).acquire_owned()).await {
+            Ok(Ok(permit)) => permit,
+            Ok(Err(_closed)) => return Err(self.failed(Error::Closed)),
+            Err(_) => {
+                self.shared.trip();
+                let operation = "publish";
+                return Err(self.failed(Error::Timeout { operation, after }));
+            }
+        };
+        let run = crate::history::append(&mut conn, &self.shared, topic, tail, policy);
+        let result = tokio::time::timeout(after, run).await;
+        drop(permit);
+        match result {
+            Ok(Ok(position)) => {
+                Counters::add(&self.shared.counters.sent, 1);
+                Ok(position)
+            }
+            Ok(Err(error)) => {
+                if error.is_io_error() || error.is_connection_dropped() || error.is_timeout() {
+                    slots.close(); // replaced before the next envelope
+                }
+                Err(self.failed(Error::redis("publish", error)))
+            }
+            Err(_) => {
+                slots.close();
+                self.shared.trip();
+                let operation = "publish";
+                Err(self.failed(Error::Timeout { operation, after }))
+            }
+        }
+    }
+
+    /// The live publisher connection (reconnecting first if it is gone and the circuit is
+    /// shut), with its admission slots: for the history script and history reads.
+    pub(crate) async fn connection(
+        &self,
+    ) -> Result<(MultiplexedConnection, Arc<Semaphore>), Error> {
+        for _ in 0..2 {
+            if self.shared.circuit_open() {
+                return Err(self.failed(unavailable(&self.shared)));
+            }
+            {
+                let mut state = self.lock();
+                if let Some(lost) = state.conn.take_if(|c| !c.live()) {
+                    lost.slots.close();
+                }
+                if state.conn.is_none() {
+                    state.conn = self.shared.circuit.take_ready();
+                }
+                if let Some(live) = &state.conn {
+                    return Ok((live.conn.clone(), Arc::clone(&live.slots)));
+                }
+            }
+            self.reconnect().await?;
+        }
+        Err(self.failed(Error::Closed))
+    }
+
     /// No live connection and the circuit shut (the connection closed while idle): one attempt
     /// to connect now, shared by the publishes that need it, which opens the circuit if it
     /// fails.

@@ -2,11 +2,13 @@
 //! one place that calls the core's backend hooks (building the local registry with its
 //! observer, local delivery, subscribing without awaiting, gap notices, reconnect counts).
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use pubsub_core::backend::{Node, TopicObserver};
+use pubsub_core::backend::{Node, Resume, TopicObserver};
+use pubsub_core::history::{HistoryPolicy, Position, Recovery, Since, Unrecoverable};
 use pubsub_core::{MemoryBroker, Message, Subscription, Topic};
 use redis::AsyncConnectionConfig;
 use redis::aio::MultiplexedConnection;
@@ -16,6 +18,7 @@ use crate::circuit::Circuit;
 use crate::config::RedisConfig;
 use crate::error::{Error, bounded};
 use crate::gaps::Gaps;
+use crate::hold::Hold;
 use crate::log_limit::LogLimit;
 use crate::sequence::{Limits, Received};
 use crate::stats::{Counters, RedisStats};
@@ -32,6 +35,8 @@ pub(crate) struct Shared {
     /// How every envelope this node writes begins (up to its sequence number); read back, it
     /// marks an echo.
     pub(crate) head: String,
+    /// How every envelope this node writes to a topic with history begins (up to its offset).
+    pub(crate) history_head: String,
     pub(crate) counters: Counters,
     /// Holes waiting for their gap notices.
     pub(crate) gaps: Gaps,
@@ -44,6 +49,10 @@ pub(crate) struct Shared {
     /// Lines about failed publishes.
     pub(crate) publish_log: LogLimit,
     inbound: Mutex<Inbound>,
+    /// Topics with history: the earliest position a local subscription started after (Redis's
+    /// latest when it subscribed), for a reconnect to recover from when the node has received
+    /// none of the topic's messages since. Pruned to topics with subscribers.
+    starts: Mutex<HashMap<Topic, Position>>,
 }
 
 /// The receiving side's state, behind one lock that the connection's reader holds while it
@@ -55,6 +64,9 @@ pub(crate) struct Inbound {
     pub(crate) generation: u64,
     /// The sequence marks.
     pub(crate) received: Received,
+    /// While a reconnect's recovery is under way: the live messages of topics with history
+    /// held back until their topic is recovered (`hold.rs`).
+    pub(crate) hold: Option<Hold>,
 }
 
 impl Shared {
@@ -70,6 +82,9 @@ impl Shared {
         if let Some(observer) = observer {
             memory = memory.observer(observer);
         }
+        if !config.history.is_empty() {
+            memory = memory.history(config.history.clone());
+        }
         let node = Uuid::new_v4();
         let node_id = node.to_string();
         let limits = Limits {
@@ -81,6 +96,7 @@ impl Shared {
             gaps: Gaps::new(),
             config,
             head: crate::envelope::head(&node_id),
+            history_head: crate::envelope::history_head(&node_id),
             node_id,
             node,
             counters: Counters::default(),
@@ -91,7 +107,9 @@ impl Shared {
             inbound: Mutex::new(Inbound {
                 generation: 0,
                 received: Received::new(limits),
+                hold: None,
             }),
+            starts: Mutex::new(HashMap::new()),
         }
     }
 
@@ -168,6 +186,89 @@ impl Shared {
     /// Counts a re-established subscriber connection.
     pub(crate) fn record_reconnect(&self) {
         self.memory.record_reconnect();
+    }
+
+    /// The history policy of `topic`, if it keeps history.
+    pub(crate) fn history_policy(&self, topic: &Topic) -> Option<HistoryPolicy> {
+        if self.config.history.is_empty() {
+            return None;
+        }
+        self.memory.history_policy(topic)
+    }
+
+    /// A local subscription to `topic` started from `since`, and what is left to fetch.
+    pub(crate) fn subscribe_from_now(
+        &self,
+        topic: &Topic,
+        since: Since,
+    ) -> Result<(Subscription, Resume), pubsub_core::Error> {
+        self.memory.subscribe_from(topic, since)
+    }
+
+    /// Adds `topic` to a local subscription started from `since`.
+    pub(crate) fn add_topic_from_now(
+        &self,
+        subscription: &mut Subscription,
+        topic: &Topic,
+        since: Since,
+    ) -> Result<(bool, Resume), pubsub_core::Error> {
+        self.memory.add_topic_from(subscription, topic, since)
+    }
+
+    /// Hands a subscription what was fetched from Redis for `topic`.
+    pub(crate) fn replay(
+        &self,
+        subscription: &mut Subscription,
+        topic: &Topic,
+        after: Option<Position>,
+        fetched: Result<Vec<Message>, Unrecoverable>,
+    ) -> Recovery {
+        self.memory.replay(subscription, topic, after, fetched)
+    }
+
+    /// The latest position of `topic` in the node's copy of its history.
+    pub(crate) fn history_position(&self, topic: &Topic) -> Option<Position> {
+        self.memory.history_position(topic)
+    }
+
+    /// Notes that a local subscription to `topic` started right after `position`.
+    pub(crate) fn note_start(&self, topic: &Topic, position: Position) {
+        let mut starts = self.starts.lock().unwrap_or_else(PoisonError::into_inner);
+        starts
+            .entry(topic.clone())
+            .and_modify(|start| {
+                if start.epoch != position.epoch || position.offset < start.offset {
+                    *start = position;
+                }
+            })
+            .or_insert(position);
+        // Amortised O(1): pruned when twice as large as it needs to be.
+        if starts.len() > 1024 && starts.len() > 2 * self.local().topic_count() {
+            starts.retain(|topic, _| self.has_subscribers(topic));
+        }
+    }
+
+    /// Where a reconnect recovers `topic` from when the node received none of its messages:
+    /// the earliest start of a subscription to it (see [`note_start`](Self::note_start)).
+    pub(crate) fn start_of(&self, topic: &Topic) -> Option<Position> {
+        let starts = self.starts.lock().unwrap_or_else(PoisonError::into_inner);
+        starts.get(topic).copied()
+    }
+
+    /// Forgets the starts of topics without local subscribers.
+    pub(crate) fn prune_starts(&self) {
+        let mut starts = self.starts.lock().unwrap_or_else(PoisonError::into_inner);
+        starts.retain(|topic, _| self.has_subscribers(topic));
+    }
+
+    /// Forgets the node's copy of `topic`'s history (it may have missed messages).
+    pub(crate) fn forget_history(&self, topic: &Topic) {
+        self.memory.forget_history(topic);
+    }
+
+    /// Forgets the node's copy of the history of every topic but those `keep` names.
+    pub(crate) fn retain_history(&self, keep: &dyn Fn(&Topic) -> bool) {
+        self.memory.retain_history(keep);
     }
 
     /// Whether `topic` has a local subscriber.

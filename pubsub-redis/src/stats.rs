@@ -24,8 +24,8 @@ pub struct RedisStats {
     pub send_failures: u64,
     /// Envelopes from other nodes handed to local subscribers.
     pub received: u64,
-    /// This node's own envelopes read back from Redis and skipped (local subscribers already
-    /// had them).
+    /// This node's own envelopes read back from Redis: skipped (local subscribers already had
+    /// them), except on topics with history, whose local subscribers get them from here.
     pub own_echoes: u64,
     /// Skipped: not JSON.
     pub rejected_not_json: u64,
@@ -39,6 +39,9 @@ pub struct RedisStats {
     pub rejected_topic: u64,
     /// Skipped: a `node` field that is not a node id (a hyphenated UUID).
     pub rejected_node: u64,
+    /// Skipped: an `offset`/`epoch` that is not a position (see the crate docs, "History and
+    /// recovery"), on the channel or in a topic's history stream.
+    pub rejected_position: u64,
     /// Skipped: an envelope whose sequence number is not greater than the last one seen from
     /// its node on its topic (a duplicate or a replay), so it is not delivered twice.
     pub duplicates: u64,
@@ -68,6 +71,16 @@ pub struct RedisStats {
     pub slow_pings: u64,
     /// Failed or timed-out health-check PINGs (each replaces the connection).
     pub ping_failures: u64,
+    /// Topics with history recovered from Redis after the subscriber connection was replaced:
+    /// their subscribers missed nothing and got no notice.
+    pub recovered_topics: u64,
+    /// Topics with history that could not be recovered after a reconnect (history lost or
+    /// trimmed, or Redis failed): their subscribers got a gap notice.
+    pub unrecovered_topics: u64,
+    /// Live messages of topics with history received while a reconnect's recovery was under
+    /// way and dropped because the hold-back buffer was full (a later message then reveals the
+    /// hole, and its subscribers get a gap notice).
+    pub held_dropped: u64,
 }
 
 impl RedisStats {
@@ -79,6 +92,7 @@ impl RedisStats {
             + self.rejected_oversized
             + self.rejected_topic
             + self.rejected_node
+            + self.rejected_position
     }
 }
 
@@ -94,6 +108,10 @@ pub(crate) struct Counters {
     rejected_oversized: AtomicU64,
     rejected_topic: AtomicU64,
     rejected_node: AtomicU64,
+    rejected_position: AtomicU64,
+    pub(crate) recovered_topics: AtomicU64,
+    pub(crate) unrecovered_topics: AtomicU64,
+    pub(crate) held_dropped: AtomicU64,
     pub(crate) duplicates: AtomicU64,
     pub(crate) sequence_gaps: AtomicU64,
     pub(crate) gap_rounds: AtomicU64,
@@ -118,6 +136,7 @@ impl Counters {
             Reject::Oversized => &self.rejected_oversized,
             Reject::InvalidTopic => &self.rejected_topic,
             Reject::InvalidNode => &self.rejected_node,
+            Reject::InvalidPosition => &self.rejected_position,
         };
         Self::add(counter, 1);
     }
@@ -141,6 +160,10 @@ impl Counters {
             rejected_oversized: get(&self.rejected_oversized),
             rejected_topic: get(&self.rejected_topic),
             rejected_node: get(&self.rejected_node),
+            rejected_position: get(&self.rejected_position),
+            recovered_topics: get(&self.recovered_topics),
+            unrecovered_topics: get(&self.unrecovered_topics),
+            held_dropped: get(&self.held_dropped),
             duplicates: get(&self.duplicates),
             sequence_gaps: get(&self.sequence_gaps),
             gap_rounds: get(&self.gap_rounds),

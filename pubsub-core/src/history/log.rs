@@ -231,6 +231,23 @@ impl HistoryStore {
         Some(deliver(message, hole))
     }
 
+    /// Mirror: forgets what is kept of `topic` (the backend can no longer vouch that it is
+    /// complete up to its latest position); the next message starts it again, with no hole.
+    pub(crate) fn forget(&self, topic: &Topic) {
+        self.shard(topic).logs.remove(topic);
+    }
+
+    /// Mirror: forgets every topic but those `keep` names.
+    pub(crate) fn retain(&self, keep: &dyn Fn(&Topic) -> bool) {
+        for shard in &*self.shards {
+            shard
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .logs
+                .retain(|topic, _| keep(topic));
+        }
+    }
+
     /// The latest position of `topic`. An authoritative store makes the topic's log if it has
     /// none, so a subscriber's starting point has an epoch (`offset` 0: nothing yet).
     pub(crate) fn position(&self, topic: &Topic, policy: HistoryPolicy) -> Option<Position> {

@@ -1,7 +1,9 @@
 use pubsub_core::testing::TestEvent;
 use pubsub_core::{Message, Topic};
 
-use super::{Reject, Tail, decode, head, node_id};
+use pubsub_core::history::{Epoch, Position};
+
+use super::{Reject, Tail, decode, head, history_head, node_id, positioned};
 
 fn numbered() -> Message {
     Message::new(TestEvent::Numbered {
@@ -168,4 +170,57 @@ fn the_envelope_written_into_a_command_is_its_display_form() {
             "seq {seq}"
         );
     }
+}
+
+#[test]
+fn a_positioned_envelope_decodes_with_its_position_and_no_sequence_number() {
+    let topic = Topic::new("docs:doc:1").unwrap();
+    let tail = Tail::new(&topic, &numbered(), 1 << 20).unwrap();
+    let node = "7f1c0c52-5d5e-4b8e-9a51-2b8f0e6c1d10";
+    let at = Position::new(42, Epoch::new(0xbeef));
+    let wire = positioned(&history_head(node), at, &tail);
+    assert!(wire.starts_with(r#"{"v":1,"node":"7f1c0c52-5d5e-4b8e-9a51-2b8f0e6c1d10","offset":42,"epoch":"000000000000beef","topic":"#), "{wire}");
+    assert!(
+        !wire.starts_with(&head(node)),
+        "not mistaken for a plain echo"
+    );
+    let incoming = decode(wire.as_bytes(), 1 << 20).unwrap();
+    assert_eq!(incoming.position, Some(at));
+    assert_eq!(incoming.message.position(), Some(at));
+    assert_eq!(incoming.seq, None);
+}
+
+#[test]
+fn a_position_that_is_not_one_is_refused() {
+    let max = 1 << 10;
+    let with = |fields: &str| format!(r#"{{"v":1{fields},"topic":"t","domain":"d","event":"e"}}"#);
+    for fields in [
+        r#","offset":1"#,
+        r#","epoch":"0000000000000001""#,
+        r#","offset":0,"epoch":"0000000000000001""#,
+        r#","offset":1,"epoch":"000000000000001""#,
+        r#","offset":1,"epoch":"000000000000000g""#,
+    ] {
+        assert_eq!(
+            decode(with(fields).as_bytes(), max).unwrap_err(),
+            Reject::InvalidPosition,
+            "{fields}"
+        );
+    }
+    for fields in [
+        r#","offset":"1","epoch":"0000000000000001""#,
+        r#","offset":1,"epoch":1"#,
+    ] {
+        assert_eq!(
+            decode(with(fields).as_bytes(), max).unwrap_err(),
+            Reject::Malformed,
+            "{fields}"
+        );
+    }
+    let ok = decode(
+        with(r#","offset":7,"epoch":"00000000000000FF""#).as_bytes(),
+        max,
+    )
+    .unwrap();
+    assert_eq!(ok.position, Some(Position::new(7, Epoch::new(255))));
 }

@@ -59,7 +59,25 @@ async fn wait_for_gap(sub: &mut Subscription) {
     }
 }
 
-async fn kill_subscriber_connection(server: &RedisServer, node: &RedisBroker) {
+/// The `CLIENT LIST` id of `node`'s subscriber connection.
+pub(crate) async fn subscriber_client_id(
+    conn: &mut redis::aio::MultiplexedConnection,
+    node: &RedisBroker,
+) -> String {
+    let list: String = redis::cmd("CLIENT")
+        .arg("LIST")
+        .query_async(conn)
+        .await
+        .expect("CLIENT LIST");
+    let name = format!("name=pubsub-redis:sub:{}", node.node_id());
+    list.lines()
+        .find(|line| line.split(' ').any(|field| field == name))
+        .and_then(|line| line.split(' ').find_map(|f| f.strip_prefix("id=")))
+        .unwrap_or_else(|| panic!("no client {name} in\n{list}"))
+        .to_owned()
+}
+
+pub(crate) async fn kill_subscriber_connection(server: &RedisServer, node: &RedisBroker) {
     let mut conn = raw(&server.url()).await;
     let list: String = redis::cmd("CLIENT")
         .arg("LIST")
