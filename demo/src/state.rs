@@ -81,6 +81,7 @@ impl AppState {
         let mut redis = RedisConfig::new(url.clone());
         redis.namespace.clone_from(&config.namespace);
         redis.capacity = config.capacity;
+        redis.history = history();
         let broker = RedisBroker::connect(redis).await?;
         let node_id = broker.node_id();
         let label = format!("Redis broker, node {}", node_id.get(..8).unwrap_or(node_id));
