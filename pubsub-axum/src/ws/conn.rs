@@ -46,8 +46,16 @@ struct Conn<S> {
     joins: HashMap<Topic, Joined>,
 }
 
+/// A join's forwarding task, aborted when the join is dropped (left, or the connection ended
+/// in any way, a panic included).
 struct Joined {
     task: JoinHandle<()>,
+}
+
+impl Drop for Joined {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 pub(crate) async fn run<S: Send + Sync + 'static>(
@@ -115,9 +123,7 @@ pub(crate) async fn run<S: Send + Sync + 'static>(
         }
     };
 
-    for (_, joined) in conn.joins.drain() {
-        joined.task.abort();
-    }
+    conn.joins.clear();
     if let End::Close(code, reason) = end {
         // A full queue means a client that does not read: it gets no close frame.
         let _ = conn.tx.try_send(Outbound::Close(code, reason));
@@ -156,7 +162,7 @@ impl<S: Send + Sync + 'static> Conn<S> {
             Ok(ClientFrame::Leave { reference, topic }) => {
                 let frame = match self.joins.remove(&topic) {
                     Some(joined) => {
-                        joined.task.abort();
+                        drop(joined);
                         frames::reply_ok(&reference, Some(&topic), &json!({}))
                     }
                     None => frames::reply_error(&reference, Some(&topic), "not joined"),
