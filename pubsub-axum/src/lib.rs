@@ -64,11 +64,13 @@ pub use ws::Channels;
 #[cfg(test)]
 mod send_sync {
     fn assert<T: Send + Sync>() {}
+    fn assert_send<T: Send>() {}
 
     #[test]
     fn public_types_are_send_and_sync() {
         assert::<crate::Sse>();
-        assert::<crate::SseStream>();
+        // A stream may carry the app's own (`Send`) event stream: an axum body needs no more.
+        assert_send::<crate::SseStream>();
         assert::<crate::Resume>();
         assert::<crate::Channels<()>>();
         assert::<crate::Error>();

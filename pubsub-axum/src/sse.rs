@@ -22,6 +22,7 @@
 mod frame;
 
 use std::convert::Infallible;
+use std::fmt;
 use std::pin::Pin;
 use std::time::Duration;
 
@@ -31,6 +32,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use bytes::{Bytes, BytesMut};
+use futures_util::{Stream, StreamExt};
 use pubsub_core::history::{Recovery, Since};
 use pubsub_core::{Broker, Delivery, Message, Subscription, Topic};
 use tokio::time::{Instant, Sleep};
@@ -172,29 +174,69 @@ impl Sse {
         self.open(subscription, topics, None)
     }
 
+    /// A stream of the app's own events (server-rendered updates, say): each item an event
+    /// name and its data, with the same keep-alives and the same clean end on shutdown; no
+    /// ids and no resume (the app's events have no positions). The stream ends when `events`
+    /// does. An item whose name cannot be an SSE event name (empty, or with a line break) is
+    /// skipped.
+    ///
+    /// ```
+    /// use futures_util::stream;
+    /// use pubsub_axum::Sse;
+    /// let updates = stream::iter([("update", r#"{"html":"<p>hi</p>"}"#.to_owned())]);
+    /// let response = Sse::new().events(updates);
+    /// # drop(response);
+    /// ```
+    pub fn events<N, S>(&self, events: S) -> SseStream
+    where
+        N: AsRef<str>,
+        S: Stream<Item = (N, String)> + Send + 'static,
+    {
+        let events = events.filter_map(|(name, data)| {
+            let mut buf = BytesMut::new();
+            let framed = frame::push_event(&mut buf, None, name.as_ref(), &data);
+            if !framed {
+                tracing::warn!("an event without a valid name is skipped");
+            }
+            std::future::ready(framed.then(|| buf.freeze()))
+        });
+        SseStream {
+            state: State {
+                source: Source::App(Box::pin(events)),
+                keep_alive: self.keep_alive,
+                sleep: None,
+                shutdown: self.shutdown.clone(),
+                first: None,
+            },
+        }
+    }
+
     fn open(
         &self,
         subscription: Subscription,
         topics: Vec<Topic>,
         reload: Option<String>,
     ) -> SseStream {
-        let mut state = State {
+        let mut topics = Followed {
             token: ResumeToken::empty(topics.len()),
             topics,
             subscription,
-            keep_alive: self.keep_alive,
-            sleep: Box::pin(tokio::time::sleep(self.keep_alive)),
-            shutdown: self.shutdown.clone(),
-            first: None,
         };
         let mut first = BytesMut::new();
-        let id = state.refresh_token();
+        let id = topics.refresh_token();
         frame::push_event(&mut first, Some(&id), "$open", "{}");
         if let Some(reason) = reload {
             push_reload(&mut first, &reason);
         }
-        state.first = Some(first.freeze());
-        SseStream { state }
+        SseStream {
+            state: State {
+                source: Source::Topics(Box::new(topics)),
+                keep_alive: self.keep_alive,
+                sleep: None,
+                shutdown: self.shutdown.clone(),
+                first: Some(first.freeze()),
+            },
+        }
     }
 }
 
@@ -307,49 +349,87 @@ impl IntoResponse for SseStream {
     }
 }
 
-#[derive(Debug)]
 struct State {
-    subscription: Subscription,
-    topics: Vec<Topic>,
-    token: ResumeToken,
+    source: Source,
     keep_alive: Duration,
-    sleep: Pin<Box<Sleep>>,
+    /// Made on the first poll, inside the runtime.
+    sleep: Option<Pin<Box<Sleep>>>,
     shutdown: CancellationToken,
     first: Option<Bytes>,
 }
 
+/// Where a stream's events come from.
+enum Source {
+    /// Topics through a subscription, with resume tokens.
+    Topics(Box<Followed>),
+    /// The app's own events, already framed.
+    App(Pin<Box<dyn Stream<Item = Bytes> + Send>>),
+}
+
+impl fmt::Debug for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let source = match &self.source {
+            Source::Topics(topics) => topics.topics.len(),
+            Source::App(_) => 0,
+        };
+        f.debug_struct("SseStream")
+            .field("topics", &source)
+            .field("keep_alive", &self.keep_alive)
+            .finish_non_exhaustive()
+    }
+}
+
 impl State {
-    /// The next chunk of the body; `None` ends it (shutdown, or the broker is gone).
+    /// The next chunk of the body; `None` ends it (shutdown, or the source ended).
     async fn next(&mut self) -> Option<Bytes> {
         if let Some(first) = self.first.take() {
             return Some(first);
         }
         let shutdown = self.shutdown.clone();
-        tokio::select! {
+        let keep_alive = self.keep_alive;
+        let sleep = self
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(keep_alive)));
+        let chunk = tokio::select! {
             biased;
             () = shutdown.cancelled() => None,
-            delivery = self.subscription.recv() => {
-                let mut buf = BytesMut::new();
-                self.push(delivery?, &mut buf);
-                for _ in 1..BATCH {
-                    match self.subscription.try_recv() {
-                        Ok(delivery) => self.push(delivery, &mut buf),
-                        Err(_) => break,
-                    }
-                }
-                self.rearm();
-                Some(buf.freeze())
-            }
-            () = self.sleep.as_mut() => {
-                self.rearm();
-                Some(Bytes::from_static(frame::KEEP_ALIVE))
-            }
+            chunk = self.source.next() => Some(chunk?),
+            () = sleep.as_mut() => Some(Bytes::from_static(frame::KEEP_ALIVE)),
+        };
+        sleep.as_mut().reset(Instant::now() + keep_alive);
+        chunk
+    }
+}
+
+impl Source {
+    async fn next(&mut self) -> Option<Bytes> {
+        match self {
+            Source::Topics(topics) => topics.next().await,
+            Source::App(events) => events.next().await,
         }
     }
+}
 
-    fn rearm(&mut self) {
-        let deadline = Instant::now() + self.keep_alive;
-        self.sleep.as_mut().reset(deadline);
+/// A stream's topics, its subscription and its resume token.
+struct Followed {
+    subscription: Subscription,
+    topics: Vec<Topic>,
+    token: ResumeToken,
+}
+
+impl Followed {
+    /// What is buffered, framed in one chunk; `None` when the broker is gone.
+    async fn next(&mut self) -> Option<Bytes> {
+        let delivery = self.subscription.recv().await?;
+        let mut buf = BytesMut::new();
+        self.push(delivery, &mut buf);
+        for _ in 1..BATCH {
+            match self.subscription.try_recv() {
+                Ok(delivery) => self.push(delivery, &mut buf),
+                Err(_) => break,
+            }
+        }
+        Some(buf.freeze())
     }
 
     fn push(&mut self, delivery: Delivery<Message>, buf: &mut BytesMut) {

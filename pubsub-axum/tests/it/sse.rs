@@ -298,3 +298,39 @@ fn url_encode(text: &str) -> String {
     }
     out
 }
+
+#[tokio::test(start_paused = true)]
+async fn app_events_get_the_same_keep_alives_and_end_on_shutdown() {
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let sse = Sse::new()
+        .keep_alive(Duration::from_secs(20))
+        .shutdown(shutdown.clone());
+    let (tx, rx) = tokio::sync::mpsc::channel::<(&'static str, String)>(4);
+    let events = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    let mut body = sse.events(events).into_body();
+    tx.send(("update", "{\"a\":1}".to_owned())).await.unwrap();
+    tx.send(("bad\nname", "{}".to_owned())).await.unwrap();
+    let chunk = body.frame().await.unwrap().unwrap().into_data().unwrap();
+    assert_eq!(&chunk[..], b"event: update\ndata: {\"a\":1}\n\n");
+    let start = tokio::time::Instant::now();
+    let chunk = body.frame().await.unwrap().unwrap().into_data().unwrap();
+    // The bad name was skipped: the next chunk is a keep-alive.
+    assert_eq!(
+        (&chunk[..], start.elapsed()),
+        (&b":\n\n"[..], Duration::from_secs(20))
+    );
+    shutdown.cancel();
+    assert!(body.frame().await.is_none(), "the body ends on shutdown");
+
+    // And when the app's stream ends.
+    let mut body = Sse::new()
+        .events(futures_util::stream::iter([("x", String::new())]))
+        .into_body();
+    assert_eq!(
+        &body.frame().await.unwrap().unwrap().into_data().unwrap()[..],
+        b"event: x\ndata:\n\n"
+    );
+    assert!(body.frame().await.is_none());
+}
