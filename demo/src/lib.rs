@@ -68,6 +68,10 @@ pub async fn serve(mut state: AppState, port: u16, on_ready: impl FnOnce(&str)) 
     state.node = format!(":{port} · {}", state.node).into();
     tokio::spawn(simulate::run(state.clone()));
     on_ready(&format!("http://127.0.0.1:{port}/"));
-    axum::serve(listener, web::router(state)).await?;
+    let shutdown = state.shutdown.clone();
+    // Streams and sockets end on the same signal, so the graceful shutdown does not wait on them.
+    axum::serve(listener, web::router(state))
+        .with_graceful_shutdown(shutdown.cancelled_owned())
+        .await?;
     Ok(())
 }

@@ -103,12 +103,8 @@ pub(super) async fn jobs(State(state): State<AppState>) -> Response {
 
 pub(super) async fn job(State(state): State<AppState>, Id(id): Id) -> Response {
     match state.store.get::<Job>(id).await {
-        Ok(Some(job)) => render(
-            &state,
-            &job.name,
-            &format!("/live/jobs/{id}"),
-            &jobs::job_body(&job),
-        ),
+        // Followed over WebSocket channels by the page itself (no SSE stream).
+        Ok(Some(job)) => render(&state, &job.name, "", &jobs::job_body(&job)),
         Ok(None) => not_found().await,
         Err(e) => failed(&e),
     }

@@ -186,6 +186,73 @@ pub(crate) fn tour(report: &mut Report, a: &Browser, url: &str) -> Result<(), St
     Ok(())
 }
 
+/// A job's page follows it over WebSocket channels. Mid-job its connection is cut server-side
+/// (`POST /api/cut`: every socket closed, new ones refused for 1.5 s, while the job goes on
+/// publishing); the page reconnects by itself, rejoins from its last positions and shows every
+/// step event published meanwhile, in order, once, without a reload.
+pub(crate) fn cut_and_resume(report: &mut Report, a: &Browser, url: &str) -> Result<(), String> {
+    a.goto(&format!("{url}jobs"))?;
+    a.js(
+        "document.querySelector('button[data-follow]').click(); return true;",
+        &[],
+    )?;
+    a.wait(
+        "the job page's socket, with progress",
+        Duration::from_secs(5),
+        "const f = document.querySelector('#progress .fill'); return location.pathname.startsWith('/jobs/') && window.demo.socket === 'open' && f && parseFloat(f.style.width) >= 5;",
+        &[],
+    )?;
+    let boot = a.js("return window.demo.boot;", &[])?;
+    let started = Instant::now();
+    a.js("document.getElementById('cut').click(); return true;", &[])?;
+    a.wait(
+        "the page to see its socket cut",
+        Duration::from_secs(2),
+        "return window.demo.cuts >= 1;",
+        &[],
+    )?;
+    report.shot(a, "9-job-cut")?;
+    a.wait(
+        "the job to complete on the page after the reconnect",
+        Duration::from_secs(12),
+        "return window.demo.socket === 'open' && document.querySelector('#live .tag-completed') !== null;",
+        &[],
+    )?;
+    report.shot(a, "10-job-resumed")?;
+    let seen = a.js(
+        "const d = window.demo; const topic = Object.keys(d.offsets).find(t => t.startsWith('jobs:process:'));
+         return { boot: d.boot, reloads: d.reloads, skipped: d.skipped, cuts: d.cuts, offsets: topic ? d.offsets[topic] : [] };",
+        &[],
+    )?;
+    if seen["boot"] != boot {
+        return Err("the page was reloaded".to_owned());
+    }
+    if seen["reloads"] != json!(0) || seen["skipped"] != json!(0) {
+        return Err(format!(
+            "the page reloaded its state or skipped events: {seen}"
+        ));
+    }
+    let offsets: Vec<u64> = seen["offsets"]
+        .as_array()
+        .map(|a| a.iter().filter_map(serde_json::Value::as_u64).collect())
+        .unwrap_or_default();
+    // 4 steps of 22 events each (started, 20 progress, completed) on the process's topic.
+    let contiguous = offsets.windows(2).all(|w| w[1] == w[0] + 1);
+    if offsets.last() != Some(&88) || !contiguous || offsets.len() < 40 {
+        return Err(format!(
+            "the process's events on the page are not every one, in order, once: {offsets:?}"
+        ));
+    }
+    report.pass(
+        &format!(
+            "job over WebSocket: cut mid-job, reconnected, all {} step events since its join shown, no reload",
+            offsets.len()
+        ),
+        started.elapsed(),
+    );
+    Ok(())
+}
+
 fn click_and_wait(browser: &Browser, click: &str, then: &str) -> Result<Duration, String> {
     browser.js(
         "const el = document.querySelector(arguments[0]); if (!el) return false; el.click(); return true;",

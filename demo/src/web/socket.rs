@@ -1,0 +1,126 @@
+//! The WebSocket side (the job page's channels, through `pubsub-axum`), the JavaScript client,
+//! the job fragment the page reloads, and the "cut connections" switch that shows resume at
+//! work.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::extract::{State, WebSocketUpgrade};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use super::Id;
+use super::api::Body;
+use crate::state::AppState;
+use crate::store::model::Job;
+use crate::views::jobs as job_views;
+
+/// The longest cut `POST /api/cut` makes.
+pub const MAX_CUT: Duration = Duration::from_secs(10);
+
+/// Drops every socket at once and refuses new ones for a while: what a network blip or a
+/// redeploy does to a page, on demand.
+#[derive(Debug)]
+pub struct Cut {
+    inner: Mutex<CutState>,
+}
+
+#[derive(Debug)]
+struct CutState {
+    /// The shutdown of the sockets opened since the last cut (a child of the server's).
+    generation: CancellationToken,
+    /// New sockets are refused (503) until then.
+    until: Option<Instant>,
+}
+
+impl Cut {
+    pub(crate) fn new(shutdown: &CancellationToken) -> Self {
+        Cut {
+            inner: Mutex::new(CutState {
+                generation: shutdown.child_token(),
+                until: None,
+            }),
+        }
+    }
+
+    /// The token a new socket closes on, or `None` while a cut refuses new sockets.
+    fn admit(&self, shutdown: &CancellationToken) -> Option<CancellationToken> {
+        let mut state = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if state.until.is_some_and(|until| Instant::now() < until) {
+            return None;
+        }
+        state.until = None;
+        if state.generation.is_cancelled() {
+            state.generation = shutdown.child_token();
+        }
+        Some(state.generation.clone())
+    }
+
+    fn cut(&self, refuse_for: Duration) {
+        let mut state = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        state.generation.cancel();
+        state.until = Some(Instant::now() + refuse_for);
+    }
+}
+
+/// `GET /socket`: a channel connection (503 during a cut).
+pub(super) async fn socket(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+    let Some(generation) = state.cut.admit(&state.shutdown) else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "connections are cut").into_response();
+    };
+    state
+        .channels
+        .clone()
+        .shutdown(generation)
+        .upgrade(ws, state.broker.clone(), ())
+}
+
+#[derive(Deserialize)]
+pub(super) struct CutRequest {
+    ms: u64,
+}
+
+/// `POST /api/cut {"ms": n}`: drops every socket and refuses new ones for `n` ms (at most
+/// [`MAX_CUT`]).
+pub(super) async fn cut(State(state): State<AppState>, Body(body): Body<CutRequest>) -> Response {
+    let Some(refuse_for) = Some(Duration::from_millis(body.ms)).filter(|d| *d <= MAX_CUT) else {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "invalid ms: must be a whole number from 0 to {}, got {}",
+                MAX_CUT.as_millis(),
+                body.ms
+            ),
+        )
+            .into_response();
+    };
+    state.cut.cut(refuse_for);
+    Json(json!({ "cut_ms": body.ms })).into_response()
+}
+
+/// `GET /fragments/jobs/<id>`: the job's live part as the page shows it, and its process.
+pub(super) async fn job_fragment(State(state): State<AppState>, Id(id): Id) -> Response {
+    match state.store.get::<Job>(id).await {
+        Ok(Some(job)) => Json(json!({
+            "html": job_views::job(&job),
+            "process": job.process_id,
+            "status": job.status,
+        }))
+        .into_response(),
+        Ok(None) => (StatusCode::NOT_FOUND, "no such job").into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "job fragment failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "store error").into_response()
+        }
+    }
+}
