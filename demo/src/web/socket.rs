@@ -10,11 +10,12 @@ use axum::extract::{State, WebSocketUpgrade};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Number, json};
 use tokio_util::sync::CancellationToken;
 
 use super::Id;
 use super::api::Body;
+use crate::actions::{ActionError, out_of_range};
 use crate::state::AppState;
 use crate::store::model::Job;
 use crate::views::jobs as job_views;
@@ -87,25 +88,23 @@ pub(super) async fn socket(State(state): State<AppState>, ws: WebSocketUpgrade) 
 
 #[derive(Deserialize)]
 pub(super) struct CutRequest {
-    ms: u64,
+    ms: Number,
 }
 
-/// `POST /api/cut {"ms": n}`: drops every socket and refuses new ones for `n` ms (at most
-/// [`MAX_CUT`]).
-pub(super) async fn cut(State(state): State<AppState>, Body(body): Body<CutRequest>) -> Response {
-    let Some(refuse_for) = Some(Duration::from_millis(body.ms)).filter(|d| *d <= MAX_CUT) else {
-        return (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!(
-                "invalid ms: must be a whole number from 0 to {}, got {}",
-                MAX_CUT.as_millis(),
-                body.ms
-            ),
-        )
-            .into_response();
-    };
-    state.cut.cut(refuse_for);
-    Json(json!({ "cut_ms": body.ms })).into_response()
+/// `POST /api/cut {"ms": n}`: drops every socket and refuses new ones for `n` ms (a whole
+/// number up to [`MAX_CUT`], else 422 in the API's words).
+pub(super) async fn cut(
+    State(state): State<AppState>,
+    Body(body): Body<CutRequest>,
+) -> Result<Json<serde_json::Value>, ActionError> {
+    let max = u64::try_from(MAX_CUT.as_millis()).unwrap_or(u64::MAX);
+    let ms = body
+        .ms
+        .as_u64()
+        .filter(|ms| *ms <= max)
+        .ok_or_else(|| out_of_range("ms", &body.ms, &max))?;
+    state.cut.cut(Duration::from_millis(ms));
+    Ok(Json(json!({ "cut_ms": ms })))
 }
 
 /// `GET /fragments/jobs/<id>`: the job's live part as the page shows it, and its process.
