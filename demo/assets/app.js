@@ -93,7 +93,7 @@
     // Close the stream when leaving, so the browser does not keep the connection (and the
     // server the subscription) for a page kept in its back/forward cache.
     window.addEventListener('pagehide', () => source.close());
-  } else if (!document.querySelector('[data-socket]')) {
+  } else if (!document.querySelector('[data-socket], [data-sse]')) {
     $('conn').hidden = true;
     document.querySelectorAll('.live-only').forEach((el) => { el.hidden = true; });
   }

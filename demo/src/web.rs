@@ -53,6 +53,9 @@ pub fn router(state: AppState) -> Router {
         .route("/live/jobs", get(live_jobs))
         .route("/live/jobs/{id}", get(live_job))
         .route("/socket", get(socket::socket))
+        .route("/activity", get(pages::activity))
+        .route("/live/activity", get(socket::live_activity))
+        .route("/assets/activity.js", get(activity_script))
         .route("/fragments/jobs/{id}", get(socket::job_fragment))
         .route("/api/cut", axum::routing::post(socket::cut))
         .route("/pubsub/client.js", get(pubsub_axum::client::handler))
@@ -83,6 +86,13 @@ async fn job_script() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
         include_str!("../assets/job.js"),
+    )
+}
+
+async fn activity_script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../assets/activity.js"),
     )
 }
 

@@ -3,10 +3,10 @@
 //!
 //! # Format
 //!
-//! `<topics hash>` then, for each topic with a known position, `~<index>_<position>`:
+//! `<topics hash>` then, for each topic with a known position, `-<index>_<position>`:
 //!
 //! ```text
-//! 3fa2b1c0~0_12.0000000000000007~2_5.00000000000000a1
+//! 3fa2b1c0-0_12.0000000000000007-2_5.00000000000000a1
 //! ```
 //!
 //! - the hash is 8 lowercase hex digits of an FNV-1a hash of the connection's topic names, in
@@ -14,8 +14,8 @@
 //! - `<index>` is the topic's place in that list (decimal, below [`MAX_TOPICS`]);
 //! - `<position>` is a [`Position`]'s text form (`<offset>.<16 hex digits>`).
 //!
-//! Every character is URL-safe (`0-9 a-f . _ ~`), so the token goes into a query string as it
-//! is. Parsing is strict and bounded: at most [`MAX_TOKEN_LEN`] bytes, each index at most once,
+//! Every character is left as it is by URL and form encoders alike (`0-9 a-f . _ -`;
+//! `URLSearchParams` escapes `~`), so the token goes into a query string unchanged. Parsing is strict and bounded: at most [`MAX_TOKEN_LEN`] bytes, each index at most once,
 //! anything else refused as a whole.
 
 use std::fmt::Write as _;
@@ -26,7 +26,7 @@ use pubsub_core::history::Position;
 /// The most topics one resumable stream holds.
 pub const MAX_TOPICS: usize = 64;
 
-/// The longest token accepted: the hash, then [`MAX_TOPICS`] entries of `~<2 digits>_<37>`.
+/// The longest token accepted: the hash, then [`MAX_TOPICS`] entries of `-<2 digits>_<37>`.
 pub const MAX_TOKEN_LEN: usize = 8 + MAX_TOPICS * (1 + 2 + 1 + 37);
 
 /// Why a resume token was refused.
@@ -96,7 +96,7 @@ impl ResumeToken {
         let _ = write!(text, "{:08x}", topics_hash(topics));
         for (index, position) in self.positions.iter().enumerate() {
             if let Some(position) = position {
-                let _ = write!(text, "~{index}_{position}");
+                let _ = write!(text, "-{index}_{position}");
             }
         }
         text
@@ -111,7 +111,7 @@ impl ResumeToken {
         if text.len() > MAX_TOKEN_LEN {
             return Err(TokenError::TooLong);
         }
-        let mut parts = text.split('~');
+        let mut parts = text.split('-');
         let hash = parts.next().ok_or(TokenError::Malformed)?;
         if hash.len() != 8 || !hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
             return Err(TokenError::Malformed);

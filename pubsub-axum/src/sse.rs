@@ -299,12 +299,34 @@ impl Resume {
                 .strip_prefix(SINCE_PARAM)
                 .and_then(|rest| rest.strip_prefix('='))
             {
-                // Tokens are URL-safe: a percent-escape is not one.
-                return Resume::from_raw(value.as_bytes());
+                // A token needs no escapes, but a client may escape every byte.
+                if value.len() > 3 * MAX_TOKEN_LEN {
+                    return Resume::Invalid(TokenError::TooLong);
+                }
+                return match percent_decode(value.as_bytes()) {
+                    Some(raw) => Resume::from_raw(&raw),
+                    None => Resume::Invalid(TokenError::Malformed),
+                };
             }
         }
         Resume::Fresh
     }
+}
+
+/// `%XX` escapes decoded; `None` for a broken escape.
+fn percent_decode(text: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut bytes = text.iter();
+    while let Some(&byte) = bytes.next() {
+        if byte == b'%' {
+            let high = char::from(*bytes.next()?).to_digit(16)?;
+            let low = char::from(*bytes.next()?).to_digit(16)?;
+            out.push(u8::try_from(high * 16 + low).ok()?);
+        } else {
+            out.push(byte);
+        }
+    }
+    Some(out)
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Resume {

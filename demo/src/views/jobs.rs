@@ -30,6 +30,29 @@ pub fn list_body() -> String {
     )
 }
 
+/// The activity page: every job event of every resource, as it happened, over a resumable SSE
+/// stream (`assets/activity.js` on `pubsub-axum`'s `LiveSource`).
+pub fn activity_body() -> String {
+    let mut buttons = String::new();
+    for (id, name) in Sample::RESOURCES {
+        let _ = write!(
+            buttons,
+            r#"<button data-post="/api/jobs" data-body="{body}">Run “{name}”</button> "#,
+            body = esc(&format!(r#"{{"resource_id":"{id}"}}"#)),
+            name = esc(name),
+        );
+    }
+    format!(
+        r#"<section class="card">
+  <h1>Activity</h1>
+  <p class="muted">Every event on <code>jobs:resource:&lt;id&gt;</code>, as it happened, over Server-Sent Events with a resume token as each event's id. After a dropped stream the page reopens it with <code>?since=</code> and the history fills the gap (<button id="cut" type="button">cut the connection for 1.5 s</button>).</p>
+  <p>{buttons}</p>
+</section>
+<section class="card"><h2>Events</h2><ol id="log" class="rows" data-sse="/live/activity"></ol></section>
+<script type="module" src="/assets/activity.js"></script>"#
+    )
+}
+
 /// Every job, newest first.
 ///
 /// # Errors

@@ -1,6 +1,6 @@
-//! The WebSocket side (the job page's channels, through `pubsub-axum`), the JavaScript client,
-//! the job fragment the page reloads, and the "cut connections" switch that shows resume at
-//! work.
+//! The resumable transports, through `pubsub-axum`: the job page's WebSocket channels, the
+//! activity page's SSE stream, the job fragment the job page reloads, and the "cut connections"
+//! switch that shows resume at work.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -9,6 +9,7 @@ use axum::Json;
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use pubsub_axum::Resume;
 use serde::Deserialize;
 use serde_json::{Number, json};
 use tokio_util::sync::CancellationToken;
@@ -16,14 +17,16 @@ use tokio_util::sync::CancellationToken;
 use super::Id;
 use super::api::Body;
 use crate::actions::{ActionError, out_of_range};
+use crate::jobs::topic_resource;
 use crate::state::AppState;
+use crate::store::Sample;
 use crate::store::model::Job;
 use crate::views::jobs as job_views;
 
 /// The longest cut `POST /api/cut` makes.
 pub const MAX_CUT: Duration = Duration::from_secs(10);
 
-/// Drops every socket at once and refuses new ones for a while: what a network blip or a
+/// Drops every socket and resumable stream at once and refuses new ones for a while: what a network blip or a
 /// redeploy does to a page, on demand.
 #[derive(Debug)]
 pub struct Cut {
@@ -72,6 +75,25 @@ impl Cut {
         state.generation.cancel();
         state.until = Some(Instant::now() + refuse_for);
     }
+}
+
+/// `GET /live/activity`: every resource's job events, resumable (`Last-Event-ID` or
+/// `?since=`); 503 during a cut.
+pub(super) async fn live_activity(State(state): State<AppState>, resume: Resume) -> Response {
+    let Some(generation) = state.cut.admit(&state.shutdown) else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "connections are cut").into_response();
+    };
+    let topics = Sample::RESOURCES
+        .iter()
+        .map(|(resource, _)| topic_resource(*resource).into_topic())
+        .collect();
+    state
+        .sse
+        .clone()
+        .shutdown(generation)
+        .stream(&*state.broker, topics, &resume)
+        .await
+        .into_response()
 }
 
 /// `GET /socket`: a channel connection (503 during a cut).

@@ -253,6 +253,65 @@ pub(crate) fn cut_and_resume(report: &mut Report, a: &Browser, url: &str) -> Res
     Ok(())
 }
 
+/// The activity page follows every resource's jobs over a resumable SSE stream (the JS
+/// client's `LiveSource`). Its stream is cut server-side and two jobs start while it is down;
+/// the page reopens the stream with its resume token and lists each job's start (replayed from
+/// the history) and completion (live), once each, without a reload.
+pub(crate) fn sse_resume(report: &mut Report, a: &Browser, url: &str) -> Result<(), String> {
+    a.goto(&format!("{url}activity"))?;
+    a.wait(
+        "the activity stream",
+        Duration::from_secs(5),
+        "return window.demo.opens >= 1;",
+        &[],
+    )?;
+    let boot = a.js("return window.demo.boot;", &[])?;
+    let started = Instant::now();
+    // The cut, then two jobs while the stream is down.
+    let jobs = a.js_async(
+        "const done = arguments[arguments.length - 1];
+         const post = (url, body) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(r => r.json());
+         (async () => {
+           await post('/api/cut', { ms: 1500 });
+           await new Promise(r => setTimeout(r, 200));
+           const first = await post('/api/jobs', { resource_id: arguments[0] });
+           const second = await post('/api/jobs', { resource_id: arguments[1] });
+           done([first.id, second.id]);
+         })();",
+        &[json!(Sample::RESOURCES[0].0), json!(Sample::RESOURCES[1].0)],
+    )?;
+    a.wait(
+        "both jobs' start and completion on the page after the reconnect",
+        Duration::from_secs(12),
+        "const e = window.demo.events; return window.demo.opens >= 2 && arguments[0].every(id => e.includes('workflow_started ' + id) && e.includes('workflow_completed ' + id));",
+        &[jobs.clone()],
+    )?;
+    report.shot(a, "11-activity-resumed")?;
+    let seen = a.js(
+        "const d = window.demo; return { boot: d.boot, reloads: d.reloads, skipped: d.skipped, opens: d.opens, events: d.events.filter(e => arguments[0].some(id => e.endsWith(id))) };",
+        &[jobs.clone()],
+    )?;
+    if seen["boot"] != boot {
+        return Err("the activity page was reloaded".to_owned());
+    }
+    if seen["reloads"] != json!(0) || seen["skipped"] != json!(0) {
+        return Err(format!(
+            "the activity page reloaded or skipped events: {seen}"
+        ));
+    }
+    let events = seen["events"].as_array().map_or(0, Vec::len);
+    if events != 4 {
+        return Err(format!(
+            "expected each job's start and completion once: {seen}"
+        ));
+    }
+    report.pass(
+        "activity over SSE: cut, two jobs started meanwhile, reopened with its token, every event once, no reload",
+        started.elapsed(),
+    );
+    Ok(())
+}
+
 fn click_and_wait(browser: &Browser, click: &str, then: &str) -> Result<Duration, String> {
     browser.js(
         "const el = document.querySelector(arguments[0]); if (!el) return false; el.click(); return true;",

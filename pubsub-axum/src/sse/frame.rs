@@ -51,8 +51,8 @@ mod tests {
     #[test]
     fn an_event_has_its_id_name_and_data() {
         assert_eq!(
-            event(Some("ab~0_1.0000000000000001"), "saved", r#"{"id":1}"#).unwrap(),
-            "id: ab~0_1.0000000000000001\nevent: saved\ndata: {\"id\":1}\n\n"
+            event(Some("ab-0_1.0000000000000001"), "saved", r#"{"id":1}"#).unwrap(),
+            "id: ab-0_1.0000000000000001\nevent: saved\ndata: {\"id\":1}\n\n"
         );
     }
 

@@ -123,20 +123,26 @@ async fn hostile_resume_tokens_get_a_reload_and_the_server_keeps_serving() {
     };
     let mut hostile: Vec<String> = vec![
         "x".repeat(3_000),
-        format!("{good}~0_1.0000000000000001"),
-        format!("{good}{}", "~0_1.0000000000000001".repeat(100)),
-        good.replace('~', "%7E"),
-        "deadbeef~0_18446744073709551616.0000000000000001".to_owned(),
+        format!("{good}-0_1.0000000000000001"),
+        format!("{good}{}", "-0_1.0000000000000001".repeat(100)),
+        good.replace('-', "~"),
+        format!("{good}%ZZ"),
+        format!("{good}%2"),
+        format!("{good}+"),
+        "deadbeef-0_18446744073709551616.0000000000000001".to_owned(),
         "\u{7f}".repeat(10),
         good.to_uppercase(),
         "%00".to_owned(),
     ];
     // A flood: many variations, each on its own connection.
     for i in 0..200u32 {
-        hostile.push(format!("{:08x}~{}_{i}.{:016x}", i * 7919, i % 70, i));
+        hostile.push(format!("{:08x}-{}_{i}.{:016x}", i * 7919, i % 70, i));
     }
     for token in &hostile {
-        let query = format!("/sse?topics=docs:h:x&since={}", url_encode(token));
+        let query = format!(
+            "/sse?topics=docs:h:x&since={}",
+            url_encode(token, b"-_.~%+")
+        );
         let mut sse = sse_get(server.addr, &query, None).await;
         assert_eq!(sse.status, 200, "{token}");
         assert_eq!(sse.event().await.event, "$open");
@@ -152,6 +158,16 @@ async fn hostile_resume_tokens_get_a_reload_and_the_server_keeps_serving() {
     sse.event().await;
     publish(&broker, "docs:h:x", 5).await;
     assert_eq!(sse.event().await.event, "note");
+    // A client that percent-encodes every character of the token still resumes.
+    let encoded = format!("/sse?topics=docs:h:x&since={}", url_encode(&good, b""));
+    let mut sse = sse_get(server.addr, &encoded, None).await;
+    sse.event().await;
+    publish(&broker, "docs:h:x", 6).await;
+    assert_eq!(
+        sse.event().await.event,
+        "note",
+        "no $reload: the token was read"
+    );
 }
 
 #[tokio::test]
@@ -285,12 +301,12 @@ async fn a_tenant_stream_sees_only_its_tenant() {
     assert_eq!(acme.event().await.json()["n"], 2, "acme never saw globex's");
 }
 
-/// Percent-encodes all but the URL-safe characters, as a browser's `encodeURIComponent`.
-fn url_encode(text: &str) -> String {
+/// Percent-encodes all but ASCII letters, digits and `keep`.
+fn url_encode(text: &str, keep: &[u8]) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+        if byte.is_ascii_alphanumeric() || keep.contains(&byte) {
             out.push(char::from(byte));
         } else {
             let _ = write!(out, "%{byte:02X}");
