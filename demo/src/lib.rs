@@ -13,14 +13,16 @@
 //! | catalogue `/catalogue` | `phoenix_kit_catalogue` | `coalesce` per item | the row |
 //! | jobs `/jobs` | `jobs:resource:<id>` of each resource | `batch` | the list |
 //! | a job `/jobs/<id>` | `jobs:workflow:<id>`, then `jobs:process:<id>` | none: WebSocket channels | the progress bar, drawn in the page from every step event; the whole job on completion |
+//! | activity `/activity` | `jobs:resource:<id>` of each resource | none: a resumable SSE stream | the event list, from the events themselves (`LiveSource`) |
 //!
 //! The live pages stream server-rendered updates over SSE (`pubsub-axum`'s `Sse::events`:
 //! keep-alives, and the end of every stream on a graceful shutdown). A job's page instead joins
 //! its topics over a WebSocket with `pubsub-axum`'s JavaScript client (`assets/job.js`): the
 //! events themselves reach the page, and after a dropped connection (try the page's "cut the
 //! connection" button, `POST /api/cut`) it reconnects, rejoins from its last positions and gets
-//! every event published meanwhile from the jobs' history. `/live/jobs/<id>` still serves the
-//! server-rendered version of that page's stream.
+//! every event published meanwhile from the jobs' history; the activity page does the same over
+//! SSE (`Sse::stream`, reopened with its resume token). `/live/jobs/<id>` still serves the
+//! server-rendered version of the job page's stream.
 //!
 //! Every live page subscribes, then loads, then follows (see [`live`]); a lag or gap notice
 //! reloads it and lights its "reloaded after lag" badge. The header counts the events the page's
