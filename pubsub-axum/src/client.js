@@ -21,6 +21,9 @@
 // gap; when it cannot, `onReload` is called (and the stream goes on live).
 
 const BACKOFF_MS = [10, 50, 100, 150, 200, 250, 500, 1000, 2000, 5000];
+// A connection that lasted this long starts the backoff again from the first step; one that
+// closes sooner (a server that accepts, then drops) keeps climbing it.
+const STABLE_MS = 5000;
 
 function backoff(tries) {
   const base = BACKOFF_MS[Math.min(tries, BACKOFF_MS.length - 1)];
@@ -106,6 +109,7 @@ export class Socket {
     this.ref = 0;
     this.tries = 0;
     this.ws = null;
+    this.openedAt = null;
     this.wanted = false;
     this.timer = null;
     this.heartbeat = null;
@@ -119,7 +123,7 @@ export class Socket {
     const ws = new WebSocket(this.url);
     this.ws = ws;
     ws.onopen = () => {
-      this.tries = 0;
+      this.openedAt = Date.now();
       this._call("onOpen");
       for (const channel of this.channels.values()) channel._join();
       this.heartbeat = setInterval(() => this._beat(), this.heartbeatMs);
@@ -159,7 +163,10 @@ export class Socket {
   _beat() {
     if (this.pendingHeartbeat) {
       // The last one was never answered: the connection is dead even if the browser says not.
-      this.ws.close(4002, "heartbeat timeout");
+      // Reconnect now; the browser's own close event, whenever it comes, is then ignored.
+      const ws = this.ws;
+      this._closed(ws, { code: 4002, reason: "heartbeat timeout" });
+      ws.close(4002, "heartbeat timeout");
       return;
     }
     this.pendingHeartbeat = this._push(null, "$heartbeat", {}, () => {
@@ -200,6 +207,8 @@ export class Socket {
     }
     this._call("onClose", event);
     if (!this.wanted) return;
+    if (this.openedAt && Date.now() - this.openedAt > STABLE_MS) this.tries = 0;
+    this.openedAt = null;
     const delay = backoff(this.tries);
     this.tries += 1;
     this.timer = setTimeout(() => this.connect(), delay);
@@ -223,6 +232,7 @@ export class LiveSource {
     this.handlers = new Map();
     this.tries = 0;
     this.source = null;
+    this.openedAt = null;
     this.timer = null;
     this.closed = false;
     this._open();
@@ -251,7 +261,7 @@ export class LiveSource {
     const source = new EventSource(url.toString());
     this.source = source;
     source.addEventListener("$open", (event) => {
-      this.tries = 0;
+      this.openedAt = Date.now();
       this._track(event);
       this._call("onOpen");
     });
@@ -270,6 +280,8 @@ export class LiveSource {
       // browser's fixed pace (or never, after an HTTP error).
       source.close();
       if (this.source !== source || this.closed) return;
+      if (this.openedAt && Date.now() - this.openedAt > STABLE_MS) this.tries = 0;
+      this.openedAt = null;
       const delay = backoff(this.tries);
       this.tries += 1;
       this.timer = setTimeout(() => this._open(), delay);

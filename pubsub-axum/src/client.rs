@@ -31,9 +31,11 @@
 //! ```
 //!
 //! Both reconnect with backoff (10 ms, 50, 100, 150, 200, 250, 500 ms, 1, 2 s, then 5 s) and
-//! 50-150 % jitter, and resume from the last position received: a `Socket` rejoins every
-//! channel with its `since`, a `LiveSource` reopens its `EventSource` with `?since=<token>`.
-//! A `Socket` sends a heartbeat every `heartbeatMs` and reconnects when one goes unanswered.
+//! 50-150 % jitter (back to the first step once a connection has lasted 5 s, so a server that
+//! accepts and drops at once is not hammered), and resume from the last position received: a
+//! `Socket` rejoins every channel with its `since` (and its `params`, evaluated again), a
+//! `LiveSource` reopens its `EventSource` with `?since=<token>`. A `Socket` sends a heartbeat
+//! every `heartbeatMs` and reconnects at once when one goes unanswered.
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};

@@ -186,8 +186,9 @@ impl<S: Send + Sync + 'static> Channels<S> {
         let max = config.max_frame_size;
         ws.max_message_size(max)
             .max_frame_size(max)
+            // The socket's buffer takes one batch of queued frames (see `conn`): bounded in
+            // frames, like the queue.
             .write_buffer_size(64 * 1024)
-            .max_write_buffer_size(1024 * 1024)
             .on_upgrade(move |socket| conn::run(socket, Arc::new(broker), session, config))
     }
 }

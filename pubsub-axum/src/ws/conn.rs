@@ -174,7 +174,7 @@ impl<S: Send + Sync + 'static> Conn<S> {
                 topic,
                 since,
                 params,
-            }) => match self.join(&reference, &topic, since, &params).await {
+            }) => match self.join(&topic, since, &params).await {
                 Err(reason) => {
                     self.send(frames::reply_error(&reference, Some(&topic), &reason))
                         .await
@@ -195,7 +195,6 @@ impl<S: Send + Sync + 'static> Conn<S> {
     /// Checks and subscribes one join; the reply's response, or the refusal's reason.
     async fn join(
         &mut self,
-        _reference: &str,
         topic: &Topic,
         since: Option<pubsub_core::history::Position>,
         params: &serde_json::Value,
