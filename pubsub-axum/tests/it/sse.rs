@@ -350,3 +350,43 @@ async fn app_events_get_the_same_keep_alives_and_end_on_shutdown() {
     );
     assert!(body.frame().await.is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_that_stops_reading_costs_bounded_memory_and_is_told_to_reload() {
+    let broker = MemoryBroker::new();
+    let server = serve(broker.clone()).await;
+    let mut sse = sse_get(server.addr, "/sse?topics=docs:big", None).await;
+    assert_eq!(sse.event().await.event, "$open");
+    // It stops reading; 40 MB are published at it, and the publisher never waits.
+    let pad = "p".repeat(2_000);
+    let topic = Topic::new("docs:big").unwrap();
+    let started = std::time::Instant::now();
+    for n in 0..20_000u64 {
+        let message = Message::from_json("docs", "pad", format!("[{n},\"{pad}\"]"));
+        broker.publish(&topic, message).await.unwrap();
+        if n % 50 == 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // The backlog waited in the subscription's bounded buffer, which dropped and counted.
+    assert!(broker.stats().lagged > 0, "{:?}", broker.stats());
+    broker.publish(&topic, note(42)).await.unwrap();
+    // Reading again: what the sockets held, the lag as a `$reload`, then live messages.
+    let (mut bytes, mut reloads) = (0, 0);
+    loop {
+        let event = sse.event().await;
+        bytes += event.data.len();
+        match event.event.as_str() {
+            "$reload" => reloads += 1,
+            "note" => break,
+            _ => {}
+        }
+    }
+    assert!(reloads >= 1, "the page is told it missed messages");
+    assert!(bytes < 20_000 * 2_000 / 2, "{bytes} bytes were kept for it");
+}
