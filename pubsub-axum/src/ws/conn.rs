@@ -26,6 +26,9 @@ const BATCH: usize = 64;
 #[derive(Debug)]
 enum Outbound {
     Text(String),
+    /// Several pushes of one join, taken from its subscription's buffer at once (at most
+    /// [`BATCH`]): one queue entry, one wake-up of the writer.
+    Texts(Vec<String>),
     Close(u16, &'static str),
 }
 
@@ -256,17 +259,21 @@ impl<S: Send + Sync + 'static> Conn<S> {
 /// lag is recovered from the history or reported (a `$reload`).
 async fn forward(mut subscription: Subscription, prefix: String, tx: mpsc::Sender<Outbound>) {
     while let Some(delivery) = subscription.recv().await {
-        let frame = match delivery {
-            Delivery::Message(message) => match frames::push(&prefix, &message) {
-                Some(frame) => frame,
-                None => continue,
-            },
-            Delivery::Lagged(missed) => {
-                frames::reload(&prefix, &format!("lagged: {missed} missed"))
+        let mut frames = Vec::new();
+        frames.extend(frame(&prefix, delivery));
+        while frames.len() < BATCH {
+            match subscription.try_recv() {
+                Ok(delivery) => frames.extend(frame(&prefix, delivery)),
+                Err(_) => break,
             }
-            Delivery::Gap => frames::reload(&prefix, "gap: messages may have been lost"),
+        }
+        let outbound = if frames.len() == 1 {
+            frames.pop().map(Outbound::Text)
+        } else {
+            Some(Outbound::Texts(frames))
         };
-        if tx.send(Outbound::Text(frame)).await.is_err() {
+        let Some(outbound) = outbound else { continue };
+        if tx.send(outbound).await.is_err() {
             return;
         }
     }
@@ -276,6 +283,17 @@ async fn forward(mut subscription: Subscription, prefix: String, tx: mpsc::Sende
             "closed: the broker is gone",
         )))
         .await;
+}
+
+/// The push (or `$reload`) of one delivery; `None` for an event that cannot be encoded.
+fn frame(prefix: &str, delivery: Delivery<pubsub_core::Message>) -> Option<String> {
+    match delivery {
+        Delivery::Message(message) => frames::push(prefix, &message),
+        Delivery::Lagged(missed) => {
+            Some(frames::reload(prefix, &format!("lagged: {missed} missed")))
+        }
+        Delivery::Gap => Some(frames::reload(prefix, "gap: messages may have been lost")),
+    }
 }
 
 /// The writer: queued frames, several per write; a write that stalls past `timeout` ends the
@@ -315,6 +333,11 @@ async fn write_batch(
     while let Some(outbound) = next.take() {
         match outbound {
             Outbound::Text(text) => sink.feed(WsMessage::Text(text.into())).await?,
+            Outbound::Texts(texts) => {
+                for text in texts {
+                    sink.feed(WsMessage::Text(text.into())).await?;
+                }
+            }
             Outbound::Close(code, reason) => {
                 sink.send(close(code, reason)).await?;
                 return Ok(Batch::Closed);
