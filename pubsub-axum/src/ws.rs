@@ -12,7 +12,8 @@
 //!   25 s) keeps the connection; none for the [`idle_timeout`](Channels::idle_timeout) closes
 //!   it (code 4000);
 //! - **a bounded outbound queue**: pushes wait in a queue of
-//!   [`queue_capacity`](Channels::queue_capacity) frames, then in each join's own bounded
+//!   [`queue_capacity`](Channels::queue_capacity) entries (each a reply, or up to 64 pushes one
+//!   join took from its buffer at once), then in each join's own bounded
 //!   subscription buffer, where a lag is recovered from the history or becomes a `$reload`; a
 //!   write that does not finish within the [`write_timeout`](Channels::write_timeout) (a browser
 //!   that stopped reading) closes the connection: memory is bounded, never an unbounded buffer;
@@ -101,7 +102,7 @@ impl<S> fmt::Debug for Channels<S> {
 
 impl<S: Send + Sync + 'static> Channels<S> {
     /// Channels authorized by `authorize`, with the defaults: idle timeout 60 s, write timeout
-    /// 15 s, frames up to 64 KiB, 256 queued frames, 100 topics per connection.
+    /// 15 s, frames up to 64 KiB, 256 queued entries, 100 topics per connection.
     pub fn new(authorize: impl Authorize<S>) -> Self {
         Channels {
             config: Arc::new(Config {
@@ -156,10 +157,11 @@ impl<S: Send + Sync + 'static> Channels<S> {
         self.with(|c| c.max_frame_size = bytes.max(256))
     }
 
-    /// How many outbound frames one connection queues (at least 1).
+    /// How many outbound entries one connection queues (at least 1): each a reply, or up to
+    /// 64 pushes that one join took from its subscription's buffer at once.
     #[must_use]
-    pub fn queue_capacity(self, frames: usize) -> Self {
-        self.with(|c| c.queue_capacity = frames.max(1))
+    pub fn queue_capacity(self, entries: usize) -> Self {
+        self.with(|c| c.queue_capacity = entries.max(1))
     }
 
     /// How many topics one connection holds at once (at least 1).
