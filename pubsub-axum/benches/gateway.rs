@@ -7,10 +7,16 @@
 //! client records every delivery's latency. Per configuration: deliveries per second, p50 and p99
 //! latency, and deliveries lost (a lag the client was told of, or never received).
 //!
+//! Then the server's heap per idle connection (a counting allocator; the clients in a child
+//! process, so only the server's allocations count; kernel socket buffers are not heap).
+//!
 //! `cargo bench -p pubsub-axum --bench gateway [-- --quick]`; the table also goes to
 //! `target/bench/gateway.md`.
 
+use std::alloc::System;
+use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -24,10 +30,14 @@ use futures_util::{SinkExt, StreamExt};
 use pubsub_axum::{AllowAll, Channels, Resume, Sse};
 use pubsub_core::{Event, MemoryBroker, Message, Topic};
 use serde::{Deserialize, Serialize};
+use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::broadcast;
 
 const TOPIC: Topic = Topic::from_static("bench:live");
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Note {
@@ -328,7 +338,90 @@ async fn run(
     }
 }
 
+/// The child process: `n` idle clients of `kind` on `addr`, until killed.
+fn idle_clients(addr: SocketAddr, kind: &str, n: usize) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("client runtime");
+    runtime.block_on(async {
+        let mut held = Vec::with_capacity(n);
+        for _ in 0..n {
+            if kind == "ws" {
+                let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ours/ws"))
+                    .await
+                    .expect("connect");
+                let join = r#"{"ref":"1","topic":"bench:live","event":"$join"}"#;
+                ws.send(tokio_tungstenite::tungstenite::Message::text(join))
+                    .await
+                    .expect("join");
+                let _ = ws.next().await; // the reply
+                held.push(tokio::spawn(
+                    async move { while ws.next().await.is_some() {} },
+                ));
+            } else {
+                let path = if kind == "naive" {
+                    "/naive/sse"
+                } else {
+                    "/ours/sse"
+                };
+                let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+                let request = format!("GET {path} HTTP/1.1\r\nhost: bench\r\n\r\n");
+                stream.write_all(request.as_bytes()).await.expect("request");
+                held.push(tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    while stream.read(&mut buf).await.is_ok_and(|read| read > 0) {}
+                }));
+            }
+        }
+        println!("ready");
+        std::future::pending::<()>().await;
+    });
+}
+
+/// The server's heap bytes per idle connection of `kind` (`sse`, `naive`, `ws`).
+fn heap_per_connection(app: &App, addr: SocketAddr, kind: &str, n: usize) -> f64 {
+    let subscribed = || {
+        if kind == "naive" {
+            app.naive.receiver_count()
+        } else {
+            app.broker.subscriber_count(&TOPIC)
+        }
+    };
+    let region = Region::new(GLOBAL);
+    let mut child = Command::new(std::env::current_exe().expect("this binary"))
+        .args(["--idle-clients", &addr.to_string(), kind, &n.to_string()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the client process");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    let _ = BufReader::new(stdout).read_line(&mut line);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while subscribed() < n && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let change = region.change();
+    let net = change.bytes_allocated as f64 - change.bytes_deallocated as f64
+        + change.bytes_reallocated as f64;
+    let _ = child.kill();
+    let _ = child.wait();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while subscribed() > 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    net / n as f64
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--idle-clients") {
+        let addr = args[at + 1].parse().expect("an address");
+        let n = args[at + 3].parse().expect("a count");
+        idle_clients(addr, &args[at + 2], n);
+        return;
+    }
     let server = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -386,6 +479,23 @@ fn main() {
             // Let the previous run's connections close.
             std::thread::sleep(Duration::from_millis(300));
         }
+    }
+    let idle = if quick() { 200 } else { 2_000 };
+    let memory = format!(
+        "\n## Server heap per idle connection ({idle} connections, clients in another process)\n\n| transport | bytes per connection |\n|---|---|\n"
+    );
+    print!("{memory}");
+    table.push_str(&memory);
+    for (kind, label) in [
+        ("naive", Kind::NaiveSse.label()),
+        ("sse", Kind::OursSse.label()),
+        ("ws", Kind::OursWs.label()),
+    ] {
+        let bytes = heap_per_connection(&app, addr, kind, idle);
+        let line = format!("| {label} | {:.1} KB |", bytes / 1000.0);
+        println!("{line}");
+        table.push_str(&line);
+        table.push('\n');
     }
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench");
     let dir = std::env::var_os("CARGO_TARGET_DIR")
