@@ -153,8 +153,10 @@ export class Socket {
   _push(topic, event, payload, onReply) {
     this.ref += 1;
     const ref = String(this.ref);
-    if (onReply) this.replies.set(ref, onReply);
+    // Sent only on an open socket (a channel joins again when the socket opens); a reply is
+    // awaited only for what was sent.
     if (this.ws && this.ws.readyState === WebSocket.OPEN) {
+      if (onReply) this.replies.set(ref, onReply);
       this.ws.send(JSON.stringify({ ref, topic, event, payload }));
     }
     return ref;
