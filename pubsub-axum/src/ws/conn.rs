@@ -87,8 +87,10 @@ pub(crate) async fn run<S: Send + Sync + 'static>(
             biased;
             () = shutdown.cancelled() => break End::Close(1001, "server shutting down"),
             _ = &mut writer => break End::WriterDone,
-            () = &mut idle => break End::Close(CLOSE_IDLE, "idle"),
+            // A frame already there wins over the idle timer: a reader that waited on a full
+            // queue does not call a client idle whose frames it had not read yet.
             frame = stream.next() => frame,
+            () = &mut idle => break End::Close(CLOSE_IDLE, "idle"),
         };
         let text = match frame {
             None | Some(Ok(WsMessage::Close(_))) => break End::Gone,
