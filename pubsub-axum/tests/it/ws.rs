@@ -209,19 +209,20 @@ async fn heartbeats_keep_a_connection_and_silence_closes_it() {
     let server = serve_with(
         broker,
         Options {
-            channels: Box::new(|c| c.idle_timeout(Duration::from_millis(300))),
+            channels: Box::new(|c| c.idle_timeout(Duration::from_secs(1))),
             ..Options::default()
         },
     )
     .await;
     let mut ws = ws_connect(server.addr, "").await;
-    for i in 0..8 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    // Heartbeats every 250 ms keep it for 2.5 s, more than twice the idle timeout.
+    for i in 0..10 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
         assert!(until_heartbeat(&mut ws, &i.to_string()).await.is_empty());
     }
     let silent = Instant::now();
     assert_eq!(close_code(&mut ws).await, Some(pubsub_axum::ws::CLOSE_IDLE));
-    assert!(silent.elapsed() >= Duration::from_millis(250));
+    assert!(silent.elapsed() >= Duration::from_millis(900));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
