@@ -2,7 +2,9 @@
 (function () {
   'use strict';
   const $ = (id) => document.getElementById(id);
-  const state = { refreshes: 0, received: 0 };
+  // `boot` changes only when the page loads again: the browser test checks that a page which
+  // lost its connection caught up without a reload.
+  const state = { refreshes: 0, received: 0, boot: Math.random() };
   window.demo = state; // read by the browser test
 
   function toast(text) {
@@ -91,7 +93,7 @@
     // Close the stream when leaving, so the browser does not keep the connection (and the
     // server the subscription) for a page kept in its back/forward cache.
     window.addEventListener('pagehide', () => source.close());
-  } else {
+  } else if (!document.querySelector('[data-socket], [data-sse]')) {
     $('conn').hidden = true;
     document.querySelectorAll('.live-only').forEach((el) => { el.hidden = true; });
   }

@@ -12,7 +12,17 @@
 //! | team `/teams/<id>` | `staff:team:<id>`, `staff:people` | `batch` | the member list, once per batch |
 //! | catalogue `/catalogue` | `phoenix_kit_catalogue` | `coalesce` per item | the row |
 //! | jobs `/jobs` | `jobs:resource:<id>` of each resource | `batch` | the list |
-//! | a job `/jobs/<id>` | `jobs:workflow:<id>`, then `jobs:process:<id>` | `throttle` | the progress bar; the whole job on completion |
+//! | a job `/jobs/<id>` | `jobs:workflow:<id>`, then `jobs:process:<id>` | none: WebSocket channels | the progress bar, drawn in the page from every step event; the whole job on completion |
+//! | activity `/activity` | `jobs:resource:<id>` of each resource | none: a resumable SSE stream | the event list, from the events themselves (`LiveSource`) |
+//!
+//! The live pages stream server-rendered updates over SSE (`pubsub-axum`'s `Sse::events`:
+//! keep-alives, and the end of every stream on a graceful shutdown). A job's page instead joins
+//! its topics over a WebSocket with `pubsub-axum`'s JavaScript client (`assets/job.js`): the
+//! events themselves reach the page, and after a dropped connection (try the page's "cut the
+//! connection" button, `POST /api/cut`) it reconnects, rejoins from its last positions and gets
+//! every event published meanwhile from the jobs' history; the activity page does the same over
+//! SSE (`Sse::stream`, reopened with its resume token). `/live/jobs/<id>` still serves the
+//! server-rendered version of the job page's stream.
 //!
 //! Every live page subscribes, then loads, then follows (see [`live`]); a lag or gap notice
 //! reloads it and lights its "reloaded after lag" badge. The header counts the events the page's
@@ -68,6 +78,10 @@ pub async fn serve(mut state: AppState, port: u16, on_ready: impl FnOnce(&str)) 
     state.node = format!(":{port} · {}", state.node).into();
     tokio::spawn(simulate::run(state.clone()));
     on_ready(&format!("http://127.0.0.1:{port}/"));
-    axum::serve(listener, web::router(state)).await?;
+    let shutdown = state.shutdown.clone();
+    // Streams and sockets end on the same signal, so the graceful shutdown does not wait on them.
+    axum::serve(listener, web::router(state))
+        .with_graceful_shutdown(shutdown.cancelled_owned())
+        .await?;
     Ok(())
 }

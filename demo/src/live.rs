@@ -19,14 +19,13 @@ pub mod jobs;
 pub mod project;
 pub mod team;
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::{Stream, StreamExt};
+use pubsub_axum::{Sse, SseStream};
 use pubsub_core::Delivery;
 use serde::Serialize;
 use tokio::sync::mpsc;
@@ -175,8 +174,9 @@ pub fn reason<T>(notice: &Delivery<T>) -> String {
 }
 
 /// Runs a live page for one browser: `page` gets an [`Out`] and runs until the browser goes
-/// away (its task is then dropped, and with it its subscriptions).
-pub fn stream<F, Fut>(page: F) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>>
+/// away (its task is then dropped, and with it its subscriptions). Its frames go out as `update`
+/// events through `sse` (`pubsub-axum`: keep-alives, and the end on the server's shutdown).
+pub fn stream<F, Fut>(sse: &Sse, page: F) -> SseStream
 where
     F: FnOnce(Out) -> Fut,
     Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
@@ -200,12 +200,13 @@ where
         }
     });
     let events = futures_util::stream::unfold(rx, |mut rx| async move {
-        let frame = rx.recv().await?;
-        let event = SseEvent::default()
-            .event("update")
-            .json_data(&frame)
-            .unwrap_or_else(|_| SseEvent::default().comment("unencodable frame"));
-        Some((Ok(event), rx))
+        loop {
+            let frame = rx.recv().await?;
+            match serde_json::to_string(&frame) {
+                Ok(json) => return Some((("update", json), rx)),
+                Err(error) => tracing::warn!(%error, "an unencodable frame is skipped"),
+            }
+        }
     });
-    Sse::new(events).keep_alive(KeepAlive::default())
+    sse.events(events)
 }

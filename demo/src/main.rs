@@ -10,6 +10,12 @@ async fn main() -> Result<()> {
         .init();
     let config = Config::from_args(std::env::args().skip(1))?;
     let state = AppState::connect(&config).await?;
+    let shutdown = state.shutdown.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            shutdown.cancel(); // a graceful stop: every page's stream and socket ends
+        }
+    });
     demo::serve(state, config.port, |url| {
         println!("demo: listening on {url}");
         println!("demo: open it in two tabs and change something in one");

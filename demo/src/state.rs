@@ -2,14 +2,18 @@
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use anyhow::Result;
+use pubsub_axum::{Channels, Sse, allow_if};
 use pubsub_core::history::{HistoryConfig, HistoryPolicy};
 use pubsub_core::{Broker, MemoryBroker};
 use pubsub_redis::{RedisBroker, RedisConfig};
+use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::store::Store;
+use crate::web::socket::Cut;
 
 /// The broker (any backend, behind one type), the store, and this node's description.
 #[derive(Clone)]
@@ -22,6 +26,15 @@ pub struct AppState {
     pub node: Arc<str>,
     /// Whether the "simulate activity" switch is on.
     pub simulating: Arc<AtomicBool>,
+    /// Cancelled when the server shuts down: every live stream and socket ends.
+    pub shutdown: CancellationToken,
+    /// The live pages' SSE settings (keep-alives, the shutdown).
+    pub sse: Sse,
+    /// The WebSocket channels (the job page): `jobs:` topics only.
+    pub channels: Channels<()>,
+    /// The "cut connections" switch (`POST /api/cut`): drops every socket, refuses new ones
+    /// for a while.
+    pub cut: Arc<Cut>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -91,11 +104,21 @@ impl AppState {
     }
 
     fn new(broker: Arc<dyn Broker>, store: Store, node: &str) -> Self {
+        let shutdown = CancellationToken::new();
+        let channels = Channels::new(allow_if(|(): &(), topic| {
+            topic.as_str().starts_with("jobs:")
+        }))
+        .idle_timeout(Duration::from_secs(60))
+        .shutdown(shutdown.clone());
         AppState {
             broker,
             store,
             node: Arc::from(node),
             simulating: Arc::new(AtomicBool::new(false)),
+            sse: Sse::new().shutdown(shutdown.clone()),
+            cut: Arc::new(Cut::new(&shutdown)),
+            channels,
+            shutdown,
         }
     }
 }

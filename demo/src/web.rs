@@ -3,6 +3,7 @@
 
 mod api;
 mod pages;
+pub mod socket;
 
 pub use api::BODY_LIMIT;
 
@@ -51,6 +52,14 @@ pub fn router(state: AppState) -> Router {
         .route("/live/catalogue", get(live_catalogue))
         .route("/live/jobs", get(live_jobs))
         .route("/live/jobs/{id}", get(live_job))
+        .route("/socket", get(socket::socket))
+        .route("/activity", get(pages::activity))
+        .route("/live/activity", get(socket::live_activity))
+        .route("/assets/activity.js", get(activity_script))
+        .route("/fragments/jobs/{id}", get(socket::job_fragment))
+        .route("/api/cut", axum::routing::post(socket::cut))
+        .route("/pubsub/client.js", get(pubsub_axum::client::handler))
+        .route("/assets/job.js", get(job_script))
         .merge(api::routes())
         .route("/assets/style.css", get(style))
         .route("/assets/app.js", get(script))
@@ -73,26 +82,48 @@ async fn script() -> impl IntoResponse {
     )
 }
 
+async fn job_script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../assets/job.js"),
+    )
+}
+
+async fn activity_script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../assets/activity.js"),
+    )
+}
+
 async fn live_contact(State(state): State<AppState>, Id(id): Id) -> impl IntoResponse {
-    live::stream(move |out| live::contact::run(state, id, out))
+    let sse = state.sse.clone();
+    live::stream(&sse, move |out| live::contact::run(state, id, out))
 }
 
 async fn live_project(State(state): State<AppState>, Id(id): Id) -> impl IntoResponse {
-    live::stream(move |out| live::project::run(state, id, out))
+    let sse = state.sse.clone();
+    live::stream(&sse, move |out| live::project::run(state, id, out))
 }
 
 async fn live_team(State(state): State<AppState>, Id(id): Id) -> impl IntoResponse {
-    live::stream(move |out| live::team::run(state, id, out))
+    let sse = state.sse.clone();
+    live::stream(&sse, move |out| live::team::run(state, id, out))
 }
 
 async fn live_catalogue(State(state): State<AppState>) -> impl IntoResponse {
-    live::stream(move |out| live::catalogue::run(state, Sample::CATALOGUE, out))
+    let sse = state.sse.clone();
+    live::stream(&sse, move |out| {
+        live::catalogue::run(state, Sample::CATALOGUE, out)
+    })
 }
 
 async fn live_jobs(State(state): State<AppState>) -> impl IntoResponse {
-    live::stream(move |out| live::jobs::run_list(state, out))
+    let sse = state.sse.clone();
+    live::stream(&sse, move |out| live::jobs::run_list(state, out))
 }
 
 async fn live_job(State(state): State<AppState>, Id(id): Id) -> impl IntoResponse {
-    live::stream(move |out| live::jobs::run_job(state, id, out))
+    let sse = state.sse.clone();
+    live::stream(&sse, move |out| live::jobs::run_job(state, id, out))
 }

@@ -15,7 +15,21 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     // Checked first, so a fresh machine does not run the core benches only to fail at Redis.
     crate::test_all::ensure_redis_server()?;
     core(args)?;
+    gateway(args)?;
     redis()
+}
+
+/// The browser gateway's bench: N SSE and WebSocket connections on one topic against a naive
+/// axum SSE fan-out.
+fn gateway(args: &[String]) -> Result<()> {
+    let mut command = cargo();
+    command.args(["bench", "-p", "pubsub-axum", "--bench", "gateway", "--"]);
+    command.args(args);
+    let status = command.status()?;
+    if !status.success() {
+        bail!("gateway benchmark failed: {status}");
+    }
+    Ok(())
 }
 
 /// The Redis backend's bench: two nodes on one local Redis against a raw client loop.

@@ -13,6 +13,7 @@ use crate::steps::{cargo, root};
 const ALLOWED: &[(&str, &[&str])] = &[
     ("pubsub-core", &[]),
     ("pubsub-redis", &["pubsub-core"]),
+    ("pubsub-axum", &["pubsub-core"]),
     ("crm-events", &["pubsub-core"]),
     ("projects-events", &["pubsub-core"]),
     ("staff-events", &["pubsub-core"]),
@@ -22,6 +23,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &[
             "pubsub-core",
             "pubsub-redis",
+            "pubsub-axum",
             "crm-events",
             "projects-events",
             "staff-events",
@@ -44,6 +46,7 @@ pub(crate) const DOMAIN_CRATES: &[&str] = &[
 const LIBRARY_CRATES: &[&str] = &[
     "pubsub-core",
     "pubsub-redis",
+    "pubsub-axum",
     "crm-events",
     "projects-events",
     "staff-events",

@@ -30,6 +30,29 @@ pub fn list_body() -> String {
     )
 }
 
+/// The activity page: every job event of every resource, as it happened, over a resumable SSE
+/// stream (`assets/activity.js` on `pubsub-axum`'s `LiveSource`).
+pub fn activity_body() -> String {
+    let mut buttons = String::new();
+    for (id, name) in Sample::RESOURCES {
+        let _ = write!(
+            buttons,
+            r#"<button data-post="/api/jobs" data-body="{body}">Run “{name}”</button> "#,
+            body = esc(&format!(r#"{{"resource_id":"{id}"}}"#)),
+            name = esc(name),
+        );
+    }
+    format!(
+        r#"<section class="card">
+  <h1>Activity</h1>
+  <p class="muted">Every event on <code>jobs:resource:&lt;id&gt;</code>, as it happened, over Server-Sent Events with a resume token as each event's id. After a dropped stream the page reopens it with <code>?since=</code> and the history fills the gap (<button id="cut" type="button">cut the connection for 1.5 s</button>).</p>
+  <p>{buttons}</p>
+</section>
+<section class="card"><h2>Events</h2><ol id="log" class="rows" data-sse="/live/activity"></ol></section>
+<script type="module" src="/assets/activity.js"></script>"#
+    )
+}
+
 /// Every job, newest first.
 ///
 /// # Errors
@@ -53,13 +76,20 @@ pub async fn list(store: &Store) -> Result<String> {
     Ok(html)
 }
 
-/// The static part of a job's page.
+/// A job's page: its state now, followed over WebSocket channels (`assets/job.js`): the page
+/// joins `jobs:workflow:<id>`, then `jobs:process:<id>`, draws each step event itself, and
+/// rejoins from its last positions after a cut connection (nothing missed while the history
+/// covers the gap).
 pub fn job_body(job: &Job) -> String {
+    let process = job.process_id.map(|p| p.to_string()).unwrap_or_default();
     format!(
-        r#"<section class="card"><h1>{name}</h1><p class="muted">Job <code>{id}</code> · subscribes to its workflow, then to its process when it learns of it; progress is throttled to 4 updates a second; the page reloads on completion.</p><p><a href="/jobs">← all jobs</a></p></section>
-<section class="card"><div id="live" class="live-area">Connecting…</div></section>"#,
+        r#"<section class="card"><h1>{name}</h1><p class="muted">Job <code>{id}</code> · over a WebSocket: joins its workflow, then its process when it learns of it, draws every step event, and after a dropped connection rejoins from its last positions (<button id="cut" type="button">cut the connection for 1.5 s</button>).</p><p><a href="/jobs">← all jobs</a></p></section>
+<section class="card"><div id="job" data-socket="/socket" data-job="{id}" data-process="{process}" data-total="{total}"><div id="live" class="live-area">{live}</div></div></section>
+<script type="module" src="/assets/job.js"></script>"#,
         name = esc(&job.name),
         id = job.id,
+        total = job.steps_total,
+        live = self::job(job),
     )
 }
 

@@ -17,6 +17,7 @@ fn nav() -> String {
         (&format!("/teams/{}", Sample::TEAM), "Team"),
         ("/catalogue", "Catalogue"),
         ("/jobs", "Jobs"),
+        ("/activity", "Activity"),
     ];
     let mut html = String::new();
     for (href, label) in links {

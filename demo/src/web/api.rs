@@ -59,7 +59,7 @@ pub(super) fn routes() -> Router<AppState> {
 /// A JSON object as the body, refused in the API's words: which field is wrong, that the body
 /// is not an object (serde would otherwise read `[1, 2]` as a struct's fields in order), or that
 /// it is too large.
-struct Body<T>(T);
+pub(super) struct Body<T>(pub(super) T);
 
 impl<S, T> FromRequest<S> for Body<T>
 where

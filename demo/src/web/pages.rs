@@ -101,14 +101,15 @@ pub(super) async fn jobs(State(state): State<AppState>) -> Response {
     render(&state, "Jobs", "/live/jobs", &jobs::list_body())
 }
 
+pub(super) async fn activity(State(state): State<AppState>) -> Response {
+    // Followed by the page itself over a resumable SSE stream (`/live/activity`).
+    render(&state, "Activity", "", &jobs::activity_body())
+}
+
 pub(super) async fn job(State(state): State<AppState>, Id(id): Id) -> Response {
     match state.store.get::<Job>(id).await {
-        Ok(Some(job)) => render(
-            &state,
-            &job.name,
-            &format!("/live/jobs/{id}"),
-            &jobs::job_body(&job),
-        ),
+        // Followed over WebSocket channels by the page itself (no SSE stream).
+        Ok(Some(job)) => render(&state, &job.name, "", &jobs::job_body(&job)),
         Ok(None) => not_found().await,
         Err(e) => failed(&e),
     }

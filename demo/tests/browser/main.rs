@@ -82,6 +82,8 @@ fn run(report: &mut scenario::Report) -> Result<(), String> {
         let (_node, url) = procs::demo(&[])?;
         scenario::two_pages(report, &a, &b, &url, &url, "1-one-node")?;
         scenario::tour(report, &a, &url)?;
+        scenario::cut_and_resume(report, &a, &url)?;
+        scenario::sse_resume(report, &a, &url)?;
 
         let redis = RedisServer::start();
         let shared = ["--redis", &redis.url(), "--namespace", "demo-browser"];

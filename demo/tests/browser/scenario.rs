@@ -186,6 +186,132 @@ pub(crate) fn tour(report: &mut Report, a: &Browser, url: &str) -> Result<(), St
     Ok(())
 }
 
+/// A job's page follows it over WebSocket channels. Mid-job its connection is cut server-side
+/// (`POST /api/cut`: every socket closed, new ones refused for 1.5 s, while the job goes on
+/// publishing); the page reconnects by itself, rejoins from its last positions and shows every
+/// step event published meanwhile, in order, once, without a reload.
+pub(crate) fn cut_and_resume(report: &mut Report, a: &Browser, url: &str) -> Result<(), String> {
+    a.goto(&format!("{url}jobs"))?;
+    a.js(
+        "document.querySelector('button[data-follow]').click(); return true;",
+        &[],
+    )?;
+    a.wait(
+        "the job page's socket, with progress",
+        Duration::from_secs(5),
+        "const f = document.querySelector('#progress .fill'); return location.pathname.startsWith('/jobs/') && window.demo.socket === 'open' && f && parseFloat(f.style.width) >= 5;",
+        &[],
+    )?;
+    let boot = a.js("return window.demo.boot;", &[])?;
+    let started = Instant::now();
+    a.js("document.getElementById('cut').click(); return true;", &[])?;
+    a.wait(
+        "the page to see its socket cut",
+        Duration::from_secs(2),
+        "return window.demo.cuts >= 1;",
+        &[],
+    )?;
+    report.shot(a, "9-job-cut")?;
+    a.wait(
+        "the job to complete on the page after the reconnect",
+        Duration::from_secs(12),
+        "return window.demo.socket === 'open' && document.querySelector('#live .tag-completed') !== null;",
+        &[],
+    )?;
+    report.shot(a, "10-job-resumed")?;
+    let seen = a.js(
+        "const d = window.demo; const topic = Object.keys(d.offsets).find(t => t.startsWith('jobs:process:'));
+         return { boot: d.boot, reloads: d.reloads, skipped: d.skipped, cuts: d.cuts, offsets: topic ? d.offsets[topic] : [] };",
+        &[],
+    )?;
+    if seen["boot"] != boot {
+        return Err("the page was reloaded".to_owned());
+    }
+    if seen["reloads"] != json!(0) || seen["skipped"] != json!(0) {
+        return Err(format!(
+            "the page reloaded its state or skipped events: {seen}"
+        ));
+    }
+    let offsets: Vec<u64> = seen["offsets"]
+        .as_array()
+        .map(|a| a.iter().filter_map(serde_json::Value::as_u64).collect())
+        .unwrap_or_default();
+    // 4 steps of 22 events each (started, 20 progress, completed) on the process's topic.
+    let contiguous = offsets.windows(2).all(|w| w[1] == w[0] + 1);
+    if offsets.last() != Some(&88) || !contiguous || offsets.len() < 40 {
+        return Err(format!(
+            "the process's events on the page are not every one, in order, once: {offsets:?}"
+        ));
+    }
+    report.pass(
+        &format!(
+            "job over WebSocket: cut mid-job, reconnected, all {} step events since its join shown, no reload",
+            offsets.len()
+        ),
+        started.elapsed(),
+    );
+    Ok(())
+}
+
+/// The activity page follows every resource's jobs over a resumable SSE stream (the JS
+/// client's `LiveSource`). Its stream is cut server-side and two jobs start while it is down;
+/// the page reopens the stream with its resume token and lists each job's start (replayed from
+/// the history) and completion (live), once each, without a reload.
+pub(crate) fn sse_resume(report: &mut Report, a: &Browser, url: &str) -> Result<(), String> {
+    a.goto(&format!("{url}activity"))?;
+    a.wait(
+        "the activity stream",
+        Duration::from_secs(5),
+        "return window.demo.opens >= 1;",
+        &[],
+    )?;
+    let boot = a.js("return window.demo.boot;", &[])?;
+    let started = Instant::now();
+    // The cut, then two jobs while the stream is down.
+    let jobs = a.js_async(
+        "const done = arguments[arguments.length - 1];
+         const post = (url, body) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(r => r.json());
+         (async () => {
+           await post('/api/cut', { ms: 1500 });
+           await new Promise(r => setTimeout(r, 200));
+           const first = await post('/api/jobs', { resource_id: arguments[0] });
+           const second = await post('/api/jobs', { resource_id: arguments[1] });
+           done([first.id, second.id]);
+         })();",
+        &[json!(Sample::RESOURCES[0].0), json!(Sample::RESOURCES[1].0)],
+    )?;
+    a.wait(
+        "both jobs' start and completion on the page after the reconnect",
+        Duration::from_secs(12),
+        "const e = window.demo.events; return window.demo.opens >= 2 && arguments[0].every(id => e.includes('workflow_started ' + id) && e.includes('workflow_completed ' + id));",
+        &[jobs.clone()],
+    )?;
+    report.shot(a, "11-activity-resumed")?;
+    let seen = a.js(
+        "const d = window.demo; return { boot: d.boot, reloads: d.reloads, skipped: d.skipped, opens: d.opens, events: d.events.filter(e => arguments[0].some(id => e.endsWith(id))) };",
+        &[jobs.clone()],
+    )?;
+    if seen["boot"] != boot {
+        return Err("the activity page was reloaded".to_owned());
+    }
+    if seen["reloads"] != json!(0) || seen["skipped"] != json!(0) {
+        return Err(format!(
+            "the activity page reloaded or skipped events: {seen}"
+        ));
+    }
+    let events = seen["events"].as_array().map_or(0, Vec::len);
+    if events != 4 {
+        return Err(format!(
+            "expected each job's start and completion once: {seen}"
+        ));
+    }
+    report.pass(
+        "activity over SSE: cut, two jobs started meanwhile, reopened with its token, every event once, no reload",
+        started.elapsed(),
+    );
+    Ok(())
+}
+
 fn click_and_wait(browser: &Browser, click: &str, then: &str) -> Result<Duration, String> {
     browser.js(
         "const el = document.querySelector(arguments[0]); if (!el) return false; el.click(); return true;",

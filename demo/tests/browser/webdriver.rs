@@ -109,6 +109,15 @@ impl Browser {
         )
     }
 
+    /// Runs `script` asynchronously: it ends by calling its last argument with its value.
+    pub(crate) fn js_async(&self, script: &str, args: &[Value]) -> Result<Value, String> {
+        self.call(
+            "POST",
+            "/execute/async",
+            Some(&json!({ "script": script, "args": args })),
+        )
+    }
+
     /// Polls `script` every 20 ms until it returns something truthy; returns how long it took.
     pub(crate) fn wait(
         &self,

@@ -107,6 +107,7 @@ fn flood(items: &[Item], assignment: Uuid) -> Vec<Case> {
     text_cases(&item, assignment, &mut cases);
     garbage_cases(&item, assignment, &mut cases);
     unknown_id_cases(&mut cases);
+    cut_cases(&mut cases);
     cases
 }
 
@@ -137,6 +138,21 @@ fn numeric_cases(item: &str, cases: &mut Vec<Case>) {
                 says,
             ));
         }
+    }
+}
+
+/// The "cut connections" switch takes a whole number of milliseconds, at most 10 000.
+fn cut_cases(cases: &mut Vec<Case>) {
+    let over = ["10001".to_owned()];
+    for n in bad_numbers().iter().chain(&over).chain(&not_numbers()) {
+        let numeric = n.parse::<f64>().is_ok_and(f64::is_finite);
+        let says: &[&str] = if numeric { &["ms", "10000"] } else { &["ms"] };
+        cases.push(case(
+            "/api/cut",
+            format!(r#"{{"ms":{n}}}"#),
+            numeric.then_some(422),
+            says,
+        ));
     }
 }
 
@@ -206,6 +222,7 @@ fn garbage_cases(item: &str, assignment: Uuid, cases: &mut Vec<Case>) {
         item.to_owned(),
         "/api/jobs".to_owned(),
         "/api/simulate".to_owned(),
+        "/api/cut".to_owned(),
     ];
     for path in &body_endpoints {
         for body in garbage_bodies() {

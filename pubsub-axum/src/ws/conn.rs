@@ -1,0 +1,362 @@
+//! One channel connection: the reader loop (frames, joins, timeouts), the writer task (the
+//! bounded outbound queue, in batches) and one forwarding task per join.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
+use futures_util::stream::SplitSink;
+use futures_util::{SinkExt, StreamExt};
+use pubsub_core::history::{Recovery, Since};
+use pubsub_core::{Broker, Delivery, Subscription, Topic, tenant_of};
+use serde_json::json;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use super::frames::{self, ClientFrame, Refused};
+use super::{CLOSE_IDLE, CLOSE_SLOW, Config};
+use crate::auth::Join;
+
+/// At most this many queued frames go into one write.
+const BATCH: usize = 64;
+
+/// What the writer sends.
+#[derive(Debug)]
+enum Outbound {
+    Text(String),
+    /// Several pushes of one join, taken from its subscription's buffer at once (at most
+    /// [`BATCH`]): one queue entry, one wake-up of the writer.
+    Texts(Vec<String>),
+    Close(u16, &'static str),
+}
+
+/// Why the reader stopped.
+enum End {
+    /// The client closed, or the socket failed.
+    Gone,
+    /// The writer stopped (a stalled write, or the socket failed).
+    WriterDone,
+    Close(u16, &'static str),
+}
+
+struct Conn<S> {
+    broker: Arc<dyn Broker>,
+    session: S,
+    config: Arc<Config<S>>,
+    tx: mpsc::Sender<Outbound>,
+    joins: HashMap<Topic, Joined>,
+}
+
+/// A join's forwarding task, aborted when the join is dropped (left, or the connection ended
+/// in any way, a panic included).
+struct Joined {
+    task: JoinHandle<()>,
+}
+
+impl Drop for Joined {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+pub(crate) async fn run<S: Send + Sync + 'static>(
+    socket: WebSocket,
+    broker: Arc<dyn Broker>,
+    session: S,
+    config: Arc<Config<S>>,
+) {
+    let (sink, mut stream) = socket.split();
+    let (tx, rx) = mpsc::channel(config.queue_capacity);
+    let mut writer = tokio::spawn(write(sink, rx, config.write_timeout));
+    let shutdown = config.shutdown.clone();
+    let idle_timeout = config.idle_timeout;
+    let mut conn = Conn {
+        broker,
+        session,
+        config,
+        tx,
+        joins: HashMap::new(),
+    };
+    let idle = tokio::time::sleep(idle_timeout);
+    tokio::pin!(idle);
+
+    let end = loop {
+        let frame = tokio::select! {
+            biased;
+            () = shutdown.cancelled() => break End::Close(1001, "server shutting down"),
+            _ = &mut writer => break End::WriterDone,
+            // A frame already there wins over the idle timer: a reader that waited on a full
+            // queue does not call a client idle whose frames it had not read yet.
+            frame = stream.next() => frame,
+            () = &mut idle => break End::Close(CLOSE_IDLE, "idle"),
+        };
+        let text = match frame {
+            None | Some(Ok(WsMessage::Close(_))) => break End::Gone,
+            Some(Err(error)) => {
+                tracing::debug!(%error, "channel connection failed");
+                // Above the maximum message size, or a protocol error: the stream is unusable.
+                break End::Close(1009, "frame too large or invalid");
+            }
+            Some(Ok(WsMessage::Text(text))) => text,
+            Some(Ok(WsMessage::Binary(_))) => {
+                idle.as_mut().reset(Instant::now() + idle_timeout);
+                let refused = Refused {
+                    reference: None,
+                    reason: "binary frames are not accepted".to_owned(),
+                };
+                if conn.send(frames::error(&refused)).await.is_err() {
+                    break End::WriterDone;
+                }
+                continue;
+            }
+            // Pings are answered by the socket itself; any frame shows the client is there.
+            Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => {
+                idle.as_mut().reset(Instant::now() + idle_timeout);
+                continue;
+            }
+        };
+        idle.as_mut().reset(Instant::now() + idle_timeout);
+        let handled = tokio::select! {
+            biased;
+            () = shutdown.cancelled() => break End::Close(1001, "server shutting down"),
+            handled = conn.handle(text.as_str()) => handled,
+        };
+        if handled.is_err() {
+            break End::WriterDone;
+        }
+    };
+
+    conn.joins.clear();
+    if let End::Close(code, reason) = end {
+        // A full queue means a client that does not read: it gets no close frame.
+        let _ = conn.tx.try_send(Outbound::Close(code, reason));
+    }
+    let write_timeout = conn.config.write_timeout;
+    drop(conn);
+    if matches!(end, End::WriterDone | End::Gone) {
+        writer.abort();
+    } else if tokio::time::timeout(write_timeout, &mut writer)
+        .await
+        .is_err()
+    {
+        // The writer had its timeout to send what is queued and the close frame.
+        writer.abort();
+    }
+}
+
+/// The connection's writer closed: stop.
+struct WriterGone;
+
+impl<S: Send + Sync + 'static> Conn<S> {
+    async fn send(&self, frame: String) -> Result<(), WriterGone> {
+        self.tx
+            .send(Outbound::Text(frame))
+            .await
+            .map_err(|_| WriterGone)
+    }
+
+    async fn handle(&mut self, text: &str) -> Result<(), WriterGone> {
+        match frames::parse(text) {
+            Err(refused) => self.send(frames::error(&refused)).await,
+            Ok(ClientFrame::Heartbeat { reference }) => {
+                self.send(frames::reply_ok(&reference, None, &json!({})))
+                    .await
+            }
+            Ok(ClientFrame::Leave { reference, topic }) => {
+                let frame = match self.joins.remove(&topic) {
+                    Some(joined) => {
+                        drop(joined);
+                        frames::reply_ok(&reference, Some(&topic), &json!({}))
+                    }
+                    None => frames::reply_error(&reference, Some(&topic), "not joined"),
+                };
+                self.send(frame).await
+            }
+            Ok(ClientFrame::Join {
+                reference,
+                topic,
+                since,
+                params,
+            }) => match self.join(&topic, since, &params).await {
+                Err(reason) => {
+                    self.send(frames::reply_error(&reference, Some(&topic), &reason))
+                        .await
+                }
+                Ok((subscription, response)) => {
+                    self.send(frames::reply_ok(&reference, Some(&topic), &response))
+                        .await?;
+                    // After the reply: the replayed messages come right after it.
+                    let prefix = frames::push_prefix(&reference, &topic);
+                    let task = tokio::spawn(forward(subscription, prefix, self.tx.clone()));
+                    self.joins.insert(topic, Joined { task });
+                    Ok(())
+                }
+            },
+        }
+    }
+
+    /// Checks and subscribes one join; the reply's response, or the refusal's reason.
+    async fn join(
+        &mut self,
+        topic: &Topic,
+        since: Option<pubsub_core::history::Position>,
+        params: &serde_json::Value,
+    ) -> Result<(Subscription, serde_json::Value), String> {
+        if self.joins.contains_key(topic) {
+            return Err("already joined".to_owned());
+        }
+        if self.joins.len() >= self.config.max_joins {
+            return Err(format!(
+                "too many topics (at most {})",
+                self.config.max_joins
+            ));
+        }
+        let authorize = &self.config.authorize;
+        if let Some(tenant) = authorize.tenant(&self.session) {
+            if tenant_of(topic).as_ref() != Some(tenant) {
+                return Err("forbidden".to_owned());
+            }
+        }
+        authorize
+            .join(&self.session, Join { topic, params })
+            .await
+            .map_err(|refusal| refusal.reason().to_owned())?;
+        let since = since.map_or(Since::Now, Since::After);
+        let (subscription, recovery) = match self.broker.subscribe_from(topic, since).await {
+            Ok(done) => done,
+            Err(
+                error @ (pubsub_core::Error::Unscoped { .. }
+                | pubsub_core::Error::ForeignScope { .. }
+                | pubsub_core::Error::Topic(_)),
+            ) => {
+                tracing::debug!(%error, "join refused by the broker");
+                return Err("forbidden".to_owned());
+            }
+            Err(error) => {
+                tracing::warn!(%error, "join failed");
+                return Err("unavailable".to_owned());
+            }
+        };
+        let position = subscription.position(topic).map(|p| p.to_string());
+        let response = match recovery {
+            Recovery::Live => json!({ "recovered": true, "replayed": 0, "position": position }),
+            Recovery::Recovered { count } => {
+                json!({ "recovered": true, "replayed": count, "position": position })
+            }
+            Recovery::Unrecoverable(why) => json!({
+                "recovered": false,
+                "replayed": 0,
+                "position": position,
+                "reason": why.to_string(),
+            }),
+        };
+        Ok((subscription, response))
+    }
+}
+
+/// One join's task: its subscription's deliveries, as pushes, into the connection's queue.
+/// Waiting on a full queue leaves messages in the subscription's own bounded buffer, where a
+/// lag is recovered from the history or reported (a `$reload`).
+async fn forward(mut subscription: Subscription, prefix: String, tx: mpsc::Sender<Outbound>) {
+    while let Some(delivery) = subscription.recv().await {
+        let mut frames = Vec::new();
+        frames.extend(frame(&prefix, delivery));
+        while frames.len() < BATCH {
+            match subscription.try_recv() {
+                Ok(delivery) => frames.extend(frame(&prefix, delivery)),
+                Err(_) => break,
+            }
+        }
+        let outbound = if frames.len() == 1 {
+            frames.pop().map(Outbound::Text)
+        } else {
+            Some(Outbound::Texts(frames))
+        };
+        let Some(outbound) = outbound else { continue };
+        if tx.send(outbound).await.is_err() {
+            return;
+        }
+    }
+    let _ = tx
+        .send(Outbound::Text(frames::reload(
+            &prefix,
+            "closed: the broker is gone",
+        )))
+        .await;
+}
+
+/// The push (or `$reload`) of one delivery; `None` for an event that cannot be encoded.
+fn frame(prefix: &str, delivery: Delivery<pubsub_core::Message>) -> Option<String> {
+    match delivery {
+        Delivery::Message(message) => frames::push(prefix, &message),
+        Delivery::Lagged(missed) => {
+            Some(frames::reload(prefix, &format!("lagged: {missed} missed")))
+        }
+        Delivery::Gap => Some(frames::reload(prefix, "gap: messages may have been lost")),
+    }
+}
+
+/// The writer: queued frames, several per write; a write that stalls past `timeout` ends the
+/// connection.
+async fn write(
+    mut sink: SplitSink<WebSocket, WsMessage>,
+    mut rx: mpsc::Receiver<Outbound>,
+    timeout: Duration,
+) {
+    while let Some(first) = rx.recv().await {
+        match tokio::time::timeout(timeout, write_batch(&mut sink, &mut rx, first)).await {
+            Ok(Ok(Batch::More)) => {}
+            Ok(Ok(Batch::Closed) | Err(_)) => return,
+            Err(_elapsed) => {
+                tracing::debug!("a channel connection stopped reading: closed");
+                // Best effort: a socket that takes nothing more gets nothing more.
+                let close = close(CLOSE_SLOW, "too slow");
+                let _ = tokio::time::timeout(Duration::from_millis(10), sink.send(close)).await;
+                return;
+            }
+        }
+    }
+}
+
+enum Batch {
+    More,
+    Closed,
+}
+
+async fn write_batch(
+    sink: &mut SplitSink<WebSocket, WsMessage>,
+    rx: &mut mpsc::Receiver<Outbound>,
+    first: Outbound,
+) -> Result<Batch, axum::Error> {
+    let mut next = Some(first);
+    let mut count = 0;
+    while let Some(outbound) = next.take() {
+        match outbound {
+            Outbound::Text(text) => sink.feed(WsMessage::Text(text.into())).await?,
+            Outbound::Texts(texts) => {
+                for text in texts {
+                    sink.feed(WsMessage::Text(text.into())).await?;
+                }
+            }
+            Outbound::Close(code, reason) => {
+                sink.send(close(code, reason)).await?;
+                return Ok(Batch::Closed);
+            }
+        }
+        count += 1;
+        if count < BATCH {
+            next = rx.try_recv().ok();
+        }
+    }
+    sink.flush().await?;
+    Ok(Batch::More)
+}
+
+fn close(code: u16, reason: &'static str) -> WsMessage {
+    WsMessage::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }))
+}
