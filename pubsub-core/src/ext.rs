@@ -73,8 +73,8 @@ pub trait BrokerExt: Broker {
     }
 
     /// Subscribes to a typed topic from a position (see [`Broker::subscribe_from`] and
-    /// [`history`](crate::history)); the subscription yields decoded events, each with its
-    /// [`position`](crate::EventRef::position).
+    /// [`history`](crate::history)); the subscription yields decoded events, and
+    /// [`last_position`](TypedSubscription::last_position) says where each one was.
     ///
     /// ```
     /// use std::time::Duration;
@@ -92,7 +92,7 @@ pub trait BrokerExt: Broker {
     /// let (mut page, recovery) = broker.subscribe_events_from(&job, Since::Latest).await?;
     /// assert_eq!(recovery, Recovery::Recovered { count: 1 });
     /// let Some(Delivery::Message(progress)) = page.recv().await else { panic!() };
-    /// assert_eq!((progress.0, progress.position().map(|p| p.offset)), (40, Some(1)));
+    /// assert_eq!((progress.0, page.last_position().map(|p| p.offset)), (40, Some(1)));
     /// # Ok(()) }
     /// ```
     fn subscribe_events_from<E: Event>(

@@ -6,7 +6,7 @@
 //! topic) and an [`Epoch`] (which changes when the topic's history was lost and its offsets
 //! started again). A subscriber reads the position of each message it receives
 //! ([`Message::position`](crate::Message::position),
-//! [`EventRef::position`](crate::EventRef::position)) and, after a reconnect or a redeploy,
+//! [`TypedSubscription::last_position`](crate::TypedSubscription::last_position)) and, after a reconnect or a redeploy,
 //! subscribes again *from* the last one it saw ([`Broker::subscribe_from`](crate::Broker::subscribe_from)
 //! with [`Since::After`]): it gets every message after it, in order and once, then the live
 //! ones, with no hole between the two.

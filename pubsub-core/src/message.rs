@@ -82,12 +82,14 @@ impl Body for Positioned {
         self.inner.json()
     }
 
+    // Itself, not its inner body: the fast type check of a local event (`is::<LocalBody<E>>`)
+    // then stays one comparison for messages without a position.
     fn as_any(&self) -> &dyn Any {
-        self.inner.as_any()
+        self
     }
 
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
-        Arc::clone(&self.inner).into_any()
+        self
     }
 
     fn decode_wire(&self) -> Option<&WireBody> {
@@ -288,11 +290,10 @@ impl Message {
     ///
     /// [`DecodeError`] when the message is of another domain or type, or its JSON does not fit `E`.
     pub fn decode<E: Event>(&self) -> Result<EventRef<E>, DecodeError> {
-        let position = self.body.position();
         if self.body.as_any().is::<LocalBody<E>>() {
-            return local_event::<E>(Arc::clone(&self.body)).map(|e| e.at(position));
+            return local_event::<E>(Arc::clone(&self.body));
         }
-        decode_remote::<E>(&*self.body).map(|e| e.at(position))
+        decode_other(&self.body).map(|(event, _)| event)
     }
 
     /// The event as type `E`, consuming the message: like [`decode`](Self::decode), without
@@ -311,11 +312,25 @@ impl Message {
     /// # Ok::<(), pubsub_core::DecodeError>(())
     /// ```
     pub fn into_event<E: Event>(self) -> Result<EventRef<E>, DecodeError> {
-        let position = self.body.position();
+        let mut position = None;
+        self.into_event_at(&mut position)
+    }
+
+    /// [`into_event`](Self::into_event), setting `position` to the message's position, found on
+    /// the way (a bare local event, the common case, has none and costs no more than
+    /// `into_event`).
+    pub(crate) fn into_event_at<E: Event>(
+        self,
+        position: &mut Option<Position>,
+    ) -> Result<EventRef<E>, DecodeError> {
         if self.body.as_any().is::<LocalBody<E>>() {
-            return local_event::<E>(self.body).map(|e| e.at(position));
+            *position = None;
+            return local_event::<E>(self.body);
         }
-        decode_remote::<E>(&*self.body).map(|e| e.at(position))
+        decode_other(&self.body).map(|(event, at)| {
+            *position = at;
+            event
+        })
     }
 
     /// The subscription this message was published from, if any (see
@@ -435,13 +450,30 @@ fn local_event<E: Event>(body: Arc<dyn Body>) -> Result<EventRef<E>, DecodeError
         .downcast::<LocalBody<E>>()
         .map(|local| EventRef {
             repr: Repr::Local(local),
-            position: None,
         })
         .map_err(|_| DecodeError::WrongType {
             domain: E::DOMAIN.to_owned(),
             event: String::new(),
             expected: std::any::type_name::<E>(),
         })
+}
+
+/// The event of a body that is not a bare local `E`: a positioned one (its inner body, with the
+/// position), or wire JSON of `E`'s domain, decoded once per node.
+fn decode_other<E: Event>(
+    body: &Arc<dyn Body>,
+) -> Result<(EventRef<E>, Option<Position>), DecodeError> {
+    match body.unpositioned() {
+        Some(inner) => {
+            let event = if inner.as_any().is::<LocalBody<E>>() {
+                local_event::<E>(Arc::clone(inner))
+            } else {
+                decode_remote::<E>(&**inner)
+            };
+            event.map(|event| (event, body.position()))
+        }
+        None => decode_remote::<E>(&**body).map(|event| (event, None)),
+    }
 }
 
 /// The event of a body that is not a local `E`: wire JSON of `E`'s domain, decoded once per node.
@@ -456,7 +488,6 @@ fn decode_remote<E: Event>(body: &dyn Body) -> Result<EventRef<E>, DecodeError> 
     match body.decode_wire() {
         Some(wire) => wire.decode::<E>().map(|e| EventRef {
             repr: Repr::Decoded(e),
-            position: None,
         }),
         None => Err(DecodeError::WrongType {
             domain: body.domain().to_owned(),
@@ -485,19 +516,6 @@ fn decode_remote<E: Event>(body: &dyn Body) -> Result<EventRef<E>, DecodeError> 
 /// ```
 pub struct EventRef<E> {
     repr: Repr<E>,
-    position: Option<Position>,
-}
-
-impl<E> EventRef<E> {
-    /// Where the message was in its topic's history (see [`Message::position`]).
-    pub fn position(&self) -> Option<Position> {
-        self.position
-    }
-
-    fn at(mut self, position: Option<Position>) -> Self {
-        self.position = position;
-        self
-    }
 }
 
 enum Repr<E> {
@@ -528,7 +546,6 @@ impl<E> Clone for EventRef<E> {
                 Repr::Local(local) => Repr::Local(Arc::clone(local)),
                 Repr::Decoded(event) => Repr::Decoded(Arc::clone(event)),
             },
-            position: self.position,
         }
     }
 }

@@ -837,6 +837,30 @@ fn read_hot(
     registry: &Weak<Registry>,
     me: SubscriptionId,
 ) -> Option<Delivery<Message>> {
+    if hot.track.is_none() {
+        // A topic without history: the ring's delivery as it is.
+        return match hot.cursor.read() {
+            Read::Entry(Entry::Message(message)) => Some(Delivery::Message(message)),
+            Read::Entry(Entry::Gap) => Some(Delivery::Gap),
+            Read::Lagged(missed) => {
+                if let Some(registry) = registry.upgrade() {
+                    registry.record_ring_lag(missed);
+                }
+                Some(Delivery::Lagged(missed))
+            }
+            Read::Empty => None,
+        };
+    }
+    read_tracked(hot, registry, me)
+}
+
+/// [`read_hot`] for a topic with history.
+#[inline(never)]
+fn read_tracked(
+    hot: &mut HotTopic,
+    registry: &Weak<Registry>,
+    me: SubscriptionId,
+) -> Option<Delivery<Message>> {
     loop {
         if let Some(delivery) = hot.track.as_mut().and_then(|track| track.pop_replay()) {
             return Some(delivery);
@@ -1029,6 +1053,8 @@ impl FusedStream for Subscription {
 /// ```
 pub struct TypedSubscription<E> {
     inner: Subscription,
+    /// The position of the last message received (`None`: it had none).
+    last_position: Option<Position>,
     _event: PhantomData<fn() -> E>,
 }
 
@@ -1036,6 +1062,7 @@ impl<E: Event> TypedSubscription<E> {
     pub(crate) fn new(inner: Subscription) -> Self {
         TypedSubscription {
             inner,
+            last_position: None,
             _event: PhantomData,
         }
     }
@@ -1067,6 +1094,30 @@ impl<E: Event> TypedSubscription<E> {
     /// [`Subscription::position`]).
     pub fn position(&self, topic: &TypedTopic<E>) -> Option<Position> {
         self.inner.position(topic.topic())
+    }
+
+    /// The position of the message received last (see [`Message::position`]): read it after
+    /// each receive to remember where a screen is. `None` before the first message, and for a
+    /// message of a topic without history.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pubsub_core::history::{HistoryConfig, HistoryPolicy};
+    /// use pubsub_core::{BrokerExt, MemoryBroker, Topic, TypedTopic};
+    /// # #[derive(Debug, serde::Serialize, serde::Deserialize)] struct Saved;
+    /// # impl pubsub_core::Event for Saved { const DOMAIN: &'static str = "docs"; fn name(&self) -> &'static str { "saved" } }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), pubsub_core::Error> {
+    /// let config = HistoryConfig::new().prefix("docs:", HistoryPolicy::new(10, Duration::from_secs(60)));
+    /// let broker = MemoryBroker::builder().history(config).build();
+    /// let doc = TypedTopic::<Saved>::new(Topic::new("docs:doc:1")?);
+    /// let mut screen = broker.subscribe_events(&doc).await?;
+    /// broker.publish_event(&doc, Saved).await?;
+    /// screen.recv().await;
+    /// assert_eq!(screen.last_position().map(|p| p.offset), Some(1));
+    /// # Ok(()) }
+    /// ```
+    pub fn last_position(&self) -> Option<Position> {
+        self.last_position
     }
 
     /// Whether this subscription holds `topic`.
@@ -1112,9 +1163,10 @@ impl<E: Event> TypedSubscription<E> {
         }
     }
 
-    fn decode(&self, delivery: Delivery<Message>) -> Option<Delivery<EventRef<E>>> {
+    fn decode(&mut self, delivery: Delivery<Message>) -> Option<Delivery<EventRef<E>>> {
         match delivery {
-            Delivery::Message(message) => match message.into_event::<E>() {
+            Delivery::Message(message) => match message.into_event_at::<E>(&mut self.last_position)
+            {
                 Ok(event) => Some(Delivery::Message(event)),
                 Err(error) => {
                     tracing::warn!(
@@ -1137,6 +1189,7 @@ impl<E> fmt::Debug for TypedSubscription<E> {
         f.debug_struct("TypedSubscription")
             .field("event", &std::any::type_name::<E>())
             .field("inner", &self.inner)
+            .field("last_position", &self.last_position)
             .finish()
     }
 }
