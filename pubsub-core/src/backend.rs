@@ -196,11 +196,7 @@ impl Node {
         topic: &Topic,
         since: Since,
     ) -> Result<(bool, Resume), Error> {
-        if !subscription.belongs_to(self.local.registry_arc()) {
-            return Err(Error::ForeignSubscription {
-                subscription: subscription.id(),
-            });
-        }
+        self.local.check_owner(subscription)?;
         subscription.add_from(self.local.registry(), topic, since)
     }
 

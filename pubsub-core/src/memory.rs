@@ -209,7 +209,8 @@ impl MemoryBroker {
         }
     }
 
-    fn check_owner(&self, subscription: &Subscription) -> Result<(), Error> {
+    /// [`Error::ForeignSubscription`] unless this broker made `subscription`.
+    pub(crate) fn check_owner(&self, subscription: &Subscription) -> Result<(), Error> {
         if subscription.belongs_to(&self.registry) {
             Ok(())
         } else {

@@ -306,10 +306,7 @@ impl Registry {
             return self.publish(topic, message);
         };
         let Some(policy) = store.policy(topic) else {
-            if message.position().is_some() {
-                return self.publish(topic, &message.clone().without_position());
-            }
-            return self.publish(topic, message);
+            return self.publish_unpositioned(topic, message);
         };
         if store.is_authoritative() {
             return store.append(topic, message, policy, |m| self.publish(topic, m));
@@ -323,12 +320,21 @@ impl Registry {
                     self.publish(topic, m)
                 })
                 .unwrap_or(0),
-            None => self.publish(topic, &message.clone().without_position()),
+            None => self.publish_unpositioned(topic, message),
         }
     }
 
+    /// Publishes `message` without a position: a position is only ever given by a topic's own
+    /// history, never carried over from another topic's.
+    fn publish_unpositioned(&self, topic: &Topic, message: &Message) -> usize {
+        if message.position().is_some() {
+            return self.publish(topic, &message.clone().without_position());
+        }
+        self.publish(topic, message)
+    }
+
     /// Whether `topic` keeps history (its subscribers then read it from a ring, per topic).
-    fn keeps_history(&self, topic: &Topic) -> bool {
+    pub(crate) fn keeps_history(&self, topic: &Topic) -> bool {
         self.history
             .as_ref()
             .is_some_and(|store| store.policy(topic).is_some())

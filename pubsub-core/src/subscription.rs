@@ -12,6 +12,7 @@ use std::task::{Context, Poll, Waker};
 use foldhash::fast::RandomState;
 use futures_core::{FusedStream, Stream};
 
+use crate::broker::without_history;
 use crate::error::Error;
 use crate::event::Event;
 use crate::history::{
@@ -313,16 +314,9 @@ impl Subscription {
         topic: &Topic,
         since: Since,
     ) -> (Self, Resume) {
-        registry.subscription_opened();
-        let mut subscription = Subscription {
-            queue: Arc::new(Queue::new(SubscriptionId::next())),
-            hand: Hand::default(),
-            topics: TopicSet::Empty,
-            registry: Arc::downgrade(registry),
-            scope: None,
-            hot: None,
-        };
-        registry.watch_idle(&subscription.queue);
+        // Not watched as idle: it gets its topic at once (a fresh subscription has no scope to
+        // refuse it).
+        let mut subscription = Self::fresh(registry, TopicSet::Empty);
         let resume = subscription
             .add_from(registry, topic, since)
             .map_or(Resume::Done(Recovery::Live), |(_, resume)| resume);
@@ -337,16 +331,11 @@ impl Subscription {
         topic: &Topic,
         since: Since,
     ) -> Result<(bool, Resume), Error> {
-        let policy = registry.history().and_then(|store| store.policy(topic));
-        let (Some(store), Some(policy)) = (registry.history(), policy) else {
+        let store = registry.history();
+        let (Some(store), Some(policy)) = (store, store.and_then(|store| store.policy(topic)))
+        else {
             let new = self.add(registry, topic)?;
-            let outcome = match since {
-                Since::Now => Recovery::Live,
-                Since::Latest | Since::After(_) => {
-                    Recovery::Unrecoverable(Unrecoverable::NoHistory)
-                }
-            };
-            return Ok((new, Resume::Done(outcome)));
+            return Ok((new, Resume::Done(without_history(since))));
         };
         if self.topics.contains(topic) {
             return Ok((false, Resume::Done(Recovery::Live)));
@@ -363,24 +352,19 @@ impl Subscription {
         **track = Track::new(start);
         let resume = match since {
             Since::Now => Resume::Done(Recovery::Live),
-            Since::Latest => match store.latest(topic) {
-                Some(message) => {
-                    let count = usize::from(message.origin() != Some(me));
-                    let before = message
-                        .position()
-                        .map(|p| Position::new(p.offset.saturating_sub(1), p.epoch));
-                    match before {
-                        Some(before) => {
-                            let entries = if count == 1 {
-                                vec![message]
-                            } else {
-                                Vec::new()
-                            };
-                            track.restart(before, entries);
-                            Resume::Done(Recovery::Recovered { count })
-                        }
-                        None => Resume::Done(Recovery::Recovered { count: 0 }),
-                    }
+            // A kept message always has a position.
+            Since::Latest => match store
+                .latest(topic)
+                .and_then(|message| message.position().map(|at| (message, at)))
+            {
+                Some((message, at)) => {
+                    let before = Position::new(at.offset - 1, at.epoch);
+                    let entries: Vec<Message> = std::iter::once(message)
+                        .filter(|m| m.origin() != Some(me))
+                        .collect();
+                    let count = entries.len();
+                    track.restart(before, entries);
+                    Resume::Done(Recovery::Recovered { count })
                 }
                 None if store.is_authoritative() => Resume::Done(Recovery::Recovered { count: 0 }),
                 None => Resume::Fetch(None),
@@ -494,19 +478,24 @@ impl Subscription {
         if registry.history().is_some() {
             return Self::open_from(registry, topic, Since::Now).0;
         }
+        let mut subscription = Self::fresh(registry, TopicSet::One(topic.clone()));
+        if let Some(cursor) = registry.insert(topic, &subscription.queue) {
+            subscription.attach(topic, cursor, false);
+        }
+        subscription
+    }
+
+    /// A new subscription of `registry` holding `topics` (registered by the caller).
+    fn fresh(registry: &Arc<Registry>, topics: TopicSet) -> Self {
         registry.subscription_opened();
-        let mut subscription = Subscription {
+        Subscription {
             queue: Arc::new(Queue::new(SubscriptionId::next())),
             hand: Hand::default(),
-            topics: TopicSet::One(topic.clone()),
+            topics,
             registry: Arc::downgrade(registry),
             scope: None,
             hot: None,
-        };
-        if let Some(cursor) = registry.insert(topic, &subscription.queue) {
-            subscription.attach(topic, cursor);
         }
-        subscription
     }
 
     pub(crate) fn belongs_to(&self, registry: &Arc<Registry>) -> bool {
@@ -529,7 +518,7 @@ impl Subscription {
             return Ok(false);
         }
         if let Some(cursor) = registry.insert(topic, &self.queue) {
-            self.attach(topic, cursor);
+            self.attach(topic, cursor, registry.keeps_history(topic));
         }
         if was_idle {
             registry.unwatch_idle(self.queue.id());
@@ -558,8 +547,9 @@ impl Subscription {
         true
     }
 
-    /// Reads `topic` from its ring with `cursor` from now on (replacing an older ring's cursor).
-    fn attach(&mut self, topic: &Topic, cursor: Cursor) {
+    /// Reads `topic` from its ring with `cursor` from now on (replacing an older ring's cursor),
+    /// with a recovery track when the topic keeps history.
+    fn attach(&mut self, topic: &Topic, cursor: Cursor, keeps_history: bool) {
         let hot = self.hot.get_or_insert_with(|| {
             Box::new(HotSet {
                 cursors: Vec::new(),
@@ -567,7 +557,7 @@ impl Subscription {
             })
         });
         hot.cursors.retain(|hot| hot.topic != *topic);
-        let track = registry_keeps_history(&self.registry, topic).then(Box::default);
+        let track = keeps_history.then(Box::default);
         hot.cursors.push(HotTopic {
             topic: topic.clone(),
             cursor,
@@ -597,7 +587,9 @@ impl Subscription {
             .is_some_and(|hot| hot.cursors.iter().any(|hot| hot.topic == join.topic));
         if !attached {
             let cursor = Cursor::new(join.ring, self.queue.id(), join.start);
-            self.attach(&join.topic, cursor);
+            // A topic that keeps history is read from a ring from its first subscriber on: it
+            // never turns hot later, so a join is never for one.
+            self.attach(&join.topic, cursor, false);
         }
     }
 
@@ -821,14 +813,6 @@ impl Subscription {
     }
 }
 
-/// Whether the registry behind `registry` keeps history for `topic`.
-fn registry_keeps_history(registry: &Weak<Registry>, topic: &Topic) -> bool {
-    registry
-        .upgrade()
-        .and_then(|registry| registry.history().and_then(|store| store.policy(topic)))
-        .is_some()
-}
-
 /// The next delivery from one hot topic, if it has one: replayed history first, then its ring;
 /// on a topic with history, a lag recovers from the history when it can, and a duplicate of a
 /// replayed message is skipped.
@@ -842,16 +826,19 @@ fn read_hot(
         return match hot.cursor.read() {
             Read::Entry(Entry::Message(message)) => Some(Delivery::Message(message)),
             Read::Entry(Entry::Gap) => Some(Delivery::Gap),
-            Read::Lagged(missed) => {
-                if let Some(registry) = registry.upgrade() {
-                    registry.record_ring_lag(missed);
-                }
-                Some(Delivery::Lagged(missed))
-            }
+            Read::Lagged(missed) => Some(ring_lag(registry.upgrade().as_deref(), missed)),
             Read::Empty => None,
         };
     }
     read_tracked(hot, registry, me)
+}
+
+/// A lag notice from a ring, counted.
+fn ring_lag(registry: Option<&Registry>, missed: u64) -> Delivery<Message> {
+    if let Some(registry) = registry {
+        registry.record_ring_lag(missed);
+    }
+    Delivery::Lagged(missed)
 }
 
 /// [`read_hot`] for a topic with history.
@@ -892,10 +879,7 @@ fn read_tracked(
                     }
                     _ => missed,
                 };
-                if let Some(registry) = registry {
-                    registry.record_ring_lag(missed);
-                }
-                return Some(Delivery::Lagged(missed));
+                return Some(ring_lag(registry.as_deref(), missed));
             }
             Read::Empty => return None,
         }

@@ -275,19 +275,15 @@ impl<B: Broker> Broker for Scoped<B> {
         self.inner.publish(&scoped, message).await
     }
 
+    // Subscribing is subscribing from now: the scoping lives once, in the `_from` methods.
     async fn subscribe(&self, topic: &Topic) -> Result<Subscription, Error> {
-        let scoped = self.scope(topic)?;
-        let mut subscription = self.inner.subscribe(&scoped).await?;
-        subscription.scope_to(&self.tenant);
-        Ok(subscription)
+        Ok(self.subscribe_from(topic, Since::Now).await?.0)
     }
 
     async fn add_topic(&self, subscription: &mut Subscription, topic: &Topic) -> Result<(), Error> {
-        let scoped = self.scope(topic)?;
-        if subscription.topic_count() == 0 && subscription.scope().is_none() {
-            subscription.scope_to(&self.tenant);
-        }
-        self.inner.add_topic(subscription, &scoped).await
+        self.add_topic_from(subscription, topic, Since::Now)
+            .await
+            .map(drop)
     }
 
     fn remove_topic(&self, subscription: &mut Subscription, topic: &Topic) -> bool {
@@ -417,19 +413,15 @@ impl<B: Broker> Broker for MultiTenant<B> {
         self.inner.publish(topic, message).await
     }
 
+    // As for `Scoped`: the checks live once, in the `_from` methods.
     async fn subscribe(&self, topic: &Topic) -> Result<Subscription, Error> {
-        require_scope(topic)?;
-        let mut subscription = self.inner.subscribe(topic).await?;
-        scope_from(&mut subscription, topic);
-        Ok(subscription)
+        Ok(self.subscribe_from(topic, Since::Now).await?.0)
     }
 
     async fn add_topic(&self, subscription: &mut Subscription, topic: &Topic) -> Result<(), Error> {
-        require_scope(topic)?;
-        if subscription.topic_count() == 0 {
-            scope_from(subscription, topic);
-        }
-        self.inner.add_topic(subscription, topic).await
+        self.add_topic_from(subscription, topic, Since::Now)
+            .await
+            .map(drop)
     }
 
     fn remove_topic(&self, subscription: &mut Subscription, topic: &Topic) -> bool {

@@ -184,16 +184,27 @@ impl HistoryStore {
         let now = now_ms();
         let mut shard = self.shard(topic);
         Self::maybe_sweep(&mut shard, now);
-        let log = shard
-            .logs
-            .entry(topic.clone())
-            .or_insert_with(|| Log::new(Epoch::random(), 1, policy, now));
+        let log = Self::authoritative_log(&mut shard, topic, policy, now);
         log.expire(now);
         let positioned = message
             .clone()
             .with_position(Position::new(log.next, log.epoch));
         log.push(positioned.clone(), now);
         deliver(&positioned)
+    }
+
+    /// The topic's log in an authoritative store, made (a fresh epoch, offsets from 1) if it
+    /// has none.
+    fn authoritative_log<'a>(
+        shard: &'a mut Shard,
+        topic: &Topic,
+        policy: HistoryPolicy,
+        now: u64,
+    ) -> &'a mut Log {
+        shard
+            .logs
+            .entry(topic.clone())
+            .or_insert_with(|| Log::new(Epoch::random(), 1, policy, now))
     }
 
     /// Mirror: keeps `message` (which has a position) unless it is a duplicate, then hands it to
@@ -254,11 +265,7 @@ impl HistoryStore {
         let now = now_ms();
         let mut shard = self.shard(topic);
         if self.authoritative {
-            let log = shard
-                .logs
-                .entry(topic.clone())
-                .or_insert_with(|| Log::new(Epoch::random(), 1, policy, now));
-            return Some(log.latest());
+            return Some(Self::authoritative_log(&mut shard, topic, policy, now).latest());
         }
         shard.logs.get(topic).map(Log::latest)
     }
