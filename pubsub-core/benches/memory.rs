@@ -20,13 +20,14 @@ use tokio::sync::broadcast;
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
-/// Net bytes allocated while `f` runs and its result is alive, per item.
+/// Net bytes allocated while `f` runs and its result is alive, per item. A reallocation's growth
+/// is already in `bytes_allocated` (and a shrink in `bytes_deallocated`); `bytes_reallocated`
+/// repeats it, so it is not added again.
 fn bytes_per<T>(items: usize, f: impl FnOnce() -> T) -> (f64, T) {
     let region = Region::new(GLOBAL);
     let kept = f();
     let change = region.change();
-    let net = change.bytes_allocated as f64 - change.bytes_deallocated as f64
-        + change.bytes_reallocated as f64;
+    let net = change.bytes_allocated as f64 - change.bytes_deallocated as f64;
     (net / items as f64, kept)
 }
 
@@ -120,14 +121,11 @@ fn history_entry_bytes() -> f64 {
     let messages: Vec<Message> = (0..kept as u64)
         .map(|id| Message::new(Tick::Tick { id }))
         .collect();
-    // Net of allocations and frees (a reallocation's growth is counted once, in
-    // `bytes_allocated`).
-    let region = Region::new(GLOBAL);
-    for message in &messages {
-        broker.publish_now(&topic, message);
-    }
-    let change = region.change();
-    let bytes = (change.bytes_allocated as f64 - change.bytes_deallocated as f64) / kept as f64;
+    let (bytes, ()) = bytes_per(kept, || {
+        for message in &messages {
+            broker.publish_now(&topic, message);
+        }
+    });
     drop(messages);
     drop(broker);
     bytes
