@@ -207,9 +207,12 @@ impl HistoryStore {
             .or_insert_with(|| Log::new(Epoch::random(), 1, policy, now))
     }
 
-    /// Mirror: keeps `message` (which has a position) unless it is a duplicate, then hands it to
-    /// `deliver` under the topic's lock with whether a hole lies before it (the mirror then
-    /// holds only from it on). Returns `None` for a duplicate.
+    /// Mirror: keeps `message` (which has a position) unless it is a duplicate of one it holds,
+    /// then hands it to `deliver` under the topic's lock with whether a hole lies before it (the
+    /// mirror then holds only from it on). A position below everything held (after a jump
+    /// ahead that the network did not make, such as a forged one) starts the copy again from
+    /// it, with a hole: a forged position costs a gap notice, never the real messages after
+    /// it. Returns `None` for a duplicate.
     pub(crate) fn mirror<R>(
         &self,
         topic: &Topic,
@@ -232,7 +235,16 @@ impl HistoryStore {
             *log = Log::new(position.epoch, position.offset, policy, now);
             hole = position.offset > 1;
         } else if position.offset < log.next {
-            return None;
+            if position.offset >= log.first() {
+                // A message this copy holds: a recovery overlapping the live stream.
+                return None;
+            }
+            // Below everything this copy holds, after it jumped ahead: the jump was not the
+            // network's (a forged position on the wire, or a message out of order). Start again
+            // from this message, with a gap notice, rather than drop every real message from
+            // here on as a "duplicate".
+            *log = Log::new(position.epoch, position.offset, policy, now);
+            hole = true;
         } else if position.offset > log.next {
             log.entries.clear();
             log.next = position.offset;

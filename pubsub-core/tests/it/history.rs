@@ -277,6 +277,42 @@ fn a_node_mirror_drops_duplicates_and_tells_about_holes_and_lost_epochs() {
 }
 
 #[test]
+fn a_flood_of_forged_positions_ahead_costs_gap_notices_never_the_real_messages() {
+    let node = Node::builder().history(config(100)).build();
+    let topic = Topic::new("h:forged").unwrap();
+    let epoch = Epoch::new(1);
+    let at = |offset| numbered(offset).with_position(Position::new(offset, epoch));
+    let mut sub = node.subscribe(&topic).unwrap();
+    node.deliver(&topic, &at(1));
+    assert_eq!(offsets(&drain(&mut sub)), [1]);
+    // Someone who can publish on the channel sends well-formed positions far ahead, between
+    // every real message.
+    let mut real = Vec::new();
+    for offset in 2..1_002 {
+        node.deliver(&topic, &at(1_000_000 + offset));
+        assert_eq!(
+            node.deliver(&topic, &at(offset)),
+            1,
+            "the real message {offset} is delivered"
+        );
+        for delivery in drain(&mut sub) {
+            if let Delivery::Message(m) = delivery {
+                real.extend(m.position().map(|p| p.offset).filter(|o| *o < 1_000_000));
+            }
+        }
+    }
+    assert_eq!(
+        real,
+        (2..1_002).collect::<Vec<_>>(),
+        "every real message, in order, once"
+    );
+    assert_eq!(
+        node.history_position(&topic),
+        Some(Position::new(1_001, epoch))
+    );
+}
+
+#[test]
 fn a_node_asks_for_what_its_mirror_lacks_and_replays_only_a_contiguous_fetch() {
     let node = Node::builder().history(config(100)).build();
     let topic = Topic::new("h:fetch").unwrap();
