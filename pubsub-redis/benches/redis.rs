@@ -179,6 +179,26 @@ impl Drop for AbortOnDrop {
     }
 }
 
+/// [`PUBLISHERS`] tasks publishing `messages` in all (rounded down to a multiple) to `topic`.
+fn spawn_publishers(
+    b: &RedisBroker,
+    topic: &Topic,
+    messages: usize,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    (0..PUBLISHERS)
+        .map(|p| {
+            let (b, topic) = (b.clone(), topic.clone());
+            tokio::spawn(async move {
+                for i in 0..messages / PUBLISHERS {
+                    b.publish(&topic, event((p * messages + i) as u64))
+                        .await
+                        .expect("publish");
+                }
+            })
+        })
+        .collect()
+}
+
 async fn broker_run(url: &str, mode: ChannelMode) -> Figures {
     let mut config = RedisConfig::new(url);
     config.namespace = server::unique_namespace();
@@ -191,18 +211,7 @@ async fn broker_run(url: &str, mode: ChannelMode) -> Figures {
 
     // Throughput.
     let start = Instant::now();
-    let tasks: Vec<_> = (0..PUBLISHERS)
-        .map(|p| {
-            let (b, topic) = (b.clone(), topic.clone());
-            tokio::spawn(async move {
-                for i in 0..MESSAGES / PUBLISHERS {
-                    b.publish(&topic, event((p * MESSAGES + i) as u64))
-                        .await
-                        .expect("publish");
-                }
-            })
-        })
-        .collect();
+    let tasks = spawn_publishers(&b, &topic, MESSAGES);
     let (mut got, mut missed) = (0u64, 0u64);
     while got + missed < (MESSAGES / PUBLISHERS * PUBLISHERS) as u64 {
         match sub.recv().await.expect("open") {
@@ -344,18 +353,7 @@ async fn history_publish_round(a: &RedisBroker, b: &RedisBroker, messages: usize
         let topic = Topic::new(format!("{family}{}", uuid::Uuid::new_v4())).expect("topic");
         let mut sub = a.subscribe(&topic).await.expect("subscribe");
         let start = Instant::now();
-        let tasks: Vec<_> = (0..PUBLISHERS)
-            .map(|p| {
-                let (b, topic) = (b.clone(), topic.clone());
-                tokio::spawn(async move {
-                    for i in 0..messages / PUBLISHERS {
-                        b.publish(&topic, event((p * messages + i) as u64))
-                            .await
-                            .expect("publish");
-                    }
-                })
-            })
-            .collect();
+        let tasks = spawn_publishers(b, &topic, messages);
         for t in tasks {
             t.await.expect("publisher");
         }

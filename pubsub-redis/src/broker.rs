@@ -215,10 +215,7 @@ impl RedisBroker {
         };
         let snapshot = match self.read(topic, from, &policy).await {
             Ok(snapshot) => snapshot,
-            Err(why) if since == Since::Now => {
-                let _ = why;
-                return Recovery::Live;
-            }
+            Err(_) if since == Since::Now => return Recovery::Live,
             Err(why) => return Recovery::Unrecoverable(why),
         };
         let latest = snapshot.latest_position();
@@ -308,13 +305,9 @@ impl Broker for RedisBroker {
     async fn publish(&self, topic: &Topic, message: Message) -> Result<(), pubsub_core::Error> {
         let shared = &self.inner.shared;
         let max = shared.config.max_message_bytes;
-        let tail = Tail::new(topic, &message, max)?;
-        if let Some(policy) = shared.history_policy(topic) {
-            // The head with its offset and epoch is longer than a plain one.
-            let bytes = tail.len() + shared.history_head.len() + 20 + 30;
-            if bytes > max {
-                return Err(Error::TooLarge { bytes, max }.into());
-            }
+        let policy = shared.history_policy(topic);
+        let tail = Tail::new(topic, &message, max, policy.is_some())?;
+        if let Some(policy) = policy {
             self.inner.publisher.append(topic, &tail, &policy).await?;
             return Ok(());
         }

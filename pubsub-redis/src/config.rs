@@ -155,8 +155,18 @@ impl RedisConfig {
     /// `{` is ours (a namespace with braces is refused when history is configured), and the
     /// text after it starts with `:`, so it is never empty and lies in the shared part.
     pub fn history_keys(&self, topic: &Topic) -> (String, String) {
-        let base = format!("{}:h{{:{}}}", self.namespace, topic.as_str());
-        (format!("{base}:s"), format!("{base}:m"))
+        let key = |suffix| self.history_key(topic, suffix).to_string();
+        (key('s'), key('m'))
+    }
+
+    /// One of [`history_keys`](Self::history_keys) (`suffix` `s` or `m`), written where it is
+    /// needed (the append script's command takes it with no string of its own).
+    pub(crate) fn history_key<'a>(&'a self, topic: &'a Topic, suffix: char) -> HistoryKey<'a> {
+        HistoryKey {
+            namespace: &self.namespace,
+            topic,
+            suffix,
+        }
     }
 
     /// The one channel of [`ChannelMode::Namespace`]: the namespace itself.
@@ -237,5 +247,25 @@ impl RedisConfig {
             return bad("max_message_bytes must be at least 256");
         }
         Ok(())
+    }
+}
+
+/// A history key (see [`RedisConfig::history_key`]): `<namespace>:h{:<topic>}:<suffix>`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HistoryKey<'a> {
+    namespace: &'a str,
+    topic: &'a Topic,
+    suffix: char,
+}
+
+impl std::fmt::Display for HistoryKey<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:h{{:{}}}:{}",
+            self.namespace,
+            self.topic.as_str(),
+            self.suffix
+        )
     }
 }

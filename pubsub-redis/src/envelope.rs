@@ -18,6 +18,9 @@ pub const VERSION: u64 = 1;
 
 /// Room for the envelope's head (`{"v":1,"node":"<uuid>","seq":<u64>`).
 const HEAD_BYTES: usize = 80;
+/// Room for the head of an envelope of a topic with history
+/// (`{"v":1,"node":"<uuid>","offset":<u64>,"epoch":"<16 hex digits>"`).
+const HISTORY_HEAD_BYTES: usize = 112;
 
 /// An envelope minus its head: built by the publishing task, completed with the sequence number
 /// by the single task that sends, so numbers follow the wire order.
@@ -26,7 +29,14 @@ pub(crate) struct Tail(String);
 
 impl Tail {
     /// Encodes everything but the head: `,"topic":..,"domain":..[,"from":..],"event":..,"payload":..}`.
-    pub(crate) fn new(topic: &Topic, message: &Message, max_bytes: usize) -> Result<Tail, Error> {
+    /// Refused when the whole envelope could exceed `max_bytes`: with the head of a topic
+    /// with history (`history`: offset and epoch) or a plain one (sequence number).
+    pub(crate) fn new(
+        topic: &Topic,
+        message: &Message,
+        max_bytes: usize,
+        history: bool,
+    ) -> Result<Tail, Error> {
         let json = message.json().map_err(|e| Error::Encode {
             domain: message.domain().to_owned(),
             event: message.name().to_owned(),
@@ -53,7 +63,12 @@ impl Tail {
         }
         tail.push_str(",\"event\":");
         tail.push_str(fields);
-        let bytes = tail.len() + HEAD_BYTES;
+        let bytes = tail.len()
+            + if history {
+                HISTORY_HEAD_BYTES
+            } else {
+                HEAD_BYTES
+            };
         if bytes > max_bytes {
             return Err(Error::TooLarge {
                 bytes,

@@ -93,6 +93,36 @@ fn read_script() -> &'static redis::Script {
     SCRIPT.get_or_init(|| redis::Script::new(READ))
 }
 
+/// `EVALSHA <script's hash> 2`, to be completed with the two keys and the arguments.
+fn evalsha(script: &redis::Script, capacity: usize) -> redis::Cmd {
+    let mut cmd = redis::Cmd::with_capacity(12, capacity + 64);
+    cmd.arg("EVALSHA").arg(script.get_hash()).arg(2);
+    cmd
+}
+
+/// Runs an [`evalsha`] command; when Redis does not know the script (`NOSCRIPT`: a restart, a
+/// `SCRIPT FLUSH`), loads `source` and runs it again. What `redis::Script::invoke_async` does,
+/// without its copy of every key and argument into a vector of its own before the command.
+async fn run<T: redis::FromRedisValue>(
+    conn: &mut MultiplexedConnection,
+    source: &str,
+    cmd: &redis::Cmd,
+) -> redis::RedisResult<T> {
+    match cmd.query_async(conn).await {
+        Err(error)
+            if error.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) =>
+        {
+            redis::cmd("SCRIPT")
+                .arg("LOAD")
+                .arg(source)
+                .query_async::<()>(conn)
+                .await?;
+            cmd.query_async(conn).await
+        }
+        result => result,
+    }
+}
+
 /// Whole seconds, rounded up.
 fn seconds(age: Duration) -> u64 {
     age.as_secs() + u64::from(age.subsec_nanos() > 0)
@@ -107,7 +137,8 @@ pub(crate) fn ttls(policy: &HistoryPolicy) -> (u64, u64) {
     (stream, stream.saturating_mul(2).max(stream + 60))
 }
 
-/// Runs the append script: `EVALSHA`, or `EVAL` (which loads it) when Redis does not know it.
+/// Runs the append script (see [`run`]). Every key and argument is written straight into the
+/// command's buffer: the envelope's tail is copied once, with no string per key or argument.
 pub(crate) async fn append(
     conn: &mut MultiplexedConnection,
     shared: &Shared,
@@ -115,21 +146,30 @@ pub(crate) async fn append(
     tail: &Tail,
     policy: &HistoryPolicy,
 ) -> Result<Position, redis::RedisError> {
+    use redis::RedisWrite as _;
+    use std::io::Write as _;
     let config = &shared.config;
-    let (stream, meta) = config.history_keys(topic);
     let (stream_ttl, meta_ttl) = ttls(policy);
-    let (offset, epoch): (u64, String) = append_script()
-        .key(stream)
-        .key(meta)
-        .arg(config.channel_for(topic))
-        .arg(Epoch::random().to_string())
-        .arg(policy.size())
+    let keys = 2 * (config.namespace.len() + topic.len() + 6);
+    let mut cmd = evalsha(
+        append_script(),
+        keys + config.namespace.len() + topic.len() + shared.history_head.len() + tail.len() + 64,
+    );
+    for suffix in ['s', 'm'] {
+        let _ = write!(
+            cmd.writer_for_next_arg(),
+            "{}",
+            config.history_key(topic, suffix)
+        );
+    }
+    config.write_channel_arg(topic, &mut cmd);
+    let _ = write!(cmd.writer_for_next_arg(), "{}", Epoch::random());
+    cmd.arg(policy.size())
         .arg(stream_ttl)
         .arg(meta_ttl)
         .arg(shared.history_head.as_str())
-        .arg(tail.as_str())
-        .invoke_async(conn)
-        .await?;
+        .arg(tail.as_str());
+    let (offset, epoch): (u64, String) = run(conn, APPEND, &cmd).await?;
     let epoch = envelope::epoch_of(&epoch).ok_or_else(|| {
         redis::RedisError::from((
             redis::ErrorKind::UnexpectedReturnType,
@@ -183,13 +223,9 @@ pub(crate) async fn read(
         From::Offset(offset) => (offset.to_string(), policy.size() + 1),
         From::Latest => (String::new(), 1),
     };
-    let value: Value = read_script()
-        .key(&stream)
-        .key(meta)
-        .arg(start)
-        .arg(count)
-        .invoke_async(conn)
-        .await?;
+    let mut cmd = evalsha(read_script(), stream.len() + meta.len() + 40);
+    cmd.arg(&stream).arg(meta).arg(start).arg(count);
+    let value: Value = run(conn, READ, &cmd).await?;
     Ok(snapshot(shared, topic, &stream, value))
 }
 

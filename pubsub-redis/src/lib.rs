@@ -168,8 +168,8 @@
 //! [`RedisConfig::history_keys`] names them; `redis-cli XRANGE 'pubsub:h{:docs:doc:1}:s' - +`
 //! shows a history.
 //!
-//! **Publishing** to a topic with history runs one Lua script (`EVALSHA`, loaded again by `EVAL`
-//! when Redis does not know it), which atomically: reads the topic's epoch, or makes one (the
+//! **Publishing** to a topic with history runs one Lua script (`EVALSHA`, loaded with `SCRIPT LOAD`
+//! and run again when Redis does not know it), which atomically: reads the topic's epoch, or makes one (the
 //! client sends a random candidate, used only when the meta hash has none or a damaged one, in
 //! which case the stream is dropped too and offsets start again at 1); `HINCRBY`s the offset;
 //! splices offset and epoch into the envelope (the client sends it as a head and a tail, the

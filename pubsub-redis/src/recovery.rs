@@ -21,7 +21,7 @@ use redis::aio::MultiplexedConnection;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::error::Error;
+use crate::error::{Error, bounded};
 use crate::history::{self, From, Snapshot};
 use crate::shared::Shared;
 use crate::stats::Counters;
@@ -126,15 +126,8 @@ async fn read(
     let from = pending
         .after
         .map_or(From::Latest, |p| From::Offset(p.offset + 1));
-    let after = shared.config.subscribe_timeout;
     let read = history::read(&mut conn, shared, &pending.topic, from, &pending.policy);
-    match tokio::time::timeout(after, read).await {
-        Ok(result) => result.map_err(|e| Error::redis("read history", e)),
-        Err(_) => Err(Error::Timeout {
-            operation: "read history",
-            after,
-        }),
-    }
+    bounded("read history", shared.config.subscribe_timeout, read).await
 }
 
 /// Delivers a topic's recovery (or its gap notice), then what was held for it; returns whether

@@ -190,9 +190,6 @@ impl Shared {
 
     /// The history policy of `topic`, if it keeps history.
     pub(crate) fn history_policy(&self, topic: &Topic) -> Option<HistoryPolicy> {
-        if self.config.history.is_empty() {
-            return None;
-        }
         self.memory.history_policy(topic)
     }
 

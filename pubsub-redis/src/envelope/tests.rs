@@ -15,7 +15,7 @@ fn numbered() -> Message {
 #[test]
 fn an_encoded_envelope_decodes_to_the_same_event() {
     let topic = Topic::new("demo:doc:1").unwrap();
-    let tail = Tail::new(&topic, &numbered(), 1 << 20).unwrap();
+    let tail = Tail::new(&topic, &numbered(), 1 << 20, false).unwrap();
     let node = "7f1c0c52-5d5e-4b8e-9a51-2b8f0e6c1d10";
     let wire = tail.stamped(&head(node), 42).to_string();
     let value: serde_json::Value = serde_json::from_str(&wire).unwrap();
@@ -44,7 +44,7 @@ fn the_origin_subscription_is_carried() {
     let broker = pubsub_core::MemoryBroker::new();
     let topic = Topic::new("t").unwrap();
     let sub = broker.subscribe_now(&topic);
-    let tail = Tail::new(&topic, &numbered().with_origin(sub.id()), 1 << 20).unwrap();
+    let tail = Tail::new(&topic, &numbered().with_origin(sub.id()), 1 << 20, false).unwrap();
     let wire = tail
         .stamped(&head(&uuid::Uuid::new_v4().to_string()), 1)
         .to_string();
@@ -140,7 +140,7 @@ fn an_event_whose_json_is_not_tagged_is_refused() {
         }
     }
     let topic = Topic::new("t").unwrap();
-    assert!(Tail::new(&topic, &Message::new(Bare(1)), 1 << 10).is_err());
+    assert!(Tail::new(&topic, &Message::new(Bare(1)), 1 << 10, false).is_err());
 }
 
 #[test]
@@ -151,7 +151,7 @@ fn an_oversized_event_is_refused_on_publish() {
         label: "x".repeat(2000),
     });
     assert!(matches!(
-        Tail::new(&topic, &big, 1024),
+        Tail::new(&topic, &big, 1024, false),
         Err(crate::Error::TooLarge { max: 1024, .. })
     ));
 }
@@ -160,7 +160,7 @@ fn an_oversized_event_is_refused_on_publish() {
 fn the_envelope_written_into_a_command_is_its_display_form() {
     use redis::ToRedisArgs as _;
     let topic = Topic::new("demo:doc:1").unwrap();
-    let tail = Tail::new(&topic, &numbered(), 1 << 20).unwrap();
+    let tail = Tail::new(&topic, &numbered(), 1 << 20, false).unwrap();
     let head = head("7f1c0c52-5d5e-4b8e-9a51-2b8f0e6c1d10");
     for seq in [0, 1, 9, 10, 99, 100, 12_345, u64::MAX] {
         let stamped = tail.stamped(&head, seq);
@@ -175,7 +175,7 @@ fn the_envelope_written_into_a_command_is_its_display_form() {
 #[test]
 fn a_positioned_envelope_decodes_with_its_position_and_no_sequence_number() {
     let topic = Topic::new("docs:doc:1").unwrap();
-    let tail = Tail::new(&topic, &numbered(), 1 << 20).unwrap();
+    let tail = Tail::new(&topic, &numbered(), 1 << 20, false).unwrap();
     let node = "7f1c0c52-5d5e-4b8e-9a51-2b8f0e6c1d10";
     let at = Position::new(42, Epoch::new(0xbeef));
     let wire = positioned(&history_head(node), at, &tail);
@@ -223,4 +223,19 @@ fn a_position_that_is_not_one_is_refused() {
     )
     .unwrap();
     assert_eq!(ok.position, Some(Position::new(7, Epoch::new(255))));
+}
+
+#[test]
+fn the_room_kept_for_a_head_fits_the_longest_one() {
+    let topic = Topic::new("docs:doc:1").unwrap();
+    let tail = Tail::new(&topic, &numbered(), 1 << 20, true).unwrap();
+    let node = "7f1c0c52-5d5e-4b8e-9a51-2b8f0e6c1d10";
+    let plain = tail.stamped(&head(node), u64::MAX).to_string();
+    assert!(plain.len() <= tail.len() + super::HEAD_BYTES, "{plain}");
+    let at = Position::new(u64::MAX, Epoch::new(u64::MAX));
+    let positioned = positioned(&history_head(node), at, &tail);
+    assert!(
+        positioned.len() <= tail.len() + super::HISTORY_HEAD_BYTES,
+        "{positioned}"
+    );
 }

@@ -79,18 +79,7 @@ pub(crate) async fn subscriber_client_id(
 
 pub(crate) async fn kill_subscriber_connection(server: &RedisServer, node: &RedisBroker) {
     let mut conn = raw(&server.url()).await;
-    let list: String = redis::cmd("CLIENT")
-        .arg("LIST")
-        .query_async(&mut conn)
-        .await
-        .expect("CLIENT LIST");
-    let name = format!("name=pubsub-redis:sub:{}", node.node_id());
-    let id = list
-        .lines()
-        .find(|line| line.split(' ').any(|field| field == name))
-        .and_then(|line| line.split(' ').find_map(|f| f.strip_prefix("id=")))
-        .unwrap_or_else(|| panic!("no client {name} in\n{list}"))
-        .to_owned();
+    let id = subscriber_client_id(&mut conn, node).await;
     let killed: i64 = redis::cmd("CLIENT")
         .arg("KILL")
         .arg("ID")

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use pubsub_core::history::{HistoryConfig, HistoryPolicy, Position, Recovery, Since};
-use pubsub_core::testing::{BrokerFactory, HistoryFactory, TestEvent, unique_topic};
+use pubsub_core::testing::{BrokerFactory, HistoryFactory, TestEvent, suite_history, unique_topic};
 use pubsub_core::{Broker, Delivery, Message, Subscription, Topic};
 use pubsub_redis::{ChannelMode, RedisBroker, RedisConfig};
 
@@ -47,8 +47,7 @@ impl HistoryNodes {
         config
     }
 
-    async fn nodes(&self, namespace: &str, config: RedisConfig) -> (RedisBroker, RedisBroker) {
-        let _ = namespace;
+    async fn nodes(&self, config: RedisConfig) -> (RedisBroker, RedisBroker) {
         {
             let mut heavy = self.heavy.lock().await;
             if heavy.is_none() {
@@ -73,9 +72,8 @@ impl BrokerFactory for HistoryNodes {
         } else {
             HistoryConfig::new()
         };
-        let namespace = unique_namespace();
-        let config = self.config(&namespace, capacity, history);
-        self.nodes(&namespace, config).await
+        let config = self.config(&unique_namespace(), capacity, history);
+        self.nodes(config).await
     }
 
     fn quiet_period(&self) -> Duration {
@@ -93,9 +91,8 @@ impl HistoryFactory for HistoryNodes {
         capacity: usize,
         config: HistoryConfig,
     ) -> (RedisBroker, RedisBroker) {
-        let namespace = unique_namespace();
-        let config = self.config(&namespace, capacity, config);
-        self.nodes(&namespace, config).await
+        let config = self.config(&unique_namespace(), capacity, config);
+        self.nodes(config).await
     }
 
     /// As a restart without persistence does to one topic: its keys are gone.
@@ -165,19 +162,39 @@ pub(crate) async fn next_positioned(sub: &mut Subscription) -> (u64, String, Pos
     }
 }
 
-pub(crate) fn history_config(size: usize) -> HistoryConfig {
-    HistoryConfig::new().prefix(
-        "conformance:",
-        HistoryPolicy::new(size, Duration::from_secs(60)),
-    )
-}
-
-async fn history_nodes(url: &str, mode: ChannelMode) -> (RedisBroker, RedisBroker) {
+/// Two nodes on one server whose suite topics keep `size` messages of history.
+pub(crate) async fn history_nodes(
+    url: &str,
+    mode: ChannelMode,
+    size: usize,
+    capacity: usize,
+) -> (RedisBroker, RedisBroker) {
     let mut config = config(url, &unique_namespace(), mode);
-    config.history = history_config(1000);
+    config.history = suite_history(size);
+    config.capacity = capacity;
     let a = RedisBroker::connect(config.clone()).await.expect("node a");
     let b = RedisBroker::connect(config).await.expect("node b");
     (a, b)
+}
+
+/// Subscribes to `topic` on `node`, publishes `0..count` there and reads them back: the
+/// subscription and the messages' positions.
+pub(crate) async fn subscribed_with(
+    node: &RedisBroker,
+    topic: &Topic,
+    count: u64,
+) -> (Subscription, Vec<Position>) {
+    let mut sub = node.subscribe(topic).await.expect("subscribe");
+    for seq in 0..count {
+        node.publish(topic, numbered(seq, "real"))
+            .await
+            .expect("publish");
+    }
+    let mut positions = Vec::new();
+    for _ in 0..count {
+        positions.push(next_positioned(&mut sub).await.2);
+    }
+    (sub, positions)
 }
 
 /// Two nodes publishing interleaved to one topic share one offset sequence: both see the same
@@ -185,7 +202,7 @@ async fn history_nodes(url: &str, mode: ChannelMode) -> (RedisBroker, RedisBroke
 async fn interleaved_publishers_share_offsets(mode: ChannelMode) {
     let _heavy = crate::heavy().await;
     let target = Target::new();
-    let (a, b) = history_nodes(target.url(), mode).await;
+    let (a, b) = history_nodes(target.url(), mode, 1000, pubsub_core::DEFAULT_CAPACITY).await;
     let topic = unique_topic("interleaved");
     let mut on_a = a.subscribe(&topic).await.expect("subscribe a");
     let mut on_b = b.subscribe(&topic).await.expect("subscribe b");
@@ -262,7 +279,13 @@ async fn interleaved_publishers_on_two_nodes_share_offsets_and_a_position_resume
 async fn publish_from_skips_its_subscription_on_a_topic_with_history() {
     use pubsub_core::BrokerExt;
     let target = Target::new();
-    let (a, _b) = history_nodes(target.url(), ChannelMode::Namespace).await;
+    let (a, _b) = history_nodes(
+        target.url(),
+        ChannelMode::Namespace,
+        1000,
+        pubsub_core::DEFAULT_CAPACITY,
+    )
+    .await;
     let topic = unique_topic("from");
     let mut me = a.subscribe(&topic).await.expect("subscribe");
     let mut other = a.subscribe(&topic).await.expect("subscribe");
@@ -340,7 +363,7 @@ fn a_topics_keys_share_one_hash_slot_whatever_braces_it_holds() {
 async fn a_namespace_with_braces_is_refused_with_history() {
     let mut config = RedisConfig::new("redis://127.0.0.1:1/");
     config.namespace = "app{1}".to_owned();
-    config.history = history_config(10);
+    config.history = suite_history(10);
     match RedisBroker::connect(config).await {
         Err(pubsub_redis::Error::Config(reason)) => {
             assert!(reason.contains("namespace"), "{reason}");
@@ -355,7 +378,13 @@ async fn a_namespace_with_braces_is_refused_with_history() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fresh_subscription_starts_at_the_topics_latest_position() {
     let target = Target::new();
-    let (a, b) = history_nodes(target.url(), ChannelMode::PerTopic).await;
+    let (a, b) = history_nodes(
+        target.url(),
+        ChannelMode::PerTopic,
+        1000,
+        pubsub_core::DEFAULT_CAPACITY,
+    )
+    .await;
     let topic = unique_topic("fresh");
     let mut on_b = b.subscribe(&topic).await.expect("subscribe b");
     for seq in 0..3 {

@@ -12,8 +12,8 @@ use pubsub_core::{Broker, Delivery, Subscription, Topic};
 use pubsub_redis::{ChannelMode, RedisBroker};
 
 use crate::faults::kill_subscriber_connection;
-use crate::history::{history_config, numbered};
-use crate::server::{RedisServer, config, unique_namespace};
+use crate::history::{history_nodes, numbered};
+use crate::server::RedisServer;
 
 /// The last message a publisher sends to each topic.
 const END: u64 = u64::MAX;
@@ -27,12 +27,7 @@ enum Got {
 }
 
 async fn nodes(server: &RedisServer, mode: ChannelMode) -> (RedisBroker, RedisBroker) {
-    let mut config = config(&server.url(), &unique_namespace(), mode);
-    config.history = history_config(5000);
-    config.capacity = 8192;
-    let a = RedisBroker::connect(config.clone()).await.expect("node a");
-    let b = RedisBroker::connect(config).await.expect("node b");
-    (a, b)
+    history_nodes(&server.url(), mode, 5000, 8192).await
 }
 
 /// Reads `sub` (one topic) until the end marker, at most `within`.
@@ -106,6 +101,48 @@ fn publish_steadily(
     })
 }
 
+/// A steady stream under way: its subscribers' readers, and its publisher.
+struct Steady {
+    readers: Vec<tokio::task::JoinHandle<Vec<Got>>>,
+    stop: Arc<AtomicBool>,
+    published: Arc<AtomicU64>,
+    sender: tokio::task::JoinHandle<u64>,
+}
+
+/// Subscribes on each of `subscribers` to every topic (one reader each, in that order per
+/// topic), then publishes steadily from `from` (see [`publish_steadily`]).
+async fn steady(
+    subscribers: &[&RedisBroker],
+    from: &RedisBroker,
+    topics: &[Topic],
+    retry: bool,
+) -> Steady {
+    let mut readers = Vec::new();
+    for topic in topics {
+        for node in subscribers {
+            let sub = node.subscribe(topic).await.expect("subscribe");
+            readers.push(collect(sub, Duration::from_secs(30)));
+        }
+    }
+    let (stop, published) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicU64::new(0)),
+    );
+    let sender = publish_steadily(
+        from.clone(),
+        topics.to_vec(),
+        Arc::clone(&stop),
+        Arc::clone(&published),
+        retry,
+    );
+    Steady {
+        readers,
+        stop,
+        published,
+        sender,
+    }
+}
+
 async fn until_published(published: &AtomicU64, at_least: u64) {
     let deadline = Instant::now() + crate::WAIT;
     while published.load(Ordering::Relaxed) < at_least {
@@ -121,25 +158,13 @@ async fn killed_connections_during_a_steady_stream(mode: ChannelMode) {
     let topics: Vec<Topic> = (0..3)
         .map(|i| unique_topic(&format!("steady{i}")))
         .collect();
-    let mut readers = Vec::new();
-    for topic in &topics {
-        // Subscribers on the publishing node (its own echoes) and on the other one.
-        for node in [&a, &a, &b] {
-            let sub = node.subscribe(topic).await.expect("subscribe");
-            readers.push(collect(sub, Duration::from_secs(30)));
-        }
-    }
-    let (stop, published) = (
-        Arc::new(AtomicBool::new(false)),
-        Arc::new(AtomicU64::new(0)),
-    );
-    let sender = publish_steadily(
-        b.clone(),
-        topics.clone(),
-        Arc::clone(&stop),
-        Arc::clone(&published),
-        true,
-    );
+    // Subscribers on the publishing node (its own echoes) and on the other one.
+    let Steady {
+        readers,
+        stop,
+        published,
+        sender,
+    } = steady(&[&a, &a, &b], &b, &topics, true).await;
     for round in 1..=3 {
         until_published(&published, round * 150).await;
         kill_subscriber_connection(&server, &a).await;
@@ -207,24 +232,12 @@ async fn a_restart_without_persistence(mode: ChannelMode) {
     let topics: Vec<Topic> = (0..2)
         .map(|i| unique_topic(&format!("restart{i}")))
         .collect();
-    let mut readers = Vec::new();
-    for topic in &topics {
-        for node in [&a, &b] {
-            let sub = node.subscribe(topic).await.expect("subscribe");
-            readers.push(collect(sub, Duration::from_secs(30)));
-        }
-    }
-    let (stop, published) = (
-        Arc::new(AtomicBool::new(false)),
-        Arc::new(AtomicU64::new(0)),
-    );
-    let sender = publish_steadily(
-        b.clone(),
-        topics.clone(),
-        Arc::clone(&stop),
-        Arc::clone(&published),
-        false,
-    );
+    let Steady {
+        readers,
+        stop,
+        published,
+        sender,
+    } = steady(&[&a, &b], &b, &topics, false).await;
     until_published(&published, 200).await;
     server.restart();
     let after_restart = published.load(Ordering::Relaxed);
@@ -463,15 +476,7 @@ async fn a_quiet_topic_recovers(mode: ChannelMode) {
     }
     let mut sub = a.subscribe(&topic).await.expect("subscribe");
     let start = sub.position(&topic).expect("a start");
-    let mut conn = crate::server::raw(&server.url()).await;
-    let id = crate::faults::subscriber_client_id(&mut conn, &a).await;
-    let _: i64 = redis::cmd("CLIENT")
-        .arg("KILL")
-        .arg("ID")
-        .arg(&id)
-        .query_async(&mut conn)
-        .await
-        .expect("CLIENT KILL");
+    kill_subscriber_connection(&server, &a).await;
     b.publish(&topic, numbered(3, "new"))
         .await
         .expect("publish");

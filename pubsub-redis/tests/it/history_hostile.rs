@@ -2,26 +2,24 @@
 //! into a topic's stream or meta hash. Skipped and counted, bounded, never a panic, never a
 //! recovery that looks complete when it is not, and publishing goes on.
 
-use std::time::Duration;
-
-use pubsub_core::history::{
-    HistoryConfig, HistoryPolicy, Position, Recovery, Since, Unrecoverable,
-};
-use pubsub_core::testing::unique_topic;
+use pubsub_core::history::{Epoch, Position, Recovery, Since, Unrecoverable};
+use pubsub_core::testing::{suite_history, unique_topic};
 use pubsub_core::{Broker, Topic};
 use pubsub_redis::{ChannelMode, RedisBroker};
 use redis::aio::MultiplexedConnection;
 
-use crate::history::{next_positioned, numbered};
+use crate::history::{next_positioned, numbered, subscribed_with};
 use crate::server::{Target, config, raw, unique_namespace};
 
 async fn node(url: &str, mode: ChannelMode, size: usize) -> RedisBroker {
     let mut config = config(url, &unique_namespace(), mode);
-    config.history = HistoryConfig::new().prefix(
-        "conformance:",
-        HistoryPolicy::new(size, Duration::from_secs(60)),
-    );
+    config.history = suite_history(size);
     RedisBroker::connect(config).await.expect("node")
+}
+
+/// A forged envelope of `topic` claiming `offset` in `epoch`.
+fn forged_at(topic: &Topic, offset: u64, epoch: Epoch) -> String {
+    forged(topic, &format!(r#","offset":{offset},"epoch":"{epoch}""#))
 }
 
 fn forged(topic: &Topic, position_fields: &str) -> String {
@@ -140,18 +138,11 @@ async fn garbage_in_a_topics_stream_is_skipped_counted_and_never_makes_a_partial
     let node = node(target.url(), ChannelMode::Namespace, 100).await;
     let topic = unique_topic("stream-garbage");
     let other = unique_topic("other");
-    let mut sub = node.subscribe(&topic).await.expect("subscribe");
-    publish_range(&node, &topic, 0..5).await;
-    let mut positions = Vec::new();
-    for _ in 0..5 {
-        positions.push(next_positioned(&mut sub).await.2);
-    }
+    let (mut sub, positions) = subscribed_with(&node, &topic, 5).await;
     let epoch = positions[0].epoch;
-    let (stream, meta) = node.config().history_keys(&topic);
+    let (stream, _) = node.config().history_keys(&topic);
     let mut conn = raw(target.url()).await;
-    let envelope = |topic: &Topic, offset: u64| {
-        forged(topic, &format!(r#","offset":{offset},"epoch":"{epoch}""#))
-    };
+    let envelope = |topic: &Topic, offset: u64| forged_at(topic, offset, epoch);
     // Between real entries: a second entry at offset 5, not JSON; one without the envelope
     // field; one of another topic claiming offset 5; one whose envelope says offset 4.
     xadd(&mut conn, &stream, "5-2", &[("e", "not json")]).await;
@@ -196,7 +187,6 @@ async fn garbage_in_a_topics_stream_is_skipped_counted_and_never_makes_a_partial
         next_positioned(&mut latest).await.2,
         Position::new(9, epoch)
     );
-    let _ = meta;
     // Publishing went on throughout, in one epoch, one offset each.
     let mut offsets = Vec::new();
     for _ in 5..9 {
@@ -214,12 +204,7 @@ async fn a_flood_of_garbage_stream_entries_costs_a_recovery_at_most_its_bound() 
     let target = Target::new();
     let node = node(target.url(), ChannelMode::Namespace, 100).await;
     let topic = unique_topic("stream-flood");
-    let mut sub = node.subscribe(&topic).await.expect("subscribe");
-    publish_range(&node, &topic, 0..10).await;
-    let mut positions = Vec::new();
-    for _ in 0..10 {
-        positions.push(next_positioned(&mut sub).await.2);
-    }
+    let (_sub, positions) = subscribed_with(&node, &topic, 10).await;
     let (stream, _) = node.config().history_keys(&topic);
     let mut conn = raw(target.url()).await;
     let mut pipe = redis::pipe();
@@ -310,18 +295,11 @@ async fn forged_entries_ahead_of_the_latest_offset_are_skipped_by_reads() {
     let node = node(target.url(), ChannelMode::Namespace, 100).await;
     let topic = unique_topic("ahead");
     let other = unique_topic("other");
-    let mut sub = node.subscribe(&topic).await.expect("subscribe");
-    publish_range(&node, &topic, 0..7).await;
-    let mut positions = Vec::new();
-    for _ in 0..7 {
-        positions.push(next_positioned(&mut sub).await.2);
-    }
+    let (mut sub, positions) = subscribed_with(&node, &topic, 7).await;
     let epoch = positions[0].epoch;
     let (stream, _) = node.config().history_keys(&topic);
     let mut conn = raw(target.url()).await;
-    let envelope = |topic: &Topic, offset: u64| {
-        forged(topic, &format!(r#","offset":{offset},"epoch":"{epoch}""#))
-    };
+    let envelope = |topic: &Topic, offset: u64| forged_at(topic, offset, epoch);
     xadd(&mut conn, &stream, "9-1", &[("e", &envelope(&other, 9))]).await;
     xadd(&mut conn, &stream, "10-1", &[("e", &envelope(&topic, 11))]).await;
     let before = node.stats();
