@@ -217,9 +217,11 @@ impl Sse {
         topics: Vec<Topic>,
         reload: Option<String>,
     ) -> SseStream {
+        let held = topics.iter().map(|t| held_name(&subscription, t)).collect();
         let mut topics = Followed {
             token: ResumeToken::empty(topics.len()),
             topics,
+            held,
             subscription,
         };
         let mut first = BytesMut::new();
@@ -432,10 +434,29 @@ impl Source {
     }
 }
 
+/// The name `subscription` holds `topic` under: a tenant's handle holds it scoped. Resolved once
+/// per stream, so that reading positions per message finds each topic at once
+/// ([`Subscription::position`] of an unscoped name on a scoped subscription builds the scoped
+/// name on every call).
+fn held_name(subscription: &Subscription, topic: &Topic) -> Topic {
+    if !subscription.contains(topic) {
+        let scoped = subscription
+            .scope()
+            .and_then(|scope| scope.scope(topic).ok());
+        if let Some(scoped) = scoped.filter(|scoped| subscription.contains(scoped)) {
+            return scoped;
+        }
+    }
+    topic.clone()
+}
+
 /// A stream's topics, its subscription and its resume token.
 struct Followed {
     subscription: Subscription,
+    /// As the stream was asked for them: what the token is made for.
     topics: Vec<Topic>,
+    /// The same, as the subscription holds them (see [`held_name`]).
+    held: Vec<Topic>,
     token: ResumeToken,
 }
 
@@ -479,7 +500,7 @@ impl Followed {
 
     /// The resume token with every topic's last position now.
     fn refresh_token(&mut self) -> String {
-        for (index, topic) in self.topics.iter().enumerate() {
+        for (index, topic) in self.held.iter().enumerate() {
             if let Some(position) = self.subscription.position(topic) {
                 self.token.set(index, position);
             }
