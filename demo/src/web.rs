@@ -55,44 +55,40 @@ pub fn router(state: AppState) -> Router {
         .route("/socket", get(socket::socket))
         .route("/activity", get(pages::activity))
         .route("/live/activity", get(socket::live_activity))
-        .route("/assets/activity.js", get(activity_script))
+        .route(
+            "/assets/activity.js",
+            get(|| async { javascript(include_str!("../assets/activity.js")) }),
+        )
         .route("/fragments/jobs/{id}", get(socket::job_fragment))
         .route("/api/cut", axum::routing::post(socket::cut))
         .route("/pubsub/client.js", get(pubsub_axum::client::handler))
-        .route("/assets/job.js", get(job_script))
+        .route(
+            "/assets/job.js",
+            get(|| async { javascript(include_str!("../assets/job.js")) }),
+        )
         .merge(api::routes())
         .route("/assets/style.css", get(style))
-        .route("/assets/app.js", get(script))
+        .route(
+            "/assets/app.js",
+            get(|| async { javascript(include_str!("../assets/app.js")) }),
+        )
         .route("/health", get(|| async { "ok" }))
         .fallback(pages::not_found)
         .with_state(state)
+}
+
+/// One of the pages' scripts, served from the binary.
+fn javascript(source: &'static str) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        source,
+    )
 }
 
 async fn style() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
         include_str!("../assets/style.css"),
-    )
-}
-
-async fn script() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        include_str!("../assets/app.js"),
-    )
-}
-
-async fn job_script() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        include_str!("../assets/job.js"),
-    )
-}
-
-async fn activity_script() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        include_str!("../assets/activity.js"),
     )
 }
 

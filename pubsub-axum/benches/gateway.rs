@@ -193,7 +193,10 @@ async fn sse_client(
     }
 }
 
-async fn ws_client(addr: SocketAddr, start: Instant, tally: Arc<Tally>, latencies: Latencies) {
+/// A WebSocket to the gateway that has sent its join of the bench topic.
+async fn ws_join(
+    addr: SocketAddr,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ours/ws"))
         .await
         .expect("connect");
@@ -201,6 +204,11 @@ async fn ws_client(addr: SocketAddr, start: Instant, tally: Arc<Tally>, latencie
     ws.send(tokio_tungstenite::tungstenite::Message::text(join))
         .await
         .expect("join");
+    ws
+}
+
+async fn ws_client(addr: SocketAddr, start: Instant, tally: Arc<Tally>, latencies: Latencies) {
+    let mut ws = ws_join(addr).await;
     let mut seen = Vec::new();
     while let Some(Ok(message)) = ws.next().await {
         let tokio_tungstenite::tungstenite::Message::Text(text) = message else {
@@ -348,13 +356,7 @@ fn idle_clients(addr: SocketAddr, kind: &str, n: usize) {
         let mut held = Vec::with_capacity(n);
         for _ in 0..n {
             if kind == "ws" {
-                let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ours/ws"))
-                    .await
-                    .expect("connect");
-                let join = r#"{"ref":"1","topic":"bench:live","event":"$join"}"#;
-                ws.send(tokio_tungstenite::tungstenite::Message::text(join))
-                    .await
-                    .expect("join");
+                let mut ws = ws_join(addr).await;
                 let _ = ws.next().await; // the reply
                 held.push(tokio::spawn(
                     async move { while ws.next().await.is_some() {} },

@@ -93,13 +93,20 @@ impl ResumeToken {
     /// The token's text for `topics` (the same list, in the same order, as it was made for).
     pub fn encode(&self, topics: &[Topic]) -> String {
         let mut text = String::with_capacity(8 + self.positions.len() * 42);
-        let _ = write!(text, "{:08x}", topics_hash(topics));
+        self.encode_into(topics_hash(topics), &mut text);
+        text
+    }
+
+    /// [`encode`](Self::encode) into `text` (cleared first), with the topics' hash already
+    /// known: what a stream does per message, with one hash and one buffer for its life.
+    pub(crate) fn encode_into(&self, hash: u32, text: &mut String) {
+        text.clear();
+        let _ = write!(text, "{hash:08x}");
         for (index, position) in self.positions.iter().enumerate() {
             if let Some(position) = position {
                 let _ = write!(text, "-{index}_{position}");
             }
         }
-        text
     }
 
     /// Parses `text` as a token for `topics`.
@@ -139,7 +146,7 @@ impl ResumeToken {
 
 /// FNV-1a (32 bits) of the topic names, each followed by a 0 byte: stable across processes and
 /// versions, which a resume token needs (std's hashers are not).
-fn topics_hash(topics: &[Topic]) -> u32 {
+pub(crate) fn topics_hash(topics: &[Topic]) -> u32 {
     let mut hash: u32 = 0x811c_9dc5;
     for topic in topics {
         for &byte in topic.as_str().as_bytes().iter().chain(&[0]) {

@@ -39,7 +39,7 @@ use tokio::time::{Instant, Sleep};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::Error;
-use crate::resume::{MAX_TOKEN_LEN, MAX_TOPICS, ResumeToken, TokenError};
+use crate::resume::{MAX_TOKEN_LEN, MAX_TOPICS, ResumeToken, TokenError, topics_hash};
 
 /// The default interval between keep-alive comments: below the 30 s of the shortest common
 /// proxy idle timeouts, as Centrifugo's 25 s.
@@ -217,14 +217,21 @@ impl Sse {
         topics: Vec<Topic>,
         reload: Option<String>,
     ) -> SseStream {
+        let token = ResumeToken::empty(topics.len());
+        let hash = topics_hash(&topics);
+        let held = topics
+            .into_iter()
+            .map(|topic| held_name(&subscription, topic))
+            .collect();
         let mut topics = Followed {
-            token: ResumeToken::empty(topics.len()),
-            topics,
+            token,
+            hash,
+            id: String::new(),
+            held,
             subscription,
         };
         let mut first = BytesMut::new();
-        let id = topics.refresh_token();
-        frame::push_event(&mut first, Some(&id), "$open", "{}");
+        frame::push_event(&mut first, Some(topics.refresh_token()), "$open", "{}");
         if let Some(reason) = reload {
             push_reload(&mut first, &reason);
         }
@@ -391,7 +398,7 @@ enum Source {
 impl fmt::Debug for State {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let source = match &self.source {
-            Source::Topics(topics) => topics.topics.len(),
+            Source::Topics(topics) => topics.held.len(),
             Source::App(_) => 0,
         };
         f.debug_struct("SseStream")
@@ -432,11 +439,33 @@ impl Source {
     }
 }
 
+/// The name `subscription` holds `topic` under: a tenant's handle holds it scoped. Resolved once
+/// per stream, so that reading positions per message finds each topic at once
+/// ([`Subscription::position`] of an unscoped name on a scoped subscription builds the scoped
+/// name on every call).
+fn held_name(subscription: &Subscription, topic: Topic) -> Topic {
+    if !subscription.contains(&topic) {
+        let scoped = subscription
+            .scope()
+            .and_then(|scope| scope.scope(&topic).ok());
+        if let Some(scoped) = scoped.filter(|scoped| subscription.contains(scoped)) {
+            return scoped;
+        }
+    }
+    topic
+}
+
 /// A stream's topics, its subscription and its resume token.
 struct Followed {
     subscription: Subscription,
-    topics: Vec<Topic>,
+    /// The stream's topics, in the token's order, as the subscription holds them (see
+    /// [`held_name`]).
+    held: Vec<Topic>,
     token: ResumeToken,
+    /// The hash, in every token, of the topics as the stream was asked for them.
+    hash: u32,
+    /// The last token's text, its buffer kept for the next.
+    id: String,
 }
 
 impl Followed {
@@ -465,7 +494,7 @@ impl Followed {
                     }
                 };
                 let id = message.position().map(|_| self.refresh_token());
-                if !frame::push_event(buf, id.as_deref(), message.name(), json) {
+                if !frame::push_event(buf, id, message.name(), json) {
                     tracing::warn!(
                         name = message.name(),
                         "an event without a valid name is skipped"
@@ -478,12 +507,13 @@ impl Followed {
     }
 
     /// The resume token with every topic's last position now.
-    fn refresh_token(&mut self) -> String {
-        for (index, topic) in self.topics.iter().enumerate() {
+    fn refresh_token(&mut self) -> &str {
+        for (index, topic) in self.held.iter().enumerate() {
             if let Some(position) = self.subscription.position(topic) {
                 self.token.set(index, position);
             }
         }
-        self.token.encode(&self.topics)
+        self.token.encode_into(self.hash, &mut self.id);
+        &self.id
     }
 }

@@ -79,6 +79,21 @@ pub(crate) struct Config<S> {
     pub(crate) shutdown: CancellationToken,
 }
 
+// By hand: `S` (the session) need not be `Clone`.
+impl<S> Clone for Config<S> {
+    fn clone(&self) -> Self {
+        Config {
+            authorize: Arc::clone(&self.authorize),
+            idle_timeout: self.idle_timeout,
+            write_timeout: self.write_timeout,
+            max_frame_size: self.max_frame_size,
+            queue_capacity: self.queue_capacity,
+            max_joins: self.max_joins,
+            shutdown: self.shutdown.clone(),
+        }
+    }
+}
+
 impl<S> Clone for Channels<S> {
     fn clone(&self) -> Self {
         Channels {
@@ -118,22 +133,7 @@ impl<S: Send + Sync + 'static> Channels<S> {
     }
 
     fn with(mut self, change: impl FnOnce(&mut Config<S>)) -> Self {
-        if let Some(config) = Arc::get_mut(&mut self.config) {
-            change(config);
-        } else {
-            let old = &self.config;
-            let mut config = Config {
-                authorize: Arc::clone(&old.authorize),
-                idle_timeout: old.idle_timeout,
-                write_timeout: old.write_timeout,
-                max_frame_size: old.max_frame_size,
-                queue_capacity: old.queue_capacity,
-                max_joins: old.max_joins,
-                shutdown: old.shutdown.clone(),
-            };
-            change(&mut config);
-            self.config = Arc::new(config);
-        }
+        change(Arc::make_mut(&mut self.config));
         self
     }
 

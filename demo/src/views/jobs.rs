@@ -9,17 +9,24 @@ use crate::store::Store;
 use crate::store::model::Job;
 use anyhow::Result;
 
-/// The static part of the list page: a Run button per resource.
-pub fn list_body() -> String {
+/// A Run button per resource, each with `attributes` (` data-follow`: the page follows the job
+/// it starts).
+fn run_buttons(attributes: &str) -> String {
     let mut buttons = String::new();
     for (id, name) in Sample::RESOURCES {
         let _ = write!(
             buttons,
-            r#"<button data-post="/api/jobs" data-body="{body}" data-follow>Run “{name}”</button> "#,
+            r#"<button data-post="/api/jobs" data-body="{body}"{attributes}>Run “{name}”</button> "#,
             body = esc(&format!(r#"{{"resource_id":"{id}"}}"#)),
             name = esc(name),
         );
     }
+    buttons
+}
+
+/// The static part of the list page: a Run button per resource.
+pub fn list_body() -> String {
+    let buttons = run_buttons(" data-follow");
     format!(
         r#"<section class="card">
   <h1>Background jobs</h1>
@@ -33,15 +40,7 @@ pub fn list_body() -> String {
 /// The activity page: every job event of every resource, as it happened, over a resumable SSE
 /// stream (`assets/activity.js` on `pubsub-axum`'s `LiveSource`).
 pub fn activity_body() -> String {
-    let mut buttons = String::new();
-    for (id, name) in Sample::RESOURCES {
-        let _ = write!(
-            buttons,
-            r#"<button data-post="/api/jobs" data-body="{body}">Run “{name}”</button> "#,
-            body = esc(&format!(r#"{{"resource_id":"{id}"}}"#)),
-            name = esc(name),
-        );
-    }
+    let buttons = run_buttons("");
     format!(
         r#"<section class="card">
   <h1>Activity</h1>

@@ -156,17 +156,11 @@ pub(crate) fn tour(report: &mut Report, a: &Browser, url: &str) -> Result<(), St
     report.pass("catalogue: a row refreshed", took);
     report.shot(a, "6-catalogue")?;
 
-    a.goto(&format!("{url}jobs"))?;
-    let started = Instant::now();
-    a.js(
-        "document.querySelector('button[data-follow]').click(); return true;",
-        &[],
-    )?;
-    a.wait(
+    let started = start_a_job(
+        a,
+        url,
         "the job page with progress",
-        Duration::from_secs(5),
-        "const f = document.querySelector('#progress .fill'); return location.pathname.startsWith('/jobs/') && f && parseFloat(f.style.width) >= 20 && parseFloat(f.style.width) < 90;",
-        &[],
+        "parseFloat(f.style.width) >= 20 && parseFloat(f.style.width) < 90",
     )?;
     report.shot(a, "7-job-running")?;
     a.wait(
@@ -186,21 +180,36 @@ pub(crate) fn tour(report: &mut Report, a: &Browser, url: &str) -> Result<(), St
     Ok(())
 }
 
-/// A job's page follows it over WebSocket channels. Mid-job its connection is cut server-side
-/// (`POST /api/cut`: every socket closed, new ones refused for 1.5 s, while the job goes on
-/// publishing); the page reconnects by itself, rejoins from its last positions and shows every
-/// step event published meanwhile, in order, once, without a reload.
-pub(crate) fn cut_and_resume(report: &mut Report, a: &Browser, url: &str) -> Result<(), String> {
+/// Starts a job from the jobs list, whose page it opens, and waits (5 s at most) for that page
+/// with its progress bar `f` where `progress` holds; when the job was started.
+fn start_a_job(a: &Browser, url: &str, what: &str, progress: &str) -> Result<Instant, String> {
     a.goto(&format!("{url}jobs"))?;
+    let started = Instant::now();
     a.js(
         "document.querySelector('button[data-follow]').click(); return true;",
         &[],
     )?;
     a.wait(
-        "the job page's socket, with progress",
+        what,
         Duration::from_secs(5),
-        "const f = document.querySelector('#progress .fill'); return location.pathname.startsWith('/jobs/') && window.demo.socket === 'open' && f && parseFloat(f.style.width) >= 5;",
+        &format!(
+            "const f = document.querySelector('#progress .fill'); return location.pathname.startsWith('/jobs/') && f !== null && {progress};"
+        ),
         &[],
+    )?;
+    Ok(started)
+}
+
+/// A job's page follows it over WebSocket channels. Mid-job its connection is cut server-side
+/// (`POST /api/cut`: every socket closed, new ones refused for 1.5 s, while the job goes on
+/// publishing); the page reconnects by itself, rejoins from its last positions and shows every
+/// step event published meanwhile, in order, once, without a reload.
+pub(crate) fn cut_and_resume(report: &mut Report, a: &Browser, url: &str) -> Result<(), String> {
+    start_a_job(
+        a,
+        url,
+        "the job page's socket, with progress",
+        "window.demo.socket === 'open' && parseFloat(f.style.width) >= 5",
     )?;
     let boot = a.js("return window.demo.boot;", &[])?;
     let started = Instant::now();

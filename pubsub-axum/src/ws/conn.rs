@@ -261,20 +261,24 @@ impl<S: Send + Sync + 'static> Conn<S> {
 /// lag is recovered from the history or reported (a `$reload`).
 async fn forward(mut subscription: Subscription, prefix: String, tx: mpsc::Sender<Outbound>) {
     while let Some(delivery) = subscription.recv().await {
-        let mut frames = Vec::new();
-        frames.extend(frame(&prefix, delivery));
-        while frames.len() < BATCH {
-            match subscription.try_recv() {
-                Ok(delivery) => frames.extend(frame(&prefix, delivery)),
-                Err(_) => break,
-            }
-        }
-        let outbound = if frames.len() == 1 {
-            frames.pop().map(Outbound::Text)
-        } else {
-            Some(Outbound::Texts(frames))
+        let Some(first) = frame(&prefix, delivery) else {
+            continue;
         };
-        let Some(outbound) = outbound else { continue };
+        // One delivery (the common case) is one entry, without a vector.
+        let outbound = match subscription.try_recv() {
+            Err(_) => Outbound::Text(first),
+            Ok(delivery) => {
+                let mut texts = vec![first];
+                texts.extend(frame(&prefix, delivery));
+                while texts.len() < BATCH {
+                    match subscription.try_recv() {
+                        Ok(delivery) => texts.extend(frame(&prefix, delivery)),
+                        Err(_) => break,
+                    }
+                }
+                Outbound::Texts(texts)
+            }
+        };
         if tx.send(outbound).await.is_err() {
             return;
         }

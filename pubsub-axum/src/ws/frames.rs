@@ -210,7 +210,7 @@ pub(crate) fn push(prefix: &str, message: &Message) -> Option<String> {
     };
     let mut frame = String::with_capacity(prefix.len() + json.len() + message.name().len() + 64);
     frame.push_str(prefix);
-    frame.push_str(&Value::from(message.name()).to_string());
+    push_json_string(&mut frame, message.name());
     frame.push_str(",\"payload\":");
     frame.push_str(json);
     if let Some(position) = message.position() {
@@ -218,6 +218,19 @@ pub(crate) fn push(prefix: &str, message: &Message) -> Option<String> {
     }
     frame.push('}');
     Some(frame)
+}
+
+/// Appends `text` as a JSON string: as it is, quoted, when nothing in it needs an escape (an
+/// event's name, always in practice), else through `serde_json`. Either way, what `serde_json`
+/// writes.
+fn push_json_string(frame: &mut String, text: &str) {
+    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        frame.push('"');
+        frame.push_str(text);
+        frame.push('"');
+    } else {
+        frame.push_str(&Value::from(text).to_string());
+    }
 }
 
 /// A `$reload` push: this join may have missed messages.

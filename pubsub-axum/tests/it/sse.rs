@@ -11,13 +11,6 @@ use pubsub_core::{Broker, MemoryBroker, Message, Topic};
 
 use crate::support::*;
 
-async fn publish(broker: &MemoryBroker, topic: &str, n: u64) {
-    broker
-        .publish(&Topic::new(topic).unwrap(), note(n))
-        .await
-        .unwrap();
-}
-
 #[tokio::test]
 async fn each_message_is_one_event_with_its_name_json_and_position_as_id() {
     let broker = history_broker(100);
@@ -389,4 +382,22 @@ async fn a_stream_that_stops_reading_costs_bounded_memory_and_is_told_to_reload(
     }
     assert!(reloads >= 1, "the page is told it missed messages");
     assert!(bytes < 20_000 * 2_000 / 2, "{bytes} bytes were kept for it");
+}
+
+#[tokio::test]
+async fn a_tenant_stream_carries_the_positions_of_its_scoped_topics() {
+    let history = pubsub_core::history::HistoryConfig::new().prefix(
+        "docs:org:",
+        pubsub_core::history::HistoryPolicy::new(10, Duration::from_secs(600)),
+    );
+    let broker = pubsub_core::MultiTenant::new(MemoryBroker::builder().history(history).build());
+    let server = serve(broker.clone()).await;
+    let mut acme = sse_get(server.addr, "/sse?topics=docs:a,docs:b&tenant=acme", None).await;
+    acme.event().await;
+    publish(&broker, "docs:org:acme:b", 1).await;
+    let event = acme.event().await;
+    assert_eq!(event.json()["n"], 1);
+    let topics = [Topic::new("docs:a").unwrap(), Topic::new("docs:b").unwrap()];
+    let token = ResumeToken::parse(event.id.as_deref().unwrap(), &topics).unwrap();
+    assert_eq!(token.position(1).map(|p| p.offset), Some(1));
 }

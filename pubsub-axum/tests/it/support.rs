@@ -67,6 +67,14 @@ pub(crate) fn note(n: u64) -> Message {
     Message::new(Note { n })
 }
 
+/// Publishes `note(n)` on `topic`.
+pub(crate) async fn publish(broker: &impl Broker, topic: &str, n: u64) {
+    broker
+        .publish(&Topic::new(topic).unwrap(), note(n))
+        .await
+        .unwrap();
+}
+
 /// A broker whose `docs:h:` topics keep `size` messages of history.
 pub(crate) fn history_broker(size: usize) -> MemoryBroker {
     let history = HistoryConfig::new().prefix(
@@ -141,6 +149,18 @@ impl Default for Options {
 
 pub(crate) async fn serve(broker: impl Broker + 'static) -> Server {
     serve_with(broker, Options::default()).await
+}
+
+/// A server whose channels are set up by `channels` (on top of the tests' defaults).
+pub(crate) async fn serve_channels(
+    broker: impl Broker + 'static,
+    channels: impl FnOnce(Channels<Conn>) -> Channels<Conn> + 'static,
+) -> Server {
+    let options = Options {
+        channels: Box::new(channels),
+        ..Options::default()
+    };
+    serve_with(broker, options).await
 }
 
 pub(crate) async fn serve_with(broker: impl Broker + 'static, options: Options) -> Server {

@@ -3,18 +3,11 @@
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use pubsub_core::{Broker, MemoryBroker, Topic};
+use pubsub_core::{MemoryBroker, Topic};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use crate::support::*;
-
-async fn publish(broker: &impl Broker, topic: &str, n: u64) {
-    broker
-        .publish(&Topic::new(topic).unwrap(), note(n))
-        .await
-        .unwrap();
-}
 
 #[tokio::test]
 async fn join_gets_a_reply_then_pushes_and_leave_stops_them() {
@@ -180,14 +173,7 @@ async fn a_flood_of_malformed_frames_gets_error_frames_and_the_connection_keeps_
 #[tokio::test]
 async fn an_oversized_frame_closes_with_1009_and_others_are_unaffected() {
     let broker = MemoryBroker::new();
-    let server = serve_with(
-        broker.clone(),
-        Options {
-            channels: Box::new(|c| c.max_frame_size(1024)),
-            ..Options::default()
-        },
-    )
-    .await;
+    let server = serve_channels(broker.clone(), |c| c.max_frame_size(1024)).await;
     let mut other = ws_connect(server.addr, "").await;
     join(&mut other, "1", "docs:a", None).await;
     let mut ws = ws_connect(server.addr, "").await;
@@ -206,14 +192,7 @@ async fn an_oversized_frame_closes_with_1009_and_others_are_unaffected() {
 #[tokio::test]
 async fn heartbeats_keep_a_connection_and_silence_closes_it() {
     let broker = MemoryBroker::new();
-    let server = serve_with(
-        broker,
-        Options {
-            channels: Box::new(|c| c.idle_timeout(Duration::from_secs(1))),
-            ..Options::default()
-        },
-    )
-    .await;
+    let server = serve_channels(broker, |c| c.idle_timeout(Duration::from_secs(1))).await;
     let mut ws = ws_connect(server.addr, "").await;
     // Heartbeats every 250 ms keep it for 2.5 s, more than twice the idle timeout.
     for i in 0..10 {
@@ -228,16 +207,10 @@ async fn heartbeats_keep_a_connection_and_silence_closes_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_stops_reading_costs_bounded_memory_and_is_closed() {
     let broker = MemoryBroker::new();
-    let server = serve_with(
-        broker.clone(),
-        Options {
-            channels: Box::new(|c| {
-                c.write_timeout(Duration::from_millis(300))
-                    .queue_capacity(16)
-            }),
-            ..Options::default()
-        },
-    )
+    let server = serve_channels(broker.clone(), |c| {
+        c.write_timeout(Duration::from_millis(300))
+            .queue_capacity(16)
+    })
     .await;
     let mut ws = ws_connect(server.addr, "").await;
     join(&mut ws, "1", "docs:big", None).await;
@@ -372,14 +345,7 @@ async fn shutdown_closes_every_connection_with_going_away() {
 #[tokio::test]
 async fn joins_are_limited_per_connection_and_a_double_join_is_refused() {
     let broker = MemoryBroker::new();
-    let server = serve_with(
-        broker,
-        Options {
-            channels: Box::new(|c| c.max_joins(2)),
-            ..Options::default()
-        },
-    )
-    .await;
+    let server = serve_channels(broker, |c| c.max_joins(2)).await;
     let mut ws = ws_connect(server.addr, "").await;
     assert_eq!(
         join(&mut ws, "1", "docs:a", None).await["payload"]["status"],

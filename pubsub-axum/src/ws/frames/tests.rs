@@ -94,3 +94,20 @@ fn a_push_is_valid_json_with_the_cached_payload() {
     assert_eq!(reload["event"], "$reload");
     assert_eq!(reload["payload"]["reason"], "lagged");
 }
+
+#[test]
+fn a_name_is_written_as_serde_json_writes_it() {
+    for name in [
+        "doc_saved",
+        "ünïcode",
+        "quo\"te",
+        "back\\slash",
+        "line\nbreak",
+        "\u{1}",
+        "\u{7f}",
+    ] {
+        let mut frame = String::new();
+        push_json_string(&mut frame, name);
+        assert_eq!(frame, serde_json::to_string(name).unwrap(), "{name:?}");
+    }
+}
