@@ -209,7 +209,7 @@ pub(crate) fn cut_and_resume(report: &mut Report, a: &Browser, url: &str) -> Res
         a,
         url,
         "the job page's socket, with progress",
-        "window.demo.socket === 'open' && parseFloat(f.style.width) >= 5",
+        "window.demo !== undefined && window.demo.socket === 'open' && parseFloat(f.style.width) >= 5",
     )?;
     let boot = a.js("return window.demo.boot;", &[])?;
     let started = Instant::now();
@@ -224,7 +224,7 @@ pub(crate) fn cut_and_resume(report: &mut Report, a: &Browser, url: &str) -> Res
     a.wait(
         "the job to complete on the page after the reconnect",
         Duration::from_secs(12),
-        "return window.demo.socket === 'open' && document.querySelector('#live .tag-completed') !== null;",
+        "return window.demo !== undefined && window.demo.socket === 'open' && document.querySelector('#live .tag-completed') !== null;",
         &[],
     )?;
     report.shot(a, "10-job-resumed")?;
