@@ -109,11 +109,6 @@ pub(crate) async fn run(
     }
     finish(shared);
     shared.prune_starts();
-    Counters::add(&shared.counters.recovered_topics, outcome.recovered as u64);
-    Counters::add(
-        &shared.counters.unrecovered_topics,
-        outcome.unrecovered as u64,
-    );
     outcome
 }
 
@@ -158,6 +153,12 @@ fn apply(shared: &Shared, pending: &Pending, read: Result<Snapshot, Error>) -> b
             None => (Err(Unrecoverable::TooOld), Vec::new()),
         },
     };
+    // Counted before anyone is told, so whoever sees the outcome sees it in the stats too.
+    let counter = match recovered {
+        Ok(()) => &shared.counters.recovered_topics,
+        Err(_) => &shared.counters.unrecovered_topics,
+    };
+    Counters::add(counter, 1);
     if let Err(why) = recovered {
         tracing::info!(
             topic = topic.as_str(),
