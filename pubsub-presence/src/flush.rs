@@ -1,0 +1,249 @@
+//! The flusher task: the only sender of the node's messages (so a topic's diffs and states leave
+//! in clock order). It sends heartbeats, expires silent nodes, turns each changed topic into a
+//! diff (at most one per window per topic: the first change after a quiet window goes at once,
+//! later ones wait for the window's end), answers syncs, and says goodbye on shutdown.
+
+use std::sync::Arc;
+
+use pubsub_core::{Broker, Message, Topic};
+use serde_json::value::RawValue;
+use tokio::time::Instant;
+
+use crate::id::NodeId;
+use crate::inbound::resync;
+use crate::shared::{Command, Gone, Inner, Shared, TopicState};
+use crate::state::Entry;
+use crate::wire::{MAX_BATCH, Wire, WireEntry};
+
+/// Runs until the node is closed; then flushes what is left and sends `Down`.
+pub(crate) async fn run(shared: Arc<Shared>, broker: Arc<dyn Broker>) {
+    let mut clock = Clock {
+        next_heartbeat: Instant::now(),
+        hello: true,
+    };
+    loop {
+        let now = Instant::now();
+        let (messages, deadline, closed) = {
+            let mut inner = shared.lock();
+            let closed = inner.closed;
+            let (messages, deadline) = collect(&shared, &mut inner, &mut clock, now, closed);
+            (messages, deadline, closed)
+        };
+        for (topic, wire) in messages {
+            let heartbeat = matches!(wire, Wire::Heartbeat { .. });
+            let counts = matches!(wire, Wire::State { .. } | Wire::Diff { .. });
+            let sent = broker.publish(&topic, Message::new(wire)).await;
+            after_send(&shared, sent.is_ok(), heartbeat, counts);
+        }
+        if closed {
+            let down = Message::new(Wire::Down { node: shared.me });
+            let _ = broker.publish(&shared.control, down).await;
+            break;
+        }
+        tokio::select! {
+            () = shared.wake.notified() => {}
+            () = tokio::time::sleep_until(deadline) => {}
+        }
+    }
+}
+
+/// When the next heartbeat is due, and whether it is the node's first.
+struct Clock {
+    next_heartbeat: Instant,
+    hello: bool,
+}
+
+fn after_send(shared: &Shared, ok: bool, heartbeat: bool, counts: bool) {
+    let was_deaf = {
+        let mut inner = shared.lock();
+        if counts && ok {
+            inner.stats.sent += 1;
+        }
+        if !ok {
+            inner.stats.send_failures += 1;
+        }
+        let was_deaf = inner.deaf;
+        if heartbeat {
+            inner.deaf = !ok;
+        }
+        was_deaf && heartbeat && ok
+    };
+    if was_deaf {
+        // Reachable again: nobody is expired for the time this node could not hear them.
+        resync(shared);
+    }
+}
+
+/// Everything due now, under the lock; and when to look again.
+fn collect(
+    shared: &Shared,
+    inner: &mut Inner,
+    clock: &mut Clock,
+    now: Instant,
+    closing: bool,
+) -> (Vec<(Topic, Wire)>, Instant) {
+    let config = &shared.config;
+    let mut out = Vec::new();
+    let mut deadline = clock.next_heartbeat;
+    if !closing && (now >= clock.next_heartbeat || inner.outbox.heartbeat_now) {
+        out.push((
+            shared.control.clone(),
+            Wire::Heartbeat {
+                node: shared.me,
+                name: config.name.clone(),
+                started: shared.started,
+                hello: clock.hello,
+            },
+        ));
+        clock.hello = false;
+        inner.outbox.heartbeat_now = false;
+        if now >= clock.next_heartbeat {
+            clock.next_heartbeat = now + config.heartbeat;
+            deadline = clock.next_heartbeat;
+            expire(shared, inner, now);
+        }
+    }
+    let answers = std::mem::take(&mut inner.outbox.answers);
+    let dirty = std::mem::take(&mut inner.outbox.dirty);
+    let mut resets = 0;
+    for name in dirty {
+        let Some(state) = inner.topics.get_mut(&name) else {
+            continue;
+        };
+        let forced = closing || answers.contains(&name);
+        if let Some(due) = state.last_flush.map(|last| last + config.window) {
+            if !forced && now < due && !state.pending.is_empty() {
+                deadline = deadline.min(due);
+                inner.outbox.dirty.insert(name);
+                continue;
+            }
+        }
+        if !state.pending.is_empty() {
+            state.last_flush = Some(now);
+            out.extend(flush(shared.me, &name, state, &mut inner.clock, &mut resets));
+        }
+        if state.users == 0 && state.pending.is_empty() {
+            let state = inner.topics.remove(&name).expect("present");
+            let _ = shared.commands.send(Command::Remove(state.wire));
+        }
+    }
+    inner.stats.follower_resets += resets;
+    for name in answers {
+        out.extend(answer(shared, inner.topics.get(&name), &name));
+    }
+    for (name, target) in std::mem::take(&mut inner.outbox.syncs) {
+        out.push((
+            shared.control.clone(),
+            Wire::Sync {
+                node: shared.me,
+                topic: name.to_string(),
+                target,
+            },
+        ));
+    }
+    (out, deadline)
+}
+
+/// Drops the presences of nodes silent past the expiry, unless this node is the one cut off.
+fn expire(shared: &Shared, inner: &mut Inner, now: Instant) {
+    let expiry = shared.config.expiry;
+    inner
+        .gone
+        .retain(|_, (when, _)| now.saturating_duration_since(*when) < expiry * 4);
+    if inner.deaf {
+        return;
+    }
+    let silent: Vec<NodeId> = inner
+        .peers
+        .iter()
+        .filter(|(_, peer)| now.saturating_duration_since(peer.last_seen) >= expiry)
+        .map(|(id, _)| *id)
+        .collect();
+    for node in silent {
+        tracing::info!(me = %shared.me, node = %node, "a presence node fell silent; its presences are dropped");
+        inner.remove_node(node, Gone::Expired, now);
+    }
+}
+
+/// A topic's pending changes: given to its followers, and this node's own as diffs (joins
+/// first, then leaves, in parts of at most `MAX_BATCH`, chained by clock).
+fn flush(
+    me: NodeId,
+    name: &str,
+    state: &mut TopicState,
+    clock: &mut u64,
+    resets: &mut u64,
+) -> Vec<(Topic, Wire)> {
+    let (change, joins, leaves) = state.pending.take(me);
+    Inner::deliver(state, change, resets);
+    let mut out = Vec::new();
+    let mut prev = state.replica.clock(me);
+    let joins: Vec<WireEntry> = joins.iter().map(|(seq, e)| wire_entry(*seq, e)).collect();
+    let parts = joins
+        .chunks(MAX_BATCH)
+        .map(|part| (part.to_vec(), Vec::new()))
+        .chain(leaves.chunks(MAX_BATCH).map(|part| (Vec::new(), part.to_vec())));
+    for (joins, leaves) in parts {
+        *clock += 1;
+        out.push((
+            state.wire.clone(),
+            Wire::Diff {
+                node: me,
+                topic: name.to_owned(),
+                prev,
+                clock: *clock,
+                joins,
+                leaves,
+            },
+        ));
+        prev = *clock;
+    }
+    state.replica.set_own_clock(me, prev);
+    out
+}
+
+/// This node's state of a topic, in parts (one empty part when it has none).
+fn answer(shared: &Shared, state: Option<&TopicState>, name: &str) -> Vec<(Topic, Wire)> {
+    let me = shared.me;
+    let (wire, clock, entries) = match state {
+        Some(state) => (
+            state.wire.clone(),
+            state.replica.clock(me),
+            state.replica.entries_of(me),
+        ),
+        None => match shared.wire_topic(name) {
+            Ok(wire) => (wire, 0, Vec::new()),
+            Err(_) => return Vec::new(),
+        },
+    };
+    let entries: Vec<WireEntry> = entries.iter().map(|(seq, e)| wire_entry(*seq, e)).collect();
+    let mut parts: Vec<Vec<WireEntry>> = entries.chunks(MAX_BATCH).map(<[_]>::to_vec).collect();
+    if parts.is_empty() {
+        parts.push(Vec::new());
+    }
+    let last = parts.len() - 1;
+    parts
+        .into_iter()
+        .enumerate()
+        .map(|(i, entries)| {
+            (
+                wire.clone(),
+                Wire::State {
+                    node: me,
+                    topic: name.to_owned(),
+                    clock,
+                    entries,
+                    more: i < last,
+                },
+            )
+        })
+        .collect()
+}
+
+fn wire_entry(seq: u64, entry: &Entry) -> WireEntry {
+    WireEntry {
+        key: entry.key.to_string(),
+        seq,
+        meta: RawValue::from_string(entry.meta.to_string()).expect("checked JSON"),
+    }
+}

@@ -1,0 +1,267 @@
+//! One topic's presences as this node knows them: each owner's entries at its diff clock.
+//!
+//! Every entry has exactly one owner (the node that tracks it), and only the owner changes it,
+//! so the replica needs no merging: it keeps, per owner, the entries and the clock of the last
+//! diff applied. A diff applies when its `prev` is that clock (0: the owner had none), is a
+//! duplicate when its clock is not newer, and is a *hole* otherwise (a message was lost: ask the
+//! owner for its state). A state replaces the owner's entries. Clock 0 means "no entries": an
+//! owner whose entries are all gone is forgotten, and the owner restarts its clock at 0.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use crate::id::{MetaId, NodeId};
+
+/// One presence: its key and its metadata's JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub(crate) key: Arc<str>,
+    pub(crate) meta: Arc<str>,
+}
+
+/// What a change did, as the followers see it: presences that left, then those that joined.
+/// An update is a leave of the old metadata and a join of the new one, with the same id.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Change {
+    pub(crate) leaves: Vec<(MetaId, Entry)>,
+    pub(crate) joins: Vec<(MetaId, Entry)>,
+}
+
+impl Change {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.leaves.is_empty() && self.joins.is_empty()
+    }
+}
+
+/// The outcome of a diff.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Applied {
+    /// Applied: this changed.
+    Done(Change),
+    /// Already applied (its clock is not newer than the owner's).
+    Duplicate,
+    /// Its `prev` is not what this replica has: something was lost in between.
+    Hole,
+}
+
+#[derive(Debug, Default)]
+struct Owned {
+    clock: u64,
+    entries: HashMap<u64, Entry>,
+}
+
+/// One topic's presences, by owner.
+#[derive(Debug, Default)]
+pub(crate) struct Replica {
+    owners: HashMap<NodeId, Owned>,
+}
+
+impl Replica {
+    /// The clock of `node`'s last applied diff or state (0: none of its entries are known).
+    pub(crate) fn clock(&self, node: NodeId) -> u64 {
+        self.owners.get(&node).map_or(0, |owned| owned.clock)
+    }
+
+    /// How many entries `node` has here.
+    pub(crate) fn count(&self, node: NodeId) -> usize {
+        self.owners.get(&node).map_or(0, |owned| owned.entries.len())
+    }
+
+    /// Every presence, in id order.
+    pub(crate) fn snapshot(&self) -> Vec<(MetaId, Entry)> {
+        let mut all: Vec<(MetaId, Entry)> = self
+            .owners
+            .iter()
+            .flat_map(|(node, owned)| {
+                owned
+                    .entries
+                    .iter()
+                    .map(|(seq, entry)| (MetaId::new(*node, *seq), entry.clone()))
+            })
+            .collect();
+        all.sort_unstable_by_key(|(id, _)| *id);
+        all
+    }
+
+    /// `node`'s entries, in number order.
+    pub(crate) fn entries_of(&self, node: NodeId) -> Vec<(u64, Entry)> {
+        let mut entries: Vec<(u64, Entry)> = self
+            .owners
+            .get(&node)
+            .map(|owned| owned.entries.iter().map(|(s, e)| (*s, e.clone())).collect())
+            .unwrap_or_default();
+        entries.sort_unstable_by_key(|(seq, _)| *seq);
+        entries
+    }
+
+    /// Applies `node`'s diff from `prev` to `clock`.
+    pub(crate) fn apply_diff(
+        &mut self,
+        node: NodeId,
+        prev: u64,
+        clock: u64,
+        joins: impl IntoIterator<Item = (u64, Entry)>,
+        leaves: &[u64],
+    ) -> Applied {
+        let known = self.clock(node);
+        if known != 0 && clock <= known {
+            return Applied::Duplicate;
+        }
+        if prev != known {
+            return Applied::Hole;
+        }
+        let owned = self.owners.entry(node).or_default();
+        owned.clock = clock;
+        let mut change = Change::default();
+        for seq in leaves {
+            if let Some(old) = owned.entries.remove(seq) {
+                change.leaves.push((MetaId::new(node, *seq), old));
+            }
+        }
+        for (seq, entry) in joins {
+            let id = MetaId::new(node, seq);
+            match owned.entries.insert(seq, entry.clone()) {
+                Some(old) if old == entry => {}
+                Some(old) => {
+                    change.leaves.push((id, old));
+                    change.joins.push((id, entry));
+                }
+                None => change.joins.push((id, entry)),
+            }
+        }
+        if owned.entries.is_empty() {
+            self.owners.remove(&node);
+        }
+        Applied::Done(change)
+    }
+
+    /// Replaces `node`'s entries with its state as of `clock`; `None` when this replica already
+    /// has a newer clock of it (the state is stale).
+    pub(crate) fn apply_state(
+        &mut self,
+        node: NodeId,
+        clock: u64,
+        entries: HashMap<u64, Entry>,
+    ) -> Option<Change> {
+        if clock < self.clock(node) {
+            return None;
+        }
+        let old = self.owners.remove(&node).unwrap_or_default();
+        let mut change = Change::default();
+        for (seq, entry) in &old.entries {
+            match entries.get(seq) {
+                Some(new) if new == entry => {}
+                _ => change.leaves.push((MetaId::new(node, *seq), entry.clone())),
+            }
+        }
+        for (seq, entry) in &entries {
+            if old.entries.get(seq) != Some(entry) {
+                change.joins.push((MetaId::new(node, *seq), entry.clone()));
+            }
+        }
+        if !entries.is_empty() {
+            self.owners.insert(node, Owned { clock, entries });
+        }
+        change.leaves.sort_unstable_by_key(|(id, _)| *id);
+        change.joins.sort_unstable_by_key(|(id, _)| *id);
+        Some(change)
+    }
+
+    /// Forgets `node` (it left or expired): all its entries leave.
+    pub(crate) fn remove_owner(&mut self, node: NodeId) -> Change {
+        self.apply_state(node, u64::MAX, HashMap::new())
+            .unwrap_or_default()
+    }
+
+    /// Forgets every owner but `keep`, with no change reported (nobody here follows).
+    pub(crate) fn retain_only(&mut self, keep: NodeId) {
+        self.owners.retain(|node, _| *node == keep);
+    }
+
+    /// Sets this node's own entry (`None`: removes it); returns what it was. Own entries change
+    /// here at once; their diff is made when the topic is flushed ([`Pending`]).
+    pub(crate) fn set_own(&mut self, me: NodeId, seq: u64, entry: Option<Entry>) -> Option<Entry> {
+        let owned = self.owners.entry(me).or_default();
+        let old = match entry {
+            Some(entry) => owned.entries.insert(seq, entry),
+            None => owned.entries.remove(&seq),
+        };
+        if owned.entries.is_empty() && owned.clock == 0 {
+            self.owners.remove(&me);
+        }
+        old
+    }
+
+    /// Sets this node's own clock after a flush; with no entries left, it restarts at 0.
+    pub(crate) fn set_own_clock(&mut self, me: NodeId, clock: u64) {
+        match self.owners.get_mut(&me) {
+            Some(owned) if owned.entries.is_empty() => {
+                self.owners.remove(&me);
+            }
+            Some(owned) => owned.clock = clock,
+            None => {}
+        }
+    }
+}
+
+/// What changed on a topic since its last flush, per presence: what it was then and what it is
+/// now. A join and a leave of the same presence within one window cancel out; the followers'
+/// diff and the owner's wire diff are both made from it.
+#[derive(Debug, Default)]
+pub(crate) struct Pending {
+    changes: BTreeMap<MetaId, (Option<Entry>, Option<Entry>)>,
+}
+
+impl Pending {
+    /// Notes that `id` went from `before` to `after`.
+    pub(crate) fn note(&mut self, id: MetaId, before: Option<Entry>, after: Option<Entry>) {
+        self.changes
+            .entry(id)
+            .and_modify(|(_, now)| now.clone_from(&after))
+            .or_insert((before, after));
+    }
+
+    /// Notes every presence of `change`.
+    pub(crate) fn note_change(&mut self, change: Change) {
+        for (id, entry) in change.leaves {
+            self.note(id, Some(entry), None);
+        }
+        for (id, entry) in change.joins {
+            let before = self.changes.get(&id).and_then(|(_, now)| now.clone());
+            self.note(id, before, Some(entry));
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// Takes what changed: the followers' change and, of `me`'s own presences, the wire diff's
+    /// joins (number, entry) and leaves (numbers).
+    pub(crate) fn take(&mut self, me: NodeId) -> (Change, Vec<(u64, Entry)>, Vec<u64>) {
+        let mut change = Change::default();
+        let (mut joins, mut leaves) = (Vec::new(), Vec::new());
+        for (id, (before, after)) in std::mem::take(&mut self.changes) {
+            if before == after {
+                continue;
+            }
+            let own = id.node() == me;
+            if let Some(before) = before {
+                change.leaves.push((id, before));
+                if own && after.is_none() {
+                    leaves.push(id.seq());
+                }
+            }
+            if let Some(after) = after {
+                if own {
+                    joins.push((id.seq(), after.clone()));
+                }
+                change.joins.push((id, after));
+            }
+        }
+        (change, joins, leaves)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,96 @@
+use super::*;
+
+fn entry(key: &str, meta: &str) -> Entry {
+    Entry {
+        key: key.into(),
+        meta: meta.into(),
+    }
+}
+
+#[test]
+fn diffs_apply_in_clock_order_and_a_missing_one_is_a_hole() {
+    let mut replica = Replica::default();
+    let node = NodeId::random();
+    let applied = replica.apply_diff(node, 0, 3, [(1, entry("ada", "1"))], &[]);
+    assert!(matches!(applied, Applied::Done(ref c) if c.joins.len() == 1));
+    assert_eq!(replica.apply_diff(node, 0, 3, [(1, entry("ada", "1"))], &[]), Applied::Duplicate);
+    // Clock 5 comes after 4, which never arrived.
+    assert_eq!(replica.apply_diff(node, 4, 5, [(2, entry("bob", "1"))], &[]), Applied::Hole);
+    assert_eq!(replica.count(node), 1);
+    let applied = replica.apply_diff(node, 3, 4, [(2, entry("bob", "1"))], &[1]);
+    let Applied::Done(change) = applied else { panic!("{applied:?}") };
+    assert_eq!(change.leaves.len(), 1);
+    assert_eq!(change.joins.len(), 1);
+    assert_eq!(replica.clock(node), 4);
+}
+
+#[test]
+fn an_owner_with_no_entries_left_is_forgotten_and_starts_again_from_zero() {
+    let mut replica = Replica::default();
+    let node = NodeId::random();
+    replica.apply_diff(node, 0, 1, [(1, entry("ada", "1"))], &[]);
+    replica.apply_diff(node, 1, 2, [], &[1]);
+    assert_eq!(replica.clock(node), 0);
+    let again = replica.apply_diff(node, 0, 9, [(2, entry("ada", "2"))], &[]);
+    assert!(matches!(again, Applied::Done(_)));
+}
+
+#[test]
+fn a_state_replaces_an_owners_entries_and_reports_the_difference() {
+    let mut replica = Replica::default();
+    let node = NodeId::random();
+    replica.apply_diff(node, 0, 1, [(1, entry("ada", "1")), (2, entry("bob", "1"))], &[]);
+    let state = HashMap::from([(2, entry("bob", "2")), (3, entry("cy", "1"))]);
+    let change = replica.apply_state(node, 7, state).expect("newer");
+    let ids = |v: &[(MetaId, Entry)]| v.iter().map(|(id, _)| id.seq()).collect::<Vec<_>>();
+    assert_eq!(ids(&change.leaves), [1, 2]);
+    assert_eq!(ids(&change.joins), [2, 3]);
+    assert!(replica.apply_state(node, 6, HashMap::new()).is_none(), "stale");
+    let change = replica.remove_owner(node);
+    assert_eq!(change.leaves.len(), 2);
+    assert!(replica.snapshot().is_empty());
+}
+
+#[test]
+fn a_join_and_a_leave_within_one_window_cancel_out() {
+    let me = NodeId::random();
+    let mut pending = Pending::default();
+    let id = MetaId::new(me, 1);
+    pending.note(id, None, Some(entry("ada", "1")));
+    pending.note(id, Some(entry("ada", "1")), None);
+    let (change, joins, leaves) = pending.take(me);
+    assert!(change.is_empty() && joins.is_empty() && leaves.is_empty());
+}
+
+#[test]
+fn an_update_is_a_leave_and_a_join_of_the_same_id_on_the_wire_a_join() {
+    let me = NodeId::random();
+    let mut pending = Pending::default();
+    let id = MetaId::new(me, 1);
+    pending.note(id, Some(entry("ada", "1")), Some(entry("ada", "2")));
+    let (change, joins, leaves) = pending.take(me);
+    assert_eq!(change.leaves, [(id, entry("ada", "1"))]);
+    assert_eq!(change.joins, [(id, entry("ada", "2"))]);
+    assert_eq!(joins, [(1, entry("ada", "2"))]);
+    assert!(leaves.is_empty());
+}
+
+#[test]
+fn remote_changes_noted_in_a_window_merge_per_presence() {
+    let me = NodeId::random();
+    let other = NodeId::random();
+    let id = MetaId::new(other, 4);
+    let mut pending = Pending::default();
+    pending.note_change(Change {
+        leaves: Vec::new(),
+        joins: vec![(id, entry("ada", "1"))],
+    });
+    pending.note_change(Change {
+        leaves: vec![(id, entry("ada", "1"))],
+        joins: vec![(id, entry("ada", "2"))],
+    });
+    let (change, joins, leaves) = pending.take(me);
+    assert!(change.leaves.is_empty());
+    assert_eq!(change.joins, [(id, entry("ada", "2"))]);
+    assert!(joins.is_empty() && leaves.is_empty(), "not ours to send");
+}

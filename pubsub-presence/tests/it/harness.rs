@@ -1,0 +1,138 @@
+//! Helpers: a broker wrapper that can cut a node off or lose messages, and stream readers with
+//! timeouts.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use pubsub_core::{Broker, Error, MemoryBroker, Message, Subscription, Topic};
+use pubsub_presence::{PresenceEvent, PresenceStream, Presences};
+use serde::de::DeserializeOwned;
+
+/// A broker of one node: publishes go through unless the node is cut off (a crash, as the other
+/// nodes see it), and publishes whose event name is `lose` are dropped while `losing` > 0.
+#[derive(Debug, Clone)]
+pub struct Node {
+    inner: MemoryBroker,
+    pub cut: Arc<AtomicBool>,
+    pub losing: Arc<AtomicUsize>,
+    pub lose: &'static str,
+}
+
+impl Node {
+    pub fn on(inner: &MemoryBroker) -> Self {
+        Self {
+            inner: inner.clone(),
+            cut: Arc::new(AtomicBool::new(false)),
+            losing: Arc::new(AtomicUsize::new(0)),
+            lose: "diff",
+        }
+    }
+}
+
+#[async_trait]
+impl Broker for Node {
+    async fn publish(&self, topic: &Topic, message: Message) -> Result<(), Error> {
+        if self.cut.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        if message.name() == self.lose
+            && self
+                .losing
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+        {
+            return Ok(());
+        }
+        self.inner.publish(topic, message).await
+    }
+
+    async fn subscribe(&self, topic: &Topic) -> Result<Subscription, Error> {
+        self.inner.subscribe(topic).await
+    }
+
+    async fn add_topic(&self, subscription: &mut Subscription, topic: &Topic) -> Result<(), Error> {
+        self.inner.add_topic(subscription, topic).await
+    }
+
+    fn remove_topic(&self, subscription: &mut Subscription, topic: &Topic) -> bool {
+        self.inner.remove_topic(subscription, topic)
+    }
+}
+
+pub fn topic(name: &str) -> Topic {
+    Topic::new(name).expect("topic")
+}
+
+/// The next event within `within`.
+pub async fn next<M: DeserializeOwned>(
+    stream: &mut PresenceStream<M>,
+    within: Duration,
+) -> PresenceEvent<M> {
+    tokio::time::timeout(within, stream.recv())
+        .await
+        .expect("a presence event in time")
+        .expect("stream open")
+}
+
+/// The first state of a new follower.
+pub async fn state<M: DeserializeOwned>(stream: &mut PresenceStream<M>) -> Presences<M> {
+    match next(stream, Duration::from_secs(5)).await {
+        PresenceEvent::State(state) => state,
+        PresenceEvent::Diff(_) => panic!("expected a state, got a diff"),
+    }
+}
+
+/// A follower's view: its state with the diffs applied, as sorted (key, meta id) pairs.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct View(pub std::collections::BTreeSet<(String, String)>);
+
+impl View {
+    pub fn apply<M>(&mut self, event: &PresenceEvent<M>) {
+        match event {
+            PresenceEvent::State(state) => {
+                self.0 = pairs(state);
+            }
+            PresenceEvent::Diff(diff) => {
+                for pair in pairs(&diff.leaves) {
+                    assert!(self.0.remove(&pair), "a leave of {pair:?}, not present");
+                }
+                for pair in pairs(&diff.joins) {
+                    assert!(self.0.insert(pair.clone()), "a join of {pair:?}, already present");
+                }
+            }
+        }
+    }
+
+    pub fn keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self.0.iter().map(|(k, _)| k.clone()).collect();
+        keys.dedup();
+        keys
+    }
+}
+
+pub fn pairs<M>(presences: &Presences<M>) -> std::collections::BTreeSet<(String, String)> {
+    presences
+        .iter()
+        .flat_map(|(key, metas)| metas.iter().map(move |m| (key.clone(), m.id.to_string())))
+        .collect()
+}
+
+/// Reads events into `view` until `done(view)` holds, within `within`.
+pub async fn until<M: DeserializeOwned>(
+    stream: &mut PresenceStream<M>,
+    view: &mut View,
+    within: Duration,
+    done: impl Fn(&View) -> bool,
+) -> usize {
+    let mut events = 0;
+    let deadline = tokio::time::Instant::now() + within;
+    while !done(view) {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let event = next(stream, left).await;
+        view.apply(&event);
+        events += 1;
+    }
+    events
+}
