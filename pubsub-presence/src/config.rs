@@ -100,7 +100,10 @@ impl PresenceConfig {
             return Err("follower_capacity and max_per_topic must not be zero".to_owned());
         }
         if pubsub_core::Topic::new(format!("{}:nodes", self.prefix)).is_err() {
-            return Err(format!("prefix `{}` does not make valid topics", self.prefix));
+            return Err(format!(
+                "prefix `{}` does not make valid topics",
+                self.prefix
+            ));
         }
         Ok(())
     }

@@ -112,17 +112,23 @@ fn collect(
         };
         let forced = closing || answers.contains(&name);
         if let Some(due) = state.last_flush.map(|last| last + config.window) {
-            if !forced && now < due && !state.pending.is_empty() {
+            if !forced && now < due && !state.is_flushed() {
                 deadline = deadline.min(due);
                 inner.outbox.dirty.insert(name);
                 continue;
             }
         }
-        if !state.pending.is_empty() {
+        if !state.is_flushed() {
             state.last_flush = Some(now);
-            out.extend(flush(shared.me, &name, state, &mut inner.clock, &mut resets));
+            out.extend(flush(
+                shared.me,
+                &name,
+                state,
+                &mut inner.clock,
+                &mut resets,
+            ));
         }
-        if state.users == 0 && state.pending.is_empty() {
+        if state.users == 0 && state.is_flushed() {
             let state = inner.topics.remove(&name).expect("present");
             let _ = shared.commands.send(Command::Remove(state.wire));
         }
@@ -174,15 +180,19 @@ fn flush(
     clock: &mut u64,
     resets: &mut u64,
 ) -> Vec<(Topic, Wire)> {
-    let (change, joins, leaves) = state.pending.take(me);
-    Inner::deliver(state, change, resets);
+    state.tell_now(me, resets);
+    let (_, joins, leaves) = state.unsent.take(me);
     let mut out = Vec::new();
     let mut prev = state.replica.clock(me);
     let joins: Vec<WireEntry> = joins.iter().map(|(seq, e)| wire_entry(*seq, e)).collect();
     let parts = joins
         .chunks(MAX_BATCH)
         .map(|part| (part.to_vec(), Vec::new()))
-        .chain(leaves.chunks(MAX_BATCH).map(|part| (Vec::new(), part.to_vec())));
+        .chain(
+            leaves
+                .chunks(MAX_BATCH)
+                .map(|part| (Vec::new(), part.to_vec())),
+        );
     for (joins, leaves) in parts {
         *clock += 1;
         out.push((

@@ -296,7 +296,10 @@ fn diff(
         inner.stats.rejected += 1;
         return;
     }
-    match state.replica.apply_diff(node, prev, clock, entries(joins), leaves) {
+    match state
+        .replica
+        .apply_diff(node, prev, clock, entries(joins), leaves)
+    {
         Applied::Done(change) => {
             if !change.is_empty() {
                 state.pending.note_change(change);

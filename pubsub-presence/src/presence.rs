@@ -145,10 +145,9 @@ impl Presence {
         self.hold(&name).await?;
         let seq = {
             let mut inner = self.shared.lock();
-            let full = inner
-                .topics
-                .get(&name)
-                .is_some_and(|s| s.replica.count(self.shared.me) >= self.shared.config.max_per_topic);
+            let full = inner.topics.get(&name).is_some_and(|s| {
+                s.replica.count(self.shared.me) >= self.shared.config.max_per_topic
+            });
             if full {
                 drop(inner);
                 self.shared.release(&name);
@@ -207,11 +206,18 @@ impl Presence {
         if let Some(snapshot) = snapshot {
             return Ok(Presences::decode(&snapshot));
         }
-        let mut stream = self.follow::<M>(topic).await?;
-        match stream.first.take() {
-            Some(first) => Ok(Presences::decode(&first)),
-            None => Err(PresenceError::Closed),
-        }
+        // Following makes the replica current; the list is what it holds now (a follower's
+        // first state is as of the last flush).
+        let stream = self.follow::<M>(topic).await?;
+        let snapshot = self
+            .shared
+            .lock()
+            .topics
+            .get(topic.as_str())
+            .map(|state| state.replica.snapshot())
+            .unwrap_or_default();
+        drop(stream);
+        Ok(Presences::decode(&snapshot))
     }
 
     /// Follows `topic`'s presence: a full state first, then diffs, nothing lost or doubled in
@@ -277,26 +283,30 @@ impl Presence {
                 state.synced.send_replace(true);
             }
         }
-        let mut inner = self.shared.lock();
+        let mut guard = self.shared.lock();
+        let inner = &mut *guard;
         let id = inner.next_follower;
         inner.next_follower += 1;
         let state: &mut TopicState = inner.topics.get_mut(&name).ok_or(PresenceError::Closed)?;
+        // The others hear what is pending first, so this follower starts from the state now
+        // (the sync's answers included) and gets exactly the diffs after it.
+        state.tell_now(self.shared.me, &mut inner.stats.follower_resets);
         let first = state.replica.snapshot();
         let (tx, rx) = mpsc::channel(self.shared.config.follower_capacity);
-        let stale = Arc::new(AtomicBool::new(false));
+        let overflowed = Arc::new(AtomicBool::new(false));
         state.followers.push(FollowerTx {
             id,
             tx,
-            stale: Arc::clone(&stale),
+            stale: Arc::clone(&overflowed),
         });
-        drop(inner);
+        drop(guard);
         held.disarm();
         Ok(PresenceStream {
             shared: Arc::clone(&self.shared),
             topic: name,
             id,
             rx,
-            stale,
+            stale: overflowed,
             first: Some(first),
             _meta: PhantomData,
         })

@@ -111,6 +111,15 @@ impl<M> Presences<M> {
     }
 }
 
+impl<'a, M> IntoIterator for &'a Presences<M> {
+    type Item = (&'a String, &'a Vec<Meta<M>>);
+    type IntoIter = btree_map::Iter<'a, String, Vec<Meta<M>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.by_key.iter()
+    }
+}
+
 impl<M: DeserializeOwned> Presences<M> {
     /// Decodes raw entries; metadata that does not decode as `M` is left out (and logged).
     pub(crate) fn decode(entries: &[(MetaId, Entry)]) -> Self {

@@ -36,8 +36,11 @@ pub(crate) struct TopicState {
     /// The topic its presence travels on (`<prefix>:<topic>`).
     pub(crate) wire: Topic,
     pub(crate) replica: Replica,
-    /// What changed since the last flush (own and, when replicated, other nodes' presences).
+    /// What changed since the followers were last told (own and, when replicated, other
+    /// nodes' presences).
     pub(crate) pending: Pending,
+    /// This node's own changes since its last diff was sent.
+    pub(crate) unsent: Pending,
     pub(crate) last_flush: Option<Instant>,
     /// Guards, followers and calls in progress that hold the topic.
     pub(crate) users: usize,
@@ -55,11 +58,30 @@ pub(crate) struct TopicState {
 }
 
 impl TopicState {
+    /// The presences as the followers know them: as of the last flush (the pending changes
+    /// reach them as the next diff).
+    pub(crate) fn flushed_snapshot(&self) -> Vec<(MetaId, Entry)> {
+        self.pending.as_flushed(self.replica.snapshot())
+    }
+
+    /// Whether nothing waits to be told or sent.
+    pub(crate) fn is_flushed(&self) -> bool {
+        self.pending.is_empty() && self.unsent.is_empty()
+    }
+
+    /// Tells the followers what is pending now, ahead of the window (a new follower is about
+    /// to start from the current state).
+    pub(crate) fn tell_now(&mut self, me: NodeId, resets: &mut u64) {
+        let (change, _, _) = self.pending.take(me);
+        Inner::deliver(self, change, resets);
+    }
+
     pub(crate) fn new(wire: Topic) -> Self {
         Self {
             wire,
             replica: Replica::default(),
             pending: Pending::default(),
+            unsent: Pending::default(),
             last_flush: None,
             users: 0,
             followers: Vec::new(),
@@ -206,7 +228,9 @@ impl Shared {
         let me = self.me;
         let after = entry.clone();
         let before = state.replica.set_own(me, seq, entry);
-        state.pending.note(MetaId::new(me, seq), before, after);
+        let id = MetaId::new(me, seq);
+        state.pending.note(id, before.clone(), after.clone());
+        state.unsent.note(id, before, after);
         self.mark_dirty(&mut inner, topic);
         true
     }
@@ -255,7 +279,7 @@ impl Shared {
             inner
                 .topics
                 .get(topic)
-                .map(|state| state.replica.snapshot())
+                .map(TopicState::flushed_snapshot)
                 .unwrap_or_default(),
         )
     }

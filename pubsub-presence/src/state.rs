@@ -64,7 +64,9 @@ impl Replica {
 
     /// How many entries `node` has here.
     pub(crate) fn count(&self, node: NodeId) -> usize {
-        self.owners.get(&node).map_or(0, |owned| owned.entries.len())
+        self.owners
+            .get(&node)
+            .map_or(0, |owned| owned.entries.len())
     }
 
     /// Every presence, in id order.
@@ -234,6 +236,22 @@ impl Pending {
 
     pub(crate) fn is_empty(&self) -> bool {
         self.changes.is_empty()
+    }
+
+    /// `now` (a replica's snapshot) as it was at the last flush: what a new follower starts
+    /// from, since the next flush gives it the pending changes as a diff.
+    pub(crate) fn as_flushed(&self, now: Vec<(MetaId, Entry)>) -> Vec<(MetaId, Entry)> {
+        if self.changes.is_empty() {
+            return now;
+        }
+        let mut view: BTreeMap<MetaId, Entry> = now.into_iter().collect();
+        for (id, (before, _)) in &self.changes {
+            match before {
+                Some(entry) => view.insert(*id, entry.clone()),
+                None => view.remove(id),
+            };
+        }
+        view.into_iter().collect()
     }
 
     /// Takes what changed: the followers' change and, of `me`'s own presences, the wire diff's

@@ -104,6 +104,6 @@ impl fmt::Debug for Tracked {
             .field("topic", &self.topic)
             .field("key", &self.key)
             .field("id", &self.id())
-            .finish()
+            .finish_non_exhaustive()
     }
 }

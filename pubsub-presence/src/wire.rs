@@ -178,7 +178,10 @@ mod tests {
     #[test]
     fn the_json_form_is_adjacently_tagged() {
         let json = serde_json::to_string(&diff(vec![entry("ada", r#"{"tab":1}"#)])).expect("json");
-        assert!(json.starts_with(r#"{"event":"diff","payload":{"node":"#), "{json}");
+        assert!(
+            json.starts_with(r#"{"event":"diff","payload":{"node":"#),
+            "{json}"
+        );
         assert!(json.contains(r#""meta":{"tab":1}"#), "{json}");
     }
 
@@ -191,7 +194,10 @@ mod tests {
             Err("key empty or too long")
         );
         let big = format!("\"{}\"", "x".repeat(MAX_META));
-        assert_eq!(diff(vec![entry("ada", &big)]).check(), Err("metadata too large"));
+        assert_eq!(
+            diff(vec![entry("ada", &big)]).check(),
+            Err("metadata too large")
+        );
         let many = (0..=MAX_BATCH).map(|_| entry("a", "1")).collect();
         assert_eq!(diff(many).check(), Err("too many entries in one message"));
         let bad_topic = Wire::Sync {
@@ -209,6 +215,9 @@ mod tests {
             leaves: Vec::new(),
         };
         assert!(backwards.check().is_err());
-        assert_eq!(Wire::Down { node: NodeId::ZERO }.check(), Err("node id zero"));
+        assert_eq!(
+            Wire::Down { node: NodeId::ZERO }.check(),
+            Err("node id zero")
+        );
     }
 }

@@ -13,12 +13,20 @@ fn diffs_apply_in_clock_order_and_a_missing_one_is_a_hole() {
     let node = NodeId::random();
     let applied = replica.apply_diff(node, 0, 3, [(1, entry("ada", "1"))], &[]);
     assert!(matches!(applied, Applied::Done(ref c) if c.joins.len() == 1));
-    assert_eq!(replica.apply_diff(node, 0, 3, [(1, entry("ada", "1"))], &[]), Applied::Duplicate);
+    assert_eq!(
+        replica.apply_diff(node, 0, 3, [(1, entry("ada", "1"))], &[]),
+        Applied::Duplicate
+    );
     // Clock 5 comes after 4, which never arrived.
-    assert_eq!(replica.apply_diff(node, 4, 5, [(2, entry("bob", "1"))], &[]), Applied::Hole);
+    assert_eq!(
+        replica.apply_diff(node, 4, 5, [(2, entry("bob", "1"))], &[]),
+        Applied::Hole
+    );
     assert_eq!(replica.count(node), 1);
     let applied = replica.apply_diff(node, 3, 4, [(2, entry("bob", "1"))], &[1]);
-    let Applied::Done(change) = applied else { panic!("{applied:?}") };
+    let Applied::Done(change) = applied else {
+        panic!("{applied:?}")
+    };
     assert_eq!(change.leaves.len(), 1);
     assert_eq!(change.joins.len(), 1);
     assert_eq!(replica.clock(node), 4);
@@ -39,13 +47,22 @@ fn an_owner_with_no_entries_left_is_forgotten_and_starts_again_from_zero() {
 fn a_state_replaces_an_owners_entries_and_reports_the_difference() {
     let mut replica = Replica::default();
     let node = NodeId::random();
-    replica.apply_diff(node, 0, 1, [(1, entry("ada", "1")), (2, entry("bob", "1"))], &[]);
+    replica.apply_diff(
+        node,
+        0,
+        1,
+        [(1, entry("ada", "1")), (2, entry("bob", "1"))],
+        &[],
+    );
     let state = HashMap::from([(2, entry("bob", "2")), (3, entry("cy", "1"))]);
     let change = replica.apply_state(node, 7, state).expect("newer");
     let ids = |v: &[(MetaId, Entry)]| v.iter().map(|(id, _)| id.seq()).collect::<Vec<_>>();
     assert_eq!(ids(&change.leaves), [1, 2]);
     assert_eq!(ids(&change.joins), [2, 3]);
-    assert!(replica.apply_state(node, 6, HashMap::new()).is_none(), "stale");
+    assert!(
+        replica.apply_state(node, 6, HashMap::new()).is_none(),
+        "stale"
+    );
     let change = replica.remove_owner(node);
     assert_eq!(change.leaves.len(), 2);
     assert!(replica.snapshot().is_empty());
@@ -93,4 +110,33 @@ fn remote_changes_noted_in_a_window_merge_per_presence() {
     assert!(change.leaves.is_empty());
     assert_eq!(change.joins, [(id, entry("ada", "2"))]);
     assert!(joins.is_empty() && leaves.is_empty(), "not ours to send");
+}
+
+#[test]
+fn a_new_follower_starts_from_the_state_as_of_the_last_flush() {
+    let me = NodeId::random();
+    let (kept, joined, updated, left) = (
+        MetaId::new(me, 1),
+        MetaId::new(me, 2),
+        MetaId::new(me, 3),
+        MetaId::new(me, 4),
+    );
+    let mut pending = Pending::default();
+    pending.note(joined, None, Some(entry("new", "1")));
+    pending.note(updated, Some(entry("upd", "1")), Some(entry("upd", "2")));
+    pending.note(left, Some(entry("gone", "1")), None);
+    let now = vec![
+        (kept, entry("kept", "1")),
+        (joined, entry("new", "1")),
+        (updated, entry("upd", "2")),
+    ];
+    let flushed = pending.as_flushed(now);
+    assert_eq!(
+        flushed,
+        [
+            (kept, entry("kept", "1")),
+            (updated, entry("upd", "1")),
+            (left, entry("gone", "1")),
+        ]
+    );
 }

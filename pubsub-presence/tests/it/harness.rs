@@ -13,15 +13,15 @@ use serde::de::DeserializeOwned;
 /// A broker of one node: publishes go through unless the node is cut off (a crash, as the other
 /// nodes see it), and publishes whose event name is `lose` are dropped while `losing` > 0.
 #[derive(Debug, Clone)]
-pub struct Node {
+pub(crate) struct Node {
     inner: MemoryBroker,
-    pub cut: Arc<AtomicBool>,
-    pub losing: Arc<AtomicUsize>,
-    pub lose: &'static str,
+    pub(crate) cut: Arc<AtomicBool>,
+    pub(crate) losing: Arc<AtomicUsize>,
+    pub(crate) lose: &'static str,
 }
 
 impl Node {
-    pub fn on(inner: &MemoryBroker) -> Self {
+    pub(crate) fn on(inner: &MemoryBroker) -> Self {
         Self {
             inner: inner.clone(),
             cut: Arc::new(AtomicBool::new(false)),
@@ -61,12 +61,12 @@ impl Broker for Node {
     }
 }
 
-pub fn topic(name: &str) -> Topic {
+pub(crate) fn topic(name: &str) -> Topic {
     Topic::new(name).expect("topic")
 }
 
 /// The next event within `within`.
-pub async fn next<M: DeserializeOwned>(
+pub(crate) async fn next<M: DeserializeOwned>(
     stream: &mut PresenceStream<M>,
     within: Duration,
 ) -> PresenceEvent<M> {
@@ -77,7 +77,7 @@ pub async fn next<M: DeserializeOwned>(
 }
 
 /// The first state of a new follower.
-pub async fn state<M: DeserializeOwned>(stream: &mut PresenceStream<M>) -> Presences<M> {
+pub(crate) async fn state<M: DeserializeOwned>(stream: &mut PresenceStream<M>) -> Presences<M> {
     match next(stream, Duration::from_secs(5)).await {
         PresenceEvent::State(state) => state,
         PresenceEvent::Diff(_) => panic!("expected a state, got a diff"),
@@ -86,10 +86,10 @@ pub async fn state<M: DeserializeOwned>(stream: &mut PresenceStream<M>) -> Prese
 
 /// A follower's view: its state with the diffs applied, as sorted (key, meta id) pairs.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct View(pub std::collections::BTreeSet<(String, String)>);
+pub(crate) struct View(pub(crate) std::collections::BTreeSet<(String, String)>);
 
 impl View {
-    pub fn apply<M>(&mut self, event: &PresenceEvent<M>) {
+    pub(crate) fn apply<M>(&mut self, event: &PresenceEvent<M>) {
         match event {
             PresenceEvent::State(state) => {
                 self.0 = pairs(state);
@@ -99,20 +99,23 @@ impl View {
                     assert!(self.0.remove(&pair), "a leave of {pair:?}, not present");
                 }
                 for pair in pairs(&diff.joins) {
-                    assert!(self.0.insert(pair.clone()), "a join of {pair:?}, already present");
+                    assert!(
+                        self.0.insert(pair.clone()),
+                        "a join of {pair:?}, already present"
+                    );
                 }
             }
         }
     }
 
-    pub fn keys(&self) -> Vec<String> {
+    pub(crate) fn keys(&self) -> Vec<String> {
         let mut keys: Vec<String> = self.0.iter().map(|(k, _)| k.clone()).collect();
         keys.dedup();
         keys
     }
 }
 
-pub fn pairs<M>(presences: &Presences<M>) -> std::collections::BTreeSet<(String, String)> {
+pub(crate) fn pairs<M>(presences: &Presences<M>) -> std::collections::BTreeSet<(String, String)> {
     presences
         .iter()
         .flat_map(|(key, metas)| metas.iter().map(move |m| (key.clone(), m.id.to_string())))
@@ -120,7 +123,7 @@ pub fn pairs<M>(presences: &Presences<M>) -> std::collections::BTreeSet<(String,
 }
 
 /// Reads events into `view` until `done(view)` holds, within `within`.
-pub async fn until<M: DeserializeOwned>(
+pub(crate) async fn until<M: DeserializeOwned>(
     stream: &mut PresenceStream<M>,
     view: &mut View,
     within: Duration,

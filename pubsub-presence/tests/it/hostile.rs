@@ -11,8 +11,12 @@ use crate::harness::{View, topic, until};
 #[tokio::test]
 async fn a_flood_of_forged_and_malformed_messages_is_refused_and_real_presences_still_arrive() {
     let broker = MemoryBroker::new();
-    let watcher = Presence::start(broker.clone(), PresenceConfig::fast()).await.expect("start");
-    let real = Presence::start(broker.clone(), PresenceConfig::fast()).await.expect("start");
+    let watcher = Presence::start(broker.clone(), PresenceConfig::fast())
+        .await
+        .expect("start");
+    let real = Presence::start(broker.clone(), PresenceConfig::fast())
+        .await
+        .expect("start");
     let page = topic("projects:1");
     let mut follow = watcher.follow::<u32>(&page).await.expect("follow");
     let mut view = View::default();
@@ -45,9 +49,15 @@ async fn a_flood_of_forged_and_malformed_messages_is_refused_and_real_presences_
             tokio::task::yield_now().await;
         }
     }
-    until(&mut follow, &mut view, Duration::from_secs(5), |v| v.keys() == ["ada"]).await;
+    until(&mut follow, &mut view, Duration::from_secs(5), |v| {
+        v.keys() == ["ada"]
+    })
+    .await;
     let _bob = real.track(&page, "bob", &1).await.expect("track");
-    until(&mut follow, &mut view, Duration::from_secs(5), |v| v.keys() == ["ada", "bob"]).await;
+    until(&mut follow, &mut view, Duration::from_secs(5), |v| {
+        v.keys() == ["ada", "bob"]
+    })
+    .await;
     // Bob's diff came after the flood on the same topic: every forged message was seen.
     let stats = watcher.stats();
     assert_eq!(stats.rejected, 2_000, "{stats:?}");

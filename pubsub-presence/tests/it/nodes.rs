@@ -40,7 +40,10 @@ async fn joins_and_leaves_on_one_node_reach_followers_on_the_others_once() {
     let mut view = View::default();
     view.apply(&PresenceEvent::State(state(&mut follow).await));
     let ada = a.track(&page, "ada", &1).await.expect("track");
-    until(&mut follow, &mut view, Duration::from_secs(2), |v| v.keys() == ["ada"]).await;
+    until(&mut follow, &mut view, Duration::from_secs(2), |v| {
+        v.keys() == ["ada"]
+    })
+    .await;
     ada.update(&2).expect("update");
     let PresenceEvent::Diff(diff) = next(&mut follow, Duration::from_secs(2)).await else {
         panic!("a diff")
@@ -48,7 +51,10 @@ async fn joins_and_leaves_on_one_node_reach_followers_on_the_others_once() {
     assert_eq!(diff.joins.get("ada").expect("new")[0].meta, 2);
     view.apply(&PresenceEvent::Diff(diff));
     drop(ada);
-    until(&mut follow, &mut view, Duration::from_secs(2), |v| v.0.is_empty()).await;
+    until(&mut follow, &mut view, Duration::from_secs(2), |v| {
+        v.0.is_empty()
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(follow_is_quiet(&mut follow).await, "a doubled diff");
 }
@@ -73,11 +79,21 @@ async fn a_node_that_shuts_down_takes_its_presences_with_it_at_once() {
     let _ada = a.track(&page, "ada", &1).await.expect("track");
     let mut follow = b.follow::<u32>(&page).await.expect("follow");
     let mut view = View::default();
-    until(&mut follow, &mut view, Duration::from_secs(2), |v| v.keys() == ["ada"]).await;
+    until(&mut follow, &mut view, Duration::from_secs(2), |v| {
+        v.keys() == ["ada"]
+    })
+    .await;
     let started = tokio::time::Instant::now();
     a.shutdown().await;
-    until(&mut follow, &mut view, Duration::from_secs(2), |v| v.0.is_empty()).await;
-    assert!(started.elapsed() < Duration::from_millis(500), "{:?}", started.elapsed());
+    until(&mut follow, &mut view, Duration::from_secs(2), |v| {
+        v.0.is_empty()
+    })
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(b.stats().departed, 1);
 }
 
@@ -92,15 +108,27 @@ async fn a_crashed_nodes_presences_expire_on_every_other_node() {
     let _cy = c.track(&page, "cy", &1).await.expect("track");
     let mut follow = b.follow::<u32>(&page).await.expect("follow");
     let mut view = View::default();
-    until(&mut follow, &mut view, Duration::from_secs(2), |v| v.keys() == ["ada", "cy"]).await;
+    until(&mut follow, &mut view, Duration::from_secs(2), |v| {
+        v.keys() == ["ada", "cy"]
+    })
+    .await;
     // Cut off: no goodbye, no more heartbeats.
     a_node.cut.store(true, Ordering::SeqCst);
     drop(a);
     let started = tokio::time::Instant::now();
-    until(&mut follow, &mut view, Duration::from_secs(3), |v| v.keys() == ["cy"]).await;
+    until(&mut follow, &mut view, Duration::from_secs(3), |v| {
+        v.keys() == ["cy"]
+    })
+    .await;
     let took = started.elapsed();
-    assert!(took >= Duration::from_millis(350), "expired too early: {took:?}");
-    assert!(took < Duration::from_millis(1_500), "expired too late: {took:?}");
+    assert!(
+        took >= Duration::from_millis(350),
+        "expired too early: {took:?}"
+    );
+    assert!(
+        took < Duration::from_millis(1_500),
+        "expired too late: {took:?}"
+    );
     assert_eq!(b.stats().expired, 1);
     let listed = c.list::<u32>(&page).await.expect("list");
     assert_eq!(listed.keys().collect::<Vec<_>>(), ["cy"]);
@@ -121,17 +149,27 @@ async fn a_node_restarted_under_its_name_replaces_its_previous_run_at_once() {
     let _zombie = old.track(&page, "ada", &1).await.expect("track");
     let mut follow = watcher.follow::<u32>(&page).await.expect("follow");
     let mut view = View::default();
-    until(&mut follow, &mut view, Duration::from_secs(2), |v| v.keys() == ["ada"]).await;
+    until(&mut follow, &mut view, Duration::from_secs(2), |v| {
+        v.keys() == ["ada"]
+    })
+    .await;
     old_node.cut.store(true, Ordering::SeqCst); // killed: no goodbye
     drop(old);
     let started = tokio::time::Instant::now();
     let (new, _) = start(&broker, config).await;
     let _ada = new.track(&page, "ada", &2).await.expect("track");
     until(&mut follow, &mut view, Duration::from_secs(2), |v| {
-        v.0.len() == 1 && v.0.iter().all(|(_, id)| id.starts_with(&new.node().to_string()))
+        v.0.len() == 1
+            && v.0
+                .iter()
+                .all(|(_, id)| id.starts_with(&new.node().to_string()))
     })
     .await;
-    assert!(started.elapsed() < Duration::from_millis(500), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -143,13 +181,18 @@ async fn a_lost_diff_is_a_hole_that_a_state_fills() {
     let mut follow = b.follow::<u32>(&page).await.expect("follow");
     let mut view = View::default();
     let _ada = a.track(&page, "ada", &1).await.expect("track");
-    until(&mut follow, &mut view, Duration::from_secs(2), |v| v.keys() == ["ada"]).await;
+    until(&mut follow, &mut view, Duration::from_secs(2), |v| {
+        v.keys() == ["ada"]
+    })
+    .await;
     a_node.losing.store(1, Ordering::SeqCst);
     let _bob = a.track(&page, "bob", &1).await.expect("track"); // this diff is lost
     tokio::time::sleep(Duration::from_millis(60)).await;
     let _cy = a.track(&page, "cy", &1).await.expect("track"); // this one reveals the hole
-    until(&mut follow, &mut view, Duration::from_secs(2), |v| v.keys() == ["ada", "bob", "cy"])
-        .await;
+    until(&mut follow, &mut view, Duration::from_secs(2), |v| {
+        v.keys() == ["ada", "bob", "cy"]
+    })
+    .await;
     assert_eq!(b.stats().holes, 1, "{:?}", b.stats());
 }
 
@@ -164,6 +207,13 @@ async fn a_join_reaches_a_follower_on_another_node_within_a_window_and_a_hop() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     let started = tokio::time::Instant::now();
     let _ada = a.track(&page, "ada", &1).await.expect("track");
-    assert!(matches!(next(&mut follow, Duration::from_secs(1)).await, PresenceEvent::Diff(_)));
-    assert!(started.elapsed() < Duration::from_millis(20), "{:?}", started.elapsed());
+    assert!(matches!(
+        next(&mut follow, Duration::from_secs(1)).await,
+        PresenceEvent::Diff(_)
+    ));
+    assert!(
+        started.elapsed() < Duration::from_millis(20),
+        "{:?}",
+        started.elapsed()
+    );
 }

@@ -31,9 +31,18 @@ async fn node() -> Presence {
 async fn a_user_in_two_tabs_is_one_key_with_two_metas_and_lists_at_once() {
     let presence = node().await;
     let page = topic("crm:contacts:1");
-    let one = presence.track(&page, "ada", &viewer(1)).await.expect("track");
-    let two = presence.track(&page, "ada", &viewer(2)).await.expect("track");
-    let _bob = presence.track(&page, "bob", &viewer(1)).await.expect("track");
+    let one = presence
+        .track(&page, "ada", &viewer(1))
+        .await
+        .expect("track");
+    let two = presence
+        .track(&page, "ada", &viewer(2))
+        .await
+        .expect("track");
+    let _bob = presence
+        .track(&page, "bob", &viewer(1))
+        .await
+        .expect("track");
     let list = presence.list::<Viewer>(&page).await.expect("list");
     assert_eq!(list.keys().collect::<Vec<_>>(), ["ada", "bob"]);
     let ada = list.get("ada").expect("ada");
@@ -44,19 +53,31 @@ async fn a_user_in_two_tabs_is_one_key_with_two_metas_and_lists_at_once() {
     let list = presence.list::<Viewer>(&page).await.expect("list");
     assert_eq!(list.get("ada").expect("ada").len(), 1);
     drop(two);
-    assert!(!presence.list::<Viewer>(&page).await.expect("list").contains("ada"));
+    assert!(
+        !presence
+            .list::<Viewer>(&page)
+            .await
+            .expect("list")
+            .contains("ada")
+    );
 }
 
 #[tokio::test]
 async fn a_follower_gets_the_state_then_joins_updates_and_leaves() {
     let presence = node().await;
     let page = topic("projects:7");
-    let _bob = presence.track(&page, "bob", &viewer(9)).await.expect("track");
+    let _bob = presence
+        .track(&page, "bob", &viewer(9))
+        .await
+        .expect("track");
     let mut follow = presence.follow::<Viewer>(&page).await.expect("follow");
     let first = state(&mut follow).await;
     assert!(first.contains("bob") && first.len() == 1);
 
-    let ada = presence.track(&page, "ada", &viewer(1)).await.expect("track");
+    let ada = presence
+        .track(&page, "ada", &viewer(1))
+        .await
+        .expect("track");
     let PresenceEvent::Diff(join) = next(&mut follow, Duration::from_secs(1)).await else {
         panic!("a diff")
     };
@@ -67,7 +88,10 @@ async fn a_follower_gets_the_state_then_joins_updates_and_leaves() {
     let PresenceEvent::Diff(update) = next(&mut follow, Duration::from_secs(1)).await else {
         panic!("a diff")
     };
-    let (left, joined) = (&update.leaves.get("ada").expect("old")[0], &update.joins.get("ada").expect("new")[0]);
+    let (left, joined) = (
+        &update.leaves.get("ada").expect("old")[0],
+        &update.joins.get("ada").expect("new")[0],
+    );
     assert_eq!((left.id, left.meta.tab), (ada.id(), 1));
     assert_eq!((joined.id, joined.meta.tab), (ada.id(), 2));
 
@@ -82,13 +106,18 @@ async fn a_follower_gets_the_state_then_joins_updates_and_leaves() {
 async fn a_join_and_a_leave_within_one_window_reach_nobody() {
     let mut config = PresenceConfig::fast();
     config.window = Duration::from_millis(200);
-    let presence = Presence::start(MemoryBroker::new(), config).await.expect("start");
+    let presence = Presence::start(MemoryBroker::new(), config)
+        .await
+        .expect("start");
     let page = topic("projects:8");
     let mut follow = presence.follow::<u32>(&page).await.expect("follow");
     state(&mut follow).await;
     // The first change after a quiet window goes at once; the next ones wait for its end.
     let first = presence.track(&page, "first", &1).await.expect("track");
-    assert!(matches!(next(&mut follow, Duration::from_millis(100)).await, PresenceEvent::Diff(_)));
+    assert!(matches!(
+        next(&mut follow, Duration::from_millis(100)).await,
+        PresenceEvent::Diff(_)
+    ));
     let blink = presence.track(&page, "blink", &1).await.expect("track");
     drop(blink);
     drop(first);
@@ -109,13 +138,21 @@ async fn a_thousand_tracks_within_a_second_reach_a_follower_as_a_few_diffs() {
     let mut guards = Vec::new();
     let started = tokio::time::Instant::now();
     for i in 0..1_000u32 {
-        guards.push(presence.track(&page, &format!("user-{i}"), &i).await.expect("track"));
+        guards.push(
+            presence
+                .track(&page, &format!("user-{i}"), &i)
+                .await
+                .expect("track"),
+        );
         if i % 50 == 0 {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
     }
     assert!(started.elapsed() < Duration::from_secs(1));
-    let events = until(&mut follow, &mut view, Duration::from_secs(5), |v| v.0.len() == 1_000).await;
+    let events = until(&mut follow, &mut view, Duration::from_secs(5), |v| {
+        v.0.len() == 1_000
+    })
+    .await;
     // A 20 ms window: at most one diff per window while tracking, plus the first at once.
     let windows = started.elapsed().as_millis() / 20 + 2;
     assert!(
@@ -131,17 +168,28 @@ async fn a_follower_that_stops_reading_is_bounded_and_gets_a_full_state_again() 
     let mut config = PresenceConfig::fast();
     config.follower_capacity = 4;
     config.window = Duration::from_millis(1);
-    let presence = Presence::start(MemoryBroker::new(), config).await.expect("start");
+    let presence = Presence::start(MemoryBroker::new(), config)
+        .await
+        .expect("start");
     let page = topic("projects:9");
     let mut slow = presence.follow::<u32>(&page).await.expect("follow");
     state(&mut slow).await;
     let mut guards = Vec::new();
     for i in 0..40u32 {
-        guards.push(presence.track(&page, &format!("u{i}"), &i).await.expect("track"));
+        guards.push(
+            presence
+                .track(&page, &format!("u{i}"), &i)
+                .await
+                .expect("track"),
+        );
         tokio::time::sleep(Duration::from_millis(3)).await;
     }
     tokio::time::sleep(Duration::from_millis(50)).await;
-    assert!(presence.stats().follower_resets >= 1, "{:?}", presence.stats());
+    assert!(
+        presence.stats().follower_resets >= 1,
+        "{:?}",
+        presence.stats()
+    );
     // At most `capacity` diffs were held; then a full state with all 40.
     let mut view = View::default();
     let mut states = 0;
@@ -174,7 +222,10 @@ async fn tenant_scoped_presence_stays_inside_its_tenant() {
     let page = topic("projects:1");
     let _ada = acme.track(&page, "ada", &1).await.expect("track");
     let mut theirs = globex.follow::<u32>(&page).await.expect("follow");
-    assert!(state(&mut theirs).await.is_empty(), "another tenant's presence leaked");
+    assert!(
+        state(&mut theirs).await.is_empty(),
+        "another tenant's presence leaked"
+    );
     let ours = Presence::start(
         Scoped::new(broker, TenantKey::new("acme").expect("tenant")),
         PresenceConfig::fast(),
@@ -191,10 +242,16 @@ async fn out_of_bound_keys_and_metadata_are_refused_with_a_reason() {
     assert!(presence.track(&page, "", &1).await.is_err());
     assert!(presence.track(&page, &"k".repeat(257), &1).await.is_err());
     let big = "x".repeat(20_000);
-    let error = presence.track(&page, "ada", &big).await.expect_err("too big");
+    let error = presence
+        .track(&page, "ada", &big)
+        .await
+        .expect_err("too big");
     assert!(error.to_string().contains("at most"), "{error}");
     let long = topic(&"t".repeat(510));
-    assert!(presence.track(&long, "ada", &1).await.is_err(), "no room for the prefix");
+    assert!(
+        presence.track(&long, "ada", &1).await.is_err(),
+        "no room for the prefix"
+    );
     assert_eq!(presence.stats().tracked, 0);
     assert_eq!(presence.stats().topics, 0);
 }

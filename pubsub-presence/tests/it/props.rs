@@ -44,7 +44,9 @@ async fn run(ops: Vec<Op>) {
     let mut members = Vec::new();
     for _ in 0..3 {
         let node = Node::on(&broker);
-        let presence = Presence::start(node.clone(), config.clone()).await.expect("start");
+        let presence = Presence::start(node.clone(), config.clone())
+            .await
+            .expect("start");
         members.push(Member {
             presence: Some(presence),
             node,
@@ -52,7 +54,9 @@ async fn run(ops: Vec<Op>) {
         });
     }
     // A fourth node only follows, and never crashes.
-    let watcher = Presence::start(Node::on(&broker), config.clone()).await.expect("start");
+    let watcher = Presence::start(Node::on(&broker), config.clone())
+        .await
+        .expect("start");
     let mut follow = watcher.follow::<u32>(&page).await.expect("follow");
     let mut view = View::default();
     let mut value = 0u32;
@@ -60,7 +64,10 @@ async fn run(ops: Vec<Op>) {
         match op {
             Op::Track { node, key } => {
                 if let Some(presence) = &members[node].presence {
-                    let guard = presence.track(&page, &format!("k{key}"), &value).await.expect("track");
+                    let guard = presence
+                        .track(&page, &format!("k{key}"), &value)
+                        .await
+                        .expect("track");
                     members[node].guards.push(guard);
                 }
             }
@@ -96,7 +103,11 @@ async fn run(ops: Vec<Op>) {
     tokio::time::sleep(config.expiry + config.heartbeat * 3).await;
     let expected: BTreeSet<(String, String)> = members
         .iter()
-        .flat_map(|m| m.guards.iter().map(|g| (g.key().to_owned(), g.id().to_string())))
+        .flat_map(|m| {
+            m.guards
+                .iter()
+                .map(|g| (g.key().to_owned(), g.id().to_string()))
+        })
         .collect();
     for member in &members {
         if let Some(presence) = &member.presence {
@@ -106,7 +117,8 @@ async fn run(ops: Vec<Op>) {
     }
     let listed = watcher.list::<u32>(&page).await.expect("list");
     assert_eq!(pairs(&listed), expected, "watcher");
-    while let Ok(Some(event)) = tokio::time::timeout(Duration::from_millis(20), follow.recv()).await {
+    while let Ok(Some(event)) = tokio::time::timeout(Duration::from_millis(20), follow.recv()).await
+    {
         view.apply(&event);
     }
     assert_eq!(view.0, expected, "the follower's state plus diffs");
