@@ -1,0 +1,187 @@
+//! Presence costs against the targets of the presence issue: track+untrack per operation,
+//! listing a topic of 10,000 presences, a join's latency to a follower on another node (in
+//! memory, and across a real local Redis), and heap bytes per presence (counting allocator).
+//!
+//! `cargo bench -p pubsub-presence --bench presence` (`cargo xtask bench presence`). Needs
+//! `redis-server` on PATH for the Redis figure.
+
+use std::alloc::System;
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use pubsub_core::{MemoryBroker, Topic};
+use pubsub_presence::{Presence, PresenceConfig, PresenceEvent, PresenceStream};
+use pubsub_redis::{ChannelMode, RedisBroker, RedisConfig};
+use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Viewer {
+    name: String,
+    tab: u32,
+}
+
+fn viewer(i: u32) -> Viewer {
+    Viewer {
+        name: format!("User {i}"),
+        tab: i % 3,
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[at]
+}
+
+async fn track_untrack(presence: &Presence) -> f64 {
+    let topic = Topic::new("bench:track").expect("topic");
+    let _hold = presence
+        .track(&topic, "holder", &viewer(0))
+        .await
+        .expect("track");
+    let n = 100_000u32;
+    let started = Instant::now();
+    for i in 0..n {
+        let guard = presence
+            .track(&topic, "ada", &viewer(i))
+            .await
+            .expect("track");
+        drop(guard);
+    }
+    started.elapsed().as_nanos() as f64 / f64::from(n)
+}
+
+async fn list_10k(presence: &Presence) -> (Duration, Duration, usize, f64) {
+    let topic = Topic::new("bench:list").expect("topic");
+    let _follow = presence.follow::<Viewer>(&topic).await.expect("follow");
+    let region = Region::new(GLOBAL);
+    let mut guards = Vec::with_capacity(10_000);
+    for i in 0..10_000u32 {
+        guards.push(
+            presence
+                .track(&topic, &format!("user-{i}"), &viewer(i))
+                .await
+                .expect("track"),
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await; // flushed
+    let change = region.change();
+    let bytes = (change.bytes_allocated as f64 - change.bytes_deallocated as f64) / 10_000.0;
+    let mut times = Vec::new();
+    let mut len = 0;
+    for _ in 0..20 {
+        let started = Instant::now();
+        let list = presence.list::<Viewer>(&topic).await.expect("list");
+        times.push(started.elapsed());
+        len = list.len();
+    }
+    times.sort();
+    (percentile(&times, 0.5), percentile(&times, 1.0), len, bytes)
+}
+
+async fn join_latency(a: &Presence, b: &Presence, rounds: usize) -> (Duration, Duration) {
+    let topic = Topic::new("bench:latency").expect("topic");
+    let mut follow: PresenceStream<Viewer> = b.follow(&topic).await.expect("follow");
+    let _ = follow.recv().await;
+    let mut times = Vec::new();
+    for i in 0..rounds {
+        tokio::time::sleep(Duration::from_millis(25)).await; // a quiet window: the first change goes at once
+        let started = Instant::now();
+        let guard = a
+            .track(&topic, &format!("u{i}"), &viewer(0))
+            .await
+            .expect("track");
+        loop {
+            match follow.recv().await.expect("open") {
+                PresenceEvent::Diff(diff) if diff.joins.contains(&format!("u{i}")) => break,
+                _ => {}
+            }
+        }
+        times.push(started.elapsed());
+        drop(guard);
+        let _ = follow.recv().await;
+    }
+    times.sort();
+    (percentile(&times, 0.5), percentile(&times, 0.99))
+}
+
+struct Server(Child, u16);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn redis_server() -> Option<Server> {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let child = Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let server = Server(child, port);
+    for _ in 0..500 {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(server);
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    None
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let broker = MemoryBroker::new();
+        let a = Presence::start(broker.clone(), PresenceConfig::default()).await.expect("start");
+        let b = Presence::start(broker, PresenceConfig::default()).await.expect("start");
+        let per_op = track_untrack(&a).await;
+        println!("track+untrack, one node:        {per_op:>8.0} ns per operation");
+        let (median, max, len, bytes) = list_10k(&a).await;
+        println!("list of {len} presences:      median {median:?}, max {max:?} (target < 10 ms)");
+        println!("heap per presence (with a follower): {bytes:.0} bytes");
+        let (p50, p99) = join_latency(&a, &b, 200).await;
+        println!("join to a follower on another node, in memory: p50 {p50:?}, p99 {p99:?}");
+        match redis_server() {
+            Some(server) => {
+                let url = format!("redis://127.0.0.1:{}/", server.1);
+                for mode in [ChannelMode::Namespace, ChannelMode::PerTopic] {
+                    let mut config = RedisConfig::new(&url);
+                    config.mode = mode;
+                    let ra = Presence::start(RedisBroker::connect(config.clone()).await.expect("redis"), PresenceConfig::default()).await.expect("start");
+                    let rb = Presence::start(RedisBroker::connect(config).await.expect("redis"), PresenceConfig::default()).await.expect("start");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    let (p50, p99) = join_latency(&ra, &rb, 200).await;
+                    println!("join to a follower on another node, Redis {mode:?}: p50 {p50:?}, p99 {p99:?} (target p99 < 50 ms)");
+                }
+            }
+            None => println!("redis-server not found: the Redis latency is not measured"),
+        }
+    });
+}
