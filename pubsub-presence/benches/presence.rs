@@ -31,9 +31,9 @@ fn viewer(i: u32) -> Viewer {
     }
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[at]
+/// The `permille`-th of sorted samples (1000: the largest).
+fn percentile(sorted: &[Duration], permille: usize) -> Duration {
+    sorted[(sorted.len() - 1) * permille / 1000]
 }
 
 async fn track_untrack(presence: &Presence) -> f64 {
@@ -79,7 +79,7 @@ async fn list_10k(presence: &Presence) -> (Duration, Duration, usize, f64) {
         len = list.len();
     }
     times.sort();
-    (percentile(&times, 0.5), percentile(&times, 1.0), len, bytes)
+    (percentile(&times, 500), percentile(&times, 1000), len, bytes)
 }
 
 async fn join_latency(a: &Presence, b: &Presence, rounds: usize) -> (Duration, Duration) {
@@ -105,7 +105,7 @@ async fn join_latency(a: &Presence, b: &Presence, rounds: usize) -> (Duration, D
         let _ = follow.recv().await;
     }
     times.sort();
-    (percentile(&times, 0.5), percentile(&times, 0.99))
+    (percentile(&times, 500), percentile(&times, 990))
 }
 
 struct Server(Child, u16);
