@@ -79,7 +79,12 @@ async fn list_10k(presence: &Presence) -> (Duration, Duration, usize, f64) {
         len = list.len();
     }
     times.sort();
-    (percentile(&times, 500), percentile(&times, 1000), len, bytes)
+    (
+        percentile(&times, 500),
+        percentile(&times, 1000),
+        len,
+        bytes,
+    )
 }
 
 async fn join_latency(a: &Presence, b: &Presence, rounds: usize) -> (Duration, Duration) {

@@ -306,7 +306,10 @@ impl Inner {
             if follower.stale.load(Ordering::Acquire) {
                 continue;
             }
-            if follower.tx.try_send(Arc::clone(&change)).is_err() {
+            // A closed one (its stream is being dropped) is removed by its drop.
+            if let Err(mpsc::error::TrySendError::Full(_)) =
+                follower.tx.try_send(Arc::clone(&change))
+            {
                 follower.stale.store(true, Ordering::Release);
                 *resets += 1;
             }

@@ -197,10 +197,12 @@ async fn a_lost_diff_is_a_hole_that_a_state_fills() {
 }
 
 #[tokio::test]
-async fn a_join_reaches_a_follower_on_another_node_within_a_window_and_a_hop() {
+async fn the_first_join_after_a_quiet_window_reaches_another_node_at_once() {
     let broker = MemoryBroker::new();
-    let (a, _) = start(&broker, PresenceConfig::fast()).await;
-    let (b, _) = start(&broker, PresenceConfig::fast()).await;
+    let mut config = PresenceConfig::fast();
+    config.window = Duration::from_secs(2);
+    let (a, _) = start(&broker, config.clone()).await;
+    let (b, _) = start(&broker, config).await;
     let page = topic("projects:6");
     let mut follow = b.follow::<u32>(&page).await.expect("follow");
     state(&mut follow).await;
