@@ -53,6 +53,32 @@ impl fmt::Display for Refusal {
     }
 }
 
+/// Who a connection is on a topic it joined, for the topic's presence (see
+/// [`Authorize::presence`]): a key (a user id: a user in two tabs is one key) and metadata.
+///
+/// ```
+/// use pubsub_axum::Tracking;
+/// let ada = Tracking::new("user:1", serde_json::json!({"name": "Ada"}));
+/// assert_eq!(ada.key, "user:1");
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tracking {
+    /// The presence key.
+    pub key: String,
+    /// The presence metadata.
+    pub meta: serde_json::Value,
+}
+
+impl Tracking {
+    /// A presence of `key` with `meta`.
+    pub fn new(key: impl Into<String>, meta: serde_json::Value) -> Self {
+        Tracking {
+            key: key.into(),
+            meta,
+        }
+    }
+}
+
 /// Decides, per join, whether a connection may receive a topic.
 ///
 /// `S` is what the app extracted from the upgrade request (a session, a user, a tenant): the
@@ -94,6 +120,26 @@ pub trait Authorize<S>: Send + Sync + 'static {
     /// Whether `session` may join. Implementors must answer in bounded time: the connection
     /// reads its next frame once this returns.
     async fn join(&self, session: &S, join: Join<'_>) -> Result<(), Refusal>;
+
+    /// What to track in the topic's presence for `session` on a join this allowed, when the
+    /// channels have a presence node (`Channels::presence`, feature `presence`); untracked when
+    /// the connection leaves the topic or ends. `None` (the default): nothing is tracked.
+    ///
+    /// ```
+    /// use pubsub_axum::{Authorize, Join, Refusal, Tracking};
+    /// struct Rules;
+    /// #[async_trait::async_trait]
+    /// impl Authorize<String> for Rules {
+    ///     async fn join(&self, _: &String, _: Join<'_>) -> Result<(), Refusal> { Ok(()) }
+    ///     fn presence(&self, user: &String, _join: Join<'_>) -> Option<Tracking> {
+    ///         Some(Tracking::new(user.clone(), serde_json::json!({"name": user})))
+    ///     }
+    /// }
+    /// ```
+    fn presence(&self, session: &S, join: Join<'_>) -> Option<Tracking> {
+        let _ = (session, join);
+        None
+    }
 }
 
 /// Allows every join (still refusing other tenants' topics: there are none without a tenant).

@@ -8,6 +8,8 @@
 //     onEvent(event, payload, position) { ... },   // every application event, in order
 //     onReload(reason) { ... },                     // messages may be missing: reload the state
 //     onError(reason) { ... },                      // the join was refused ("unauthorized")
+//     presence: true,                               // also follow who is on the topic:
+//     onPresence(presences, diff) { ... },          // { key: [{ id, meta }] }, after each change
 //   });
 //   socket.connect();
 //   doc.leave();
@@ -30,6 +32,29 @@ function backoff(tries) {
   return base / 2 + Math.random() * base; // jitter: 50 % to 150 %
 }
 
+// Applies a `$presence_diff` payload ({ joins, leaves }, each { key: { metas } }) to
+// `presences` ({ key: [{ id, meta }] }): leaves first (by id), then joins (an update is a leave
+// and a join of one id).
+export function applyPresenceDiff(presences, diff) {
+  for (const [key, { metas }] of Object.entries((diff && diff.leaves) || {})) {
+    const gone = new Set(metas.map((meta) => meta.id));
+    const kept = (presences[key] || []).filter((meta) => !gone.has(meta.id));
+    if (kept.length) presences[key] = kept;
+    else delete presences[key];
+  }
+  for (const [key, { metas }] of Object.entries((diff && diff.joins) || {})) {
+    const fresh = new Set(metas.map((meta) => meta.id));
+    presences[key] = (presences[key] || []).filter((meta) => !fresh.has(meta.id)).concat(metas);
+  }
+  return presences;
+}
+
+function presenceState(payload) {
+  const presences = {};
+  for (const [key, { metas }] of Object.entries(payload || {})) presences[key] = metas;
+  return presences;
+}
+
 function socketUrl(path) {
   const url = new URL(path, window.location.href);
   if (url.protocol === "http:") url.protocol = "ws:";
@@ -46,6 +71,7 @@ export class Channel {
     this.position = options.since || null; // the last position received: where to rejoin from
     this.state = "closed"; // closed | joining | joined | refused | left
     this.joinRef = null;
+    this.presences = {}; // with `presence: true`: { key: [{ id, meta }] }, replaced on each rejoin
   }
 
   _join() {
@@ -54,6 +80,7 @@ export class Channel {
     const params = typeof this.options.params === "function" ? this.options.params() : this.options.params;
     const payload = { params: params || {} };
     if (this.position) payload.since = this.position;
+    if (this.options.presence) payload.presence = true;
     const sentSince = Boolean(this.position);
     this.joinRef = this.socket._push(this.topic, "$join", payload, (reply) => {
       if (this.state !== "joining") return;
@@ -74,6 +101,16 @@ export class Channel {
     if (frame.join_ref !== this.joinRef || this.state !== "joined") return;
     if (frame.event === "$reload") {
       this._call("onReload", frame.payload && frame.payload.reason);
+      return;
+    }
+    if (frame.event === "$presence_state") {
+      this.presences = presenceState(frame.payload);
+      this._call("onPresence", this.presences, null);
+      return;
+    }
+    if (frame.event === "$presence_diff") {
+      applyPresenceDiff(this.presences || (this.presences = {}), frame.payload);
+      this._call("onPresence", this.presences, frame.payload);
       return;
     }
     if (frame.position) this.position = frame.position;

@@ -10,6 +10,9 @@
 //!   reply), an [`Authorize`] hook per join, other tenants' topics refused, heartbeats and an
 //!   idle timeout, a bounded outbound queue, a maximum frame size, rejoin from positions. The
 //!   frame format is in [`ws::frames`].
+//! - **Presence** (feature `presence`): with `Channels::presence`, a join with
+//!   `"presence": true` gets the topic's presence (`$presence_state`, then `$presence_diff`
+//!   frames), and a join [`Authorize::presence`] names is tracked until the connection leaves.
 //! - [`client`]: the ES module (`Socket`, `LiveSource`) that speaks both, served by a handler.
 //!
 //! # Quickstart
@@ -56,7 +59,7 @@ pub mod resume;
 pub mod sse;
 pub mod ws;
 
-pub use auth::{AllowAll, AllowIf, Authorize, Join, Refusal, allow_if};
+pub use auth::{AllowAll, AllowIf, Authorize, Join, Refusal, Tracking, allow_if};
 pub use error::Error;
 pub use sse::{Resume, Sse, SseStream};
 pub use ws::Channels;

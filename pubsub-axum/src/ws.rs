@@ -26,6 +26,8 @@
 
 mod conn;
 pub mod frames;
+#[cfg(feature = "presence")]
+mod presence;
 
 use std::fmt;
 use std::sync::Arc;
@@ -77,6 +79,8 @@ pub(crate) struct Config<S> {
     pub(crate) queue_capacity: usize,
     pub(crate) max_joins: usize,
     pub(crate) shutdown: CancellationToken,
+    #[cfg(feature = "presence")]
+    pub(crate) presence: Option<Arc<pubsub_presence::Presence>>,
 }
 
 // By hand: `S` (the session) need not be `Clone`.
@@ -90,6 +94,8 @@ impl<S> Clone for Config<S> {
             queue_capacity: self.queue_capacity,
             max_joins: self.max_joins,
             shutdown: self.shutdown.clone(),
+            #[cfg(feature = "presence")]
+            presence: self.presence.clone(),
         }
     }
 }
@@ -128,6 +134,8 @@ impl<S: Send + Sync + 'static> Channels<S> {
                 queue_capacity: 256,
                 max_joins: 100,
                 shutdown: CancellationToken::new(),
+                #[cfg(feature = "presence")]
+                presence: None,
             }),
         }
     }
@@ -168,6 +176,27 @@ impl<S: Send + Sync + 'static> Channels<S> {
     #[must_use]
     pub fn max_joins(self, joins: usize) -> Self {
         self.with(|c| c.max_joins = joins.max(1))
+    }
+
+    /// Presence on joins, through `presence` (feature `presence`): a join with
+    /// `"presence": true` gets the topic's `$presence_state` then `$presence_diff` frames, and
+    /// what [`Authorize::presence`] names for the session is tracked while the join lasts.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), pubsub_presence::PresenceError> {
+    /// use std::sync::Arc;
+    /// use pubsub_axum::{AllowAll, Channels};
+    /// use pubsub_presence::{Presence, PresenceConfig};
+    ///
+    /// let broker = pubsub_core::MemoryBroker::new();
+    /// let presence = Arc::new(Presence::start(broker.clone(), PresenceConfig::default()).await?);
+    /// let channels: Channels<()> = Channels::new(AllowAll).presence(presence);
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "presence")]
+    #[must_use]
+    pub fn presence(self, presence: Arc<pubsub_presence::Presence>) -> Self {
+        self.with(|c| c.presence = Some(presence))
     }
 
     /// Closes every connection (code 1001) when `token` is cancelled.

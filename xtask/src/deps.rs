@@ -13,7 +13,7 @@ use crate::steps::{cargo, root};
 const ALLOWED: &[(&str, &[&str])] = &[
     ("pubsub-core", &[]),
     ("pubsub-redis", &["pubsub-core"]),
-    ("pubsub-axum", &["pubsub-core"]),
+    ("pubsub-axum", &["pubsub-core", "pubsub-presence"]),
     ("pubsub-presence", &["pubsub-core"]),
     ("crm-events", &["pubsub-core"]),
     ("projects-events", &["pubsub-core"]),
@@ -25,6 +25,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "pubsub-core",
             "pubsub-redis",
             "pubsub-axum",
+            "pubsub-presence",
             "crm-events",
             "projects-events",
             "staff-events",

@@ -24,7 +24,7 @@ const BATCH: usize = 64;
 
 /// What the writer sends.
 #[derive(Debug)]
-enum Outbound {
+pub(crate) enum Outbound {
     Text(String),
     /// Several pushes of one join, taken from its subscription's buffer at once (at most
     /// [`BATCH`]): one queue entry, one wake-up of the writer.
@@ -50,9 +50,11 @@ struct Conn<S> {
 }
 
 /// A join's forwarding task, aborted when the join is dropped (left, or the connection ended
-/// in any way, a panic included).
+/// in any way, a panic included); and its presence (tracked, followed), ended with it.
 struct Joined {
     task: JoinHandle<()>,
+    #[cfg(feature = "presence")]
+    _presence: super::presence::JoinPresence,
 }
 
 impl Drop for Joined {
@@ -179,18 +181,46 @@ impl<S: Send + Sync + 'static> Conn<S> {
                 topic,
                 since,
                 params,
+                presence,
             }) => match self.join(&topic, since, &params).await {
                 Err(reason) => {
                     self.send(frames::reply_error(&reference, Some(&topic), &reason))
                         .await
                 }
-                Ok((subscription, response)) => {
+                #[cfg_attr(not(feature = "presence"), allow(unused_mut))]
+                Ok((subscription, mut response)) => {
+                    let prefix = frames::push_prefix(&reference, &topic);
+                    #[cfg(feature = "presence")]
+                    let presence = super::presence::JoinPresence::start(
+                        self.config.presence.as_ref(),
+                        self.config.authorize.presence(
+                            &self.session,
+                            crate::auth::Join {
+                                topic: &topic,
+                                params: &params,
+                            },
+                        ),
+                        presence,
+                        &topic,
+                        &prefix,
+                        &self.tx,
+                        &mut response,
+                    )
+                    .await;
+                    #[cfg(not(feature = "presence"))]
+                    let _ = presence;
                     self.send(frames::reply_ok(&reference, Some(&topic), &response))
                         .await?;
                     // After the reply: the replayed messages come right after it.
-                    let prefix = frames::push_prefix(&reference, &topic);
                     let task = tokio::spawn(forward(subscription, prefix, self.tx.clone()));
-                    self.joins.insert(topic, Joined { task });
+                    self.joins.insert(
+                        topic,
+                        Joined {
+                            task,
+                            #[cfg(feature = "presence")]
+                            _presence: presence,
+                        },
+                    );
                     Ok(())
                 }
             },

@@ -3,7 +3,7 @@
 //! Client to server:
 //!
 //! ```text
-//! {"ref": "1", "topic": "docs:doc:1", "event": "$join", "payload": {"since": "12.00000000000000ab", "params": {}}}
+//! {"ref": "1", "topic": "docs:doc:1", "event": "$join", "payload": {"since": "12.00000000000000ab", "params": {}, "presence": true}}
 //! {"ref": "2", "topic": "docs:doc:1", "event": "$leave"}
 //! {"ref": "3", "event": "$heartbeat"}
 //! ```
@@ -16,7 +16,14 @@
 //! {"join_ref": "1", "topic": "docs:doc:1", "event": "doc_saved", "payload": {...}, "position": "13.00000000000000ab"}
 //! {"join_ref": "1", "topic": "docs:doc:1", "event": "$reload", "payload": {"reason": "lagged: 3 missed"}}
 //! {"ref": "9", "event": "$error", "payload": {"reason": "unknown event `$jion`"}}
+//! {"join_ref": "1", "topic": "docs:doc:1", "event": "$presence_state", "payload": {"ada": {"metas": [{"id": "3f…-1", "meta": {...}}]}}}
+//! {"join_ref": "1", "topic": "docs:doc:1", "event": "$presence_diff", "payload": {"joins": {"bob": {"metas": [...]}}, "leaves": {}}}
 //! ```
+//!
+//! The presence frames (feature `presence`, with `Channels::presence`) come to a join that
+//! asked with `"presence": true`: the full state first, then diffs; an update of a presence is
+//! its leave and its join with the same `id`. The join's reply says `"presence": true` when it
+//! follows.
 //!
 //! `ref` is the client's string (at most [`MAX_REF_LEN`] bytes), echoed in the reply; a push
 //! carries the `ref` of the join it belongs to as `join_ref`, so a client ignores pushes of a
@@ -45,6 +52,8 @@ pub(crate) enum ClientFrame {
         topic: Topic,
         since: Option<Position>,
         params: Value,
+        /// Follow the topic's presence too.
+        presence: bool,
     },
     Leave {
         reference: String,
@@ -77,6 +86,8 @@ struct JoinPayload {
     since: Option<String>,
     #[serde(default)]
     params: Value,
+    #[serde(default)]
+    presence: bool,
 }
 
 /// Reads one text frame (already bounded by the socket's maximum message size).
@@ -117,6 +128,7 @@ pub(crate) fn parse(text: &str) -> Result<ClientFrame, Refused> {
                 JoinPayload {
                     since: None,
                     params: Value::Null,
+                    presence: false,
                 }
             } else {
                 serde_json::from_value::<JoinPayload>(raw.payload)
@@ -134,6 +146,7 @@ pub(crate) fn parse(text: &str) -> Result<ClientFrame, Refused> {
                 topic,
                 since,
                 params: payload.params,
+                presence: payload.presence,
             })
         }
         "$leave" => Ok(ClientFrame::Leave {

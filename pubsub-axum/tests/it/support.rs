@@ -15,7 +15,7 @@ use futures_util::{SinkExt, StreamExt};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use pubsub_axum::{Authorize, Channels, Join, Refusal, Resume, Sse};
+use pubsub_axum::{Authorize, Channels, Join, Refusal, Resume, Sse, Tracking};
 use pubsub_core::history::{HistoryConfig, HistoryPolicy};
 use pubsub_core::{Broker, Event, MemoryBroker, Message, MultiTenant, TenantKey, Topic};
 use serde::{Deserialize, Serialize};
@@ -117,6 +117,16 @@ impl Authorize<Conn> for Rules {
             return Err(Refusal::new("denied by params"));
         }
         Ok(())
+    }
+
+    /// `room:` topics track the connection's user (when it has one).
+    fn presence(&self, session: &Conn, join: Join<'_>) -> Option<Tracking> {
+        (join.topic.as_str().starts_with("room:") && !session.user.is_empty()).then(|| {
+            Tracking::new(
+                session.user.clone(),
+                serde_json::json!({"name": session.user}),
+            )
+        })
     }
 }
 

@@ -10,13 +10,14 @@ fn refused(text: &str) -> Refused {
 #[test]
 fn joins_leaves_and_heartbeats_parse() {
     let join = parse(
-        r#"{"ref":"1","topic":"docs:1","event":"$join","payload":{"since":"3.0000000000000009","params":{"token":"t"}}}"#,
+        r#"{"ref":"1","topic":"docs:1","event":"$join","payload":{"since":"3.0000000000000009","params":{"token":"t"},"presence":true}}"#,
     );
     let Ok(ClientFrame::Join {
         reference,
         topic,
         since,
         params,
+        presence,
     }) = join
     else {
         panic!("{join:?}")
@@ -24,9 +25,14 @@ fn joins_leaves_and_heartbeats_parse() {
     assert_eq!((reference.as_str(), topic.as_str()), ("1", "docs:1"));
     assert_eq!(since.map(|p| p.offset), Some(3));
     assert_eq!(params["token"], "t");
+    assert!(presence);
     assert!(matches!(
         parse(r#"{"ref":"2","topic":"docs:1","event":"$join"}"#),
-        Ok(ClientFrame::Join { since: None, .. })
+        Ok(ClientFrame::Join {
+            since: None,
+            presence: false,
+            ..
+        })
     ));
     assert!(matches!(
         parse(r#"{"ref":"3","topic":"docs:1","event":"$leave"}"#),
