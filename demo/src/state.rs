@@ -5,9 +5,10 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use anyhow::Result;
-use pubsub_axum::{Channels, Sse, allow_if};
+use pubsub_axum::{Channels, Sse};
 use pubsub_core::history::{HistoryConfig, HistoryPolicy};
 use pubsub_core::{Broker, MemoryBroker};
+use pubsub_presence::{Presence, PresenceConfig};
 use pubsub_redis::{RedisBroker, RedisConfig};
 use tokio_util::sync::CancellationToken;
 
@@ -30,8 +31,11 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// The live pages' SSE settings (keep-alives, the shutdown).
     pub sse: Sse,
-    /// The WebSocket channels (the job page): `jobs:` topics only.
+    /// The WebSocket channels: `jobs:` topics (the job page) and `viewers:` topics (who else
+    /// is viewing a contact or team page, through `presence`).
     pub channels: Channels<()>,
+    /// This node's presence (on the same broker: across nodes with Redis).
+    pub presence: Arc<Presence>,
     /// The "cut connections" switch (`POST /api/cut`): drops every socket, refuses new ones
     /// for a while.
     pub cut: Arc<Cut>,
@@ -69,7 +73,7 @@ impl AppState {
     pub async fn in_memory(capacity: usize) -> Result<Self> {
         let store = Store::memory();
         store.seed().await?;
-        Ok(Self::new(
+        Self::new(
             Arc::new(
                 MemoryBroker::builder()
                     .capacity(capacity)
@@ -78,7 +82,8 @@ impl AppState {
             ),
             store,
             "in-memory broker",
-        ))
+        )
+        .await
     }
 
     /// Connects the broker and store that `config` asks for and seeds the store (once per
@@ -100,17 +105,18 @@ impl AppState {
         let label = format!("Redis broker, node {}", node_id.get(..8).unwrap_or(node_id));
         let store = Store::redis(url, &config.namespace).await?;
         store.seed().await?;
-        Ok(Self::new(Arc::new(broker), store, &label))
+        Self::new(Arc::new(broker), store, &label).await
     }
 
-    fn new(broker: Arc<dyn Broker>, store: Store, node: &str) -> Self {
+    async fn new(broker: Arc<dyn Broker>, store: Store, node: &str) -> Result<Self> {
         let shutdown = CancellationToken::new();
-        let channels = Channels::new(allow_if(|(): &(), topic| {
-            topic.as_str().starts_with("jobs:")
-        }))
-        .idle_timeout(Duration::from_secs(60))
-        .shutdown(shutdown.clone());
-        AppState {
+        let presence =
+            Arc::new(Presence::start(Arc::clone(&broker), PresenceConfig::default()).await?);
+        let channels = Channels::new(crate::web::viewers::Rules)
+            .idle_timeout(Duration::from_secs(60))
+            .presence(Arc::clone(&presence))
+            .shutdown(shutdown.clone());
+        Ok(AppState {
             broker,
             store,
             node: Arc::from(node),
@@ -118,7 +124,8 @@ impl AppState {
             sse: Sse::new().shutdown(shutdown.clone()),
             cut: Arc::new(Cut::new(&shutdown)),
             channels,
+            presence,
             shutdown,
-        }
+        })
     }
 }

@@ -6,6 +6,7 @@ pub mod jobs;
 pub mod page;
 pub mod project;
 pub mod team;
+pub mod viewers;
 
 use std::fmt::Write as _;
 

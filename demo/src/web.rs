@@ -4,6 +4,7 @@
 mod api;
 mod pages;
 pub mod socket;
+pub mod viewers;
 
 pub use api::BODY_LIMIT;
 
@@ -62,6 +63,10 @@ pub fn router(state: AppState) -> Router {
         .route("/fragments/jobs/{id}", get(socket::job_fragment))
         .route("/api/cut", axum::routing::post(socket::cut))
         .route("/pubsub/client.js", get(pubsub_axum::client::handler))
+        .route(
+            "/assets/viewers.js",
+            get(|| async { javascript(include_str!("../assets/viewers.js")) }),
+        )
         .route(
             "/assets/job.js",
             get(|| async { javascript(include_str!("../assets/job.js")) }),

@@ -52,7 +52,7 @@ const SETTLE: std::time::Duration = std::time::Duration::from_millis(50);
 pub struct Presence {
     shared: Arc<Shared>,
     inbound: JoinHandle<()>,
-    flusher: Option<JoinHandle<()>>,
+    flusher: std::sync::Mutex<Option<JoinHandle<()>>>,
 }
 
 impl Presence {
@@ -92,7 +92,7 @@ impl Presence {
         Ok(Self {
             shared,
             inbound,
-            flusher: Some(flusher),
+            flusher: std::sync::Mutex::new(Some(flusher)),
         })
     }
 
@@ -331,7 +331,8 @@ impl Presence {
     }
 
     /// Leaves cleanly: what changed is sent, then every node drops this node's presences at
-    /// once. Dropping a `Presence` does the same without waiting.
+    /// once; later calls fail with [`PresenceError::Closed`]. Dropping a `Presence` does the
+    /// same without waiting.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), pubsub_presence::PresenceError> {
@@ -339,9 +340,14 @@ impl Presence {
     /// presence.shutdown().await;
     /// # Ok(()) }
     /// ```
-    pub async fn shutdown(mut self) {
+    pub async fn shutdown(&self) {
         self.close();
-        if let Some(flusher) = self.flusher.take() {
+        let flusher = self
+            .flusher
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(flusher) = flusher {
             let _ = tokio::time::timeout(self.shared.config.sync_timeout, flusher).await;
         }
     }

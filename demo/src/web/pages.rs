@@ -13,7 +13,9 @@ use crate::store::Sample;
 use crate::store::model::{Job, Project, Team};
 use crate::views::{
     catalogue, contact as contact_view, jobs, page, project as project_view, team as team_view,
+    viewers,
 };
+use crate::web::viewers as web_viewers;
 
 fn render(state: &AppState, title: &str, live: &str, body: &str) -> Response {
     let simulating = state.simulating.load(Ordering::Relaxed);
@@ -58,12 +60,9 @@ pub(super) async fn contact(State(state): State<AppState>, Id(id): Id) -> Respon
         return not_found().await;
     };
     let live = format!("/live/contacts/{id}");
-    render(
-        &state,
-        &contact.name,
-        &live,
-        &contact_view::body(contact, &contacts),
-    )
+    let viewers = viewers::panel(&web_viewers::topic("contacts", id));
+    let body = contact_view::body(contact, &contacts) + &viewers;
+    render(&state, &contact.name, &live, &body)
 }
 
 pub(super) async fn project(State(state): State<AppState>, Id(id): Id) -> Response {
@@ -81,7 +80,13 @@ pub(super) async fn team(State(state): State<AppState>, Id(id): Id) -> Response 
     match state.store.get::<Team>(id).await {
         Ok(Some(team)) => {
             let live = format!("/live/teams/{id}");
-            render(&state, &team.name, &live, &team_view::body(&team))
+            let viewers = viewers::panel(&web_viewers::topic("teams", id));
+            render(
+                &state,
+                &team.name,
+                &live,
+                &(team_view::body(&team) + &viewers),
+            )
         }
         Ok(None) => not_found().await,
         Err(e) => failed(&e),

@@ -10,4 +10,5 @@ mod live;
 mod multi_node;
 mod redis_server;
 mod store;
+mod viewers;
 mod views;

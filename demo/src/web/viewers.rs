@@ -1,0 +1,96 @@
+//! Who else is viewing a contact or a team page: the channels' rules (`jobs:` topics to read,
+//! `viewers:` topics to be seen on) and what a viewer is tracked as.
+//!
+//! A page joins `viewers:<kind>:<id>` over the WebSocket with `presence: true` and params
+//! `{"viewer": <a browser's id>, "name": <a display name>}`; the presence key is the browser
+//! (its tabs are one key with a meta each), the metadata the name. Both come from the browser:
+//! anything out of bounds tracks nothing (the join still works, the viewer is not shown).
+
+use async_trait::async_trait;
+use pubsub_axum::{Authorize, Join, Refusal, Tracking};
+use serde_json::json;
+
+/// The longest viewer id accepted (a UUID is 36).
+pub const MAX_VIEWER: usize = 36;
+/// The longest display name accepted, in characters.
+pub const MAX_NAME: usize = 40;
+
+/// The presence topic of a page: `viewers:contacts:<id>`, `viewers:teams:<id>`.
+pub fn topic(kind: &str, id: uuid::Uuid) -> String {
+    format!("viewers:{kind}:{id}")
+}
+
+/// The demo's channel rules.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules;
+
+#[async_trait]
+impl Authorize<()> for Rules {
+    async fn join(&self, (): &(), join: Join<'_>) -> Result<(), Refusal> {
+        let topic = join.topic.as_str();
+        if topic.starts_with("jobs:") || topic.starts_with("viewers:") {
+            Ok(())
+        } else {
+            Err(Refusal::unauthorized())
+        }
+    }
+
+    fn presence(&self, (): &(), join: Join<'_>) -> Option<Tracking> {
+        if !join.topic.as_str().starts_with("viewers:") {
+            return None;
+        }
+        let viewer = join.params["viewer"].as_str()?;
+        let name = join.params["name"].as_str()?.trim();
+        let viewer_ok = !viewer.is_empty()
+            && viewer.len() <= MAX_VIEWER
+            && viewer
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        let name_ok = !name.is_empty()
+            && name.chars().count() <= MAX_NAME
+            && !name.chars().any(char::is_control);
+        (viewer_ok && name_ok).then(|| Tracking::new(viewer, json!({ "name": name })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pubsub_core::Topic;
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn track(topic: &str, params: &Value) -> Option<Tracking> {
+        let topic = Topic::new(topic).unwrap();
+        Rules.presence(
+            &(),
+            Join {
+                topic: &topic,
+                params,
+            },
+        )
+    }
+
+    #[test]
+    fn a_viewer_is_tracked_only_with_bounded_params_on_a_viewers_topic() {
+        let ok = json!({"viewer": "b1-22", "name": " Ada "});
+        let tracked = track("viewers:contacts:1", &ok).expect("tracked");
+        assert_eq!(
+            (tracked.key.as_str(), &tracked.meta),
+            ("b1-22", &json!({"name": "Ada"}))
+        );
+        assert!(track("jobs:1", &ok).is_none(), "not a viewers topic");
+        for bad in [
+            json!({"viewer": "b1", "name": ""}),
+            json!({"viewer": "", "name": "Ada"}),
+            json!({"viewer": "x".repeat(37), "name": "Ada"}),
+            json!({"viewer": "b1", "name": "A".repeat(41)}),
+            json!({"viewer": "b 1", "name": "Ada"}),
+            json!({"viewer": "b1", "name": "Ada\u{0}"}),
+            json!({"viewer": 7, "name": "Ada"}),
+            json!(null),
+        ] {
+            assert!(track("viewers:contacts:1", &bad).is_none(), "{bad}");
+        }
+    }
+}
