@@ -16,7 +16,10 @@ function stored(key, make) {
   return value;
 }
 
-const viewer = stored("demo.viewer", () => crypto.randomUUID());
+// crypto.randomUUID exists only in secure contexts (https, localhost): elsewhere, random text.
+const viewer = stored("demo.viewer", () =>
+  crypto.randomUUID ? crypto.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`,
+);
 const name = stored("demo.name", () => `Guest ${Math.floor(100 + Math.random() * 900)}`);
 demo.viewers = []; // what the browser test reads: the names shown
 

@@ -37,6 +37,7 @@ impl Report {
 }
 
 const FEED_HAS: &str = "return [...document.querySelectorAll('#feed li')].some(li => li.dataset.note === arguments[0]);";
+const TWO_VIEWERS: &str = "return ((window.demo && window.demo.viewers) || []).length === 2;";
 const FEED_LACKS: &str = "return ![...document.querySelectorAll('#feed li')].some(li => li.dataset.note === arguments[0]);";
 
 /// Grace's contact page in two browsers (on `url_a` and `url_b`): an interaction logged in A
@@ -52,6 +53,10 @@ pub(crate) fn two_pages(
     let page = format!("contacts/{}", Sample::GRACE);
     a.goto(&format!("{url_a}{page}"))?;
     b.goto(&format!("{url_b}{page}"))?;
+    // Two browsers (two profiles: two viewers), on one node or on two.
+    let took = b.wait("both viewers listed on page B", AT_ONCE * 5, TWO_VIEWERS, &[])?;
+    a.wait("both viewers listed on page A", AT_ONCE * 5, TWO_VIEWERS, &[])?;
+    report.pass(&format!("{tag}: each page lists both viewers"), took);
     report.shot(b, &format!("{tag}-1-page-b-before"))?;
 
     let note = format!("Browser check {tag}");
