@@ -1,7 +1,7 @@
 //! `cargo xtask bench`: runs the benchmark binaries in release mode.
 //!
 //! `cargo xtask bench redis` runs only the Redis backend's cross-node benchmark (it needs
-//! `redis-server` on PATH, or `REDIS_URL`).
+//! `redis-server` on PATH, or `REDIS_URL`); `cargo xtask bench presence` only presence's.
 
 use anyhow::{Result, bail};
 
@@ -12,11 +12,27 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         crate::test_all::ensure_redis_server()?;
         return redis();
     }
+    if args.first().map(String::as_str) == Some("presence") {
+        crate::test_all::ensure_redis_server()?;
+        return presence();
+    }
     // Checked first, so a fresh machine does not run the core benches only to fail at Redis.
     crate::test_all::ensure_redis_server()?;
     core(args)?;
     gateway(args)?;
+    presence()?;
     redis()
+}
+
+/// Presence: track+untrack, a list of 10,000, heap per presence, join latency across nodes.
+fn presence() -> Result<()> {
+    let mut command = cargo();
+    command.args(["bench", "-p", "pubsub-presence", "--bench", "presence"]);
+    let status = command.status()?;
+    if !status.success() {
+        bail!("presence benchmark failed: {status}");
+    }
+    Ok(())
 }
 
 /// The browser gateway's bench: N SSE and WebSocket connections on one topic against a naive
