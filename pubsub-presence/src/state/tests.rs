@@ -140,3 +140,19 @@ fn a_new_follower_starts_from_the_state_as_of_the_last_flush() {
         ]
     );
 }
+
+#[test]
+fn review_an_empty_state_at_clock_zero_replaces_what_a_replica_knows_of_its_owner() {
+    // The owner's clock for a topic restarts at 0 when its entries there are gone, so its
+    // answer to a sync is `state {clock: 0, entries: []}`: it must not be taken as stale.
+    let mut replica = Replica::default();
+    let node = NodeId::random();
+    replica.apply_diff(node, 0, 5, [(1, entry("ada", "1"))], &[]);
+    // The leave (5 -> 6) was lost; the owner now has nothing and answers a sync so.
+    let change = replica.apply_state(node, 0, HashMap::new());
+    assert!(
+        change.is_some_and(|c| c.leaves.len() == 1),
+        "the empty state was ignored"
+    );
+    assert!(replica.snapshot().is_empty(), "ada is a zombie");
+}

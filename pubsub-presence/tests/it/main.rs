@@ -8,3 +8,4 @@ mod nodes;
 mod one_node;
 mod props;
 mod redis;
+mod review;

@@ -1,0 +1,376 @@
+//! Review of pubsub-presence: each test here demonstrates a bug (it fails on the code as
+//! reviewed). See the review report for the scenario and the suggested fix.
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use pubsub_core::backend::Node as LocalNode;
+use pubsub_core::{Broker, Error, MemoryBroker, Message, Subscription, Topic};
+use pubsub_presence::{Presence, PresenceConfig, PresenceEvent};
+
+use crate::harness::{Node, View, next, state, topic, until};
+
+/// Reads events into `view` until `done(view)` holds; false if it does not within `within`.
+async fn reaches<M: serde::de::DeserializeOwned>(
+    stream: &mut pubsub_presence::PresenceStream<M>,
+    view: &mut View,
+    within: Duration,
+    done: impl Fn(&View) -> bool,
+) -> bool {
+    let deadline = tokio::time::Instant::now() + within;
+    while !done(view) {
+        match tokio::time::timeout_at(deadline, stream.recv()).await {
+            Ok(Some(event)) => view.apply(&event),
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Drops a message on its way to one receiver when it returns true: (from, to, message).
+type Rule = Box<dyn Fn(usize, usize, &Message) -> bool + Send + Sync>;
+
+/// A network of nodes, as a Redis backend is: each node has its own local registry, a publish
+/// is delivered to every node's registry (its own included), and a receiver can lose chosen
+/// messages and then be told of the gap (as a Redis reconnect does).
+#[derive(Default)]
+struct Hub {
+    nodes: Mutex<Vec<LocalNode>>,
+    drop_rule: Mutex<Option<Rule>>,
+}
+
+#[derive(Clone)]
+struct Net {
+    hub: Arc<Hub>,
+    me: usize,
+    local: LocalNode,
+}
+
+impl Hub {
+    fn join(self: &Arc<Self>) -> Net {
+        let local = LocalNode::builder().build();
+        let mut nodes = self.nodes.lock().expect("lock");
+        nodes.push(local.clone());
+        Net {
+            hub: Arc::clone(self),
+            me: nodes.len() - 1,
+            local,
+        }
+    }
+
+    fn lose(&self, rule: impl Fn(usize, usize, &Message) -> bool + Send + Sync + 'static) {
+        *self.drop_rule.lock().expect("lock") = Some(Box::new(rule));
+    }
+
+    fn stop_losing(&self) {
+        *self.drop_rule.lock().expect("lock") = None;
+    }
+}
+
+#[async_trait]
+impl Broker for Net {
+    async fn publish(&self, topic: &Topic, message: Message) -> Result<(), Error> {
+        let nodes = self.hub.nodes.lock().expect("lock").clone();
+        for (to, node) in nodes.iter().enumerate() {
+            let lost = self
+                .hub
+                .drop_rule
+                .lock()
+                .expect("lock")
+                .as_ref()
+                .is_some_and(|rule| rule(self.me, to, &message));
+            if !lost {
+                node.deliver(topic, &message);
+            }
+        }
+        Ok(())
+    }
+
+    async fn subscribe(&self, topic: &Topic) -> Result<Subscription, Error> {
+        self.local.subscribe(topic)
+    }
+
+    async fn add_topic(&self, subscription: &mut Subscription, topic: &Topic) -> Result<(), Error> {
+        self.local.add_topic(subscription, topic).map(drop)
+    }
+
+    fn remove_topic(&self, subscription: &mut Subscription, topic: &Topic) -> bool {
+        self.local.remove_topic(subscription, topic)
+    }
+}
+
+/// B misses A's last leave on a topic (A's entries there become empty, so A's clock for it
+/// restarts at 0), then B's subscription reports a gap, as a Redis reconnect does. B resyncs:
+/// A answers `state {clock: 0, entries: []}`, which B ignores as older than its clock of A.
+/// Ada stays on B's follower and in B's list while A lives: a zombie.
+#[tokio::test]
+async fn an_empty_state_at_clock_zero_is_ignored_so_a_missed_leave_stays_a_zombie() {
+    let hub = Arc::new(Hub::default());
+    let (net_a, net_b) = (hub.join(), hub.join());
+    let b_local = net_b.local.clone();
+    let a = Presence::start(net_a, PresenceConfig::fast())
+        .await
+        .expect("start");
+    let b = Presence::start(net_b, PresenceConfig::fast())
+        .await
+        .expect("start");
+    let page = topic("projects:1");
+    let mut follow = b.follow::<u32>(&page).await.expect("follow");
+    let mut view = View::default();
+    let ada = a.track(&page, "ada", &1).await.expect("track");
+    until(&mut follow, &mut view, Duration::from_secs(2), |v| {
+        v.keys() == ["ada"]
+    })
+    .await;
+    // A's next diff (ada's leave) does not reach B.
+    hub.lose(|from, to, message| from == 0 && to == 1 && message.name() == "diff");
+    drop(ada);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    hub.stop_losing();
+    // B is told it may have lost messages: it asks every node for its state again.
+    assert!(b_local.notify_gap_all() > 0);
+    let gone = reaches(&mut follow, &mut view, Duration::from_secs(2), |v| {
+            v.0.is_empty()
+        }).await;
+    let listed = b.list::<u32>(&page).await.expect("list");
+    assert!(b.stats().resyncs >= 1, "{:?}", b.stats());
+    assert!(
+        gone && listed.is_empty(),
+        "ada left A long ago (A is alive, with nothing on the topic), yet B still lists {:?}",
+        listed.keys().collect::<Vec<_>>()
+    );
+    drop(a);
+}
+
+/// B detects a hole in A's diffs and asks A for its state; that one sync is lost (its publish
+/// failed, or it was dropped on the way). A stays in B's `asked` set forever, so no later hole
+/// asks again: B's copy of A stays wrong while both live, whatever A does next.
+#[tokio::test]
+async fn a_lost_sync_after_a_hole_is_never_asked_again() {
+    let hub = Arc::new(Hub::default());
+    let (net_a, net_b) = (hub.join(), hub.join());
+    let a = Presence::start(net_a, PresenceConfig::fast())
+        .await
+        .expect("start");
+    let b = Presence::start(net_b, PresenceConfig::fast())
+        .await
+        .expect("start");
+    let page = topic("projects:2");
+    let mut follow = b.follow::<u32>(&page).await.expect("follow");
+    let mut view = View::default();
+    let _ada = a.track(&page, "ada", &1).await.expect("track");
+    until(&mut follow, &mut view, Duration::from_secs(2), |v| {
+        v.keys() == ["ada"]
+    })
+    .await;
+    // One diff of A is lost on B, and so is B's sync that the next diff triggers.
+    hub.lose(|from, to, message| from == 0 && to == 1 && message.name() == "diff");
+    let _bob = a.track(&page, "bob", &1).await.expect("track");
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    hub.lose(|from, _, message| from == 1 && message.name() == "sync");
+    let _cy = a.track(&page, "cy", &1).await.expect("track"); // B: a hole; its sync is lost
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    hub.stop_losing();
+    // From now on nothing is lost, and A keeps changing the topic.
+    let mut keep = Vec::new();
+    for key in ["dan", "eve", "fay"] {
+        keep.push(a.track(&page, key, &1).await.expect("track"));
+        tokio::time::sleep(Duration::from_millis(60)).await;
+    }
+    let caught_up = reaches(&mut follow, &mut view, Duration::from_secs(2), |v| {
+            v.keys() == ["ada", "bob", "cy", "dan", "eve", "fay"]
+        }).await;
+    assert!(
+        caught_up,
+        "B still shows {:?} after 3 more diffs of A ({:?})",
+        view.keys(),
+        b.stats()
+    );
+}
+
+/// With `max_per_topic` presences of A on a topic, A updates one of them: B refuses the diff
+/// (it counts the replaced entry as a new one: count + joins > max) and never shows the update.
+#[tokio::test]
+async fn an_update_at_max_per_topic_is_refused_by_the_other_nodes() {
+    let broker = MemoryBroker::new();
+    let mut config = PresenceConfig::fast();
+    config.max_per_topic = 1;
+    let a = Presence::start(Node::on(&broker), config.clone())
+        .await
+        .expect("start");
+    let b = Presence::start(Node::on(&broker), config)
+        .await
+        .expect("start");
+    let page = topic("projects:3");
+    let mut follow = b.follow::<u32>(&page).await.expect("follow");
+    let mut view = View::default();
+    view.apply(&PresenceEvent::State(state(&mut follow).await));
+    let ada = a.track(&page, "ada", &1).await.expect("track");
+    until(&mut follow, &mut view, Duration::from_secs(2), |v| {
+        v.keys() == ["ada"]
+    })
+    .await;
+    ada.update(&2).expect("update");
+    let event = tokio::time::timeout(Duration::from_secs(1), follow.recv()).await;
+    let listed = b.list::<u32>(&page).await.expect("list");
+    assert!(
+        matches!(event, Ok(Some(PresenceEvent::Diff(_)))),
+        "no diff for the update; B refused it: {:?}",
+        b.stats()
+    );
+    assert_eq!(listed.get("ada").expect("ada")[0].meta, 2, "{:?}", b.stats());
+}
+
+/// A `list` and a `follow` of a topic wait together for the first sync. The list's own
+/// (temporary) follower is registered first and dropped at once: it was the only follower, so
+/// replication stops (the replica keeps only B's own presences, `synced` goes back to false).
+/// The follow then waits the whole sync timeout and starts from a replica that no longer
+/// replicates: it misses ada, and every later join of another node too.
+#[tokio::test]
+async fn a_list_ending_while_a_follow_waits_for_the_sync_stops_replication_under_it() {
+    let mut failures = Vec::new();
+    for list_first in [true, false] {
+        let broker = MemoryBroker::new();
+        let a = Presence::start(Node::on(&broker), PresenceConfig::fast())
+            .await
+            .expect("start");
+        let b = Arc::new(
+            Presence::start(Node::on(&broker), PresenceConfig::fast())
+                .await
+                .expect("start"),
+        );
+        let page = topic("projects:4");
+        let _ada = a.track(&page, "ada", &1).await.expect("track");
+        tokio::time::sleep(Duration::from_millis(150)).await; // B knows A: its sync waits for A
+        let lister = {
+            let (b, page) = (Arc::clone(&b), page.clone());
+            async move { b.list::<u32>(&page).await.expect("list").len() }
+        };
+        let follower = {
+            let (b, page) = (Arc::clone(&b), page.clone());
+            async move { b.follow::<u32>(&page).await.expect("follow") }
+        };
+        let (listed, mut follow) = if list_first {
+            let l = tokio::spawn(lister);
+            tokio::task::yield_now().await;
+            let f = tokio::spawn(follower);
+            (l.await.expect("list"), f.await.expect("follow"))
+        } else {
+            let f = tokio::spawn(follower);
+            tokio::task::yield_now().await;
+            let l = tokio::spawn(lister);
+            (l.await.expect("list"), f.await.expect("follow"))
+        };
+        let mut view = View::default();
+        view.apply(&PresenceEvent::State(state(&mut follow).await));
+        let _bob = a.track(&page, "bob", &1).await.expect("track");
+        let caught_up = reaches(&mut follow, &mut view, Duration::from_secs(2), |v| {
+                v.keys() == ["ada", "bob"]
+            }).await;
+        if !caught_up {
+            failures.push(format!(
+                "list first: {list_first}; list saw {listed}; the follower sees {:?}",
+                view.keys()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:?}");
+}
+
+/// A node silent for more than four expiries (a paused process, a frozen VM) is expired and
+/// then forgotten by the others. When it speaks again, its heartbeat is that of a new node:
+/// nobody asks for its state, so its presences stay missing while it lives (until it changes
+/// something on each topic).
+#[tokio::test]
+async fn a_node_back_after_four_expiries_never_gets_its_presences_back() {
+    let broker = MemoryBroker::new();
+    let a_node = Node::on(&broker);
+    let a = Presence::start(a_node.clone(), PresenceConfig::fast())
+        .await
+        .expect("start");
+    let b = Presence::start(Node::on(&broker), PresenceConfig::fast())
+        .await
+        .expect("start");
+    let page = topic("projects:5");
+    let _ada = a.track(&page, "ada", &1).await.expect("track");
+    let mut follow = b.follow::<u32>(&page).await.expect("follow");
+    let mut view = View::default();
+    until(&mut follow, &mut view, Duration::from_secs(2), |v| {
+        v.keys() == ["ada"]
+    })
+    .await;
+    a_node.cut.store(true, Ordering::SeqCst); // silent (its publishes go nowhere)
+    until(&mut follow, &mut view, Duration::from_secs(2), |v| {
+        v.0.is_empty()
+    })
+    .await; // expired on B
+    tokio::time::sleep(Duration::from_millis(2_300)).await; // past 4 expiries: forgotten
+    a_node.cut.store(false, Ordering::SeqCst); // back
+    let back = reaches(&mut follow, &mut view, Duration::from_secs(2), |v| {
+            v.keys() == ["ada"]
+        }).await;
+    assert!(b.stats().peers >= 1, "B hears A again: {:?}", b.stats());
+    assert!(
+        back,
+        "A is alive and tracks ada, but B never shows her again: {:?}",
+        b.stats()
+    );
+}
+
+/// Forged diffs from many made-up node ids: each stays under `max_per_topic`, so the topic's
+/// replica, the peer table and the followers grow without a bound.
+#[tokio::test]
+async fn forged_node_ids_grow_a_topic_past_every_bound() {
+    let broker = MemoryBroker::new();
+    let mut config = PresenceConfig::fast();
+    config.max_per_topic = 2;
+    let watcher = Presence::start(broker.clone(), config)
+        .await
+        .expect("start");
+    let page = topic("projects:6");
+    let mut follow = watcher.follow::<u32>(&page).await.expect("follow");
+    state(&mut follow).await;
+    let wire = topic("$presence:projects:6");
+    for node in 1..=500u64 {
+        let json = format!(
+            r#"{{"event":"diff","payload":{{"node":{node},"topic":"projects:6","prev":0,"clock":1,"joins":[{{"key":"k{node}","seq":1,"meta":1}},{{"key":"j{node}","seq":2,"meta":1}}],"leaves":[]}}}}"#
+        );
+        broker
+            .publish(&wire, Message::from_json("presence", "diff", json))
+            .await
+            .expect("publish");
+        if node % 10 == 0 {
+            tokio::task::yield_now().await;
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let listed = watcher.list::<u32>(&page).await.expect("list");
+    let stats = watcher.stats();
+    assert!(
+        listed.metas() <= 2 && stats.peers <= 1,
+        "max_per_topic = 2, one real node, yet {} presences and {} peers accepted",
+        listed.metas(),
+        stats.peers
+    );
+    let _ = next::<u32>; // (used by other tests)
+}
+
+/// `PresenceStream::recv` is documented to return `None` once the node shut down; it never
+/// does (the followers' senders live in the shared state the stream itself keeps alive).
+#[tokio::test]
+async fn a_follower_stream_ends_after_shutdown() {
+    let presence = Presence::start(MemoryBroker::new(), PresenceConfig::fast())
+        .await
+        .expect("start");
+    let page = topic("projects:7");
+    let mut follow = presence.follow::<u32>(&page).await.expect("follow");
+    state(&mut follow).await;
+    presence.shutdown().await;
+    let ended = tokio::time::timeout(Duration::from_secs(2), follow.recv()).await;
+    assert!(
+        matches!(ended, Ok(None)),
+        "the stream did not end after shutdown: {ended:?}"
+    );
+}
