@@ -398,3 +398,38 @@ async fn a_follower_stream_ends_after_shutdown() {
         "the stream did not end after shutdown: {ended:?}"
     );
 }
+
+/// A state of more than 512 presences travels in parts; the parts carry no index, only `more`.
+/// B misses the first part of A's answer (lost, or B subscribed while A was answering another
+/// node's sync) and takes the remaining part as A's whole state: B's follower starts with 88 of
+/// A's 600 presences, as if the other 512 had left.
+#[tokio::test]
+async fn a_state_missing_its_first_part_is_taken_as_complete() {
+    let hub = Arc::new(Hub::default());
+    let (net_a, net_b) = (hub.join(), hub.join());
+    let a = Presence::start(net_a, PresenceConfig::fast())
+        .await
+        .expect("start");
+    let b = Presence::start(net_b, PresenceConfig::fast())
+        .await
+        .expect("start");
+    let page = topic("projects:8");
+    let mut guards = Vec::new();
+    for i in 0..600 {
+        guards.push(a.track(&page, &format!("u{i:03}"), &1).await.expect("track"));
+    }
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let first_part = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let once = Arc::clone(&first_part);
+    hub.lose(move |from, to, message| {
+        from == 0 && to == 1 && message.name() == "state" && once.swap(false, Ordering::SeqCst)
+    });
+    let mut follow = b.follow::<u32>(&page).await.expect("follow");
+    let first = state(&mut follow).await;
+    assert!(!first_part.load(Ordering::SeqCst), "a part was dropped");
+    assert!(
+        first.is_empty() || first.len() == 600,
+        "B's follower starts with {} of A's 600 presences, taken as A's whole state",
+        first.len()
+    );
+}
