@@ -433,3 +433,44 @@ async fn a_state_missing_its_first_part_is_taken_as_complete() {
         first.len()
     );
 }
+
+/// Every resync (a broker notice: a Redis reconnect, a lag) gives every peer a fresh expiry
+/// window. A node that crashed is then never expired while notices come more often than the
+/// expiry (a flapping connection, a node that lags every few seconds): its presences stay.
+#[tokio::test]
+async fn frequent_broker_notices_keep_a_crashed_nodes_presences_forever() {
+    let hub = Arc::new(Hub::default());
+    let (net_a, net_b) = (hub.join(), hub.join());
+    let b_local = net_b.local.clone();
+    let a = Presence::start(net_a, PresenceConfig::fast())
+        .await
+        .expect("start");
+    let b = Presence::start(net_b, PresenceConfig::fast())
+        .await
+        .expect("start");
+    let page = topic("projects:9");
+    let _ada = a.track(&page, "ada", &1).await.expect("track");
+    let mut follow = b.follow::<u32>(&page).await.expect("follow");
+    let mut view = View::default();
+    assert!(
+        reaches(&mut follow, &mut view, Duration::from_secs(2), |v| {
+            v.keys() == ["ada"]
+        })
+        .await
+    );
+    // A crashes: nothing of it reaches anyone any more.
+    hub.lose(|from, _, _| from == 0);
+    std::mem::forget(a);
+    // B's connection flaps every 300 ms, for 3 s (6 expiries).
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        b_local.notify_gap_all();
+    }
+    let listed = b.list::<u32>(&page).await.expect("list");
+    assert!(
+        listed.is_empty(),
+        "A crashed 3 s ago (expiry 500 ms) and B still lists {:?} ({:?})",
+        listed.keys().collect::<Vec<_>>(),
+        b.stats()
+    );
+}
