@@ -474,3 +474,30 @@ async fn frequent_broker_notices_keep_a_crashed_nodes_presences_forever() {
         b.stats()
     );
 }
+
+/// A configuration that `validate` accepts (an expiry of "never", u64::MAX seconds) makes the
+/// flusher task panic at the first heartbeat after another node left (`expiry * 4` overflows
+/// in `expire`): the node silently stops sending anything, its own followers included.
+#[tokio::test]
+async fn a_valid_configuration_with_a_huge_expiry_kills_the_flusher() {
+    let mut config = PresenceConfig::fast();
+    config.expiry = Duration::from_secs(u64::MAX);
+    assert!(config.validate().is_ok());
+    let broker = MemoryBroker::new();
+    let presence = Presence::start(broker.clone(), config.clone())
+        .await
+        .expect("start");
+    let other = Presence::start(broker, config).await.expect("start");
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    other.shutdown().await; // a node in `gone`
+    tokio::time::sleep(Duration::from_millis(250)).await; // a heartbeat tick
+    let page = topic("projects:10");
+    let mut follow = presence.follow::<u32>(&page).await.expect("follow");
+    state(&mut follow).await;
+    let _ada = presence.track(&page, "ada", &1).await.expect("track");
+    let event = tokio::time::timeout(Duration::from_secs(1), follow.recv()).await;
+    assert!(
+        matches!(event, Ok(Some(PresenceEvent::Diff(_)))),
+        "no diff for ada's join: {event:?}"
+    );
+}
