@@ -501,3 +501,38 @@ async fn a_valid_configuration_with_a_huge_expiry_kills_the_flusher() {
         "no diff for ada's join: {event:?}"
     );
 }
+
+/// The presence topic of a topic named `nodes` is `$presence:nodes`, the control topic. Once
+/// the node lets go of that topic (its last follower or guard is gone), it removes
+/// `$presence:nodes` from its subscription: it hears no heartbeat, sync or goodbye any more,
+/// expires every live node, and never answers another node's sync.
+#[tokio::test]
+async fn letting_go_of_a_topic_named_nodes_unsubscribes_the_control_topic() {
+    let broker = MemoryBroker::new();
+    let a = Presence::start(Node::on(&broker), PresenceConfig::fast())
+        .await
+        .expect("start");
+    let b = Presence::start(Node::on(&broker), PresenceConfig::fast())
+        .await
+        .expect("start");
+    let nodes = topic("nodes");
+    drop(b.follow::<u32>(&nodes).await.expect("follow"));
+    tokio::time::sleep(Duration::from_millis(100)).await; // the topic is let go
+    let page = topic("projects:11");
+    let _ada = a.track(&page, "ada", &1).await.expect("track");
+    let mut follow = b.follow::<u32>(&page).await.expect("follow");
+    let mut view = View::default();
+    assert!(
+        reaches(&mut follow, &mut view, Duration::from_secs(2), |v| {
+            v.keys() == ["ada"]
+        })
+        .await
+    );
+    tokio::time::sleep(Duration::from_millis(1_500)).await; // 3 expiries, A alive all along
+    let listed = b.list::<u32>(&page).await.expect("list");
+    assert!(
+        listed.contains("ada"),
+        "A is alive, yet B dropped ada: {:?}",
+        b.stats()
+    );
+}
