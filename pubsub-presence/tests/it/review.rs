@@ -10,7 +10,7 @@ use pubsub_core::backend::Node as LocalNode;
 use pubsub_core::{Broker, Error, MemoryBroker, Message, Subscription, Topic};
 use pubsub_presence::{Presence, PresenceConfig, PresenceEvent};
 
-use crate::harness::{Node, View, next, state, topic, until};
+use crate::harness::{Node, View, state, topic, until};
 
 /// Reads events into `view` until `done(view)` holds; false if it does not within `within`.
 async fn reaches<M: serde::de::DeserializeOwned>(
@@ -378,7 +378,6 @@ async fn forged_node_ids_grow_a_topic_past_every_bound() {
         listed.metas(),
         stats.peers
     );
-    let _ = next::<u32>; // (used by other tests)
 }
 
 /// `PresenceStream::recv` is documented to return `None` once the node shut down; it never
