@@ -54,8 +54,18 @@ pub(crate) fn two_pages(
     a.goto(&format!("{url_a}{page}"))?;
     b.goto(&format!("{url_b}{page}"))?;
     // Two browsers (two profiles: two viewers), on one node or on two.
-    let took = b.wait("both viewers listed on page B", AT_ONCE * 5, TWO_VIEWERS, &[])?;
-    a.wait("both viewers listed on page A", AT_ONCE * 5, TWO_VIEWERS, &[])?;
+    let took = b.wait(
+        "both viewers listed on page B",
+        AT_ONCE * 5,
+        TWO_VIEWERS,
+        &[],
+    )?;
+    a.wait(
+        "both viewers listed on page A",
+        AT_ONCE * 5,
+        TWO_VIEWERS,
+        &[],
+    )?;
     report.pass(&format!("{tag}: each page lists both viewers"), took);
     report.shot(b, &format!("{tag}-1-page-b-before"))?;
 

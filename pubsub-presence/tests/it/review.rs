@@ -132,8 +132,9 @@ async fn an_empty_state_at_clock_zero_is_ignored_so_a_missed_leave_stays_a_zombi
     // B is told it may have lost messages: it asks every node for its state again.
     assert!(b_local.notify_gap_all() > 0);
     let gone = reaches(&mut follow, &mut view, Duration::from_secs(2), |v| {
-            v.0.is_empty()
-        }).await;
+        v.0.is_empty()
+    })
+    .await;
     let listed = b.list::<u32>(&page).await.expect("list");
     assert!(b.stats().resyncs >= 1, "{:?}", b.stats());
     assert!(
@@ -180,8 +181,9 @@ async fn a_lost_sync_after_a_hole_is_never_asked_again() {
         tokio::time::sleep(Duration::from_millis(60)).await;
     }
     let caught_up = reaches(&mut follow, &mut view, Duration::from_secs(2), |v| {
-            v.keys() == ["ada", "bob", "cy", "dan", "eve", "fay"]
-        }).await;
+        v.keys() == ["ada", "bob", "cy", "dan", "eve", "fay"]
+    })
+    .await;
     assert!(
         caught_up,
         "B still shows {:?} after 3 more diffs of A ({:?})",
@@ -220,7 +222,12 @@ async fn an_update_at_max_per_topic_is_refused_by_the_other_nodes() {
         "no diff for the update; B refused it: {:?}",
         b.stats()
     );
-    assert_eq!(listed.get("ada").expect("ada")[0].meta, 2, "{:?}", b.stats());
+    assert_eq!(
+        listed.get("ada").expect("ada")[0].meta,
+        2,
+        "{:?}",
+        b.stats()
+    );
 }
 
 /// A `list` and a `follow` of a topic wait together for the first sync (here A's answer is
@@ -333,8 +340,9 @@ async fn a_node_back_after_four_expiries_never_gets_its_presences_back() {
     tokio::time::sleep(Duration::from_millis(2_300)).await; // past 4 expiries: forgotten
     a_node.cut.store(false, Ordering::SeqCst); // back
     let back = reaches(&mut follow, &mut view, Duration::from_secs(2), |v| {
-            v.keys() == ["ada"]
-        }).await;
+        v.keys() == ["ada"]
+    })
+    .await;
     assert!(b.stats().peers >= 1, "B hears A again: {:?}", b.stats());
     assert!(
         back,
@@ -415,7 +423,11 @@ async fn a_state_missing_its_first_part_is_taken_as_complete() {
     let page = topic("projects:8");
     let mut guards = Vec::new();
     for i in 0..600 {
-        guards.push(a.track(&page, &format!("u{i:03}"), &1).await.expect("track"));
+        guards.push(
+            a.track(&page, &format!("u{i:03}"), &1)
+                .await
+                .expect("track"),
+        );
     }
     tokio::time::sleep(Duration::from_millis(150)).await;
     let first_part = Arc::new(std::sync::atomic::AtomicBool::new(true));
