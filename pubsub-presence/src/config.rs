@@ -22,7 +22,8 @@ pub struct PresenceConfig {
     /// How often this node says it is alive. Default 3 s.
     pub heartbeat: Duration,
     /// How long a node may be silent before every other node drops its presences (a crash, or
-    /// a network split). At least twice `heartbeat`. Default 15 s.
+    /// a network split). At least twice `heartbeat`. Default 15 s. Durations are at most a
+    /// day.
     pub expiry: Duration,
     /// Changes within this window are sent as one diff per topic (a mass reconnect sends a few
     /// diffs, not one per presence). The first change after a quiet window goes at once.
@@ -36,7 +37,7 @@ pub struct PresenceConfig {
     /// Default none.
     pub name: Option<String>,
     /// The first segment of the topics presence travels on: `<prefix>:nodes` for heartbeats
-    /// and `<prefix>:<topic>` for a topic's presences. Default `"$presence"`.
+    /// and `<prefix>:t:<topic>` for a topic's presences. Default `"$presence"`.
     pub prefix: String,
     /// Events a follower buffers; one that falls further behind gets a full state instead of
     /// the diffs it missed. Default 64.
@@ -87,6 +88,17 @@ impl PresenceConfig {
     /// assert!(config.validate().is_err());
     /// ```
     pub fn validate(&self) -> Result<(), String> {
+        let day = Duration::from_secs(24 * 3600);
+        for (name, value) in [
+            ("heartbeat", self.heartbeat),
+            ("expiry", self.expiry),
+            ("window", self.window),
+            ("sync_timeout", self.sync_timeout),
+        ] {
+            if value > day {
+                return Err(format!("{name} ({value:?}) must be at most a day"));
+            }
+        }
         if self.heartbeat.is_zero() {
             return Err("heartbeat must not be zero".to_owned());
         }

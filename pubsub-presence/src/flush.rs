@@ -37,7 +37,12 @@ pub(crate) async fn run(shared: Arc<Shared>, broker: Arc<dyn Broker>) {
         }
         if closed {
             let down = Message::new(Wire::Down { node: shared.me });
-            let _ = broker.publish(&shared.control, down).await;
+            let sent = broker.publish(&shared.control, down).await;
+            after_send(&shared, sent.is_ok(), false, false);
+            // The followers' streams end.
+            for state in shared.lock().topics.values_mut() {
+                state.followers.clear();
+            }
             break;
         }
         tokio::select! {
@@ -86,6 +91,7 @@ fn collect(
     let mut out = Vec::new();
     let mut deadline = clock.next_heartbeat;
     if !closing && (now >= clock.next_heartbeat || inner.outbox.heartbeat_now) {
+        inner.beats_sent += 1;
         out.push((
             shared.control.clone(),
             Wire::Heartbeat {
@@ -93,6 +99,7 @@ fn collect(
                 name: config.name.clone(),
                 started: shared.started,
                 hello: clock.hello,
+                beat: inner.beats_sent,
             },
         ));
         clock.hello = false;
@@ -101,6 +108,7 @@ fn collect(
             clock.next_heartbeat = now + config.heartbeat;
             deadline = clock.next_heartbeat;
             expire(shared, inner, now);
+            ask_again(shared, inner, now);
         }
     }
     let answers = std::mem::take(&mut inner.outbox.answers);
@@ -111,7 +119,10 @@ fn collect(
             continue;
         };
         let forced = closing || answers.contains(&name);
-        if let Some(due) = state.last_flush.map(|last| last + config.window) {
+        if let Some(due) = state
+            .last_flush
+            .and_then(|last| last.checked_add(config.window))
+        {
             if !forced && now < due && !state.is_flushed() {
                 deadline = deadline.min(due);
                 inner.outbox.dirty.insert(name);
@@ -155,8 +166,11 @@ fn expire(shared: &Shared, inner: &mut Inner, now: Instant) {
     let expiry = shared.config.expiry;
     inner
         .gone
-        .retain(|_, (when, _)| now.saturating_duration_since(*when) < expiry * 4);
-    if inner.deaf {
+        .retain(|_, (when, _)| now.saturating_duration_since(*when) < expiry.saturating_mul(4));
+    // Cut off (the last heartbeat failed), or the inbound queue is behind (the heartbeat before
+    // the one just made has not come back through it): silence may be this node's own.
+    let behind = inner.beat_echoed + 1 < inner.beats_sent;
+    if inner.deaf || behind {
         return;
     }
     let silent: Vec<NodeId> = inner
@@ -171,8 +185,22 @@ fn expire(shared: &Shared, inner: &mut Inner, now: Instant) {
     }
 }
 
-/// A topic's pending changes: given to its followers, and this node's own as diffs (joins
-/// first, then leaves, in parts of at most `MAX_BATCH`, chained by clock).
+/// Asks again every node whose state was asked for and has not come within the sync timeout
+/// (the sync or its answer was lost).
+fn ask_again(shared: &Shared, inner: &mut Inner, now: Instant) {
+    let timeout = shared.config.sync_timeout;
+    for (name, state) in &mut inner.topics {
+        for (node, at) in &mut state.asked {
+            if now.saturating_duration_since(*at) >= timeout {
+                *at = now;
+                inner.outbox.syncs.push((Arc::clone(name), Some(*node)));
+            }
+        }
+    }
+}
+
+/// A topic's pending changes: given to its followers, and this node's own as diffs (in parts
+/// of at most `MAX_BATCH` leaves and `MAX_BATCH` joins, chained by clock).
 fn flush(
     me: NodeId,
     name: &str,
@@ -185,15 +213,17 @@ fn flush(
     let mut out = Vec::new();
     let mut prev = state.replica.clock(me);
     let joins: Vec<WireEntry> = joins.iter().map(|(seq, e)| wire_entry(*seq, e)).collect();
-    let parts = joins
-        .chunks(MAX_BATCH)
-        .map(|part| (part.to_vec(), Vec::new()))
-        .chain(
-            leaves
-                .chunks(MAX_BATCH)
-                .map(|part| (Vec::new(), part.to_vec())),
-        );
-    for (joins, leaves) in parts {
+    // Each part carries leaves and joins together, so a swap at `max_per_topic` fits, and no
+    // part but the last can leave the owner with nothing (which would restart its clock).
+    let count = joins
+        .len()
+        .div_ceil(MAX_BATCH)
+        .max(leaves.len().div_ceil(MAX_BATCH));
+    let mut join_parts = joins.chunks(MAX_BATCH).map(<[_]>::to_vec);
+    let mut leave_parts = leaves.chunks(MAX_BATCH).map(<[_]>::to_vec);
+    for _ in 0..count {
+        let joins = join_parts.next().unwrap_or_default();
+        let leaves = leave_parts.next().unwrap_or_default();
         *clock += 1;
         out.push((
             state.wire.clone(),
@@ -243,6 +273,7 @@ fn answer(shared: &Shared, state: Option<&TopicState>, name: &str) -> Vec<(Topic
                     topic: name.to_owned(),
                     clock,
                     entries,
+                    part: u32::try_from(i).unwrap_or(u32::MAX),
                     more: i < last,
                 },
             )

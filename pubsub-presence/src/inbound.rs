@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::id::NodeId;
-use crate::shared::{Command, Gone, Inner, MAX_ANSWERS, Peer, Shared};
+use crate::shared::{Command, Gone, Inner, MAX_ANSWERS, MAX_PEERS, Peer, Shared, TopicState};
 use crate::state::{Applied, Entry};
 use crate::wire::{Wire, WireEntry};
 
@@ -56,6 +56,11 @@ pub(crate) fn receive(shared: &Shared, message: &Message) {
         }
     };
     if wire.node() == shared.me {
+        // This node's own heartbeat, back through its queue: everything before it was read.
+        if let Wire::Heartbeat { beat, .. } = &*wire {
+            let mut inner = shared.lock();
+            inner.beat_echoed = inner.beat_echoed.max(*beat);
+        }
         return;
     }
     if let Err(reason) = wire.check() {
@@ -66,18 +71,24 @@ pub(crate) fn receive(shared: &Shared, message: &Message) {
     apply(shared, &wire, Instant::now());
 }
 
-/// After a broker notice (or when this node was cut off): every peer gets a fresh expiry
-/// window, every followed topic asks every node for its state again, and this node sends its own
-/// state of every topic it tracks on (another node may have missed its diffs or asked meanwhile).
+/// After a broker notice (or when this node was cut off): every peer heard from since the last
+/// such notice gets a fresh expiry window (one per silence: a crashed node still expires under
+/// frequent notices), every followed topic asks every node for its state again, and this node
+/// sends its own state of every topic it tracks on (another node may have missed its diffs or
+/// asked meanwhile).
 pub(crate) fn resync(shared: &Shared) {
     let now = Instant::now();
     let mut inner = shared.lock();
     let inner = &mut *inner;
     inner.stats.resyncs += 1;
     for peer in inner.peers.values_mut() {
-        peer.last_seen = now;
+        if !peer.graced {
+            peer.last_seen = now;
+            peer.graced = true;
+        }
     }
-    for (name, state) in &inner.topics {
+    for (name, state) in &mut inner.topics {
+        state.asked.clear();
         if state.replicated {
             inner.outbox.syncs.push((Arc::clone(name), None));
         }
@@ -102,28 +113,39 @@ fn apply(shared: &Shared, wire: &Wire, now: Instant) {
             return;
         }
     }
-    match wire {
-        Wire::Heartbeat {
-            name,
-            started,
-            hello,
-            ..
-        } => {
-            heartbeat(shared, inner, node, name.as_ref(), *started, now);
-            if *hello {
-                inner.outbox.heartbeat_now = true;
-                shared.wake.notify_one();
-            }
-            if revived {
-                // Back after a split: its presences were dropped here; ask for them again.
-                for (topic, state) in &mut inner.topics {
-                    if state.replicated && state.asked.insert(node) {
-                        inner.outbox.syncs.push((Arc::clone(topic), Some(node)));
-                    }
-                }
-                shared.wake.notify_one();
-            }
+    if let Wire::Heartbeat {
+        name,
+        started,
+        hello,
+        ..
+    } = wire
+    {
+        let known = inner.peers.contains_key(&node);
+        if !known && inner.peers.len() >= MAX_PEERS {
+            inner.stats.rejected += 1;
+            return;
         }
+        heartbeat(shared, inner, node, name.as_ref(), *started, now);
+        if *hello {
+            inner.outbox.heartbeat_now = true;
+            shared.wake.notify_one();
+        }
+        // Back after a split, or silent so long it was forgotten: its presences were dropped
+        // here; ask for them again. (A new node says hello and has none yet.)
+        if revived || (!known && !*hello) {
+            ask_everywhere(shared, inner, node, now);
+        }
+        return;
+    }
+    // Anything else only from a node that said it is alive: forged ids cost nothing to make.
+    let Some(peer) = inner.peers.get_mut(&node) else {
+        inner.stats.rejected += 1;
+        return;
+    };
+    peer.last_seen = now;
+    peer.graced = false;
+    match wire {
+        Wire::Heartbeat { .. } => {}
         Wire::Down { .. } => {
             inner.remove_node(node, Gone::Departed, now);
             shared.wake.notify_one();
@@ -142,12 +164,18 @@ fn apply(shared: &Shared, wire: &Wire, now: Instant) {
             topic,
             clock,
             entries,
+            part,
             more,
             ..
-        } => {
-            seen(inner, node, now);
-            state(shared, inner, node, topic, *clock, entries, *more);
-        }
+        } => state(
+            shared,
+            inner,
+            node,
+            topic,
+            (*clock, *part, *more),
+            entries,
+            now,
+        ),
         Wire::Diff {
             topic,
             prev,
@@ -155,24 +183,50 @@ fn apply(shared: &Shared, wire: &Wire, now: Instant) {
             joins,
             leaves,
             ..
-        } => {
-            seen(inner, node, now);
-            diff(shared, inner, node, topic, (*prev, *clock), joins, leaves);
-        }
+        } => diff(
+            shared,
+            inner,
+            node,
+            topic,
+            (*prev, *clock),
+            joins,
+            leaves,
+            now,
+        ),
     }
 }
 
-/// Notes `node` alive (a node first heard through its presences expires like any other).
-fn seen(inner: &mut Inner, node: NodeId, now: Instant) {
-    inner
-        .peers
-        .entry(node)
-        .and_modify(|peer| peer.last_seen = now)
-        .or_insert(Peer {
-            last_seen: now,
-            name: None,
-            started: 0,
-        });
+/// Asks `node` for its state of every topic this node replicates.
+fn ask_everywhere(shared: &Shared, inner: &mut Inner, node: NodeId, now: Instant) {
+    for (topic, state) in &mut inner.topics {
+        if state.replicated {
+            state.asked.insert(node, now);
+            inner.outbox.syncs.push((Arc::clone(topic), Some(node)));
+        }
+    }
+    shared.wake.notify_one();
+}
+
+/// Asks `node` for its state of `topic` after a hole, unless it was asked within the sync
+/// timeout (a lost answer is asked again at the next hole after that).
+fn ask(shared: &Shared, inner: &mut Inner, node: NodeId, topic: &str, now: Instant) {
+    let Some(name) = inner
+        .topics
+        .get_key_value(topic)
+        .map(|(k, _)| Arc::clone(k))
+    else {
+        return;
+    };
+    let state = inner.topics.get_mut(&name).expect("present");
+    let recent = state
+        .asked
+        .get(&node)
+        .is_some_and(|at| now.saturating_duration_since(*at) < shared.config.sync_timeout);
+    if !recent {
+        state.asked.insert(node, now);
+        inner.outbox.syncs.push((name, Some(node)));
+        shared.wake.notify_one();
+    }
 }
 
 fn heartbeat(
@@ -187,8 +241,10 @@ fn heartbeat(
         last_seen: now,
         name: None,
         started,
+        graced: false,
     });
     peer.last_seen = now;
+    peer.graced = false;
     peer.name = name.cloned();
     peer.started = started;
     let Some(name) = name else {
@@ -228,14 +284,18 @@ fn entries(joins: &[WireEntry]) -> impl Iterator<Item = (u64, Entry)> + '_ {
     })
 }
 
+/// One part of `node`'s state of `topic`: parts are gathered in order from part 0, and the
+/// whole replaces what this node has of `node` there. A part out of order (one was lost, or
+/// this node came in the middle of an answer to someone else) drops what was gathered; when
+/// this node was waiting for that state, it asks again.
 fn state(
     shared: &Shared,
     inner: &mut Inner,
     node: NodeId,
     topic: &str,
-    clock: u64,
-    part: &[WireEntry],
-    more: bool,
+    (clock, part, more): (u64, u32, bool),
+    entries_part: &[WireEntry],
+    now: Instant,
 ) {
     let max = shared.config.max_per_topic;
     let Some(state) = inner.topics.get_mut(topic) else {
@@ -244,38 +304,53 @@ fn state(
     if !state.replicated {
         return;
     }
-    let partial = state
-        .partial
-        .entry(node)
-        .or_insert_with(|| (clock, HashMap::new()));
-    if partial.0 != clock {
-        *partial = (clock, HashMap::new());
+    if part == 0 {
+        state.partial.insert(node, (clock, 0, HashMap::new()));
     }
-    if partial.1.len() + part.len() > max {
+    let in_order = state
+        .partial
+        .get(&node)
+        .is_some_and(|(c, next, _)| *c == clock && *next == part);
+    if !in_order {
+        state.partial.remove(&node);
+        let waited = state.awaiting.contains(&node) || state.asked.remove(&node).is_some();
+        inner.stats.rejected += 1;
+        if waited {
+            ask(shared, inner, node, topic, now);
+        }
+        return;
+    }
+    let gathered = state.partial.get_mut(&node).expect("in order");
+    if gathered.2.len() + entries_part.len() > max {
         state.partial.remove(&node);
         inner.stats.rejected += 1;
         return;
     }
-    partial.1.extend(entries(part));
+    gathered.1 += 1;
+    gathered.2.extend(entries(entries_part));
     if more {
         return;
     }
-    let (clock, whole) = state.partial.remove(&node).unwrap_or_default();
+    let (clock, _, whole) = state.partial.remove(&node).expect("in order");
     state.asked.remove(&node);
-    if let Some(change) = state.replica.apply_state(node, clock, whole) {
-        if !change.is_empty() {
-            state.pending.note_change(change);
-            shared.mark_dirty_in(inner, topic);
-        }
+    let change = state.replica.apply_state(node, clock, whole);
+    if !change.is_empty() {
+        state.pending.note_change(change);
+        shared.mark_dirty_in(inner, topic);
     }
-    let Some(state) = inner.topics.get_mut(topic) else {
-        return;
-    };
+    if let Some(state) = inner.topics.get_mut(topic) {
+        synced_by(state, node);
+    }
+}
+
+/// `node` answered the first sync of `state`.
+fn synced_by(state: &mut TopicState, node: NodeId) {
     if state.awaiting.remove(&node) && state.awaiting.is_empty() {
         state.synced.send_replace(true);
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn diff(
     shared: &Shared,
     inner: &mut Inner,
@@ -284,6 +359,7 @@ fn diff(
     (prev, clock): (u64, u64),
     joins: &[WireEntry],
     leaves: &[u64],
+    now: Instant,
 ) {
     let max = shared.config.max_per_topic;
     let Some(state) = inner.topics.get_mut(topic) else {
@@ -292,7 +368,8 @@ fn diff(
     if !state.replicated {
         return;
     }
-    if state.replica.count(node) + joins.len() > max {
+    let seqs: Vec<u64> = joins.iter().map(|join| join.seq).collect();
+    if state.replica.count_after(node, &seqs, leaves) > max {
         inner.stats.rejected += 1;
         return;
     }
@@ -309,10 +386,7 @@ fn diff(
         Applied::Duplicate => {}
         Applied::Hole => {
             inner.stats.holes += 1;
-            if state.asked.insert(node) {
-                inner.outbox.syncs.push((topic.into(), Some(node)));
-                shared.wake.notify_one();
-            }
+            ask(shared, inner, node, topic, now);
         }
     }
 }

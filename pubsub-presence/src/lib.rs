@@ -38,22 +38,27 @@
 //! heartbeats), with the complaints of its users (`../shared/REALTIME.md`) designed out:
 //!
 //! - **Traffic goes only where it is needed.** A topic's presence travels on its own presence
-//!   topic (`<prefix>:<topic>`), which only nodes that track on or follow the topic subscribe to
-//!   (in Redis per-topic mode, only they receive it). Heartbeats are one small message per node
-//!   per interval on `<prefix>:nodes`, whatever the number of presences. Phoenix sends every
-//!   node's state deltas to every node.
+//!   topic (`<prefix>:t:<topic>`), which only nodes that track on or follow the topic subscribe
+//!   to (in Redis per-topic mode, only they receive it; a node that only tracks reads the other
+//!   trackers' diffs and drops them). Heartbeats are one small message per node per interval on
+//!   `<prefix>:nodes`, whatever the number of presences. Phoenix sends every node's state
+//!   deltas to every node.
 //! - **No traffic for 20 minutes after a restart, no zombies after a deploy.** A node's id is
 //!   new at every start; a node that leaves cleanly ([`Presence::shutdown`], or drop) says so
 //!   and its presences go at once everywhere; a crashed node's presences go when it has been
 //!   silent for [`PresenceConfig::expiry`] (default 15 s); a node restarted under the same
 //!   [`PresenceConfig::name`] replaces its previous run at once. There are no tombstones to
-//!   gossip: a gone node's later messages are ignored for four expiries, and a node cut off
-//!   from the broker (its heartbeat fails) expires nobody meanwhile.
+//!   gossip: a gone node's later messages are ignored for four expiries. A node that cannot
+//!   tell another's silence from its own deafness expires nobody: while its heartbeat fails
+//!   (cut off from the broker), and while its own last heartbeat has not come back through its
+//!   inbound queue (the queue is behind). A broker notice gives each node one fresh expiry
+//!   window, not one per notice, so a crashed node still expires under frequent notices.
 //! - **Joins and leaves are never doubled or lost.** Each owner numbers its diffs per topic
 //!   (`prev` → `clock`); a diff that is not the next one is a duplicate (ignored) or a hole, and
-//!   a hole makes the node ask that owner for its state, which replaces what it had. A broker
-//!   notice (lag, or a Redis reconnect) makes the node ask every node again and send its own
-//!   states. A follower's stream gets a full state first and then exactly the diffs after it;
+//!   a hole makes the node ask that owner for its state, which replaces what it had (asked
+//!   again after `sync_timeout` if no answer came). A state comes in numbered parts and only
+//!   a whole one counts. A broker notice (lag, or a Redis reconnect) makes the node ask every
+//!   node again and send its own states. A follower's stream gets a full state first and then exactly the diffs after it;
 //!   one that falls [`PresenceConfig::follower_capacity`] diffs behind gets a full state again
 //!   (bounded memory, nothing lost silently).
 //! - **Mass reconnects do not storm.** Changes are batched per topic within
@@ -76,14 +81,16 @@
 //! # Wire
 //!
 //! Presence messages are events of domain `presence` (JSON `{"event": …, "payload": …}`):
-//! `heartbeat {node, name, started, hello}`, `down {node}` and `sync {node, topic, target}` on
-//! `<prefix>:nodes`; `state {node, topic, clock, entries, more}` and
-//! `diff {node, topic, prev, clock, joins, leaves}` on `<prefix>:<topic>`, where an entry is
-//! `{key, seq, meta}`. Node ids are 64-bit random numbers. Everything received is checked
-//! first: keys at most 256 bytes, metadata at most 16 KiB, at most 512 entries per message,
-//! valid topics, at most [`PresenceConfig::max_per_topic`] presences per node and topic, at
-//! most 4,096 sync answers queued; what breaks a bound is counted in
-//! [`PresenceStats::rejected`] and dropped.
+//! `heartbeat {node, name, started, hello, beat}`, `down {node}` and
+//! `sync {node, topic, target}` on `<prefix>:nodes`; `state {node, topic, clock, entries, part,
+//! more}` and `diff {node, topic, prev, clock, joins, leaves}` on `<prefix>:t:<topic>`, where an
+//! entry is `{key, seq, meta}`. Node ids are 64-bit random numbers. Everything received is
+//! checked first: keys at most 256 bytes, metadata at most 16 KiB, at most 512 entries per
+//! message, valid topics, at most [`PresenceConfig::max_per_topic`] presences per node and
+//! topic, at most 4,096 known nodes and 4,096 sync answers queued, and nothing but a heartbeat
+//! from a node that has not sent one; what breaks a bound is counted in
+//! [`PresenceStats::rejected`] and dropped. Anyone who can publish on the broker can still
+//! speak for a node (there is no signature): the bounds cap what that costs.
 //!
 //! # Tenants
 //!

@@ -246,10 +246,11 @@ impl Presence {
     ) -> Result<PresenceStream<M>, PresenceError> {
         let name: Arc<str> = topic.as_str().into();
         self.hold(&name).await?;
-        let held = Held {
+        let mut held = Held {
             shared: &self.shared,
             name: &name,
             armed: true,
+            joining: false,
         };
         tokio::time::sleep_until(self.shared.born + SETTLE).await;
         let mut synced = {
@@ -257,6 +258,9 @@ impl Presence {
             let inner = &mut *inner;
             let peers = inner.live_peers();
             let state = inner.topics.get_mut(&name).ok_or(PresenceError::Closed)?;
+            // Replication stays on while this follow waits, whoever else comes and goes.
+            state.joining += 1;
+            held.joining = true;
             if !state.replicated {
                 state.replicated = true;
                 state.awaiting = peers;
@@ -299,6 +303,7 @@ impl Presence {
             tx,
             stale: Arc::clone(&overflowed),
         });
+        state.joining -= 1;
         drop(guard);
         held.disarm();
         Ok(PresenceStream {
@@ -374,7 +379,12 @@ impl Presence {
             .commands
             .send(Command::Add(wire.clone(), done))
             .map_err(|_| PresenceError::Closed)?;
+        let mut adding = Adding {
+            shared: &self.shared,
+            wire: Some(wire.clone()),
+        };
         added.await.map_err(|_| PresenceError::Closed)??;
+        adding.wire = None;
         let mut state = TopicState::new(wire);
         state.users = 1;
         self.shared.lock().topics.insert(Arc::clone(name), state);
@@ -410,11 +420,13 @@ impl fmt::Debug for Presence {
     }
 }
 
-/// A hold taken by a call that may fail: released unless the call succeeds.
+/// A hold taken by a call that may fail or be cancelled: released unless the call succeeds
+/// (and a follow in its first sync no longer counted).
 struct Held<'a> {
     shared: &'a Shared,
     name: &'a Arc<str>,
     armed: bool,
+    joining: bool,
 }
 
 impl Held<'_> {
@@ -425,8 +437,33 @@ impl Held<'_> {
 
 impl Drop for Held<'_> {
     fn drop(&mut self) {
-        if self.armed {
-            self.shared.release(self.name);
+        if !self.armed {
+            return;
+        }
+        if self.joining {
+            let mut inner = self.shared.lock();
+            if let Some(state) = inner.topics.get_mut(self.name) {
+                state.joining -= 1;
+                if state.joining == 0 && state.followers.is_empty() {
+                    crate::shared::stop_replicating(state, self.shared.me);
+                }
+            }
+        }
+        self.shared.release(self.name);
+    }
+}
+
+/// A topic being added to the subscription: removed again if the call is cancelled before the
+/// topic's state exists.
+struct Adding<'a> {
+    shared: &'a Shared,
+    wire: Option<Topic>,
+}
+
+impl Drop for Adding<'_> {
+    fn drop(&mut self) {
+        if let Some(wire) = self.wire.take() {
+            let _ = self.shared.commands.send(Command::Remove(wire));
         }
     }
 }

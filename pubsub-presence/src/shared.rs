@@ -51,10 +51,13 @@ pub(crate) struct TopicState {
     pub(crate) synced: watch::Sender<bool>,
     /// Nodes whose state the first sync still waits for.
     pub(crate) awaiting: HashSet<NodeId>,
-    /// States arriving in parts: (clock, entries so far) per node.
-    pub(crate) partial: HashMap<NodeId, (u64, HashMap<u64, Entry>)>,
-    /// Nodes asked for their state after a hole, not answered yet.
-    pub(crate) asked: HashSet<NodeId>,
+    /// States arriving in parts: (clock, next part, entries so far) per node.
+    pub(crate) partial: HashMap<NodeId, (u64, u32, HashMap<u64, Entry>)>,
+    /// Nodes asked for their state (after a hole, or when heard again), not answered yet, and
+    /// when.
+    pub(crate) asked: HashMap<NodeId, Instant>,
+    /// Follows waiting for their first state (replication stays on for them).
+    pub(crate) joining: usize,
 }
 
 impl TopicState {
@@ -89,7 +92,8 @@ impl TopicState {
             synced: watch::Sender::new(false),
             awaiting: HashSet::new(),
             partial: HashMap::new(),
-            asked: HashSet::new(),
+            asked: HashMap::new(),
+            joining: 0,
         }
     }
 }
@@ -100,6 +104,9 @@ pub(crate) struct Peer {
     pub(crate) last_seen: Instant,
     pub(crate) name: Option<String>,
     pub(crate) started: u64,
+    /// Given a fresh expiry window by a resync and not heard since: the next resync gives
+    /// none.
+    pub(crate) graced: bool,
 }
 
 /// Why a node is gone (and its messages are ignored for a while).
@@ -126,6 +133,8 @@ pub(crate) struct Outbox {
 
 /// Answers queued at most, so a flood of syncs for made-up topics costs bounded memory.
 pub(crate) const MAX_ANSWERS: usize = 4096;
+/// Other nodes known at most (forged heartbeats beyond it are refused).
+pub(crate) const MAX_PEERS: usize = 4096;
 
 #[derive(Debug)]
 pub(crate) struct Inner {
@@ -142,6 +151,10 @@ pub(crate) struct Inner {
     /// nobody.
     pub(crate) deaf: bool,
     pub(crate) closed: bool,
+    /// Heartbeats sent, and the last of them read back by the inbound task: a node whose
+    /// inbound queue is behind (or does not hear itself) expires nobody.
+    pub(crate) beats_sent: u64,
+    pub(crate) beat_echoed: u64,
 }
 
 /// One node's state and the means to reach its tasks.
@@ -186,6 +199,8 @@ impl Shared {
                 stats: PresenceStats::default(),
                 deaf: false,
                 closed: false,
+                beats_sent: 0,
+                beat_echoed: 0,
             }),
             wake: Notify::new(),
             membership: tokio::sync::Mutex::new(()),
@@ -201,8 +216,9 @@ impl Shared {
     }
 
     /// The presence topic of `topic`.
+    /// `<prefix>:t:<topic>`: never the control topic `<prefix>:nodes`, whatever the topic.
     pub(crate) fn wire_topic(&self, topic: &str) -> Result<Topic, pubsub_core::TopicError> {
-        Topic::new(format!("{}:{topic}", self.config.prefix))
+        Topic::new(format!("{}:t:{topic}", self.config.prefix))
     }
 
     /// Notes that `topic` changed and wakes the flusher.
@@ -222,6 +238,9 @@ impl Shared {
     /// Sets (or removes) one of this node's presences; returns whether the topic was held.
     pub(crate) fn set_own(&self, topic: &Arc<str>, seq: u64, entry: Option<Entry>) -> bool {
         let mut inner = self.lock();
+        if inner.closed && entry.is_some() {
+            return false;
+        }
         let Some(state) = inner.topics.get_mut(topic) else {
             return false;
         };
@@ -253,7 +272,7 @@ impl Shared {
             let mut inner = self.lock();
             if let Some(state) = inner.topics.get_mut(topic) {
                 state.followers.retain(|f| f.id != id);
-                if state.followers.is_empty() {
+                if state.followers.is_empty() && state.joining == 0 {
                     stop_replicating(state, self.me);
                 }
             }

@@ -137,17 +137,15 @@ impl Replica {
         Applied::Done(change)
     }
 
-    /// Replaces `node`'s entries with its state as of `clock`; `None` when this replica already
-    /// has a newer clock of it (the state is stale).
+    /// Replaces `node`'s entries with its state as of `clock`. A state always wins: it left
+    /// its owner after every diff before it on the same topic, and an owner's clock restarts
+    /// at 0 when it has no entries left, so a lower clock is no sign of an older state.
     pub(crate) fn apply_state(
         &mut self,
         node: NodeId,
         clock: u64,
         entries: HashMap<u64, Entry>,
-    ) -> Option<Change> {
-        if clock < self.clock(node) {
-            return None;
-        }
+    ) -> Change {
         let old = self.owners.remove(&node).unwrap_or_default();
         let mut change = Change::default();
         for (seq, entry) in &old.entries {
@@ -166,13 +164,29 @@ impl Replica {
         }
         change.leaves.sort_unstable_by_key(|(id, _)| *id);
         change.joins.sort_unstable_by_key(|(id, _)| *id);
-        Some(change)
+        change
     }
 
     /// Forgets `node` (it left or expired): all its entries leave.
     pub(crate) fn remove_owner(&mut self, node: NodeId) -> Change {
-        self.apply_state(node, u64::MAX, HashMap::new())
-            .unwrap_or_default()
+        self.apply_state(node, 0, HashMap::new())
+    }
+
+    /// How many entries `node` would have after a diff with these joins and leaves (an update
+    /// of an entry it has is not a new one).
+    pub(crate) fn count_after(&self, node: NodeId, joins: &[u64], leaves: &[u64]) -> usize {
+        let Some(owned) = self.owners.get(&node) else {
+            return joins.len();
+        };
+        let left = leaves
+            .iter()
+            .filter(|seq| owned.entries.contains_key(seq))
+            .count();
+        let new = joins
+            .iter()
+            .filter(|seq| !owned.entries.contains_key(seq) || leaves.contains(seq))
+            .count();
+        owned.entries.len() - left + new
     }
 
     /// Forgets every owner but `keep`, with no change reported (nobody here follows).

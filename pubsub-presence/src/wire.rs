@@ -38,6 +38,9 @@ pub(crate) enum Wire {
         /// The node's first heartbeat: every node answers with its own at once, so the new
         /// node knows whom a sync waits for.
         hello: bool,
+        /// The heartbeat's number (1, 2, ...): the node reads its own back to know its inbound
+        /// queue is current.
+        beat: u64,
     },
     /// On the control topic: the node leaves cleanly; its presences go at once.
     Down { node: NodeId },
@@ -49,13 +52,14 @@ pub(crate) enum Wire {
         target: Option<NodeId>,
     },
     /// On the topic's presence topic: every presence `node` tracks on `topic`, as of its diff
-    /// `clock` (0: none yet). Sent in parts of at most [`MAX_BATCH`] entries; `more` says
-    /// another part follows.
+    /// `clock` (0: none yet). Sent in parts of at most [`MAX_BATCH`] entries, numbered from 0;
+    /// `more` says another part follows.
     State {
         node: NodeId,
         topic: String,
         clock: u64,
         entries: Vec<WireEntry>,
+        part: u32,
         more: bool,
     },
     /// On the topic's presence topic: what changed on `node` for `topic` since its diff `prev`

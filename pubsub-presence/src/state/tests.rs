@@ -55,14 +55,10 @@ fn a_state_replaces_an_owners_entries_and_reports_the_difference() {
         &[],
     );
     let state = HashMap::from([(2, entry("bob", "2")), (3, entry("cy", "1"))]);
-    let change = replica.apply_state(node, 7, state).expect("newer");
+    let change = replica.apply_state(node, 7, state);
     let ids = |v: &[(MetaId, Entry)]| v.iter().map(|(id, _)| id.seq()).collect::<Vec<_>>();
     assert_eq!(ids(&change.leaves), [1, 2]);
     assert_eq!(ids(&change.joins), [2, 3]);
-    assert!(
-        replica.apply_state(node, 6, HashMap::new()).is_none(),
-        "stale"
-    );
     let change = replica.remove_owner(node);
     assert_eq!(change.leaves.len(), 2);
     assert!(replica.snapshot().is_empty());
@@ -142,7 +138,7 @@ fn a_new_follower_starts_from_the_state_as_of_the_last_flush() {
 }
 
 #[test]
-fn review_an_empty_state_at_clock_zero_replaces_what_a_replica_knows_of_its_owner() {
+fn an_empty_state_at_clock_zero_replaces_what_a_replica_knows_of_its_owner() {
     // The owner's clock for a topic restarts at 0 when its entries there are gone, so its
     // answer to a sync is `state {clock: 0, entries: []}`: it must not be taken as stale.
     let mut replica = Replica::default();
@@ -150,9 +146,21 @@ fn review_an_empty_state_at_clock_zero_replaces_what_a_replica_knows_of_its_owne
     replica.apply_diff(node, 0, 5, [(1, entry("ada", "1"))], &[]);
     // The leave (5 -> 6) was lost; the owner now has nothing and answers a sync so.
     let change = replica.apply_state(node, 0, HashMap::new());
-    assert!(
-        change.is_some_and(|c| c.leaves.len() == 1),
-        "the empty state was ignored"
-    );
+    assert_eq!(change.leaves.len(), 1, "the empty state was ignored");
     assert!(replica.snapshot().is_empty(), "ada is a zombie");
+}
+
+#[test]
+fn an_update_or_a_swap_is_not_counted_as_a_new_entry() {
+    let mut replica = Replica::default();
+    let node = NodeId::random();
+    replica.apply_diff(node, 0, 1, [(1, entry("ada", "1"))], &[]);
+    assert_eq!(replica.count_after(node, &[1], &[]), 1, "an update");
+    assert_eq!(replica.count_after(node, &[2], &[1]), 1, "a swap");
+    assert_eq!(replica.count_after(node, &[2], &[]), 2, "a new one");
+    assert_eq!(
+        replica.count_after(NodeId::random(), &[1, 2], &[]),
+        2,
+        "a new owner"
+    );
 }

@@ -20,7 +20,7 @@ async fn a_flood_of_forged_and_malformed_messages_is_refused_and_real_presences_
     let page = topic("projects:1");
     let mut follow = watcher.follow::<u32>(&page).await.expect("follow");
     let mut view = View::default();
-    let wire = topic("$presence:projects:1");
+    let wire = topic("$presence:t:projects:1");
     let control = topic("$presence:nodes");
     let long_key = "k".repeat(300);
     let forged = [
@@ -60,6 +60,8 @@ async fn a_flood_of_forged_and_malformed_messages_is_refused_and_real_presences_
     .await;
     // Bob's diff came after the flood on the same topic: every forged message was seen.
     let stats = watcher.stats();
-    assert_eq!(stats.rejected, 2_000, "{stats:?}");
+    // 2,000 forged presence messages, and 2,000 syncs from a node that never said it is alive.
+    assert_eq!(stats.rejected, 4_000, "{stats:?}");
+    assert_eq!(stats.sent, 0, "nothing answered a forged sync: {stats:?}");
     assert_eq!(stats.resyncs, 0, "{stats:?}");
 }

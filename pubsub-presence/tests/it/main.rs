@@ -2,10 +2,10 @@
 //! broker wrapper that cuts a node off, as a crash does, or loses chosen messages), and nodes on
 //! a real Redis, one of them a separate process that is killed.
 
+mod edges;
 mod harness;
 mod hostile;
 mod nodes;
 mod one_node;
 mod props;
 mod redis;
-mod review;
