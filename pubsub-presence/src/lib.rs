@@ -109,6 +109,8 @@ mod presences;
 mod shared;
 mod state;
 mod stats;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod tracked;
 mod wire;
 

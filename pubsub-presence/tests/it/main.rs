@@ -2,6 +2,7 @@
 //! broker wrapper that cuts a node off, as a crash does, or loses chosen messages), and nodes on
 //! a real Redis, one of them a separate process that is killed.
 
+mod conformance;
 mod edges;
 mod harness;
 mod hostile;

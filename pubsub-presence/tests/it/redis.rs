@@ -12,13 +12,13 @@ use pubsub_redis::{ChannelMode, RedisBroker, RedisConfig};
 use crate::harness::{View, next, state, topic, until};
 
 /// A redis-server on a free loopback port, killed on drop.
-struct Server {
+pub(crate) struct Server {
     port: u16,
     child: Child,
 }
 
 impl Server {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         for _ in 0..5 {
             let port = TcpListener::bind("127.0.0.1:0")
                 .and_then(|l| l.local_addr())
@@ -47,7 +47,7 @@ impl Server {
         panic!("redis-server did not start");
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 }
