@@ -433,8 +433,9 @@ impl Subscription {
             .as_mut()
     }
 
-    /// The last position this subscription received (or replayed) on `topic`, when `topic`
-    /// keeps history: where to resume from after a reconnect.
+    /// The position of the last message this subscription took from `topic` (or, before
+    /// any, where it started), when `topic` keeps history: where to resume from after a
+    /// reconnect. During a replay it moves with each replayed message taken.
     ///
     /// ```
     /// use std::time::Duration;
@@ -461,7 +462,7 @@ impl Subscription {
                 .find(|hot| hot.topic == *topic)?
                 .track
                 .as_ref()?
-                .last()
+                .delivered()
         };
         find(topic).or_else(|| {
             // A tenant's handle scopes the topics it is given: so does this lookup.

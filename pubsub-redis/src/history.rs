@@ -65,6 +65,12 @@ return {offset, epoch}
 /// and the stream's entries from an offset on (`ARGV[1]`, at most `ARGV[2]`), or its latest
 /// entry (`ARGV[1]` empty), all at one instant.
 ///
+/// A topic with no meta hash yet gets one, in the candidate epoch `ARGV[3]` at offset 0, with
+/// the meta TTL `ARGV[4]`: a subscriber of a topic nobody has published on yet then has a
+/// position (offset 0: before the first message), which it can resume from on any node, and
+/// the first append counts on from it. (A damaged meta hash is left for the append to
+/// replace.)
+///
 /// `KEYS`: stream, meta. Returns `{epoch or nil, latest or nil, seconds, microseconds, entries}`.
 const READ: &str = r"
 local stream, meta = KEYS[1], KEYS[2]
@@ -72,6 +78,11 @@ local epoch = redis.pcall('HGET', meta, 'epoch')
 if type(epoch) ~= 'string' then epoch = false end
 local latest = redis.pcall('HGET', meta, 'offset')
 if type(latest) ~= 'string' then latest = false end
+if not epoch and not latest and redis.call('EXISTS', meta) == 0 then
+  redis.call('HSET', meta, 'epoch', ARGV[3], 'offset', 0)
+  redis.call('EXPIRE', meta, ARGV[4])
+  epoch, latest = ARGV[3], '0'
+end
 local now = redis.call('TIME')
 local entries
 if ARGV[1] == '' then
@@ -223,8 +234,14 @@ pub(crate) async fn read(
         From::Offset(offset) => (offset.to_string(), policy.size() + 1),
         From::Latest => (String::new(), 1),
     };
-    let mut cmd = evalsha(read_script(), stream.len() + meta.len() + 40);
-    cmd.arg(&stream).arg(meta).arg(start).arg(count);
+    let (_, meta_ttl) = ttls(policy);
+    let mut cmd = evalsha(read_script(), stream.len() + meta.len() + 80);
+    cmd.arg(&stream)
+        .arg(meta)
+        .arg(start)
+        .arg(count)
+        .arg(Epoch::random().to_string())
+        .arg(meta_ttl);
     let value: Value = run(conn, READ, &cmd).await?;
     Ok(snapshot(shared, topic, &stream, value))
 }

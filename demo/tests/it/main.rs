@@ -9,6 +9,7 @@ mod hostile_wire;
 mod live;
 mod multi_node;
 mod redis_server;
+mod resume_across;
 mod store;
 mod viewers;
 mod views;

@@ -15,8 +15,12 @@ use crate::subscription::Delivery;
 /// One topic's recovery state in a subscription.
 #[derive(Debug, Default)]
 pub(crate) struct Track {
-    /// The newest position given (or replayed, or the starting point).
+    /// The newest position given (or replayed, or the starting point): live messages at or
+    /// below it are duplicates.
     last: Option<Position>,
+    /// The position of the last message the subscriber has taken (or the starting point): what
+    /// it has seen, so where it resumes from. Behind `last` while replayed messages wait.
+    delivered: Option<Position>,
     /// Deliveries to give before the live stream's next one (replayed messages; a message held
     /// back behind a notice).
     replay: VecDeque<Delivery<Message>>,
@@ -38,8 +42,15 @@ impl Track {
     pub(crate) fn new(last: Option<Position>) -> Self {
         Track {
             last,
+            delivered: last,
             replay: VecDeque::new(),
         }
+    }
+
+    /// The position of the last message taken, or the starting point: where the subscriber
+    /// resumes from.
+    pub(crate) fn delivered(&self) -> Option<Position> {
+        self.delivered
     }
 
     /// The newest position given, replayed or started from.
@@ -50,6 +61,7 @@ impl Track {
     /// Starts over after `after`, replaying `entries` (the history after it, in order) first.
     pub(crate) fn restart(&mut self, after: Position, entries: Vec<Message>) {
         self.last = Some(after);
+        self.delivered = Some(after);
         self.replay.clear();
         self.recovered(entries);
     }
@@ -72,11 +84,18 @@ impl Track {
     /// position (the subscriber reloads).
     pub(crate) fn gap_given(&mut self) {
         self.last = None;
+        self.delivered = None;
     }
 
     /// The next replayed delivery, if any.
     pub(crate) fn pop_replay(&mut self) -> Option<Delivery<Message>> {
-        self.replay.pop_front()
+        let delivery = self.replay.pop_front()?;
+        if let Delivery::Message(message) = &delivery {
+            if let Some(position) = message.position() {
+                self.delivered = Some(position);
+            }
+        }
+        Some(delivery)
     }
 
     /// How many replayed messages wait.
@@ -100,6 +119,7 @@ impl Track {
             }
             _ => {
                 self.last = Some(position);
+                self.delivered = Some(position);
                 Verdict::Deliver(message)
             }
         }

@@ -133,6 +133,37 @@ pub async fn subscribe_from_a_position_recovers_exactly<F: HistoryFactory>(f: &F
     assert_next_is_live(&a, &mut sub, &topic).await;
 }
 
+/// A subscription's position is what it has taken: during a replay it moves one message at a
+/// time (a resume token made between two replayed messages must not skip the ones after it),
+/// and a subscription to a topic nobody published on yet has one too (offset 0: resuming from
+/// it, on any node, gives every message published since).
+pub async fn position_follows_what_was_taken_even_during_a_replay<F: HistoryFactory>(f: &F) {
+    let (a, b) = f.history_pair(64, suite_history(100)).await;
+    let topic = unique_topic("position");
+    let fresh = a.subscribe(&topic).await.expect("subscribe");
+    let start = fresh
+        .position(&topic)
+        .expect("a position before any message");
+    assert_eq!(start.offset, 0, "{start:?}");
+    drop(fresh);
+    publish_range(&b, &topic, 0..4).await;
+    let (mut sub, recovery) = b
+        .subscribe_from(&topic, Since::After(start))
+        .await
+        .expect("subscribe from");
+    assert_eq!(recovery, Recovery::Recovered { count: 4 });
+    assert_eq!(sub.position(&topic), Some(start), "nothing taken yet");
+    for offset in 1..=4 {
+        let (_, at) = next_positioned(&mut sub).await;
+        assert_eq!(at.offset, offset);
+        assert_eq!(
+            sub.position(&topic),
+            Some(at),
+            "after taking offset {offset}"
+        );
+    }
+}
+
 /// Adding a topic from a position to an existing subscription recovers as subscribing does.
 pub async fn add_topic_from_a_position_recovers_exactly<F: HistoryFactory>(f: &F) {
     let (a, b) = f.history_pair(64, suite_history(100)).await;
@@ -352,6 +383,7 @@ macro_rules! history_suite {
             positions_count_up_by_one_per_message,
             subscribe_from_a_position_recovers_exactly,
             add_topic_from_a_position_recovers_exactly,
+            position_follows_what_was_taken_even_during_a_replay,
             a_position_from_a_lost_history_is_unrecoverable,
             a_gap_larger_than_the_history_is_unrecoverable,
             since_latest_gives_the_latest_message_first,
