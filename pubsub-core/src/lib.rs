@@ -159,6 +159,7 @@ mod event;
 mod ext;
 pub mod history;
 mod live;
+pub mod log_limit;
 #[cfg(all(test, pubsub_loom))]
 mod loom_tests;
 mod memory;

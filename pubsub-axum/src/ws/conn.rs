@@ -22,6 +22,10 @@ use crate::auth::Join;
 /// At most this many queued frames go into one write.
 const BATCH: usize = 64;
 
+/// The WARN line of a join the broker failed, at most once a second.
+static JOIN_FAILED: pubsub_core::log_limit::LogLimit =
+    pubsub_core::log_limit::LogLimit::new(Duration::from_secs(1));
+
 /// What the writer sends.
 #[derive(Debug)]
 pub(crate) enum Outbound {
@@ -265,7 +269,10 @@ impl<S: Send + Sync + 'static> Conn<S> {
                 return Err("forbidden".to_owned());
             }
             Err(error) => {
-                tracing::warn!(%error, "join failed");
+                // Every client's join fails while the backend is down: one line per second.
+                if let Some(held_back) = JOIN_FAILED.allow() {
+                    tracing::warn!(%error, held_back, "join failed (held_back: lines left out since the last)");
+                }
                 return Err("unavailable".to_owned());
             }
         };

@@ -391,3 +391,23 @@ async fn the_client_module_is_served() {
     let text = std::str::from_utf8(&body).unwrap();
     assert!(text.contains("export class Socket") && text.contains("export class LiveSource"));
 }
+
+#[tokio::test]
+async fn joins_failing_in_a_loop_log_one_line_a_second_not_one_each() {
+    let logs = pubsub_core::testing::LogCapture::new();
+    let _guard = logs.install();
+    let server = serve(pubsub_core::testing::FailingBroker).await;
+    let mut ws = ws_connect(server.addr, "").await;
+    for i in 0..50 {
+        let reply = join(&mut ws, &i.to_string(), &format!("docs:{i}"), None).await;
+        assert_eq!(
+            reply["payload"]["response"]["reason"], "unavailable",
+            "{reply}"
+        );
+    }
+    let lines = logs.contents().matches("join failed").count();
+    assert!(
+        (1..=2).contains(&lines),
+        "{lines} lines for 50 failed joins"
+    );
+}
