@@ -97,7 +97,6 @@ fn collect(
             Wire::Heartbeat {
                 node: shared.me,
                 name: config.name.clone(),
-                started: shared.started,
                 hello: clock.hello,
                 beat: inner.beats_sent,
             },
@@ -111,7 +110,23 @@ fn collect(
             ask_again(shared, inner, now);
         }
     }
-    let answers = std::mem::take(&mut inner.outbox.answers);
+    // At most one answer per topic per window: a flood of syncs costs one state per window.
+    let mut answers = std::mem::take(&mut inner.outbox.answers);
+    answers.retain(|name| {
+        let due = inner
+            .topics
+            .get(name)
+            .and_then(|state| state.last_answer)
+            .and_then(|last| last.checked_add(config.window));
+        match due {
+            Some(due) if now < due && !closing => {
+                deadline = deadline.min(due);
+                inner.outbox.answers.insert(Arc::clone(name));
+                false
+            }
+            _ => true,
+        }
+    });
     let dirty = std::mem::take(&mut inner.outbox.dirty);
     let mut resets = 0;
     for name in dirty {
@@ -146,6 +161,9 @@ fn collect(
     }
     inner.stats.follower_resets += resets;
     for name in answers {
+        if let Some(state) = inner.topics.get_mut(&name) {
+            state.last_answer = Some(now);
+        }
         out.extend(answer(shared, inner.topics.get(&name), &name));
     }
     for (name, target) in std::mem::take(&mut inner.outbox.syncs) {

@@ -113,19 +113,13 @@ fn apply(shared: &Shared, wire: &Wire, now: Instant) {
             return;
         }
     }
-    if let Wire::Heartbeat {
-        name,
-        started,
-        hello,
-        ..
-    } = wire
-    {
+    if let Wire::Heartbeat { name, hello, .. } = wire {
         let known = inner.peers.contains_key(&node);
         if !known && inner.peers.len() >= MAX_PEERS {
             inner.stats.rejected += 1;
             return;
         }
-        heartbeat(shared, inner, node, name.as_ref(), *started, now);
+        heartbeat(shared, inner, node, name.as_ref(), *hello, now);
         if *hello {
             inner.outbox.heartbeat_now = true;
             shared.wake.notify_one();
@@ -234,40 +228,30 @@ fn heartbeat(
     inner: &mut Inner,
     node: NodeId,
     name: Option<&String>,
-    started: u64,
+    hello: bool,
     now: Instant,
 ) {
     let peer = inner.peers.entry(node).or_insert(Peer {
         last_seen: now,
         name: None,
-        started,
         graced: false,
     });
     peer.last_seen = now;
     peer.graced = false;
     peer.name = name.cloned();
-    peer.started = started;
-    let Some(name) = name else {
+    let Some(name) = name.filter(|_| hello) else {
         return;
     };
-    // A newer run of the same process replaces an older one at once: no zombie after a
-    // restart. (This node itself is one of the runs to compare with.)
-    let mut runs: Vec<(u64, NodeId)> = inner
+    // A run that says hello under a name replaces every other run of that name at once: no
+    // zombie after a restart. The hello's order decides, not the runs' clocks.
+    let others: Vec<NodeId> = inner
         .peers
         .iter()
-        .filter(|(_, peer)| peer.name.as_ref() == Some(name))
-        .map(|(id, peer)| (peer.started, *id))
+        .filter(|(id, peer)| **id != node && peer.name.as_ref() == Some(name))
+        .map(|(id, _)| *id)
         .collect();
-    if shared.config.name.as_ref() == Some(name) {
-        runs.push((shared.started, shared.me));
-    }
-    let Some(newest) = runs.iter().max().map(|(_, id)| *id) else {
-        return;
-    };
-    for (_, id) in runs {
-        if id != newest && id != shared.me {
-            inner.remove_node(id, Gone::Departed, now);
-        }
+    for id in others {
+        inner.remove_node(id, Gone::Departed, now);
     }
     shared.wake.notify_one();
 }

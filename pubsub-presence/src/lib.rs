@@ -81,7 +81,7 @@
 //! # Wire
 //!
 //! Presence messages are events of domain `presence` (JSON `{"event": …, "payload": …}`):
-//! `heartbeat {node, name, started, hello, beat}`, `down {node}` and
+//! `heartbeat {node, name, hello, beat}`, `down {node}` and
 //! `sync {node, topic, target}` on `<prefix>:nodes`; `state {node, topic, clock, entries, part,
 //! more}` and `diff {node, topic, prev, clock, joins, leaves}` on `<prefix>:t:<topic>`, where an
 //! entry is `{key, seq, meta}`. Node ids are 64-bit random numbers. Everything received is

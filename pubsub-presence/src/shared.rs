@@ -58,6 +58,8 @@ pub(crate) struct TopicState {
     pub(crate) asked: HashMap<NodeId, Instant>,
     /// Follows waiting for their first state (replication stays on for them).
     pub(crate) joining: usize,
+    /// When this node last sent its state of the topic (at most one per window).
+    pub(crate) last_answer: Option<Instant>,
 }
 
 impl TopicState {
@@ -94,6 +96,7 @@ impl TopicState {
             partial: HashMap::new(),
             asked: HashMap::new(),
             joining: 0,
+            last_answer: None,
         }
     }
 }
@@ -103,7 +106,6 @@ impl TopicState {
 pub(crate) struct Peer {
     pub(crate) last_seen: Instant,
     pub(crate) name: Option<String>,
-    pub(crate) started: u64,
     /// Given a fresh expiry window by a resync and not heard since: the next resync gives
     /// none.
     pub(crate) graced: bool,
@@ -161,7 +163,6 @@ pub(crate) struct Inner {
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) me: NodeId,
-    pub(crate) started: u64,
     pub(crate) born: Instant,
     pub(crate) config: PresenceConfig,
     pub(crate) control: Topic,
@@ -179,12 +180,8 @@ impl Shared {
         control: Topic,
         commands: mpsc::UnboundedSender<Command>,
     ) -> Self {
-        let started = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
         Self {
             me: NodeId::random(),
-            started,
             born: Instant::now(),
             config,
             control,

@@ -29,12 +29,11 @@ pub(crate) struct WireEntry {
 #[serde(tag = "event", content = "payload", rename_all = "snake_case")]
 pub(crate) enum Wire {
     /// On the control topic, every heartbeat interval: the node is alive. `name` is the stable
-    /// name of the process, if configured, and `started` when this run began (ms since the
-    /// epoch): a newer run of the same name replaces an older one at once.
+    /// name of the process, if configured: a run of that name that says hello replaces every
+    /// other run of it at once (the order of hellos decides, not clocks that may differ).
     Heartbeat {
         node: NodeId,
         name: Option<String>,
-        started: u64,
         /// The node's first heartbeat: every node answers with its own at once, so the new
         /// node knows whom a sync waits for.
         hello: bool,

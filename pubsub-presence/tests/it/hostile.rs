@@ -65,3 +65,42 @@ async fn a_flood_of_forged_and_malformed_messages_is_refused_and_real_presences_
     assert_eq!(stats.sent, 0, "nothing answered a forged sync: {stats:?}");
     assert_eq!(stats.resyncs, 0, "{stats:?}");
 }
+
+#[tokio::test]
+async fn a_flood_of_syncs_costs_one_state_per_window() {
+    let broker = MemoryBroker::new();
+    let a = Presence::start(broker.clone(), PresenceConfig::fast())
+        .await
+        .expect("start");
+    let b = Presence::start(broker.clone(), PresenceConfig::fast())
+        .await
+        .expect("start");
+    let page = topic("projects:synced");
+    let _ada = a.track(&page, "ada", &1).await.expect("track");
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await; // A knows B
+    let before = a.stats().sent;
+    let b_id = u64::from_str_radix(&b.node().to_string(), 16).expect("hex id");
+    let control = topic("$presence:nodes");
+    let started = tokio::time::Instant::now();
+    for round in 0..1_000usize {
+        // As if B asked 1,000 times (anyone on the broker can speak for B).
+        let sync = format!(
+            r#"{{"event":"sync","payload":{{"node":{b_id},"topic":"projects:synced","target":null}}}}"#
+        );
+        broker
+            .publish(&control, Message::from_json("presence", "sync", sync))
+            .await
+            .expect("publish");
+        if round % 10 == 0 {
+            tokio::task::yield_now().await;
+        }
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let states = a.stats().sent - before;
+    let windows = started.elapsed().as_millis() / 20 + 2;
+    assert!(
+        (1..=windows).contains(&u128::from(states)),
+        "{states} states for 1,000 syncs in {:?}",
+        started.elapsed()
+    );
+}
