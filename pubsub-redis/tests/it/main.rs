@@ -1,6 +1,7 @@
 //! Integration tests of `pubsub-redis` against a real `redis-server` (see `server.rs`).
 
 mod channels;
+mod cluster;
 mod conformance;
 mod cross_node;
 mod domains;
