@@ -40,7 +40,7 @@ pub(crate) fn handle(
     push: &PushInfo,
 ) {
     match push.kind {
-        PushKind::Message => {
+        PushKind::Message | PushKind::SMessage => {
             // The health check's sign of life: a PING late behind these is given more time.
             Counters::add(&shared.counters.pushes, 1);
             if let [channel, payload] = push.data.as_slice()
@@ -67,24 +67,52 @@ pub(crate) fn handle(
                 );
             }
         }
-        PushKind::Subscribe | PushKind::Unsubscribe => {
+        PushKind::Subscribe
+        | PushKind::Unsubscribe
+        | PushKind::SSubscribe
+        | PushKind::SUnsubscribe => {
             // A channel (re)subscribed or left: its streams start afresh.
-            if shared.config.mode == ChannelMode::PerTopic
+            if shared.config.mode != ChannelMode::Namespace
                 && let Some(channel) = push.data.first().and_then(bytes)
                 && let Some(topic) = shared
                     .config
                     .topic_of_channel(&String::from_utf8_lossy(channel))
             {
                 let mut inbound = shared.inbound();
-                if inbound.generation == generation {
-                    inbound.received.forget(topic);
+                if inbound.generation != generation {
+                    return;
+                }
+                inbound.received.forget(topic);
+                if push.kind == PushKind::SSubscribe && !shared.confirmations.take(topic) {
+                    drop(inbound);
+                    resubscribed(shared, topic);
                 }
             }
         }
+        // On a cluster, one shard's connection: the client reconnects and resubscribes it by
+        // itself (see `resubscribed`).
+        PushKind::Disconnection if shared.config.mode == ChannelMode::Cluster => {}
         PushKind::Disconnection => {
             let _ = events.send(LinkEvent::Lost(generation));
         }
         _ => {}
+    }
+}
+
+/// Cluster mode: the client re-subscribed `topic`'s channel by itself (it lost the shard's
+/// connection, or the topic's slot moved to another shard): what was published meanwhile is
+/// lost, so its subscribers get a gap notice (sent by the hole collector, now that the channel
+/// is back), and the node's copy of its history is forgotten (it lacks those messages).
+fn resubscribed(shared: &Shared, topic: &str) {
+    let Ok(topic) = Topic::new(topic) else {
+        return;
+    };
+    Counters::add(&shared.counters.resubscribed, 1);
+    if shared.history_policy(&topic).is_some() {
+        shared.forget_history(&topic);
+    }
+    if shared.has_subscribers(&topic) {
+        shared.gaps.record(&topic);
     }
 }
 
@@ -120,7 +148,7 @@ fn on_message(shared: &Shared, inbound: &mut Inbound, channel: &str, payload: &[
         return;
     }
     let topic: &Topic = &incoming.topic;
-    if shared.config.mode == ChannelMode::PerTopic
+    if shared.config.mode != ChannelMode::Namespace
         && shared.config.topic_of_channel(channel) != Some(topic.as_str())
     {
         return reject(shared, channel, payload, Reject::InvalidTopic);
@@ -160,7 +188,7 @@ fn on_positioned(
     incoming: envelope::Incoming,
 ) {
     let topic: &Topic = &incoming.topic;
-    if shared.config.mode == ChannelMode::PerTopic
+    if shared.config.mode != ChannelMode::Namespace
         && shared.config.topic_of_channel(channel) != Some(topic.as_str())
     {
         return reject(shared, channel, payload, Reject::InvalidTopic);

@@ -341,7 +341,9 @@
 
 mod broker;
 mod circuit;
+mod cluster;
 mod config;
+mod conn;
 mod envelope;
 mod error;
 mod gaps;

@@ -15,15 +15,17 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use pubsub_core::Topic;
-use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, PushInfo};
+use redis::PushInfo;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::time::MissedTickBehavior;
 
+use crate::cluster::{self, Sharded};
+use crate::config::ChannelMode;
+use crate::conn::{Client, Conn};
 use crate::error::{Error, bounded};
 use crate::inbound::{self, LinkEvent};
 use crate::interest::Interest;
-use crate::shared::{Shared, open};
+use crate::shared::Shared;
 use crate::stats::Counters;
 
 /// Channels per SUBSCRIBE/UNSUBSCRIBE command.
@@ -33,11 +35,11 @@ const BUSY_PATIENCE: u32 = 8;
 
 pub(crate) struct Link {
     shared: Arc<Shared>,
-    client: redis::Client,
+    client: Client,
     interest: Option<Arc<Interest>>,
     events_tx: UnboundedSender<LinkEvent>,
     events: UnboundedReceiver<LinkEvent>,
-    conn: Option<MultiplexedConnection>,
+    conn: Option<Conn>,
     generation: u64,
     /// Per-topic mode: the topics whose channels the current connection has subscribed.
     subscribed: HashSet<Topic>,
@@ -52,7 +54,7 @@ pub(crate) struct Link {
 impl Link {
     pub(crate) fn new(
         shared: Arc<Shared>,
-        client: redis::Client,
+        client: Client,
         interest: Option<Arc<Interest>>,
     ) -> Self {
         let (events_tx, events) = unbounded_channel();
@@ -78,18 +80,13 @@ impl Link {
             self.events_tx.clone(),
             self.generation,
         );
-        let connection_config =
-            AsyncConnectionConfig::new().set_push_sender(move |push: PushInfo| {
-                inbound::handle(&shared, &events, generation, &push);
-                Ok::<(), Infallible>(())
-            });
-        let conn = open(
-            &self.client,
-            connection_config,
-            self.shared.config.connect_timeout,
-            &format!("pubsub-redis:sub:{}", self.shared.node_id),
-        )
-        .await?;
+        let push = move |push: PushInfo| {
+            inbound::handle(&shared, &events, generation, &push);
+            Ok::<(), Infallible>(())
+        };
+        let name = format!("pubsub-redis:sub:{}", self.shared.node_id);
+        let after = self.shared.config.connect_timeout;
+        let conn = self.client.open(push, None, after, &name).await?;
         self.conn = Some(conn);
         match self.interest.clone() {
             None => {
@@ -120,6 +117,7 @@ impl Link {
             self.recoverable = std::mem::take(&mut self.subscribed);
         }
         self.subscribed.clear();
+        self.shared.confirmations.clear();
         self.generation += 1;
         let mut inbound = self.shared.inbound();
         inbound.generation = self.generation;
@@ -156,8 +154,16 @@ impl Link {
 
     async fn command(&mut self, what: Subscribe, channels: Vec<String>) -> Result<(), Error> {
         let after = self.shared.config.subscribe_timeout;
-        let Some(conn) = self.conn.as_mut() else {
-            return Err(Error::Closed);
+        let conn = match self.conn.as_mut() {
+            None => return Err(Error::Closed),
+            Some(Conn::Cluster(conn)) => {
+                let what = match what {
+                    Subscribe::Subscribe => Sharded::Subscribe,
+                    Subscribe::Unsubscribe => Sharded::Unsubscribe,
+                };
+                return cluster::command(conn, what, channels, after).await;
+            }
+            Some(Conn::Single(conn)) => conn,
         };
         match what {
             Subscribe::Subscribe => bounded(what.as_str(), after, conn.subscribe(channels)).await,
@@ -175,8 +181,11 @@ impl Link {
         for chunk in topics.chunks(CHUNK) {
             let channels = chunk
                 .iter()
-                .map(|t| self.shared.config.topic_channel(t))
+                .map(|t| self.shared.config.channel_for(t))
                 .collect();
+            if self.shared.config.mode == ChannelMode::Cluster {
+                self.shared.confirmations.expect(chunk);
+            }
             self.command(Subscribe::Subscribe, channels).await?;
             self.subscribed.extend(chunk.iter().cloned());
             interest.confirm(chunk);
@@ -200,7 +209,7 @@ impl Link {
         for chunk in to_remove.chunks(CHUNK) {
             let channels = chunk
                 .iter()
-                .map(|t| self.shared.config.topic_channel(t))
+                .map(|t| self.shared.config.channel_for(t))
                 .collect();
             self.command(Subscribe::Unsubscribe, channels).await?;
             for topic in chunk {
@@ -216,7 +225,9 @@ impl Link {
     /// fails after one timeout.
     async fn ping(&mut self) -> Result<(), Error> {
         let after = self.shared.config.ping_timeout;
-        let Some(conn) = self.conn.as_mut() else {
+        // A cluster connection is not pinged as one: the client watches and reconnects each
+        // shard's connection by itself, and one shard's silence must not replace them all.
+        let Some(Conn::Single(conn)) = self.conn.as_mut() else {
             return Ok(());
         };
         let counters = &self.shared.counters;

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use pubsub_core::Topic;
 use pubsub_core::history::{HistoryPolicy, Position, Unrecoverable};
-use redis::aio::MultiplexedConnection;
+use crate::conn::Conn;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -53,7 +53,7 @@ pub(crate) struct Outcome {
 /// was lost (per-topic mode: its channel was subscribed then; namespace mode: always).
 pub(crate) async fn run(
     shared: &Arc<Shared>,
-    conn: Option<MultiplexedConnection>,
+    conn: Option<Conn>,
     current: &(dyn Fn(&Topic) -> bool + Sync),
 ) -> Outcome {
     let mut outcome = Outcome::default();
@@ -114,7 +114,7 @@ pub(crate) async fn run(
 
 async fn read(
     shared: &Shared,
-    conn: Option<MultiplexedConnection>,
+    conn: Option<Conn>,
     pending: &Pending,
 ) -> Result<Snapshot, Error> {
     let mut conn = conn.ok_or(Error::Closed)?;

@@ -1,8 +1,31 @@
-//! Cluster mode on a real six-node Redis Cluster (`server/cluster.rs`).
+//! Cluster mode on a real six-node Redis Cluster (`server/cluster.rs`): the core's conformance
+//! suite, and many topics over the three shards between two nodes. One cluster serves every
+//! test here (each on its own namespace); the failover test starts its own.
+
+mod conformance;
+mod spread;
 
 use std::time::Instant;
 
-use crate::server::RedisCluster;
+use pubsub_redis::{RedisBroker, RedisConfig};
+
+use crate::server::{RedisCluster, config, unique_namespace};
+
+/// A test configuration for the cluster behind `urls`, on `namespace`.
+pub(crate) fn cluster_config(urls: &[String], namespace: &str) -> RedisConfig {
+    let mut config = config(&urls[0], namespace, pubsub_redis::ChannelMode::Cluster);
+    config.seeds = urls[1..].to_vec();
+    config
+}
+
+/// Two nodes on the cluster behind `urls`, on a namespace of their own.
+pub(crate) async fn cluster_pair(urls: &[String], capacity: usize) -> (RedisBroker, RedisBroker) {
+    let mut config = cluster_config(urls, &unique_namespace());
+    config.capacity = capacity;
+    let a = RedisBroker::connect(config.clone()).await.expect("node a");
+    let b = RedisBroker::connect(config).await.expect("node b");
+    (a, b)
+}
 
 #[test]
 fn a_test_cluster_comes_up_with_three_primaries() {

@@ -1,0 +1,116 @@
+//! Many topics spread over the three shards, between two nodes: every message once, in order
+//! per topic, each on its topic's shard.
+
+use std::collections::HashMap;
+
+use pubsub_core::testing::{next_numbered, unique_topic};
+use pubsub_core::{Broker, Message, Topic};
+
+use super::cluster_pair;
+use crate::server::shared_cluster;
+
+const TOPICS: usize = 48;
+const PER_TOPIC: u64 = 20;
+
+fn numbered(seq: u64) -> Message {
+    Message::new(pubsub_core::testing::TestEvent::Numbered {
+        seq,
+        label: "spread".to_owned(),
+    })
+}
+
+/// Which of the three primaries owns each slot range, from `CLUSTER SLOTS`.
+async fn shard_of_slots(url: &str) -> Vec<(u16, u16, u16)> {
+    let mut conn = crate::server::raw(url).await;
+    let slots: Vec<redis::Value> = redis::cmd("CLUSTER")
+        .arg("SLOTS")
+        .query_async(&mut conn)
+        .await
+        .expect("cluster slots");
+    slots
+        .iter()
+        .map(|range| {
+            let redis::Value::Array(parts) = range else {
+                panic!("a slot range: {range:?}")
+            };
+            let int = |v: &redis::Value| match v {
+                redis::Value::Int(n) => u16::try_from(*n).expect("u16"),
+                other => panic!("an integer: {other:?}"),
+            };
+            let redis::Value::Array(primary) = &parts[2] else {
+                panic!("a node: {parts:?}")
+            };
+            (int(&parts[0]), int(&parts[1]), int(&primary[1]))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_topics_over_three_shards_arrive_once_and_in_order_per_topic() {
+    let urls = tokio::task::spawn_blocking(|| shared_cluster().urls())
+        .await
+        .expect("the cluster");
+    let (a, b) = cluster_pair(&urls, 256).await;
+    let topics: Vec<Topic> = (0..TOPICS).map(|_| unique_topic("spread")).collect();
+
+    // The topics' channels lie on all three primaries.
+    let ranges = shard_of_slots(&urls[0]).await;
+    let mut raw = crate::server::raw(&urls[0]).await;
+    let mut per_shard: HashMap<u16, usize> = HashMap::new();
+    for topic in &topics {
+        let channel = a.config().cluster_channel(topic);
+        let slot: u16 = redis::cmd("CLUSTER")
+            .arg("KEYSLOT")
+            .arg(&channel)
+            .query_async(&mut raw)
+            .await
+            .expect("keyslot");
+        let history = a.config().history_keys(topic).0;
+        let same: u16 = redis::cmd("CLUSTER")
+            .arg("KEYSLOT")
+            .arg(&history)
+            .query_async(&mut raw)
+            .await
+            .expect("keyslot");
+        assert_eq!(slot, same, "{channel} and {history} share a slot");
+        let (_, _, port) = ranges
+            .iter()
+            .find(|(from, to, _)| (*from..=*to).contains(&slot))
+            .expect("an owner");
+        *per_shard.entry(*port).or_default() += 1;
+    }
+    assert_eq!(per_shard.len(), 3, "topics on every shard: {per_shard:?}");
+
+    let mut subs = Vec::new();
+    for topic in &topics {
+        subs.push(a.subscribe(topic).await.expect("subscribe on a"));
+    }
+    // Every topic published at once from node b, each in order.
+    let mut publishers = tokio::task::JoinSet::new();
+    for topic in topics.clone() {
+        let b = b.clone();
+        publishers.spawn(async move {
+            for seq in 1..=PER_TOPIC {
+                b.publish(&topic, numbered(seq)).await.expect("publish on b");
+            }
+        });
+    }
+    while let Some(done) = publishers.join_next().await {
+        done.expect("a publisher");
+    }
+    for sub in &mut subs {
+        for seq in 1..=PER_TOPIC {
+            assert_eq!(next_numbered(sub).await, (seq, "spread".to_owned()));
+        }
+    }
+    // Nothing more (no duplicate): a marker on each topic is the very next delivery.
+    for (topic, sub) in topics.iter().zip(&mut subs) {
+        b.publish(topic, numbered(PER_TOPIC + 1)).await.expect("marker");
+        assert_eq!(next_numbered(sub).await, (PER_TOPIC + 1, "spread".to_owned()));
+    }
+    let stats = a.stats();
+    assert_eq!(stats.received, TOPICS as u64 * (PER_TOPIC + 1));
+    assert_eq!((stats.sequence_gaps, stats.duplicates), (0, 0));
+    assert_eq!(stats.resubscribed, 0);
+    assert_eq!(a.local().stats().gaps, 0);
+}
