@@ -278,14 +278,14 @@ fn client(config: &RedisConfig) -> Result<Client, Error> {
         let seeds = config
             .seed_urls()
             .filter(|url| !url.is_empty())
-            .map(|url| url.into_connection_info())
+            .map(IntoConnectionInfo::into_connection_info)
             .collect::<Result<Vec<_>, _>>()
             .map_err(invalid)?;
         let client = redis::cluster::ClusterClientBuilder::new(seeds)
             .use_protocol(ProtocolVersion::RESP3)
             .build()
             .map_err(invalid)?;
-        return Ok(Client::Cluster(client));
+        return Ok(Client::Cluster(Box::new(client)));
     }
     let info = config.url.as_str().into_connection_info().map_err(invalid)?;
     let settings = info

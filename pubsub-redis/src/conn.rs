@@ -18,7 +18,7 @@ use crate::error::{Error, bounded};
 #[derive(Debug, Clone)]
 pub(crate) enum Client {
     Single(redis::Client),
-    Cluster(ClusterClient),
+    Cluster(Box<ClusterClient>),
 }
 
 /// A connection made by a [`Client`]; cheap to clone (clones share it).

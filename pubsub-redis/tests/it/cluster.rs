@@ -9,7 +9,8 @@ use std::time::Instant;
 
 use pubsub_redis::{RedisBroker, RedisConfig};
 
-use crate::server::{RedisCluster, config, unique_namespace};
+use crate::cluster_server::RedisCluster;
+use crate::server::{config, unique_namespace};
 
 /// A test configuration for the cluster behind `urls`, on `namespace`.
 pub(crate) fn cluster_config(urls: &[String], namespace: &str) -> RedisConfig {

@@ -2,6 +2,7 @@
 
 mod channels;
 mod cluster;
+mod cluster_server;
 mod conformance;
 mod cross_node;
 mod domains;

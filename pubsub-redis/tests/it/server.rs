@@ -10,10 +10,7 @@ use std::time::{Duration, Instant};
 
 use pubsub_redis::{ChannelMode, RedisBroker, RedisConfig};
 
-mod cluster;
-pub(crate) use cluster::{RedisCluster, shared as shared_cluster};
-
-const INSTALL_HINT: &str = "redis-server is not on PATH; the Redis tests need a real server. \
+pub(crate) const INSTALL_HINT: &str = "redis-server is not on PATH; the Redis tests need a real server. \
      Install it with `sudo apt-get install -y redis-server` (Debian/Ubuntu; `cargo xtask test-all` \
      does this when run as root), or point REDIS_URL at a running server";
 
@@ -26,7 +23,7 @@ pub(crate) struct RedisServer {
 }
 
 /// A port nobody listens on right now (the OS's pick).
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

@@ -6,7 +6,7 @@ use pubsub_core::testing::BrokerFactory;
 use pubsub_redis::RedisBroker;
 
 use super::cluster_pair;
-use crate::server::shared_cluster;
+use crate::cluster_server::shared as shared_cluster;
 
 /// Two cluster-mode nodes on the shared cluster, each pair on a namespace of its own.
 #[derive(Debug)]

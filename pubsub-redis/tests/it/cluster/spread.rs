@@ -7,7 +7,7 @@ use pubsub_core::testing::{next_numbered, unique_topic};
 use pubsub_core::{Broker, Message, Topic};
 
 use super::cluster_pair;
-use crate::server::shared_cluster;
+use crate::cluster_server::shared as shared_cluster;
 
 const TOPICS: usize = 48;
 const PER_TOPIC: u64 = 20;
@@ -113,4 +113,90 @@ async fn many_topics_over_three_shards_arrive_once_and_in_order_per_topic() {
     assert_eq!((stats.sequence_gaps, stats.duplicates), (0, 0));
     assert_eq!(stats.resubscribed, 0);
     assert_eq!(a.local().stats().gaps, 0);
+}
+
+/// The namespace's channels each primary holds: sharded (`PUBSUB SHARDCHANNELS`) and plain
+/// (`PUBSUB CHANNELS`).
+async fn channels_on(port: u16, namespace: &str) -> (Vec<String>, Vec<String>) {
+    let mut conn = crate::server::raw(&format!("redis://127.0.0.1:{port}/")).await;
+    let pattern = format!("{namespace}:*");
+    let sharded: Vec<String> = redis::cmd("PUBSUB")
+        .arg("SHARDCHANNELS")
+        .arg(&pattern)
+        .query_async(&mut conn)
+        .await
+        .expect("pubsub shardchannels");
+    let plain: Vec<String> = redis::cmd("PUBSUB")
+        .arg("CHANNELS")
+        .arg(&pattern)
+        .query_async(&mut conn)
+        .await
+        .expect("pubsub channels");
+    (sharded, plain)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_topic_is_subscribed_on_its_own_shard_only_while_it_has_subscribers() {
+    let urls = tokio::task::spawn_blocking(|| shared_cluster().urls())
+        .await
+        .expect("the cluster");
+    let (a, b) = cluster_pair(&urls, 8).await;
+    let namespace = a.config().namespace.clone();
+    let ranges = shard_of_slots(&urls[0]).await;
+    let mut primaries: Vec<u16> = ranges.iter().map(|(_, _, port)| *port).collect();
+    primaries.sort_unstable();
+    primaries.dedup();
+    assert_eq!(primaries.len(), 3);
+
+    let topics: Vec<Topic> = (0..12).map(|_| unique_topic("placed")).collect();
+    let mut subs = Vec::new();
+    for topic in &topics {
+        // Two subscribers on node a, one channel subscription.
+        subs.push(a.subscribe(topic).await.expect("subscribe"));
+        subs.push(a.subscribe(topic).await.expect("subscribe"));
+    }
+    let mut raw = crate::server::raw(&urls[0]).await;
+    let mut expected: HashMap<u16, Vec<String>> = HashMap::new();
+    for topic in &topics {
+        let channel = a.config().cluster_channel(topic);
+        let slot: u16 = redis::cmd("CLUSTER")
+            .arg("KEYSLOT")
+            .arg(&channel)
+            .query_async(&mut raw)
+            .await
+            .expect("keyslot");
+        let (_, _, port) = ranges
+            .iter()
+            .find(|(from, to, _)| (*from..=*to).contains(&slot))
+            .expect("an owner");
+        expected.entry(*port).or_default().push(channel);
+    }
+    for port in &primaries {
+        let (mut sharded, plain) = channels_on(*port, &namespace).await;
+        sharded.sort();
+        let mut want = expected.remove(port).unwrap_or_default();
+        want.sort();
+        assert_eq!(sharded, want, "the sharded channels on :{port}");
+        assert!(plain.is_empty(), "no plain channel on :{port}: {plain:?}");
+    }
+    drop(b);
+
+    // The last subscriber of each topic leaves: its channel goes (the link does it in the
+    // background, so wait for it).
+    drop(subs);
+    let deadline = tokio::time::Instant::now() + crate::WAIT;
+    for port in &primaries {
+        loop {
+            let (sharded, _) = channels_on(*port, &namespace).await;
+            if sharded.is_empty() {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "channels left on :{port}: {sharded:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+    assert_eq!(a.topic_count(), 0);
 }

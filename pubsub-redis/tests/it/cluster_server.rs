@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use super::free_port;
+use crate::server::free_port;
 
 const INSTALL_HINT: &str = "redis-cli is not on PATH; the cluster tests need it to create the \
      cluster. Install it with `sudo apt-get install -y redis-tools` (Debian/Ubuntu; `cargo xtask \
@@ -214,7 +214,7 @@ fn spawn_server(port: u16, bus: u16, dir: &Path) -> Child {
         .spawn();
     match child {
         Ok(child) => child,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!("{}", super::INSTALL_HINT),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!("{}", crate::server::INSTALL_HINT),
         Err(e) => panic!("cannot run redis-server: {e}"),
     }
 }
