@@ -287,7 +287,11 @@ fn client(config: &RedisConfig) -> Result<Client, Error> {
             .map_err(invalid)?;
         return Ok(Client::Cluster(Box::new(client)));
     }
-    let info = config.url.as_str().into_connection_info().map_err(invalid)?;
+    let info = config
+        .url
+        .as_str()
+        .into_connection_info()
+        .map_err(invalid)?;
     let settings = info
         .redis_settings()
         .clone()

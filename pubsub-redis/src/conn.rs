@@ -6,10 +6,10 @@
 
 use std::time::Duration;
 
+use redis::aio::AsyncPushSender;
 use redis::aio::{ConnectionLike, MultiplexedConnection};
 use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
-use redis::aio::AsyncPushSender;
 use redis::{AsyncConnectionConfig, Cmd, Pipeline, RedisFuture, Value};
 
 use crate::error::{Error, bounded};

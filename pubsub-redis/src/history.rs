@@ -8,10 +8,10 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use crate::conn::Conn;
 use pubsub_core::history::{Epoch, HistoryPolicy, Position, Unrecoverable};
 use pubsub_core::{Message, Topic};
 use redis::Value;
-use crate::conn::Conn;
 
 use crate::envelope::{self, Reject, Tail};
 use crate::shared::Shared;

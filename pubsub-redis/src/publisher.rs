@@ -262,9 +262,7 @@ impl Publisher {
 
     /// The live publisher connection (reconnecting first if it is gone and the circuit is
     /// shut), with its admission slots: for the history script and history reads.
-    pub(crate) async fn connection(
-        &self,
-    ) -> Result<(Conn, Arc<Semaphore>), Error> {
+    pub(crate) async fn connection(&self) -> Result<(Conn, Arc<Semaphore>), Error> {
         for _ in 0..2 {
             if self.shared.circuit_open() {
                 return Err(self.failed(unavailable(&self.shared)));

@@ -15,9 +15,9 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use crate::conn::Conn;
 use pubsub_core::Topic;
 use pubsub_core::history::{HistoryPolicy, Position, Unrecoverable};
-use crate::conn::Conn;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -112,11 +112,7 @@ pub(crate) async fn run(
     outcome
 }
 
-async fn read(
-    shared: &Shared,
-    conn: Option<Conn>,
-    pending: &Pending,
-) -> Result<Snapshot, Error> {
+async fn read(shared: &Shared, conn: Option<Conn>, pending: &Pending) -> Result<Snapshot, Error> {
     let mut conn = conn.ok_or(Error::Closed)?;
     let from = pending
         .after

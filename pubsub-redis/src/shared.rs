@@ -14,8 +14,8 @@ use uuid::Uuid;
 
 use crate::circuit::Circuit;
 use crate::cluster::Confirmations;
-use crate::conn::Client;
 use crate::config::RedisConfig;
+use crate::conn::Client;
 use crate::gaps::Gaps;
 use crate::hold::Hold;
 use crate::log_limit::LogLimit;

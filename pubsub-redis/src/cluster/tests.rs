@@ -13,5 +13,8 @@ fn a_confirmation_nobody_asked_for_is_a_resubscription() {
     assert!(!confirmations.take("docs:doc:2"), "never asked for");
     confirmations.expect(std::slice::from_ref(&topic));
     confirmations.clear();
-    assert!(!confirmations.take("docs:doc:1"), "cleared with the connection");
+    assert!(
+        !confirmations.take("docs:doc:1"),
+        "cleared with the connection"
+    );
 }

@@ -3,6 +3,7 @@
 //! test here (each on its own namespace); the failover test starts its own.
 
 mod conformance;
+mod history;
 mod spread;
 
 use std::time::Instant;
@@ -17,6 +18,13 @@ pub(crate) fn cluster_config(urls: &[String], namespace: &str) -> RedisConfig {
     let mut config = config(&urls[0], namespace, pubsub_redis::ChannelMode::Cluster);
     config.seeds = urls[1..].to_vec();
     config
+}
+
+/// The shared cluster's node URLs (started by the first test that asks).
+pub(crate) async fn urls() -> Vec<String> {
+    tokio::task::spawn_blocking(|| crate::cluster_server::shared().urls())
+        .await
+        .expect("the cluster")
 }
 
 /// Two nodes on the cluster behind `urls`, on a namespace of their own.

@@ -162,7 +162,10 @@ impl RedisCluster {
         );
         let deadline = Instant::now() + Duration::from_secs(30);
         while !self.is_ready() {
-            assert!(Instant::now() < deadline, "the cluster did not come up in 30 s");
+            assert!(
+                Instant::now() < deadline,
+                "the cluster did not come up in 30 s"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -202,10 +205,20 @@ impl RedisCluster {
 
 fn spawn_server(port: u16, bus: u16, dir: &Path) -> Child {
     let child = Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--cluster-port", &bus.to_string()])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--cluster-port",
+            &bus.to_string(),
+        ])
         .args(["--bind", "127.0.0.1", "--protected-mode", "no"])
         .args(["--save", "", "--appendonly", "no"])
-        .args(["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"])
+        .args([
+            "--cluster-enabled",
+            "yes",
+            "--cluster-config-file",
+            "nodes.conf",
+        ])
         .args(["--cluster-node-timeout", "1000"])
         .arg("--dir")
         .arg(dir)
@@ -214,7 +227,9 @@ fn spawn_server(port: u16, bus: u16, dir: &Path) -> Child {
         .spawn();
     match child {
         Ok(child) => child,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!("{}", crate::server::INSTALL_HINT),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            panic!("{}", crate::server::INSTALL_HINT)
+        }
         Err(e) => panic!("cannot run redis-server: {e}"),
     }
 }

@@ -5,8 +5,7 @@ use std::time::Duration;
 use pubsub_core::testing::BrokerFactory;
 use pubsub_redis::RedisBroker;
 
-use super::cluster_pair;
-use crate::cluster_server::shared as shared_cluster;
+use super::{cluster_pair, urls};
 
 /// Two cluster-mode nodes on the shared cluster, each pair on a namespace of its own.
 #[derive(Debug)]
@@ -16,9 +15,7 @@ impl BrokerFactory for ClusterNodes {
     type Broker = RedisBroker;
 
     async fn pair(&self, capacity: usize) -> (RedisBroker, RedisBroker) {
-        let urls = tokio::task::spawn_blocking(|| shared_cluster().urls())
-            .await
-            .expect("the cluster");
+        let urls = urls().await;
         cluster_pair(&urls, capacity).await
     }
 

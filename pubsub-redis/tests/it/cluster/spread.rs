@@ -6,8 +6,7 @@ use std::collections::HashMap;
 use pubsub_core::testing::{next_numbered, unique_topic};
 use pubsub_core::{Broker, Message, Topic};
 
-use super::cluster_pair;
-use crate::cluster_server::shared as shared_cluster;
+use super::{cluster_pair, urls};
 
 const TOPICS: usize = 48;
 const PER_TOPIC: u64 = 20;
@@ -47,9 +46,7 @@ async fn shard_of_slots(url: &str) -> Vec<(u16, u16, u16)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_topics_over_three_shards_arrive_once_and_in_order_per_topic() {
-    let urls = tokio::task::spawn_blocking(|| shared_cluster().urls())
-        .await
-        .expect("the cluster");
+    let urls = urls().await;
     let (a, b) = cluster_pair(&urls, 256).await;
     let topics: Vec<Topic> = (0..TOPICS).map(|_| unique_topic("spread")).collect();
 
@@ -91,7 +88,9 @@ async fn many_topics_over_three_shards_arrive_once_and_in_order_per_topic() {
         let b = b.clone();
         publishers.spawn(async move {
             for seq in 1..=PER_TOPIC {
-                b.publish(&topic, numbered(seq)).await.expect("publish on b");
+                b.publish(&topic, numbered(seq))
+                    .await
+                    .expect("publish on b");
             }
         });
     }
@@ -105,8 +104,13 @@ async fn many_topics_over_three_shards_arrive_once_and_in_order_per_topic() {
     }
     // Nothing more (no duplicate): a marker on each topic is the very next delivery.
     for (topic, sub) in topics.iter().zip(&mut subs) {
-        b.publish(topic, numbered(PER_TOPIC + 1)).await.expect("marker");
-        assert_eq!(next_numbered(sub).await, (PER_TOPIC + 1, "spread".to_owned()));
+        b.publish(topic, numbered(PER_TOPIC + 1))
+            .await
+            .expect("marker");
+        assert_eq!(
+            next_numbered(sub).await,
+            (PER_TOPIC + 1, "spread".to_owned())
+        );
     }
     let stats = a.stats();
     assert_eq!(stats.received, TOPICS as u64 * (PER_TOPIC + 1));
@@ -137,9 +141,7 @@ async fn channels_on(port: u16, namespace: &str) -> (Vec<String>, Vec<String>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_topic_is_subscribed_on_its_own_shard_only_while_it_has_subscribers() {
-    let urls = tokio::task::spawn_blocking(|| shared_cluster().urls())
-        .await
-        .expect("the cluster");
+    let urls = urls().await;
     let (a, b) = cluster_pair(&urls, 8).await;
     let namespace = a.config().namespace.clone();
     let ranges = shard_of_slots(&urls[0]).await;
