@@ -104,15 +104,22 @@ pub(crate) fn handle(
 /// lost, so its subscribers get a gap notice (sent by the hole collector, now that the channel
 /// is back), and the node's copy of its history is forgotten (it lacks those messages).
 fn resubscribed(shared: &Shared, topic: &str) {
-    let Ok(topic) = Topic::new(topic) else {
-        return;
-    };
-    Counters::add(&shared.counters.resubscribed, 1);
-    if shared.history_policy(&topic).is_some() {
-        shared.forget_history(&topic);
+    if let Ok(topic) = Topic::new(topic) {
+        moved(shared, &topic);
     }
-    if shared.has_subscribers(&topic) {
-        shared.gaps.record(&topic);
+}
+
+/// Cluster mode: `topic`'s channel is subscribed again on its shard, after a time in which its
+/// messages may not have reached this node (see [`resubscribed`], and the link's
+/// `follow_topology`): counted, the node's copy of its history forgotten, and its subscribers
+/// given a gap notice.
+pub(crate) fn moved(shared: &Shared, topic: &Topic) {
+    Counters::add(&shared.counters.resubscribed, 1);
+    if shared.history_policy(topic).is_some() {
+        shared.forget_history(topic);
+    }
+    if shared.has_subscribers(topic) {
+        shared.gaps.record(topic);
     }
 }
 

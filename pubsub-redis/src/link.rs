@@ -19,7 +19,7 @@ use redis::PushInfo;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::time::MissedTickBehavior;
 
-use crate::cluster::{self, Sharded};
+use crate::cluster::{self, Sharded, Topology};
 use crate::config::ChannelMode;
 use crate::conn::{Client, Conn};
 use crate::error::{Error, bounded};
@@ -49,6 +49,8 @@ pub(crate) struct Link {
     /// Per-topic mode, while recovering: the topics whose channels the lost connection had
     /// subscribed (their mirrors were up to date when it was lost).
     recoverable: HashSet<Topic>,
+    /// Cluster mode: which primary owned each slot when the link last looked.
+    topology: Option<Topology>,
 }
 
 impl Link {
@@ -69,6 +71,7 @@ impl Link {
             subscribed: HashSet::new(),
             recovering: false,
             recoverable: HashSet::new(),
+            topology: None,
         }
     }
 
@@ -117,6 +120,7 @@ impl Link {
             self.recoverable = std::mem::take(&mut self.subscribed);
         }
         self.subscribed.clear();
+        self.topology = None;
         self.shared.confirmations.clear();
         self.generation += 1;
         let mut inbound = self.shared.inbound();
@@ -251,6 +255,54 @@ impl Link {
         })
     }
 
+    /// Cluster mode: reads the cluster's slots; the subscribed topics whose slot has another
+    /// primary than at the last look are subscribed again (the client sends that to the new
+    /// owner) and then get a gap notice: what was published to them meanwhile did not reach
+    /// this node. The first look only records the slots.
+    async fn follow_topology(&mut self) -> Result<(), Error> {
+        let Some(Conn::Cluster(conn)) = &self.conn else {
+            return Ok(());
+        };
+        let now = Topology::read(conn, self.shared.config.ping_timeout).await?;
+        let Some(before) = self.topology.replace(now.clone()) else {
+            return Ok(());
+        };
+        if before == now {
+            return Ok(());
+        }
+        let shared = Arc::clone(&self.shared);
+        let config = &shared.config;
+        let moved: Vec<Topic> = self
+            .subscribed
+            .iter()
+            .filter(|topic| before.moved(&now, &config.cluster_channel(topic)))
+            .cloned()
+            .collect();
+        tracing::info!(
+            moved = moved.len(),
+            "redis cluster slots changed owner; subscribing their topics on the new owners"
+        );
+        for chunk in moved.chunks(CHUNK) {
+            let channels: Vec<String> = chunk.iter().map(|t| config.cluster_channel(t)).collect();
+            // Unsubscribed first: an `ssubscribe` of channels the client still counts as
+            // subscribed was confirmed without reaching the new owner for most slots (seen in
+            // `tests/it/cluster/failover.rs`); after an `sunsubscribe` it is sent there.
+            let _ = self.command(Subscribe::Unsubscribe, channels.clone()).await;
+            self.shared.confirmations.expect(chunk);
+            if let Err(error) = self.command(Subscribe::Subscribe, channels).await {
+                // Looked at again next time, from the same slots (the client may not have
+                // caught up with the new owner yet); the topics done so far get a second
+                // notice then, which merges with the first in their queues.
+                self.topology = Some(before);
+                return Err(error);
+            }
+            for topic in chunk {
+                crate::inbound::moved(&self.shared, topic);
+            }
+        }
+        Ok(())
+    }
+
     /// Keeps the connection alive until the broker is dropped (which aborts this task).
     pub(crate) async fn run(mut self) {
         let config = self.shared.config.clone();
@@ -298,6 +350,10 @@ impl Link {
                     }
                 }
                 _ = ping.tick() => {
+                    if let Err(error) = self.follow_topology().await {
+                        // The client reconnects shards by itself: look again next time.
+                        tracing::warn!(%error, "following the redis cluster's slots failed");
+                    }
                     if let Err(error) = self.ping().await {
                         Counters::add(&self.shared.counters.ping_failures, 1);
                         tracing::warn!(%error, "redis health check failed; reconnecting");

@@ -3,6 +3,7 @@
 //! test here (each on its own namespace); the failover test starts its own.
 
 mod conformance;
+mod failover;
 mod history;
 mod spread;
 
@@ -34,6 +35,48 @@ pub(crate) async fn cluster_pair(urls: &[String], capacity: usize) -> (RedisBrok
     let a = RedisBroker::connect(config.clone()).await.expect("node a");
     let b = RedisBroker::connect(config).await.expect("node b");
     (a, b)
+}
+
+/// Which of the three primaries owns each slot range, from `CLUSTER SLOTS`.
+pub(crate) async fn slot_owners(url: &str) -> Vec<(u16, u16, u16)> {
+    let mut conn = crate::server::raw(url).await;
+    let slots: Vec<redis::Value> = redis::cmd("CLUSTER")
+        .arg("SLOTS")
+        .query_async(&mut conn)
+        .await
+        .expect("cluster slots");
+    slots
+        .iter()
+        .map(|range| {
+            let redis::Value::Array(parts) = range else {
+                panic!("a slot range: {range:?}")
+            };
+            let int = |v: &redis::Value| match v {
+                redis::Value::Int(n) => u16::try_from(*n).expect("u16"),
+                other => panic!("an integer: {other:?}"),
+            };
+            let redis::Value::Array(primary) = &parts[2] else {
+                panic!("a node: {parts:?}")
+            };
+            (int(&parts[0]), int(&parts[1]), int(&primary[1]))
+        })
+        .collect()
+}
+
+/// The port of the primary that owns `key`'s slot, by `ranges` (from [`slot_owners`]).
+pub(crate) async fn owner_of(url: &str, ranges: &[(u16, u16, u16)], key: &str) -> u16 {
+    let mut raw = crate::server::raw(url).await;
+    let slot: u16 = redis::cmd("CLUSTER")
+        .arg("KEYSLOT")
+        .arg(key)
+        .query_async(&mut raw)
+        .await
+        .expect("keyslot");
+    ranges
+        .iter()
+        .find(|(from, to, _)| (*from..=*to).contains(&slot))
+        .map(|(_, _, port)| *port)
+        .expect("an owner")
 }
 
 #[test]

@@ -194,6 +194,20 @@ impl RedisCluster {
         replicas == NODES / 2
     }
 
+    /// Kills (SIGKILL, like a crash) the node listening on `port`.
+    ///
+    /// # Panics
+    ///
+    /// When no running node of this cluster listens there.
+    pub(crate) fn kill(&mut self, port: u16) {
+        let node = self
+            .nodes
+            .iter_mut()
+            .find(|n| n.port == port && n.child.is_some())
+            .expect("a running node on that port");
+        node.stop();
+    }
+
     /// The seed nodes' URLs (every node's).
     pub(crate) fn urls(&self) -> Vec<String> {
         self.nodes

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use pubsub_core::testing::{next_numbered, unique_topic};
 use pubsub_core::{Broker, Message, Topic};
 
-use super::{cluster_pair, urls};
+use super::{cluster_pair, slot_owners, urls};
 
 const TOPICS: usize = 48;
 const PER_TOPIC: u64 = 20;
@@ -18,32 +18,6 @@ fn numbered(seq: u64) -> Message {
     })
 }
 
-/// Which of the three primaries owns each slot range, from `CLUSTER SLOTS`.
-async fn shard_of_slots(url: &str) -> Vec<(u16, u16, u16)> {
-    let mut conn = crate::server::raw(url).await;
-    let slots: Vec<redis::Value> = redis::cmd("CLUSTER")
-        .arg("SLOTS")
-        .query_async(&mut conn)
-        .await
-        .expect("cluster slots");
-    slots
-        .iter()
-        .map(|range| {
-            let redis::Value::Array(parts) = range else {
-                panic!("a slot range: {range:?}")
-            };
-            let int = |v: &redis::Value| match v {
-                redis::Value::Int(n) => u16::try_from(*n).expect("u16"),
-                other => panic!("an integer: {other:?}"),
-            };
-            let redis::Value::Array(primary) = &parts[2] else {
-                panic!("a node: {parts:?}")
-            };
-            (int(&parts[0]), int(&parts[1]), int(&primary[1]))
-        })
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_topics_over_three_shards_arrive_once_and_in_order_per_topic() {
     let urls = urls().await;
@@ -51,7 +25,7 @@ async fn many_topics_over_three_shards_arrive_once_and_in_order_per_topic() {
     let topics: Vec<Topic> = (0..TOPICS).map(|_| unique_topic("spread")).collect();
 
     // The topics' channels lie on all three primaries.
-    let ranges = shard_of_slots(&urls[0]).await;
+    let ranges = slot_owners(&urls[0]).await;
     let mut raw = crate::server::raw(&urls[0]).await;
     let mut per_shard: HashMap<u16, usize> = HashMap::new();
     for topic in &topics {
@@ -144,7 +118,7 @@ async fn a_topic_is_subscribed_on_its_own_shard_only_while_it_has_subscribers() 
     let urls = urls().await;
     let (a, b) = cluster_pair(&urls, 8).await;
     let namespace = a.config().namespace.clone();
-    let ranges = shard_of_slots(&urls[0]).await;
+    let ranges = slot_owners(&urls[0]).await;
     let mut primaries: Vec<u16> = ranges.iter().map(|(_, _, port)| *port).collect();
     primaries.sort_unstable();
     primaries.dedup();
