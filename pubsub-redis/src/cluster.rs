@@ -4,10 +4,10 @@
 //! `SSUBSCRIBE` takes channels of one slot only, so a batch of channels is split by slot and
 //! each part sent as one command, all parts at once; the `redis` crate's cluster connection
 //! routes each to the shard that owns its slot, and resubscribes by itself after it lost a
-//! shard's connection or the slots moved (a failover, a resharding). Such a re-subscription
-//! shows as a confirmation nobody asked for: [`Confirmations`] counts the ones asked for, so
-//! the receiving side can tell the others apart and give only that topic's subscribers a gap
-//! notice (what was published while the shard was away is lost), after the channel is back.
+//! shard's connection. Such a re-subscription shows as a confirmation nobody asked for:
+//! [`Confirmations`] counts the ones asked for, so the receiving side can tell the others apart
+//! and keep the topic's sequence marks (a loss meanwhile then shows as a hole, a gap notice for
+//! that topic only), where its own subscriptions start the marks afresh.
 //!
 //! The client does not notice by itself that a shard's primary was replaced while this node
 //! only listens (it refreshes its slot map when a command is redirected, and a subscriber

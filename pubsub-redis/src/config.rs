@@ -85,12 +85,13 @@ pub struct RedisConfig {
     pub hot_threshold: usize,
     /// How long `publish` waits for Redis before it fails. Default 1 s.
     pub publish_timeout: Duration,
-    /// How long `subscribe` waits for Redis to confirm a channel subscription (per-topic mode)
-    /// before it fails. Default 2 s.
+    /// How long `subscribe` waits for Redis to confirm a channel subscription (per-topic and
+    /// cluster mode) before it fails. Default 2 s.
     pub subscribe_timeout: Duration,
     /// How long one connection attempt may take. Default 1 s.
     pub connect_timeout: Duration,
-    /// How often the subscriber connection is sent a `PING`, to detect half-open connections.
+    /// How often the subscriber connection is sent a `PING`, to detect half-open connections
+    /// (one server), or the cluster's slots are read, to follow a failover ([`ChannelMode::Cluster`]).
     /// Default 1 s.
     pub ping_interval: Duration,
     /// How long a PING may take before the connection is deemed dead and replaced. Default 1 s.

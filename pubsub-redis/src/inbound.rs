@@ -82,15 +82,19 @@ pub(crate) fn handle(
                 if inbound.generation != generation {
                     return;
                 }
-                inbound.received.forget(topic);
+                // Cluster mode: a confirmation this node did not ask for is the client
+                // re-subscribing by itself, after it reconnected a shard (or moved the channel
+                // after a redirect). The marks are kept: what was lost meanwhile shows as a
+                // hole at the topic's next message from each sender, a gap notice for that
+                // topic only (and none for the topics it merely confirmed again).
                 if push.kind == PushKind::SSubscribe && !shared.confirmations.take(topic) {
-                    drop(inbound);
-                    resubscribed(shared, topic);
+                    return;
                 }
+                inbound.received.forget(topic);
             }
         }
         // On a cluster, one shard's connection: the client reconnects and resubscribes it by
-        // itself (see `resubscribed`).
+        // itself (see the subscription arm above).
         PushKind::Disconnection if shared.config.mode == ChannelMode::Cluster => {}
         PushKind::Disconnection => {
             let _ = events.send(LinkEvent::Lost(generation));
@@ -99,22 +103,11 @@ pub(crate) fn handle(
     }
 }
 
-/// Cluster mode: the client re-subscribed `topic`'s channel by itself (it lost the shard's
-/// connection, or the topic's slot moved to another shard): what was published meanwhile is
-/// lost, so its subscribers get a gap notice (sent by the hole collector, now that the channel
-/// is back), and the node's copy of its history is forgotten (it lacks those messages).
-fn resubscribed(shared: &Shared, topic: &str) {
-    if let Ok(topic) = Topic::new(topic) {
-        moved(shared, &topic);
-    }
-}
-
-/// Cluster mode: `topic`'s channel is subscribed again on its shard, after a time in which its
-/// messages may not have reached this node (see [`resubscribed`], and the link's
-/// `follow_topology`): counted, the node's copy of its history forgotten, and its subscribers
-/// given a gap notice.
+/// Cluster mode: `topic`'s channel is subscribed again on its shard's new primary (the link's
+/// `follow_topology`), after a time in which its messages did not reach this node: counted,
+/// the node's copy of its history forgotten, and its subscribers given a gap notice.
 pub(crate) fn moved(shared: &Shared, topic: &Topic) {
-    Counters::add(&shared.counters.resubscribed, 1);
+    Counters::add(&shared.counters.moved_topics, 1);
     if shared.history_policy(topic).is_some() {
         shared.forget_history(topic);
     }

@@ -89,7 +89,7 @@ async fn many_topics_over_three_shards_arrive_once_and_in_order_per_topic() {
     let stats = a.stats();
     assert_eq!(stats.received, TOPICS as u64 * (PER_TOPIC + 1));
     assert_eq!((stats.sequence_gaps, stats.duplicates), (0, 0));
-    assert_eq!(stats.resubscribed, 0);
+    assert_eq!(stats.moved_topics, 0);
     assert_eq!(a.local().stats().gaps, 0);
 }
 
