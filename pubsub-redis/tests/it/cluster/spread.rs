@@ -176,3 +176,39 @@ async fn a_topic_is_subscribed_on_its_own_shard_only_while_it_has_subscribers() 
     }
     assert_eq!(a.topic_count(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_topic_subscribed_again_later_starts_afresh_without_a_false_notice() {
+    let urls = urls().await;
+    let (a, b) = cluster_pair(&urls, 64).await;
+    let namespace = a.config().namespace.clone();
+    let mut primaries: Vec<u16> = slot_owners(&urls[0]).await.iter().map(|r| r.2).collect();
+    primaries.dedup();
+    let topic = unique_topic("again");
+    let mut sub = a.subscribe(&topic).await.expect("subscribe");
+    for seq in 1..=3 {
+        b.publish(&topic, numbered(seq)).await.expect("publish");
+        assert_eq!(next_numbered(&mut sub).await, (seq, "spread".to_owned()));
+    }
+    drop(sub);
+    // Gone from its shard, so node a misses what follows.
+    let deadline = tokio::time::Instant::now() + crate::WAIT;
+    for port in &primaries {
+        while !channels_on(*port, &namespace).await.0.is_empty() {
+            assert!(tokio::time::Instant::now() < deadline, "the channel stayed");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+    for seq in 4..=6 {
+        b.publish(&topic, numbered(seq)).await.expect("publish");
+    }
+    // Subscribed again: the stream starts afresh at what comes next, not a hole after 3.
+    let mut sub = a.subscribe(&topic).await.expect("subscribe again");
+    for seq in 7..=8 {
+        b.publish(&topic, numbered(seq)).await.expect("publish");
+        assert_eq!(next_numbered(&mut sub).await, (seq, "spread".to_owned()));
+    }
+    let stats = a.stats();
+    assert_eq!(stats.sequence_gaps, 0, "no hole seen across the re-subscription");
+    assert_eq!(stats.local.gaps, 0, "no notice");
+}
