@@ -209,6 +209,9 @@ async fn a_topic_subscribed_again_later_starts_afresh_without_a_false_notice() {
         assert_eq!(next_numbered(&mut sub).await, (seq, "spread".to_owned()));
     }
     let stats = a.stats();
-    assert_eq!(stats.sequence_gaps, 0, "no hole seen across the re-subscription");
+    assert_eq!(
+        stats.sequence_gaps, 0,
+        "no hole seen across the re-subscription"
+    );
     assert_eq!(stats.local.gaps, 0, "no notice");
 }
