@@ -7,11 +7,8 @@ mod failover;
 mod history;
 mod spread;
 
-use std::time::Instant;
-
 use pubsub_redis::{RedisBroker, RedisConfig};
 
-use crate::cluster_server::RedisCluster;
 use crate::server::{config, unique_namespace};
 
 /// A test configuration for the cluster behind `urls`, on `namespace`.
@@ -21,11 +18,18 @@ pub(crate) fn cluster_config(urls: &[String], namespace: &str) -> RedisConfig {
     config
 }
 
-/// The shared cluster's node URLs (started by the first test that asks).
+/// The shared cluster's node URLs (started by the first test that asks, under the heavy tests'
+/// lock: six servers starting and syncing load both cores).
 pub(crate) async fn urls() -> Vec<String> {
-    tokio::task::spawn_blocking(|| crate::cluster_server::shared().urls())
+    static URLS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    if let Some(urls) = URLS.get() {
+        return urls.clone();
+    }
+    let _heavy = crate::heavy().await;
+    let urls = tokio::task::spawn_blocking(|| crate::cluster_server::shared().urls())
         .await
-        .expect("the cluster")
+        .expect("the cluster");
+    URLS.get_or_init(|| urls).clone()
 }
 
 /// Two nodes on the cluster behind `urls`, on a namespace of their own.
@@ -77,13 +81,4 @@ pub(crate) async fn owner_of(url: &str, ranges: &[(u16, u16, u16)], key: &str) -
         .find(|(from, to, _)| (*from..=*to).contains(&slot))
         .map(|(_, _, port)| *port)
         .expect("an owner")
-}
-
-#[test]
-fn a_test_cluster_comes_up_with_three_primaries() {
-    let started = Instant::now();
-    let cluster = RedisCluster::start();
-    let took = started.elapsed();
-    eprintln!("cluster up in {took:?}");
-    assert_eq!(cluster.urls().len(), 6);
 }

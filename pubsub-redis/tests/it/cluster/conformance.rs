@@ -8,14 +8,30 @@ use pubsub_redis::RedisBroker;
 use super::{cluster_pair, urls};
 
 /// Two cluster-mode nodes on the shared cluster, each pair on a namespace of its own.
-#[derive(Debug)]
-pub(crate) struct ClusterNodes;
+///
+/// Each case holds the heavy tests' lock once it makes nodes (as the single-server history
+/// cases do): a case on the cluster loads both cores with the six servers, and must not run
+/// beside the timing assertions of the flood tests.
+#[derive(Debug, Default)]
+pub(crate) struct ClusterNodes {
+    heavy: tokio::sync::Mutex<Option<tokio::sync::MutexGuard<'static, ()>>>,
+}
+
+impl ClusterNodes {
+    async fn hold_heavy(&self) {
+        let mut heavy = self.heavy.lock().await;
+        if heavy.is_none() {
+            *heavy = Some(crate::heavy().await);
+        }
+    }
+}
 
 impl BrokerFactory for ClusterNodes {
     type Broker = RedisBroker;
 
     async fn pair(&self, capacity: usize) -> (RedisBroker, RedisBroker) {
         let urls = urls().await;
+        self.hold_heavy().await;
         cluster_pair(&urls, capacity).await
     }
 
@@ -28,4 +44,4 @@ impl BrokerFactory for ClusterNodes {
     }
 }
 
-pubsub_core::conformance_suite!(ClusterNodes);
+pubsub_core::conformance_suite!(ClusterNodes::default());

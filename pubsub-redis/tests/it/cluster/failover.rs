@@ -112,6 +112,8 @@ fn assert_outcome(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_primary_gives_a_gap_notice_only_to_its_shards_topics() {
+    // A cluster of its own and a steady stream: not beside the timing assertions of others.
+    let _heavy = crate::heavy().await;
     let mut cluster = tokio::task::spawn_blocking(RedisCluster::start)
         .await
         .expect("a cluster");

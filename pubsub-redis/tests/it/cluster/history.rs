@@ -12,14 +12,31 @@ use super::{cluster_config, cluster_pair, urls};
 use crate::server::unique_namespace;
 
 /// Two cluster-mode nodes on the shared cluster, with history.
-#[derive(Debug)]
-pub(crate) struct ClusterHistory;
+///
+/// Each case holds the heavy tests' lock once it makes nodes (as the single-server history
+/// cases do): a case on the cluster loads both cores with the six servers, and must not run
+/// beside the timing assertions of the flood tests.
+#[derive(Debug, Default)]
+pub(crate) struct ClusterHistory {
+    heavy: tokio::sync::Mutex<Option<tokio::sync::MutexGuard<'static, ()>>>,
+}
+
+impl ClusterHistory {
+    async fn hold_heavy(&self) {
+        let mut heavy = self.heavy.lock().await;
+        if heavy.is_none() {
+            *heavy = Some(crate::heavy().await);
+        }
+    }
+}
 
 impl BrokerFactory for ClusterHistory {
     type Broker = RedisBroker;
 
     async fn pair(&self, capacity: usize) -> (RedisBroker, RedisBroker) {
-        cluster_pair(&urls().await, capacity).await
+        let urls = urls().await;
+        self.hold_heavy().await;
+        cluster_pair(&urls, capacity).await
     }
 
     fn quiet_period(&self) -> Duration {
@@ -37,7 +54,9 @@ impl HistoryFactory for ClusterHistory {
         capacity: usize,
         history: HistoryConfig,
     ) -> (RedisBroker, RedisBroker) {
-        let mut config = cluster_config(&urls().await, &unique_namespace());
+        let urls = urls().await;
+        self.hold_heavy().await;
+        let mut config = cluster_config(&urls, &unique_namespace());
         config.capacity = capacity;
         config.history = history;
         let a = RedisBroker::connect(config.clone()).await.expect("node a");
@@ -71,4 +90,4 @@ impl HistoryFactory for ClusterHistory {
     }
 }
 
-pubsub_core::history_suite!(ClusterHistory);
+pubsub_core::history_suite!(ClusterHistory::default());

@@ -21,6 +21,7 @@ fn numbered(seq: u64) -> Message {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_topics_over_three_shards_arrive_once_and_in_order_per_topic() {
     let urls = urls().await;
+    let _heavy = crate::heavy().await; // 960 publishes at once
     let (a, b) = cluster_pair(&urls, 256).await;
     let topics: Vec<Topic> = (0..TOPICS).map(|_| unique_topic("spread")).collect();
 
@@ -116,6 +117,7 @@ async fn channels_on(port: u16, namespace: &str) -> (Vec<String>, Vec<String>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_topic_is_subscribed_on_its_own_shard_only_while_it_has_subscribers() {
     let urls = urls().await;
+    let _heavy = crate::heavy().await;
     let (a, b) = cluster_pair(&urls, 8).await;
     let namespace = a.config().namespace.clone();
     let ranges = slot_owners(&urls[0]).await;
@@ -180,6 +182,7 @@ async fn a_topic_is_subscribed_on_its_own_shard_only_while_it_has_subscribers() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_topic_subscribed_again_later_starts_afresh_without_a_false_notice() {
     let urls = urls().await;
+    let _heavy = crate::heavy().await;
     let (a, b) = cluster_pair(&urls, 64).await;
     let namespace = a.config().namespace.clone();
     let mut primaries: Vec<u16> = slot_owners(&urls[0]).await.iter().map(|r| r.2).collect();
