@@ -87,7 +87,7 @@
 //! outage, did not resume the lost shard's topics); asking each primary for the connection's
 //! `ssub` count (`CLIENT INFO` answered for another connection than the subscriptions'); and
 //! subscribing every channel again after a shard's disconnection (resumed delivery, but one
-//! failover run in four then lost messages of the lost shard with no notice). A subscriber
+//! failover runs then lost messages of the lost shard with no notice). A subscriber
 //! connection per shard owned by this crate is the likely fix. Also: a slot migration (resharding) is followed like a
 //! failover but not tested; topics with history get a gap notice there rather than a
 //! recovery; a half-open shard connection is not detected (the single-server `PING` health
