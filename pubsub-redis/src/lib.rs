@@ -86,13 +86,15 @@
 //! out: replacing the whole connection (lost the failover's precision and, made during the
 //! outage, did not resume the lost shard's topics); asking each primary for the connection's
 //! `ssub` count (`CLIENT INFO` answered for another connection than the subscriptions'); and
-//! subscribing every channel again after a shard's disconnection (resumed delivery, but one
+//! subscribing every channel again after a shard's disconnection (resumed delivery, but some
 //! failover runs then lost messages of the lost shard with no notice). A subscriber
-//! connection per shard owned by this crate is the likely fix. Also: a slot migration (resharding) is followed like a
-//! failover but not tested; topics with history get a gap notice there rather than a
-//! recovery; a half-open shard connection is not detected (the single-server `PING` health
-//! check replaces the whole connection, which on a cluster would disturb every shard); a
-//! publish that fails on one shard replaces the publisher's whole cluster connection. The publisher admits at most 96
+//! connection per shard owned by this crate is the likely fix.
+//!
+//! Also not yet: a slot migration (resharding) is followed like a failover but not tested;
+//! topics with history get a gap notice there rather than a recovery; a half-open shard
+//! connection is not detected (the single-server `PING` health check replaces the whole
+//! connection, which on a cluster would disturb every shard); a publish that fails on one shard
+//! replaces the publisher's whole cluster connection. The publisher admits at most 96
 //! unanswered envelopes on a cluster connection (its request channel holds 100), so numbering
 //! still follows the wire order; a reordering (a retried redirect) would show as a hole, never
 //! as a duplicate or an out-of-order delivery.
