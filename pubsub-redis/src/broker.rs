@@ -10,6 +10,7 @@ use redis::{IntoConnectionInfo, ProtocolVersion};
 use tokio::task::JoinHandle;
 
 use crate::config::{ChannelMode, RedisConfig};
+use crate::conn::Client;
 use crate::envelope::Tail;
 use crate::error::Error;
 use crate::interest::Interest;
@@ -94,24 +95,8 @@ impl RedisBroker {
     /// ```
     pub async fn connect(config: RedisConfig) -> Result<Self, Error> {
         config.validate()?;
-        let info = config
-            .url
-            .as_str()
-            .into_connection_info()
-            .map_err(|e| Error::InvalidUrl {
-                reason: e.to_string(),
-            })?;
-        let settings = info
-            .redis_settings()
-            .clone()
-            .set_protocol(ProtocolVersion::RESP3);
-        let client = redis::Client::open(info.set_redis_settings(settings)).map_err(|e| {
-            Error::InvalidUrl {
-                reason: e.to_string(),
-            }
-        })?;
-
-        let interest = (config.mode == ChannelMode::PerTopic).then(Arc::<Interest>::default);
+        let client = client(&config)?;
+        let interest = (config.mode != ChannelMode::Namespace).then(Arc::<Interest>::default);
         let observer = interest
             .clone()
             .map(|i| i as Arc<dyn pubsub_core::backend::TopicObserver>);
@@ -280,6 +265,39 @@ impl RedisBroker {
             }
         }
     }
+}
+
+/// The client for `config`: one server at [`RedisConfig::url`], or, in
+/// [`ChannelMode::Cluster`], the cluster behind every seed node; RESP3 either way (pub/sub
+/// messages arrive as pushes).
+fn client(config: &RedisConfig) -> Result<Client, Error> {
+    let invalid = |e: redis::RedisError| Error::InvalidUrl {
+        reason: e.to_string(),
+    };
+    if config.mode == ChannelMode::Cluster {
+        let seeds = config
+            .seed_urls()
+            .filter(|url| !url.is_empty())
+            .map(IntoConnectionInfo::into_connection_info)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(invalid)?;
+        let client = redis::cluster::ClusterClientBuilder::new(seeds)
+            .use_protocol(ProtocolVersion::RESP3)
+            .build()
+            .map_err(invalid)?;
+        return Ok(Client::Cluster(Box::new(client)));
+    }
+    let info = config
+        .url
+        .as_str()
+        .into_connection_info()
+        .map_err(invalid)?;
+    let settings = info
+        .redis_settings()
+        .clone()
+        .set_protocol(ProtocolVersion::RESP3);
+    let client = redis::Client::open(info.set_redis_settings(settings)).map_err(invalid)?;
+    Ok(Client::Single(client))
 }
 
 /// Logs a history read that failed; the recovery is refused as unavailable.

@@ -14,12 +14,13 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
+use crate::conn::Client;
 use crate::publisher::{Connection, Publisher};
 use crate::shared::Shared;
 
 #[derive(Debug)]
 pub(crate) struct Circuit {
-    client: redis::Client,
+    client: Client,
     /// A probe task is running.
     probing: AtomicBool,
     /// The connection a successful probe made, for the publisher to take.
@@ -27,7 +28,7 @@ pub(crate) struct Circuit {
 }
 
 impl Circuit {
-    pub(crate) fn new(client: redis::Client) -> Self {
+    pub(crate) fn new(client: Client) -> Self {
         Circuit {
             client,
             probing: AtomicBool::new(false),

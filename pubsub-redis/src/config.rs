@@ -29,6 +29,23 @@ pub enum ChannelMode {
     /// returns after Redis confirmed the channel subscription. For sparse interest across many
     /// nodes; costs Redis about 200 bytes per (node, subscribed topic).
     PerTopic,
+    /// A Redis Cluster (Redis 7 or later), reached through [`RedisConfig::url`] and
+    /// [`RedisConfig::seeds`]: one *sharded* channel per topic (`<namespace>:c{:<topic>}`),
+    /// written with `SPUBLISH` to the shard that owns the channel's hash slot and read with
+    /// `SSUBSCRIBE` on that shard, reference counted as in [`PerTopic`](Self::PerTopic);
+    /// `subscribe` returns after the shard confirmed the channel. The channel shares its hash
+    /// tag `{:<topic>}` with the topic's history keys, so a topic's messages and history live
+    /// on one shard. Each message costs only its own shard, so throughput grows with the
+    /// shards, where a plain `PUBLISH` on a cluster is copied to every node.
+    ///
+    /// ```
+    /// use pubsub_redis::{ChannelMode, RedisConfig};
+    /// let config = RedisConfig::cluster(["redis://10.0.0.1:7000/", "redis://10.0.0.2:7000/"]);
+    /// assert_eq!(config.mode, ChannelMode::Cluster);
+    /// assert_eq!(config.channel_for(&pubsub_core::Topic::new("docs:doc:1")?), "pubsub:c{:docs:doc:1}");
+    /// # Ok::<(), pubsub_core::TopicError>(())
+    /// ```
+    Cluster,
 }
 
 /// Settings of a [`RedisBroker`](crate::RedisBroker): a Redis URL and a few knobs with sensible
@@ -49,8 +66,12 @@ pub enum ChannelMode {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct RedisConfig {
-    /// The server, as a `redis://[user:password@]host:port[/db]` URL.
+    /// The server, as a `redis://[user:password@]host:port[/db]` URL; in
+    /// [`ChannelMode::Cluster`], the first seed node of the cluster.
     pub url: String,
+    /// [`ChannelMode::Cluster`] only: more seed nodes besides [`url`](Self::url) (the client
+    /// learns the whole cluster from any one that answers). Default: none.
+    pub seeds: Vec<String>,
     /// The prefix of every channel name; nodes sharing a namespace (and a server) form one
     /// logical broker. Default `"pubsub"`. Must be non-empty, without whitespace.
     pub namespace: String,
@@ -64,12 +85,13 @@ pub struct RedisConfig {
     pub hot_threshold: usize,
     /// How long `publish` waits for Redis before it fails. Default 1 s.
     pub publish_timeout: Duration,
-    /// How long `subscribe` waits for Redis to confirm a channel subscription (per-topic mode)
-    /// before it fails. Default 2 s.
+    /// How long `subscribe` waits for Redis to confirm a channel subscription (per-topic and
+    /// cluster mode) before it fails. Default 2 s.
     pub subscribe_timeout: Duration,
     /// How long one connection attempt may take. Default 1 s.
     pub connect_timeout: Duration,
-    /// How often the subscriber connection is sent a `PING`, to detect half-open connections.
+    /// How often the subscriber connection is sent a `PING`, to detect half-open connections
+    /// (one server), or the cluster's slots are read, to follow a failover ([`ChannelMode::Cluster`]).
     /// Default 1 s.
     pub ping_interval: Duration,
     /// How long a PING may take before the connection is deemed dead and replaced. Default 1 s.
@@ -127,6 +149,7 @@ impl RedisConfig {
     pub fn new(url: impl Into<String>) -> Self {
         RedisConfig {
             url: url.into(),
+            seeds: Vec::new(),
             namespace: "pubsub".to_owned(),
             mode: ChannelMode::Namespace,
             capacity: DEFAULT_CAPACITY,
@@ -145,6 +168,29 @@ impl RedisConfig {
             gap_interval: Duration::from_millis(50),
             history: HistoryConfig::new(),
         }
+    }
+
+    /// A configuration for the Redis Cluster reached through `seeds` (at least one), in
+    /// [`ChannelMode::Cluster`], with every other setting at its default. An empty `seeds` is
+    /// refused when connecting.
+    ///
+    /// ```
+    /// use pubsub_redis::{ChannelMode, RedisConfig};
+    /// let config = RedisConfig::cluster(["redis://127.0.0.1:7000/", "redis://127.0.0.1:7001/"]);
+    /// assert_eq!((config.url.as_str(), config.seeds.len()), ("redis://127.0.0.1:7000/", 1));
+    /// ```
+    pub fn cluster<S: Into<String>>(seeds: impl IntoIterator<Item = S>) -> Self {
+        let mut seeds = seeds.into_iter().map(Into::into);
+        let mut config = RedisConfig::new(seeds.next().unwrap_or_default());
+        config.seeds = seeds.collect();
+        config.mode = ChannelMode::Cluster;
+        config
+    }
+
+    /// Every seed node of [`ChannelMode::Cluster`]: [`url`](Self::url), then
+    /// [`seeds`](Self::seeds).
+    pub(crate) fn seed_urls(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.url.as_str()).chain(self.seeds.iter().map(String::as_str))
     }
 
     /// The Redis keys of `topic`'s history: its stream (`<namespace>:h{:<topic>}:s`, the
@@ -179,6 +225,22 @@ impl RedisConfig {
         format!("{}:{}", self.namespace, topic.as_str())
     }
 
+    /// The sharded channel of `topic` in [`ChannelMode::Cluster`]: `<namespace>:c{:<topic>}`,
+    /// whose hash tag `{:<topic>}` is that of the topic's
+    /// [`history_keys`](Self::history_keys), so both hash to one slot, hence one shard.
+    ///
+    /// ```
+    /// # use pubsub_redis::RedisConfig;
+    /// let config = RedisConfig::cluster(["redis://127.0.0.1:7000/"]);
+    /// let topic = pubsub_core::Topic::new("docs:doc:1")?;
+    /// assert_eq!(config.cluster_channel(&topic), "pubsub:c{:docs:doc:1}");
+    /// assert_eq!(config.history_keys(&topic).0, "pubsub:h{:docs:doc:1}:s"); // same hash tag
+    /// # Ok::<(), pubsub_core::TopicError>(())
+    /// ```
+    pub fn cluster_channel(&self, topic: &Topic) -> String {
+        format!("{}:c{{:{}}}", self.namespace, topic.as_str())
+    }
+
     /// The channel a message to `topic` is published on, in this configuration's mode.
     ///
     /// ```
@@ -191,6 +253,16 @@ impl RedisConfig {
         match self.mode {
             ChannelMode::Namespace => self.namespace_channel(),
             ChannelMode::PerTopic => self.topic_channel(topic),
+            ChannelMode::Cluster => self.cluster_channel(topic),
+        }
+    }
+
+    /// The command that publishes on [`channel_for`](Self::channel_for): `SPUBLISH` in
+    /// [`ChannelMode::Cluster`], else `PUBLISH`.
+    pub(crate) fn publish_command(&self) -> &'static str {
+        match self.mode {
+            ChannelMode::Cluster => "SPUBLISH",
+            ChannelMode::Namespace | ChannelMode::PerTopic => "PUBLISH",
         }
     }
 
@@ -202,18 +274,28 @@ impl RedisConfig {
         let mut arg = cmd.writer_for_next_arg();
         // Infallible: the writer appends to the command's buffer.
         let _ = arg.write_all(self.namespace.as_bytes());
-        if self.mode == ChannelMode::PerTopic {
-            let _ = arg
+        let _ = match self.mode {
+            ChannelMode::Namespace => Ok(()),
+            ChannelMode::PerTopic => arg
                 .write_all(b":")
-                .and_then(|()| arg.write_all(topic.as_str().as_bytes()));
-        }
+                .and_then(|()| arg.write_all(topic.as_str().as_bytes())),
+            ChannelMode::Cluster => arg
+                .write_all(b":c{:")
+                .and_then(|()| arg.write_all(topic.as_str().as_bytes()))
+                .and_then(|()| arg.write_all(b"}")),
+        };
     }
 
-    /// The topic part of a per-topic channel name, if `channel` belongs to this namespace.
+    /// The topic part of a per-topic or cluster channel name, if `channel` belongs to this
+    /// namespace.
     pub(crate) fn topic_of_channel<'a>(&self, channel: &'a str) -> Option<&'a str> {
-        channel
+        let rest = channel
             .strip_prefix(self.namespace.as_str())
-            .and_then(|rest| rest.strip_prefix(':'))
+            .and_then(|rest| rest.strip_prefix(':'))?;
+        match self.mode {
+            ChannelMode::Cluster => rest.strip_prefix("c{:").and_then(|t| t.strip_suffix('}')),
+            ChannelMode::Namespace | ChannelMode::PerTopic => Some(rest),
+        }
     }
 
     /// Checks the settings that can be wrong.
@@ -237,6 +319,14 @@ impl RedisConfig {
             || self.gap_interval.is_zero()
         {
             return bad("timeouts and the ping and gap intervals must be longer than zero");
+        }
+        if self.mode == ChannelMode::Cluster && self.namespace.contains(['{', '}']) {
+            return bad(
+                "in cluster mode, the namespace must not contain `{` or `}` (it would break the channels' hash tags)",
+            );
+        }
+        if self.mode == ChannelMode::Cluster && self.seed_urls().all(str::is_empty) {
+            return bad("cluster mode needs at least one seed node");
         }
         if !self.history.is_empty() && self.namespace.contains(['{', '}']) {
             return bad(

@@ -8,10 +8,10 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use crate::conn::Conn;
 use pubsub_core::history::{Epoch, HistoryPolicy, Position, Unrecoverable};
 use pubsub_core::{Message, Topic};
 use redis::Value;
-use redis::aio::MultiplexedConnection;
 
 use crate::envelope::{self, Reject, Tail};
 use crate::shared::Shared;
@@ -20,7 +20,9 @@ use crate::shared::Shared;
 ///
 /// `KEYS`: stream, meta. `ARGV`: channel, candidate epoch (16 hex digits, used only when the
 /// topic has no history), stream length, stream TTL (s), meta TTL (s), envelope head (up to
-/// the offset), envelope tail (after the epoch). Returns `{offset, epoch}`.
+/// the offset), envelope tail (after the epoch), publish command (`PUBLISH`, or `SPUBLISH` on
+/// a cluster: the channel hashes to the keys' slot, so the script runs on the one shard that
+/// holds both). Returns `{offset, epoch}`.
 ///
 /// The stream is trimmed with `MAXLEN ~ <size>`: Redis drops whole nodes of entries (100 by
 /// default), so it keeps between `size` and `size` + 100 entries, at a fraction of the cost of
@@ -57,7 +59,7 @@ if type(added) == 'table' and added.err then
 end
 redis.call('EXPIRE', stream, ARGV[4])
 redis.call('EXPIRE', meta, ARGV[5])
-redis.call('PUBLISH', ARGV[1], envelope)
+redis.call(ARGV[8], ARGV[1], envelope)
 return {offset, epoch}
 "#;
 
@@ -115,7 +117,7 @@ fn evalsha(script: &redis::Script, capacity: usize) -> redis::Cmd {
 /// `SCRIPT FLUSH`), loads `source` and runs it again. What `redis::Script::invoke_async` does,
 /// without its copy of every key and argument into a vector of its own before the command.
 async fn run<T: redis::FromRedisValue>(
-    conn: &mut MultiplexedConnection,
+    conn: &mut Conn,
     source: &str,
     cmd: &redis::Cmd,
 ) -> redis::RedisResult<T> {
@@ -151,7 +153,7 @@ pub(crate) fn ttls(policy: &HistoryPolicy) -> (u64, u64) {
 /// Runs the append script (see [`run`]). Every key and argument is written straight into the
 /// command's buffer: the envelope's tail is copied once, with no string per key or argument.
 pub(crate) async fn append(
-    conn: &mut MultiplexedConnection,
+    conn: &mut Conn,
     shared: &Shared,
     topic: &Topic,
     tail: &Tail,
@@ -179,7 +181,8 @@ pub(crate) async fn append(
         .arg(stream_ttl)
         .arg(meta_ttl)
         .arg(shared.history_head.as_str())
-        .arg(tail.as_str());
+        .arg(tail.as_str())
+        .arg(config.publish_command());
     let (offset, epoch): (u64, String) = run(conn, APPEND, &cmd).await?;
     let epoch = envelope::epoch_of(&epoch).ok_or_else(|| {
         redis::RedisError::from((
@@ -223,7 +226,7 @@ pub(crate) enum From {
 
 /// Reads `topic`'s history (one script call: meta and entries at one instant).
 pub(crate) async fn read(
-    conn: &mut MultiplexedConnection,
+    conn: &mut Conn,
     shared: &Shared,
     topic: &Topic,
     from: From,

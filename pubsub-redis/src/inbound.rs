@@ -40,7 +40,7 @@ pub(crate) fn handle(
     push: &PushInfo,
 ) {
     match push.kind {
-        PushKind::Message => {
+        PushKind::Message | PushKind::SMessage => {
             // The health check's sign of life: a PING late behind these is given more time.
             Counters::add(&shared.counters.pushes, 1);
             if let [channel, payload] = push.data.as_slice()
@@ -67,24 +67,52 @@ pub(crate) fn handle(
                 );
             }
         }
-        PushKind::Subscribe | PushKind::Unsubscribe => {
+        PushKind::Subscribe
+        | PushKind::Unsubscribe
+        | PushKind::SSubscribe
+        | PushKind::SUnsubscribe => {
             // A channel (re)subscribed or left: its streams start afresh.
-            if shared.config.mode == ChannelMode::PerTopic
+            if shared.config.mode != ChannelMode::Namespace
                 && let Some(channel) = push.data.first().and_then(bytes)
                 && let Some(topic) = shared
                     .config
                     .topic_of_channel(&String::from_utf8_lossy(channel))
             {
                 let mut inbound = shared.inbound();
-                if inbound.generation == generation {
-                    inbound.received.forget(topic);
+                if inbound.generation != generation {
+                    return;
                 }
+                // Cluster mode: a confirmation this node did not ask for is the client
+                // re-subscribing by itself, after it reconnected a shard (or moved the channel
+                // after a redirect). The marks are kept: what was lost meanwhile shows as a
+                // hole at the topic's next message from each sender, a gap notice for that
+                // topic only (and none for the topics it merely confirmed again).
+                if push.kind == PushKind::SSubscribe && !shared.confirmations.take(topic) {
+                    return;
+                }
+                inbound.received.forget(topic);
             }
         }
+        // On a cluster, one shard's connection: the client reconnects and resubscribes it by
+        // itself (see the subscription arm above).
+        PushKind::Disconnection if shared.config.mode == ChannelMode::Cluster => {}
         PushKind::Disconnection => {
             let _ = events.send(LinkEvent::Lost(generation));
         }
         _ => {}
+    }
+}
+
+/// Cluster mode: `topic`'s channel is subscribed again on its shard's new primary (the link's
+/// `follow_topology`), after a time in which its messages did not reach this node: counted,
+/// the node's copy of its history forgotten, and its subscribers given a gap notice.
+pub(crate) fn moved(shared: &Shared, topic: &Topic) {
+    Counters::add(&shared.counters.moved_topics, 1);
+    if shared.history_policy(topic).is_some() {
+        shared.forget_history(topic);
+    }
+    if shared.has_subscribers(topic) {
+        shared.gaps.record(topic);
     }
 }
 
@@ -120,7 +148,7 @@ fn on_message(shared: &Shared, inbound: &mut Inbound, channel: &str, payload: &[
         return;
     }
     let topic: &Topic = &incoming.topic;
-    if shared.config.mode == ChannelMode::PerTopic
+    if shared.config.mode != ChannelMode::Namespace
         && shared.config.topic_of_channel(channel) != Some(topic.as_str())
     {
         return reject(shared, channel, payload, Reject::InvalidTopic);
@@ -160,7 +188,7 @@ fn on_positioned(
     incoming: envelope::Incoming,
 ) {
     let topic: &Topic = &incoming.topic;
-    if shared.config.mode == ChannelMode::PerTopic
+    if shared.config.mode != ChannelMode::Namespace
         && shared.config.topic_of_channel(channel) != Some(topic.as_str())
     {
         return reject(shared, channel, payload, Reject::InvalidTopic);

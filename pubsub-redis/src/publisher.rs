@@ -24,17 +24,21 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use pubsub_core::Topic;
-use redis::aio::MultiplexedConnection;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::conn::{Client, Conn};
 use crate::envelope::Tail;
 use crate::error::{Error, bounded};
 use crate::sequence::Sending as Sequences;
-use crate::shared::{Shared, open};
+use crate::shared::Shared;
 use crate::stats::Counters;
 
 /// Envelopes awaiting Redis's answer on one connection, at most.
 const MAX_IN_FLIGHT: usize = 4096;
+/// The same on a cluster connection, whose requests first go through a channel of 100 to the
+/// client's routing task: fewer, so the poll that queues an envelope never waits for room
+/// there either.
+const CLUSTER_IN_FLIGHT: usize = 96;
 /// The client's request queue per connection: more than [`MAX_IN_FLIGHT`], so queuing an
 /// admitted envelope never waits (the connection's own `CLIENT SETNAME` fits beside them).
 const QUEUE: usize = MAX_IN_FLIGHT + 64;
@@ -44,7 +48,7 @@ const QUEUE: usize = MAX_IN_FLIGHT + 64;
 /// dead connection is replaced before it is written to.
 #[derive(Debug)]
 pub(crate) struct Connection {
-    conn: MultiplexedConnection,
+    conn: Conn,
     slots: Arc<Semaphore>,
 }
 
@@ -57,7 +61,7 @@ impl Connection {
 /// One node's sending side, shared by every publish.
 pub(crate) struct Publisher {
     shared: Arc<Shared>,
-    client: redis::Client,
+    client: Client,
     state: Mutex<State>,
     /// One connection attempt at a time (the connection closed while the circuit was shut).
     connecting: tokio::sync::Mutex<()>,
@@ -79,7 +83,7 @@ enum Queued {
 }
 
 impl Publisher {
-    pub(crate) fn new(shared: Arc<Shared>, client: redis::Client, conn: Connection) -> Self {
+    pub(crate) fn new(shared: Arc<Shared>, client: Client, conn: Connection) -> Self {
         let idle = shared.config.sequence_idle;
         Publisher {
             shared,
@@ -94,22 +98,30 @@ impl Publisher {
 
     /// Connects, for the first connection made by `RedisBroker::connect`, for the circuit's
     /// probe, and after the connection closed while idle.
+    ///
+    /// On a cluster, one shard's connection lost is not the connection lost: the client
+    /// reconnects that shard by itself, and a publish that fails there replaces the whole
+    /// connection as any failed publish does.
     pub(crate) async fn connect(
-        client: &redis::Client,
+        client: &Client,
         node: &str,
         after: Duration,
     ) -> Result<Connection, Error> {
-        let slots = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+        let cluster = matches!(client, Client::Cluster(_));
+        let slots = Arc::new(Semaphore::new(if cluster {
+            CLUSTER_IN_FLIGHT
+        } else {
+            MAX_IN_FLIGHT
+        }));
         let lost = Arc::clone(&slots);
-        let config = redis::AsyncConnectionConfig::new()
-            .set_pipeline_buffer_size(QUEUE)
-            .set_push_sender(move |push: redis::PushInfo| {
-                if push.kind == redis::PushKind::Disconnection {
-                    lost.close();
-                }
-                Ok::<(), std::convert::Infallible>(())
-            });
-        let conn = open(client, config, after, &format!("pubsub-redis:pub:{node}")).await?;
+        let push = move |push: redis::PushInfo| {
+            if push.kind == redis::PushKind::Disconnection && !cluster {
+                lost.close();
+            }
+            Ok::<(), std::convert::Infallible>(())
+        };
+        let name = format!("pubsub-redis:pub:{node}");
+        let conn = client.open(push, Some(QUEUE), after, &name).await?;
         Ok(Connection { conn, slots })
     }
 
@@ -130,10 +142,10 @@ impl Publisher {
             }
             // Everything but the number is written before the lock is taken.
             let config = &self.shared.config;
-            let channel = config.namespace.len() + 1 + topic.len();
+            let channel = config.namespace.len() + 5 + topic.len();
             let envelope = self.shared.head.len() + 20 + tail.len();
-            let mut cmd = redis::Cmd::with_capacity(3, 7 + channel + envelope);
-            cmd.arg("PUBLISH");
+            let mut cmd = redis::Cmd::with_capacity(3, 8 + channel + envelope);
+            cmd.arg(config.publish_command());
             config.write_channel_arg(topic, &mut cmd);
             let mut cmd = Some(cmd);
             let queued = std::future::poll_fn(|cx| {
@@ -250,9 +262,7 @@ impl Publisher {
 
     /// The live publisher connection (reconnecting first if it is gone and the circuit is
     /// shut), with its admission slots: for the history script and history reads.
-    pub(crate) async fn connection(
-        &self,
-    ) -> Result<(MultiplexedConnection, Arc<Semaphore>), Error> {
+    pub(crate) async fn connection(&self) -> Result<(Conn, Arc<Semaphore>), Error> {
         for _ in 0..2 {
             if self.shared.circuit_open() {
                 return Err(self.failed(unavailable(&self.shared)));
@@ -334,7 +344,7 @@ pub(crate) fn unavailable(shared: &Shared) -> Error {
 fn request(
     shared: Arc<Shared>,
     cmd: redis::Cmd,
-    mut conn: MultiplexedConnection,
+    mut conn: Conn,
     permit: OwnedSemaphorePermit,
 ) -> Request {
     let after = shared.config.publish_timeout;

@@ -15,9 +15,9 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use crate::conn::Conn;
 use pubsub_core::Topic;
 use pubsub_core::history::{HistoryPolicy, Position, Unrecoverable};
-use redis::aio::MultiplexedConnection;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -53,7 +53,7 @@ pub(crate) struct Outcome {
 /// was lost (per-topic mode: its channel was subscribed then; namespace mode: always).
 pub(crate) async fn run(
     shared: &Arc<Shared>,
-    conn: Option<MultiplexedConnection>,
+    conn: Option<Conn>,
     current: &(dyn Fn(&Topic) -> bool + Sync),
 ) -> Outcome {
     let mut outcome = Outcome::default();
@@ -112,11 +112,7 @@ pub(crate) async fn run(
     outcome
 }
 
-async fn read(
-    shared: &Shared,
-    conn: Option<MultiplexedConnection>,
-    pending: &Pending,
-) -> Result<Snapshot, Error> {
+async fn read(shared: &Shared, conn: Option<Conn>, pending: &Pending) -> Result<Snapshot, Error> {
     let mut conn = conn.ok_or(Error::Closed)?;
     let from = pending
         .after

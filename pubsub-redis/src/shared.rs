@@ -10,13 +10,12 @@ use std::time::Duration;
 use pubsub_core::backend::{Node, Resume, TopicObserver};
 use pubsub_core::history::{HistoryPolicy, Position, Recovery, Since, Unrecoverable};
 use pubsub_core::{MemoryBroker, Message, Subscription, Topic};
-use redis::AsyncConnectionConfig;
-use redis::aio::MultiplexedConnection;
 use uuid::Uuid;
 
 use crate::circuit::Circuit;
+use crate::cluster::Confirmations;
 use crate::config::RedisConfig;
-use crate::error::{Error, bounded};
+use crate::conn::Client;
 use crate::gaps::Gaps;
 use crate::hold::Hold;
 use crate::log_limit::LogLimit;
@@ -40,6 +39,9 @@ pub(crate) struct Shared {
     pub(crate) counters: Counters,
     /// Holes waiting for their gap notices.
     pub(crate) gaps: Gaps,
+    /// Cluster mode: the `SSUBSCRIBE` confirmations this node still awaits (any other is a
+    /// re-subscription by the client, after a shard was lost or slots moved).
+    pub(crate) confirmations: Confirmations,
     /// Open while the publisher connection is down: publishes fail at once.
     circuit_open: AtomicBool,
     /// Reconnects the publisher while the circuit is open.
@@ -73,7 +75,7 @@ impl Shared {
     /// Builds the node's local registry (with `observer`, per-topic mode) and its shared state.
     pub(crate) fn new(
         config: RedisConfig,
-        client: redis::Client,
+        client: Client,
         observer: Option<Arc<dyn TopicObserver>>,
     ) -> Self {
         let mut memory = Node::builder()
@@ -94,6 +96,7 @@ impl Shared {
         Shared {
             memory: memory.build(),
             gaps: Gaps::new(),
+            confirmations: Confirmations::default(),
             config,
             head: crate::envelope::head(&node_id),
             history_head: crate::envelope::history_head(&node_id),
@@ -272,27 +275,4 @@ impl Shared {
     pub(crate) fn has_subscribers(&self, topic: &Topic) -> bool {
         self.memory.local().subscriber_count(topic) > 0
     }
-}
-
-/// Opens a connection with `config` (its push handler) and names it `name`, so operators find it
-/// in `CLIENT LIST`; each step bounded by `after`.
-pub(crate) async fn open(
-    client: &redis::Client,
-    config: AsyncConnectionConfig,
-    after: Duration,
-    name: &str,
-) -> Result<MultiplexedConnection, Error> {
-    let config = config
-        .set_connection_timeout(Some(after))
-        .set_response_timeout(None);
-    let mut conn = bounded(
-        "connect",
-        after,
-        client.get_multiplexed_async_connection_with_config(&config),
-    )
-    .await?;
-    let mut setname = redis::cmd("CLIENT");
-    setname.arg("SETNAME").arg(name);
-    bounded("connect", after, setname.query_async::<()>(&mut conn)).await?;
-    Ok(conn)
 }

@@ -81,6 +81,9 @@ pub struct RedisStats {
     /// way and dropped because the hold-back buffer was full (a later message then reveals the
     /// hole, and its subscribers get a gap notice).
     pub held_dropped: u64,
+    /// Cluster mode: subscribed topics whose slot moved to another primary (a failover, a
+    /// resharding), subscribed again there: their subscribers got a gap notice.
+    pub moved_topics: u64,
 }
 
 impl RedisStats {
@@ -121,6 +124,7 @@ pub(crate) struct Counters {
     /// life).
     pub(crate) pushes: AtomicU64,
     pub(crate) slow_pings: AtomicU64,
+    pub(crate) moved_topics: AtomicU64,
 }
 
 impl Counters {
@@ -174,6 +178,7 @@ impl Counters {
             ping_failures: get(&self.ping_failures),
             replaced_connection: get(&self.replaced_connection),
             slow_pings: get(&self.slow_pings),
+            moved_topics: get(&self.moved_topics),
         }
     }
 }

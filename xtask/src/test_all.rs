@@ -92,10 +92,15 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     }
 }
 
-/// The Redis tests start a real `redis-server`: make sure it is on PATH. With `REDIS_URL` set the
-/// shared-server tests use that server, but the fault tests still start their own.
+/// The Redis tests start a real `redis-server`, and the cluster tests create a Redis Cluster
+/// with `redis-cli --cluster create`: make sure both are on PATH (Debian's `redis-server`
+/// depends on `redis-tools`, which has `redis-cli`; both are named in case only one is there).
+/// With `REDIS_URL` set the shared-server tests use that server, but the fault and cluster tests
+/// still start their own.
 pub(crate) fn ensure_redis_server() -> Result<()> {
-    crate::system::ensure_packages("redis-server", &["redis-server"], || {
-        crate::system::runs("redis-server")
-    })
+    crate::system::ensure_packages(
+        "redis-server and redis-cli",
+        &["redis-server", "redis-tools"],
+        || crate::system::runs("redis-server") && crate::system::runs("redis-cli"),
+    )
 }

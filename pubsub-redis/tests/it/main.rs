@@ -1,6 +1,8 @@
 //! Integration tests of `pubsub-redis` against a real `redis-server` (see `server.rs`).
 
 mod channels;
+mod cluster;
+mod cluster_server;
 mod conformance;
 mod cross_node;
 mod domains;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use pubsub_redis::{ChannelMode, RedisBroker, RedisConfig};
 
-const INSTALL_HINT: &str = "redis-server is not on PATH; the Redis tests need a real server. \
+pub(crate) const INSTALL_HINT: &str = "redis-server is not on PATH; the Redis tests need a real server. \
      Install it with `sudo apt-get install -y redis-server` (Debian/Ubuntu; `cargo xtask test-all` \
      does this when run as root), or point REDIS_URL at a running server";
 
@@ -22,7 +22,8 @@ pub(crate) struct RedisServer {
     child: Option<Child>,
 }
 
-fn free_port() -> u16 {
+/// A port nobody listens on right now (the OS's pick).
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

@@ -1,0 +1,219 @@
+//! Cluster mode's subscriber side: sharded subscriptions sent to the shard of each channel's
+//! slot, and which `ssubscribe` confirmations are re-subscriptions.
+//!
+//! `SSUBSCRIBE` takes channels of one slot only, so a batch of channels is split by slot and
+//! each part sent as one command, all parts at once; the `redis` crate's cluster connection
+//! routes each to the shard that owns its slot, and resubscribes by itself after it lost a
+//! shard's connection. Such a re-subscription shows as a confirmation nobody asked for:
+//! [`Confirmations`] counts the ones asked for, so the receiving side can tell the others apart
+//! and keep the topic's sequence marks (a loss meanwhile then shows as a hole, a gap notice for
+//! that topic only), where its own subscriptions start the marks afresh.
+//!
+//! The client does not notice by itself that a shard's primary was replaced while this node
+//! only listens (it refreshes its slot map when a command is redirected, and a subscriber
+//! connection sends none). So the link asks the cluster for its [`Topology`] once per
+//! [`RedisConfig::ping_interval`](crate::RedisConfig::ping_interval); when the owner of a
+//! subscribed topic's slot changed (a failover, a resharding), it subscribes that topic again
+//! (the client sends it to the new owner) and gives its subscribers a gap notice once the new
+//! owner confirmed: only the moved topics, the others are left alone.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use pubsub_core::Topic;
+use redis::Value;
+use redis::cluster_async::ClusterConnection;
+use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo, Slot};
+use tokio::task::JoinSet;
+
+use crate::error::{Error, bounded};
+
+/// The confirmations this node's own `SSUBSCRIBE`s are still due, per topic.
+#[derive(Debug, Default)]
+pub(crate) struct Confirmations {
+    due: Mutex<HashMap<Topic, u32>>,
+}
+
+impl Confirmations {
+    fn lock(&self) -> MutexGuard<'_, HashMap<Topic, u32>> {
+        self.due.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Notes that an `SSUBSCRIBE` of `topics` is about to be sent (each will be confirmed once).
+    pub(crate) fn expect(&self, topics: &[Topic]) {
+        let mut due = self.lock();
+        for topic in topics {
+            *due.entry(topic.clone()).or_default() += 1;
+        }
+    }
+
+    /// Takes one confirmation of `topic`: `true` if it was due (an answer to our own
+    /// `SSUBSCRIBE`), `false` if the client re-subscribed the channel by itself.
+    pub(crate) fn take(&self, topic: &str) -> bool {
+        let mut due = self.lock();
+        let Some(count) = due.get_mut(topic) else {
+            return false;
+        };
+        *count -= 1;
+        if *count == 0 {
+            due.remove(topic);
+        }
+        true
+    }
+
+    /// Forgets every due confirmation (the connection is replaced: none will come).
+    pub(crate) fn clear(&self) {
+        self.lock().clear();
+    }
+}
+
+/// Whether to subscribe or unsubscribe.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Sharded {
+    Subscribe,
+    Unsubscribe,
+}
+
+impl Sharded {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Sharded::Subscribe => "ssubscribe",
+            Sharded::Unsubscribe => "sunsubscribe",
+        }
+    }
+}
+
+/// Sends `what` for `channels`, one command per slot, all at once, and waits for every shard's
+/// confirmation, at most `after` in all.
+pub(crate) async fn command(
+    conn: &ClusterConnection,
+    what: Sharded,
+    channels: Vec<String>,
+    after: Duration,
+) -> Result<(), Error> {
+    let mut by_slot: HashMap<Slot, Vec<String>> = HashMap::new();
+    for channel in channels {
+        by_slot
+            .entry(Slot::for_key(channel.as_bytes()))
+            .or_default()
+            .push(channel);
+    }
+    let mut sent = JoinSet::new();
+    for (_, channels) in by_slot {
+        let mut conn = conn.clone();
+        sent.spawn(async move {
+            match what {
+                Sharded::Subscribe => conn.ssubscribe(channels).await,
+                Sharded::Unsubscribe => conn.sunsubscribe(channels).await,
+            }
+        });
+    }
+    let all = async {
+        while let Some(done) = sent.join_next().await {
+            match done {
+                Ok(result) => result?,
+                Err(_) => {
+                    return Err(redis::RedisError::from((
+                        redis::ErrorKind::Io,
+                        "a sharded subscription task stopped",
+                    )));
+                }
+            }
+        }
+        Ok(())
+    };
+    bounded(what.as_str(), after, all).await
+}
+
+/// Hash slots in a Redis Cluster.
+const SLOTS: u16 = 16384;
+
+/// Which primary owns each slot, as one node of the cluster said (`CLUSTER SLOTS`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Topology {
+    /// `(first slot, last slot, primary's "host:port")`, in the order the node gave.
+    ranges: Vec<(u16, u16, String)>,
+}
+
+impl Topology {
+    /// Asks one node of the cluster (any that is connected), at most `after`.
+    pub(crate) async fn read(conn: &ClusterConnection, after: Duration) -> Result<Self, Error> {
+        let mut conn = conn.clone();
+        let mut cmd = redis::cmd("CLUSTER");
+        cmd.arg("SLOTS");
+        let route = RoutingInfo::SingleNode(SingleNodeRoutingInfo::Random);
+        let value = bounded(
+            "read the cluster's slots",
+            after,
+            conn.route_command(cmd, route),
+        )
+        .await?;
+        Ok(Topology::parse(&value))
+    }
+
+    /// `CLUSTER SLOTS`' answer: `[[first, last, [host, port, id..], replicas..], ..]`; what
+    /// does not fit is left out.
+    fn parse(value: &Value) -> Self {
+        let int = |v: &Value| match v {
+            Value::Int(n) => u16::try_from(*n).ok(),
+            _ => None,
+        };
+        let text = |v: &Value| match v {
+            Value::BulkString(b) => Some(String::from_utf8_lossy(b).into_owned()),
+            Value::SimpleString(s) => Some(s.clone()),
+            _ => None,
+        };
+        let mut ranges = Vec::new();
+        if let Value::Array(items) = value {
+            for item in items {
+                let Value::Array(parts) = item else { continue };
+                let (Some(first), Some(last), Some(Value::Array(primary))) = (
+                    parts.first().and_then(int),
+                    parts.get(1).and_then(int),
+                    parts.get(2),
+                ) else {
+                    continue;
+                };
+                if let (Some(host), Some(port)) =
+                    (primary.first().and_then(text), primary.get(1).and_then(int))
+                {
+                    ranges.push((first, last, format!("{host}:{port}")));
+                }
+            }
+        }
+        ranges.sort_unstable();
+        Topology { ranges }
+    }
+
+    /// The primary that owns `slot`, if any does.
+    fn owner(&self, slot: u16) -> Option<&str> {
+        self.ranges
+            .iter()
+            .find(|(first, last, _)| (*first..=*last).contains(&slot))
+            .map(|(_, _, owner)| owner.as_str())
+    }
+
+    /// Whether `channel`'s slot has another owner in `now` than in `self`.
+    pub(crate) fn moved(&self, now: &Topology, channel: &str) -> bool {
+        let slot = slot_of(channel);
+        self.owner(slot) != now.owner(slot)
+    }
+}
+
+/// The hash slot of `channel` (the client's own hashing, hash tags included), as a number.
+fn slot_of(channel: &str) -> u16 {
+    static NUMBERS: std::sync::OnceLock<HashMap<Slot, u16>> = std::sync::OnceLock::new();
+    let numbers = NUMBERS.get_or_init(|| {
+        (0..SLOTS)
+            .filter_map(|n| Slot::new(n).map(|slot| (slot, n)))
+            .collect()
+    });
+    numbers
+        .get(&Slot::for_key(channel.as_bytes()))
+        .copied()
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests;

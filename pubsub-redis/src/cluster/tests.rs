@@ -1,0 +1,57 @@
+use pubsub_core::Topic;
+
+use redis::Value;
+
+use super::{Confirmations, Topology, slot_of};
+
+#[test]
+fn a_confirmation_nobody_asked_for_is_a_resubscription() {
+    let confirmations = Confirmations::default();
+    let topic = Topic::new("docs:doc:1").unwrap();
+    confirmations.expect(&[topic.clone(), topic.clone()]);
+    assert!(confirmations.take("docs:doc:1"));
+    assert!(confirmations.take("docs:doc:1"));
+    assert!(!confirmations.take("docs:doc:1"), "both were taken");
+    assert!(!confirmations.take("docs:doc:2"), "never asked for");
+    confirmations.expect(std::slice::from_ref(&topic));
+    confirmations.clear();
+    assert!(
+        !confirmations.take("docs:doc:1"),
+        "cleared with the connection"
+    );
+}
+
+fn range(first: i64, last: i64, port: i64) -> Value {
+    Value::Array(vec![
+        Value::Int(first),
+        Value::Int(last),
+        Value::Array(vec![
+            Value::BulkString(b"127.0.0.1".to_vec()),
+            Value::Int(port),
+        ]),
+    ])
+}
+
+#[test]
+fn a_channel_moved_when_its_slot_has_another_primary() {
+    // Redis's own numbers: `CLUSTER KEYSLOT foo` is 12182; the hash tag decides.
+    assert_eq!(slot_of("foo"), 12182);
+    assert_eq!(slot_of("pubsub:c{foo}"), 12182);
+    let before = Topology::parse(&Value::Array(vec![
+        range(0, 8191, 7000),
+        range(8192, 16383, 7001),
+    ]));
+    let after = Topology::parse(&Value::Array(vec![
+        range(8192, 16383, 7002),
+        range(0, 8191, 7000),
+    ]));
+    assert!(before.moved(&after, "foo"), "7001 was replaced by 7002");
+    assert_eq!(slot_of("b"), 3300);
+    assert!(!before.moved(&after, "b"), "7000 kept its slots");
+    let same = Topology::parse(&Value::Array(vec![
+        range(8192, 16383, 7001),
+        range(0, 8191, 7000),
+    ]));
+    assert_eq!(before, same, "the order of the ranges does not matter");
+    assert!(!before.moved(&same, "foo"));
+}

@@ -1,0 +1,112 @@
+//! One Redis server or a Redis Cluster behind one type: [`Client`] opens connections, [`Conn`]
+//! is one (a multiplexed connection to the server, or the `redis` crate's cluster connection,
+//! which routes each command to the shard of its key or channel and follows the cluster's
+//! topology). Everything above this module sends commands through [`Conn`] and does not care
+//! which it is.
+
+use std::time::Duration;
+
+use redis::aio::AsyncPushSender;
+use redis::aio::{ConnectionLike, MultiplexedConnection};
+use redis::cluster::ClusterClient;
+use redis::cluster_async::ClusterConnection;
+use redis::{AsyncConnectionConfig, Cmd, Pipeline, RedisFuture, Value};
+
+use crate::error::{Error, bounded};
+
+/// How a node reaches Redis: one server, or a cluster through its seed nodes.
+#[derive(Debug, Clone)]
+pub(crate) enum Client {
+    Single(redis::Client),
+    Cluster(Box<ClusterClient>),
+}
+
+/// A connection made by a [`Client`]; cheap to clone (clones share it).
+#[derive(Clone)]
+pub(crate) enum Conn {
+    Single(MultiplexedConnection),
+    Cluster(ClusterConnection),
+}
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Conn::Single(_) => "Conn::Single",
+            Conn::Cluster(_) => "Conn::Cluster",
+        })
+    }
+}
+
+impl Client {
+    /// Opens a connection whose pushes go to `push` (the cluster connection's come from every
+    /// shard), named `name` in `CLIENT LIST` (single server only); each step bounded by `after`.
+    pub(crate) async fn open(
+        &self,
+        push: impl AsyncPushSender,
+        pipeline_buffer: Option<usize>,
+        after: Duration,
+        name: &str,
+    ) -> Result<Conn, Error> {
+        match self {
+            Client::Single(client) => {
+                let mut config = AsyncConnectionConfig::new()
+                    .set_push_sender(push)
+                    .set_connection_timeout(Some(after))
+                    .set_response_timeout(None);
+                if let Some(size) = pipeline_buffer {
+                    config = config.set_pipeline_buffer_size(size);
+                }
+                let mut conn = bounded(
+                    "connect",
+                    after,
+                    client.get_multiplexed_async_connection_with_config(&config),
+                )
+                .await?;
+                let mut setname = redis::cmd("CLIENT");
+                setname.arg("SETNAME").arg(name);
+                bounded("connect", after, setname.query_async::<()>(&mut conn)).await?;
+                Ok(Conn::Single(conn))
+            }
+            Client::Cluster(client) => {
+                let config = redis::cluster::ClusterConfig::new()
+                    .set_push_sender(push)
+                    .set_connection_timeout(after);
+                let conn = bounded(
+                    "connect",
+                    after,
+                    client.get_async_connection_with_config(config),
+                )
+                .await?;
+                Ok(Conn::Cluster(conn))
+            }
+        }
+    }
+}
+
+impl ConnectionLike for Conn {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Conn::Single(conn) => conn.req_packed_command(cmd),
+            Conn::Cluster(conn) => conn.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Conn::Single(conn) => conn.req_packed_commands(pipeline, offset, count),
+            Conn::Cluster(conn) => conn.req_packed_commands(pipeline, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Conn::Single(conn) => conn.get_db(),
+            Conn::Cluster(conn) => conn.get_db(),
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! Cluster mode on a real six-node Redis Cluster (`server/cluster.rs`): the core's conformance
+//! suite, and many topics over the three shards between two nodes. One cluster serves every
+//! test here (each on its own namespace); the failover test starts its own.
+
+mod conformance;
+mod failover;
+mod history;
+mod spread;
+
+use pubsub_redis::{RedisBroker, RedisConfig};
+
+use crate::server::{config, unique_namespace};
+
+/// A test configuration for the cluster behind `urls`, on `namespace`.
+pub(crate) fn cluster_config(urls: &[String], namespace: &str) -> RedisConfig {
+    let mut config = config(&urls[0], namespace, pubsub_redis::ChannelMode::Cluster);
+    config.seeds = urls[1..].to_vec();
+    config
+}
+
+/// The shared cluster's node URLs (started by the first test that asks, under the heavy tests'
+/// lock: six servers starting and syncing load both cores).
+pub(crate) async fn urls() -> Vec<String> {
+    static URLS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    if let Some(urls) = URLS.get() {
+        return urls.clone();
+    }
+    let _heavy = crate::heavy().await;
+    let urls = tokio::task::spawn_blocking(|| crate::cluster_server::shared().urls())
+        .await
+        .expect("the cluster");
+    URLS.get_or_init(|| urls).clone()
+}
+
+/// Two nodes on the cluster behind `urls`, on a namespace of their own.
+pub(crate) async fn cluster_pair(urls: &[String], capacity: usize) -> (RedisBroker, RedisBroker) {
+    let mut config = cluster_config(urls, &unique_namespace());
+    config.capacity = capacity;
+    let a = RedisBroker::connect(config.clone()).await.expect("node a");
+    let b = RedisBroker::connect(config).await.expect("node b");
+    (a, b)
+}
+
+/// Which of the three primaries owns each slot range, from `CLUSTER SLOTS`.
+pub(crate) async fn slot_owners(url: &str) -> Vec<(u16, u16, u16)> {
+    let mut conn = crate::server::raw(url).await;
+    let slots: Vec<redis::Value> = redis::cmd("CLUSTER")
+        .arg("SLOTS")
+        .query_async(&mut conn)
+        .await
+        .expect("cluster slots");
+    slots
+        .iter()
+        .map(|range| {
+            let redis::Value::Array(parts) = range else {
+                panic!("a slot range: {range:?}")
+            };
+            let int = |v: &redis::Value| match v {
+                redis::Value::Int(n) => u16::try_from(*n).expect("u16"),
+                other => panic!("an integer: {other:?}"),
+            };
+            let redis::Value::Array(primary) = &parts[2] else {
+                panic!("a node: {parts:?}")
+            };
+            (int(&parts[0]), int(&parts[1]), int(&primary[1]))
+        })
+        .collect()
+}
+
+/// The port of the primary that owns `key`'s slot, by `ranges` (from [`slot_owners`]).
+pub(crate) async fn owner_of(url: &str, ranges: &[(u16, u16, u16)], key: &str) -> u16 {
+    let mut raw = crate::server::raw(url).await;
+    let slot: u16 = redis::cmd("CLUSTER")
+        .arg("KEYSLOT")
+        .arg(key)
+        .query_async(&mut raw)
+        .await
+        .expect("keyslot");
+    ranges
+        .iter()
+        .find(|(from, to, _)| (*from..=*to).contains(&slot))
+        .map(|(_, _, port)| *port)
+        .expect("an owner")
+}
