@@ -50,10 +50,12 @@ struct Owned {
     entries: HashMap<u64, Entry>,
 }
 
-/// One topic's presences, by owner.
+/// One topic's presences, by owner, and in key order (kept as they change, so a snapshot of
+/// 10,000 is a walk, not a sort).
 #[derive(Debug, Default)]
 pub(crate) struct Replica {
     owners: HashMap<NodeId, Owned>,
+    order: BTreeMap<(Arc<str>, MetaId), Arc<str>>,
 }
 
 impl Replica {
@@ -69,8 +71,23 @@ impl Replica {
             .map_or(0, |owned| owned.entries.len())
     }
 
-    /// Every presence, in id order.
+    /// Every presence, in key order, then id order (the order a typed view is built in).
     pub(crate) fn snapshot(&self) -> Vec<(MetaId, Entry)> {
+        self.order
+            .iter()
+            .map(|((key, id), meta)| {
+                let entry = Entry {
+                    key: Arc::clone(key),
+                    meta: Arc::clone(meta),
+                };
+                (*id, entry)
+            })
+            .collect()
+    }
+
+    /// The snapshot made from the owners' maps, for checking the index.
+    #[cfg(test)]
+    pub(crate) fn snapshot_by_owner(&self) -> Vec<(MetaId, Entry)> {
         let mut all: Vec<(MetaId, Entry)> = self
             .owners
             .iter()
@@ -81,8 +98,18 @@ impl Replica {
                     .map(|(seq, entry)| (MetaId::new(*node, *seq), entry.clone()))
             })
             .collect();
-        all.sort_unstable_by_key(|(id, _)| *id);
+        all.sort_unstable_by(|(a, x), (b, y)| x.key.cmp(&y.key).then(a.cmp(b)));
         all
+    }
+
+    fn index(&mut self, id: MetaId, old: Option<&Entry>, new: Option<&Entry>) {
+        if let Some(old) = old {
+            self.order.remove(&(Arc::clone(&old.key), id));
+        }
+        if let Some(new) = new {
+            self.order
+                .insert((Arc::clone(&new.key), id), Arc::clone(&new.meta));
+        }
     }
 
     /// `node`'s entries, in number order.
@@ -115,9 +142,13 @@ impl Replica {
         let owned = self.owners.entry(node).or_default();
         owned.clock = clock;
         let mut change = Change::default();
+        // The index follows in the same order (a diff may name one number twice).
+        let mut steps: Vec<(MetaId, Option<Entry>, Option<Entry>)> = Vec::new();
         for seq in leaves {
             if let Some(old) = owned.entries.remove(seq) {
-                change.leaves.push((MetaId::new(node, *seq), old));
+                let id = MetaId::new(node, *seq);
+                steps.push((id, Some(old.clone()), None));
+                change.leaves.push((id, old));
             }
         }
         for (seq, entry) in joins {
@@ -125,14 +156,21 @@ impl Replica {
             match owned.entries.insert(seq, entry.clone()) {
                 Some(old) if old == entry => {}
                 Some(old) => {
+                    steps.push((id, Some(old.clone()), Some(entry.clone())));
                     change.leaves.push((id, old));
                     change.joins.push((id, entry));
                 }
-                None => change.joins.push((id, entry)),
+                None => {
+                    steps.push((id, None, Some(entry.clone())));
+                    change.joins.push((id, entry));
+                }
             }
         }
         if owned.entries.is_empty() {
             self.owners.remove(&node);
+        }
+        for (id, old, new) in &steps {
+            self.index(*id, old.as_ref(), new.as_ref());
         }
         Applied::Done(change)
     }
@@ -158,6 +196,12 @@ impl Replica {
             if old.entries.get(seq) != Some(entry) {
                 change.joins.push((MetaId::new(node, *seq), entry.clone()));
             }
+        }
+        for (id, old) in &change.leaves {
+            self.index(*id, Some(old), None);
+        }
+        for (id, new) in &change.joins {
+            self.index(*id, None, Some(new));
         }
         if !entries.is_empty() {
             self.owners.insert(node, Owned { clock, entries });
@@ -192,19 +236,21 @@ impl Replica {
     /// Forgets every owner but `keep`, with no change reported (nobody here follows).
     pub(crate) fn retain_only(&mut self, keep: NodeId) {
         self.owners.retain(|node, _| *node == keep);
+        self.order.retain(|(_, id), _| id.node() == keep);
     }
 
     /// Sets this node's own entry (`None`: removes it); returns what it was. Own entries change
     /// here at once; their diff is made when the topic is flushed ([`Pending`]).
     pub(crate) fn set_own(&mut self, me: NodeId, seq: u64, entry: Option<Entry>) -> Option<Entry> {
         let owned = self.owners.entry(me).or_default();
-        let old = match entry {
-            Some(entry) => owned.entries.insert(seq, entry),
+        let old = match &entry {
+            Some(entry) => owned.entries.insert(seq, entry.clone()),
             None => owned.entries.remove(&seq),
         };
         if owned.entries.is_empty() && owned.clock == 0 {
             self.owners.remove(&me);
         }
+        self.index(MetaId::new(me, seq), old.as_ref(), entry.as_ref());
         old
     }
 

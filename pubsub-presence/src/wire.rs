@@ -144,6 +144,11 @@ fn check_entries(entries: &[WireEntry]) -> Result<(), &'static str> {
     if entries.len() > MAX_BATCH {
         return Err("too many entries in one message");
     }
+    let mut seqs: Vec<u64> = entries.iter().map(|entry| entry.seq).collect();
+    seqs.sort_unstable();
+    if seqs.windows(2).any(|pair| pair[0] == pair[1]) {
+        return Err("one presence number twice in one message");
+    }
     for entry in entries {
         if entry.key.is_empty() || entry.key.len() > MAX_KEY {
             return Err("key empty or too long");

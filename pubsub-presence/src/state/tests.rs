@@ -164,3 +164,68 @@ fn an_update_or_a_swap_is_not_counted_as_a_new_entry() {
         "a new owner"
     );
 }
+
+mod index {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Diff(usize, Vec<(u64, u8, u8)>, Vec<u64>),
+        State(usize, Vec<(u64, u8, u8)>),
+        Own(u64, Option<(u8, u8)>),
+        Remove(usize),
+        RetainOnlyMe,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        let entries = || prop::collection::vec((0..6u64, 0..4u8, 0..3u8), 0..5);
+        prop_oneof![
+            (0..2usize, entries(), prop::collection::vec(0..6u64, 0..3))
+                .prop_map(|(n, j, l)| Op::Diff(n, j, l)),
+            (0..2usize, entries()).prop_map(|(n, e)| Op::State(n, e)),
+            (0..6u64, prop::option::of((0..4u8, 0..3u8))).prop_map(|(s, e)| Op::Own(s, e)),
+            (0..2usize).prop_map(Op::Remove),
+            Just(Op::RetainOnlyMe),
+        ]
+    }
+
+    fn make(key: u8, meta: u8) -> Entry {
+        entry(&format!("k{key}"), &meta.to_string())
+    }
+
+    proptest! {
+        /// The key-ordered index always equals what the owners' maps hold.
+        #[test]
+        fn the_key_order_index_matches_the_owners(ops in prop::collection::vec(op(), 1..40)) {
+            let me = NodeId::random();
+            let others = [NodeId::random(), NodeId::random()];
+            let mut replica = Replica::default();
+            let mut clocks = [0u64; 2];
+            for op in ops {
+                match op {
+                    Op::Diff(n, joins, leaves) => {
+                        let prev = replica.clock(others[n]);
+                        clocks[n] = clocks[n].max(prev) + 1;
+                        let joins = joins.into_iter().map(|(s, k, m)| (s, make(k, m)));
+                        let _ = replica.apply_diff(others[n], prev, clocks[n], joins, &leaves);
+                    }
+                    Op::State(n, entries) => {
+                        let entries = entries.into_iter().map(|(s, k, m)| (s, make(k, m))).collect();
+                        clocks[n] += 1;
+                        replica.apply_state(others[n], clocks[n], entries);
+                    }
+                    Op::Own(seq, entry) => {
+                        replica.set_own(me, seq, entry.map(|(k, m)| make(k, m)));
+                    }
+                    Op::Remove(n) => {
+                        replica.remove_owner(others[n]);
+                    }
+                    Op::RetainOnlyMe => replica.retain_only(me),
+                }
+                prop_assert_eq!(replica.snapshot(), replica.snapshot_by_owner());
+            }
+        }
+    }
+}
