@@ -242,11 +242,10 @@ impl Shared {
             return false;
         };
         let me = self.me;
-        let after = entry.clone();
-        let before = state.replica.set_own(me, seq, entry);
+        let before = state.replica.set_own(me, seq, entry.as_ref());
         let id = MetaId::new(me, seq);
-        state.pending.note(id, before.clone(), after.clone());
-        state.unsent.note(id, before, after);
+        state.pending.note(id, before.clone(), entry.clone());
+        state.unsent.note(id, before, entry);
         self.mark_dirty(&mut inner, topic);
         true
     }

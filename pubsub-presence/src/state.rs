@@ -241,16 +241,17 @@ impl Replica {
 
     /// Sets this node's own entry (`None`: removes it); returns what it was. Own entries change
     /// here at once; their diff is made when the topic is flushed ([`Pending`]).
-    pub(crate) fn set_own(&mut self, me: NodeId, seq: u64, entry: Option<Entry>) -> Option<Entry> {
+    pub(crate) fn set_own(&mut self, me: NodeId, seq: u64, entry: Option<&Entry>) -> Option<Entry> {
+        let id = MetaId::new(me, seq);
         let owned = self.owners.entry(me).or_default();
-        let old = match &entry {
+        let old = match entry {
             Some(entry) => owned.entries.insert(seq, entry.clone()),
             None => owned.entries.remove(&seq),
         };
         if owned.entries.is_empty() && owned.clock == 0 {
             self.owners.remove(&me);
         }
-        self.index(MetaId::new(me, seq), old.as_ref(), entry.as_ref());
+        self.index(id, old.as_ref(), entry);
         old
     }
 

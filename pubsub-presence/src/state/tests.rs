@@ -217,7 +217,7 @@ mod index {
                         replica.apply_state(others[n], clocks[n], entries);
                     }
                     Op::Own(seq, entry) => {
-                        replica.set_own(me, seq, entry.map(|(k, m)| make(k, m)));
+                        replica.set_own(me, seq, entry.map(|(k, m)| make(k, m)).as_ref());
                     }
                     Op::Remove(n) => {
                         replica.remove_owner(others[n]);
