@@ -357,10 +357,11 @@ async fn a_flood_of_forged_messages_of_eight_kinds_neither_delays_loses_nor_dupl
         p50 < Duration::from_millis(5),
         "real deliveries delayed: p50 {p50:?}"
     );
-    // (119 ms was seen once with three other builds running; the stall this guards against
-    // was seconds, which `max` below also catches.)
+    // Alone this test measures a p99 of 18-32 ms here; beside the suite's other tests on two
+    // cores it reached 110 ms on a fresh CI machine (max 144 ms). The stall it guards against
+    // was seconds, which `max` below catches; p50 keeps the typical latency honest.
     assert!(
-        p99 < Duration::from_millis(100),
+        p99 < Duration::from_millis(200),
         "real deliveries delayed: p99 {p99:?}"
     );
     assert!(
