@@ -282,12 +282,9 @@ fn state(
     now: Instant,
 ) {
     let max = shared.config.max_per_topic;
-    let Some(state) = inner.topics.get_mut(topic) else {
+    let Some(state) = Shared::replicated(&mut inner.topics, topic) else {
         return;
     };
-    if !state.replicated {
-        return;
-    }
     if part == 0 {
         state.partial.insert(node, (clock, 0, HashMap::new()));
     }
@@ -346,12 +343,9 @@ fn diff(
     now: Instant,
 ) {
     let max = shared.config.max_per_topic;
-    let Some(state) = inner.topics.get_mut(topic) else {
+    let Some(state) = Shared::replicated(&mut inner.topics, topic) else {
         return;
     };
-    if !state.replicated {
-        return;
-    }
     let seqs: Vec<u64> = joins.iter().map(|join| join.seq).collect();
     if state.replica.count_after(node, &seqs, leaves) > max {
         inner.stats.rejected += 1;

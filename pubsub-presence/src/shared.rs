@@ -78,7 +78,27 @@ impl TopicState {
     /// to start from the current state).
     pub(crate) fn tell_now(&mut self, me: NodeId, resets: &mut u64) {
         let (change, _, _) = self.pending.take(me);
-        Inner::deliver(self, change, resets);
+        self.deliver(change, resets);
+    }
+
+    /// Delivers `change` to the topic's followers; a full follower is marked stale.
+    fn deliver(&self, change: Change, resets: &mut u64) {
+        if change.is_empty() || self.followers.is_empty() {
+            return;
+        }
+        let change = Arc::new(change);
+        for follower in &self.followers {
+            if follower.stale.load(Ordering::Acquire) {
+                continue;
+            }
+            // A closed one (its stream is being dropped) is removed by its drop.
+            if let Err(mpsc::error::TrySendError::Full(_)) =
+                follower.tx.try_send(Arc::clone(&change))
+            {
+                follower.stale.store(true, Ordering::Release);
+                *resets += 1;
+            }
+        }
     }
 
     pub(crate) fn new(wire: Topic) -> Self {
@@ -250,6 +270,15 @@ impl Shared {
         true
     }
 
+    /// The topic's state when this node keeps other nodes' presences of it (someone here
+    /// follows): what a state or diff from the wire applies to.
+    pub(crate) fn replicated<'a>(
+        topics: &'a mut HashMap<Arc<str>, TopicState>,
+        topic: &str,
+    ) -> Option<&'a mut TopicState> {
+        topics.get_mut(topic).filter(|state| state.replicated)
+    }
+
     /// Lets go of a topic held by a guard, follower or call; the flusher removes it once it is
     /// unused and flushed.
     pub(crate) fn release(&self, topic: &Arc<str>) {
@@ -311,26 +340,6 @@ pub(crate) fn stop_replicating(state: &mut TopicState, me: NodeId) {
 }
 
 impl Inner {
-    /// Delivers `change` of `topic` to its followers; a full follower is marked stale.
-    pub(crate) fn deliver(state: &mut TopicState, change: Change, resets: &mut u64) {
-        if change.is_empty() || state.followers.is_empty() {
-            return;
-        }
-        let change = Arc::new(change);
-        for follower in &state.followers {
-            if follower.stale.load(Ordering::Acquire) {
-                continue;
-            }
-            // A closed one (its stream is being dropped) is removed by its drop.
-            if let Err(mpsc::error::TrySendError::Full(_)) =
-                follower.tx.try_send(Arc::clone(&change))
-            {
-                follower.stale.store(true, Ordering::Release);
-                *resets += 1;
-            }
-        }
-    }
-
     /// Drops `node`'s presences everywhere and notes it gone.
     pub(crate) fn remove_node(&mut self, node: NodeId, why: Gone, now: Instant) {
         self.peers.remove(&node);

@@ -69,21 +69,36 @@ fn topic(case: &str) -> Topic {
     Topic::new(format!("conformance:{case}:{}", uuid::Uuid::new_v4())).expect("topic")
 }
 
-/// (key, meta id) pairs.
-fn pairs<M>(presences: &Presences<M>) -> BTreeSet<(String, String)> {
+/// A topic's presences as (key, meta id) pairs, the form a [`View`] holds.
+///
+/// ```
+/// let none: pubsub_presence::Presences<u8> = Default::default();
+/// assert!(pubsub_presence::testing::pairs(&none).is_empty());
+/// ```
+pub fn pairs<M>(presences: &Presences<M>) -> BTreeSet<(String, String)> {
     presences
         .iter()
         .flat_map(|(key, metas)| metas.iter().map(move |m| (key.clone(), m.id.to_string())))
         .collect()
 }
 
-/// A follower's state with its diffs applied; a doubled join or a leave of an absent presence
-/// fails the case.
-#[derive(Default)]
-struct View(BTreeSet<(String, String)>);
+/// A follower's view: its state with its diffs applied, as (key, meta id) pairs. A doubled
+/// join or a leave of an absent presence panics: a test that reads a stream through a `View`
+/// checks exactly-once as it goes.
+///
+/// ```
+/// use pubsub_presence::PresenceEvent;
+/// use pubsub_presence::testing::View;
+/// let mut view = View::default();
+/// view.apply(&PresenceEvent::<u8>::State(Default::default()));
+/// assert!(view.0.is_empty() && view.keys().is_empty());
+/// ```
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct View(pub BTreeSet<(String, String)>);
 
 impl View {
-    fn apply<M>(&mut self, event: &PresenceEvent<M>) {
+    /// Applies a state (replaces) or a diff (leaves, then joins).
+    pub fn apply<M>(&mut self, event: &PresenceEvent<M>) {
         match event {
             PresenceEvent::State(state) => self.0 = pairs(state),
             PresenceEvent::Diff(diff) => {
@@ -97,7 +112,8 @@ impl View {
         }
     }
 
-    fn keys(&self) -> Vec<&str> {
+    /// The keys present, in order.
+    pub fn keys(&self) -> Vec<&str> {
         let mut keys: Vec<&str> = self.0.iter().map(|(k, _)| k.as_str()).collect();
         keys.dedup();
         keys

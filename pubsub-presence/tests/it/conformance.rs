@@ -4,8 +4,8 @@
 use std::sync::OnceLock;
 
 use pubsub_core::MemoryBroker;
+use pubsub_presence::Presence;
 use pubsub_presence::testing::PresenceFactory;
-use pubsub_presence::{Presence, PresenceConfig};
 use pubsub_redis::{ChannelMode, RedisBroker, RedisConfig};
 
 use crate::redis::Server;
@@ -18,9 +18,7 @@ mod memory {
     impl PresenceFactory for Memory {
         async fn node(&self) -> Presence {
             let broker = self.0.get_or_init(MemoryBroker::new).clone();
-            Presence::start(broker, PresenceConfig::fast())
-                .await
-                .expect("start")
+            crate::harness::fast_node(broker).await
         }
     }
 
@@ -49,9 +47,7 @@ impl PresenceFactory for OnRedis {
         let mut config = RedisConfig::new(url);
         config.mode = self.mode;
         let broker = RedisBroker::connect(config).await.expect("connect");
-        Presence::start(broker, PresenceConfig::fast())
-            .await
-            .expect("start")
+        crate::harness::fast_node(broker).await
     }
 }
 

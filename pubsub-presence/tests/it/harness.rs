@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use pubsub_core::{Broker, Error, MemoryBroker, Message, Subscription, Topic};
-use pubsub_presence::{PresenceEvent, PresenceStream, Presences};
+pub(crate) use pubsub_presence::testing::{View, pairs};
+use pubsub_presence::{Presence, PresenceConfig, PresenceEvent, PresenceStream, Presences};
 use serde::de::DeserializeOwned;
 
 /// A broker of one node: publishes go through unless the node is cut off (a crash, as the other
@@ -61,6 +62,13 @@ impl Broker for Node {
     }
 }
 
+/// A node on `broker` with the tests' timings ([`PresenceConfig::fast`]).
+pub(crate) async fn fast_node(broker: impl Broker + 'static) -> Presence {
+    Presence::start(broker, PresenceConfig::fast())
+        .await
+        .expect("start")
+}
+
 pub(crate) fn topic(name: &str) -> Topic {
     Topic::new(name).expect("topic")
 }
@@ -84,58 +92,34 @@ pub(crate) async fn state<M: DeserializeOwned>(stream: &mut PresenceStream<M>) -
     }
 }
 
-/// A follower's view: its state with the diffs applied, as sorted (key, meta id) pairs.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub(crate) struct View(pub(crate) std::collections::BTreeSet<(String, String)>);
-
-impl View {
-    pub(crate) fn apply<M>(&mut self, event: &PresenceEvent<M>) {
-        match event {
-            PresenceEvent::State(state) => {
-                self.0 = pairs(state);
-            }
-            PresenceEvent::Diff(diff) => {
-                for pair in pairs(&diff.leaves) {
-                    assert!(self.0.remove(&pair), "a leave of {pair:?}, not present");
-                }
-                for pair in pairs(&diff.joins) {
-                    assert!(
-                        self.0.insert(pair.clone()),
-                        "a join of {pair:?}, already present"
-                    );
-                }
-            }
+/// Reads events into `view` until `done(view)` holds; how many it took, or `None` when it
+/// does not hold within `within`.
+pub(crate) async fn reaches<M: DeserializeOwned>(
+    stream: &mut PresenceStream<M>,
+    view: &mut View,
+    within: Duration,
+    done: impl Fn(&View) -> bool,
+) -> Option<usize> {
+    let mut events = 0;
+    let deadline = tokio::time::Instant::now() + within;
+    while !done(view) {
+        match tokio::time::timeout_at(deadline, stream.recv()).await {
+            Ok(Some(event)) => view.apply(&event),
+            _ => return None,
         }
+        events += 1;
     }
-
-    pub(crate) fn keys(&self) -> Vec<String> {
-        let mut keys: Vec<String> = self.0.iter().map(|(k, _)| k.clone()).collect();
-        keys.dedup();
-        keys
-    }
+    Some(events)
 }
 
-pub(crate) fn pairs<M>(presences: &Presences<M>) -> std::collections::BTreeSet<(String, String)> {
-    presences
-        .iter()
-        .flat_map(|(key, metas)| metas.iter().map(move |m| (key.clone(), m.id.to_string())))
-        .collect()
-}
-
-/// Reads events into `view` until `done(view)` holds, within `within`.
+/// [`reaches`], or a panic: how many events it took.
 pub(crate) async fn until<M: DeserializeOwned>(
     stream: &mut PresenceStream<M>,
     view: &mut View,
     within: Duration,
     done: impl Fn(&View) -> bool,
 ) -> usize {
-    let mut events = 0;
-    let deadline = tokio::time::Instant::now() + within;
-    while !done(view) {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        let event = next(stream, left).await;
-        view.apply(&event);
-        events += 1;
-    }
-    events
+    reaches(stream, view, within, done)
+        .await
+        .unwrap_or_else(|| panic!("the view did not reach its goal in {within:?}: {view:?}"))
 }

@@ -4,19 +4,14 @@
 use std::time::Duration;
 
 use pubsub_core::{MemoryBroker, Message};
-use pubsub_presence::{Presence, PresenceConfig};
 
 use crate::harness::{View, topic, until};
 
 #[tokio::test]
 async fn a_flood_of_forged_and_malformed_messages_is_refused_and_real_presences_still_arrive() {
     let broker = MemoryBroker::new();
-    let watcher = Presence::start(broker.clone(), PresenceConfig::fast())
-        .await
-        .expect("start");
-    let real = Presence::start(broker.clone(), PresenceConfig::fast())
-        .await
-        .expect("start");
+    let watcher = crate::harness::fast_node(broker.clone()).await;
+    let real = crate::harness::fast_node(broker.clone()).await;
     let page = topic("projects:1");
     let mut follow = watcher.follow::<u32>(&page).await.expect("follow");
     let mut view = View::default();
@@ -69,12 +64,8 @@ async fn a_flood_of_forged_and_malformed_messages_is_refused_and_real_presences_
 #[tokio::test]
 async fn a_flood_of_syncs_costs_one_state_per_window() {
     let broker = MemoryBroker::new();
-    let a = Presence::start(broker.clone(), PresenceConfig::fast())
-        .await
-        .expect("start");
-    let b = Presence::start(broker.clone(), PresenceConfig::fast())
-        .await
-        .expect("start");
+    let a = crate::harness::fast_node(broker.clone()).await;
+    let b = crate::harness::fast_node(broker.clone()).await;
     let page = topic("projects:synced");
     let _ada = a.track(&page, "ada", &1).await.expect("track");
     tokio::time::sleep(std::time::Duration::from_millis(150)).await; // A knows B

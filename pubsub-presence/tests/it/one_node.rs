@@ -22,9 +22,7 @@ fn viewer(tab: u32) -> Viewer {
 }
 
 async fn node() -> Presence {
-    Presence::start(MemoryBroker::new(), PresenceConfig::fast())
-        .await
-        .expect("start")
+    crate::harness::fast_node(MemoryBroker::new()).await
 }
 
 #[tokio::test]
@@ -207,18 +205,16 @@ async fn a_follower_that_stops_reading_is_bounded_and_gets_a_full_state_again() 
 #[tokio::test]
 async fn tenant_scoped_presence_stays_inside_its_tenant() {
     let broker = MemoryBroker::new();
-    let acme = Presence::start(
-        Scoped::new(broker.clone(), TenantKey::new("acme").expect("tenant")),
-        PresenceConfig::fast(),
-    )
-    .await
-    .expect("start");
-    let globex = Presence::start(
-        Scoped::new(broker.clone(), TenantKey::new("globex").expect("tenant")),
-        PresenceConfig::fast(),
-    )
-    .await
-    .expect("start");
+    let acme = crate::harness::fast_node(Scoped::new(
+        broker.clone(),
+        TenantKey::new("acme").expect("tenant"),
+    ))
+    .await;
+    let globex = crate::harness::fast_node(Scoped::new(
+        broker.clone(),
+        TenantKey::new("globex").expect("tenant"),
+    ))
+    .await;
     let page = topic("projects:1");
     let _ada = acme.track(&page, "ada", &1).await.expect("track");
     let mut theirs = globex.follow::<u32>(&page).await.expect("follow");
@@ -226,12 +222,9 @@ async fn tenant_scoped_presence_stays_inside_its_tenant() {
         state(&mut theirs).await.is_empty(),
         "another tenant's presence leaked"
     );
-    let ours = Presence::start(
-        Scoped::new(broker, TenantKey::new("acme").expect("tenant")),
-        PresenceConfig::fast(),
-    )
-    .await
-    .expect("start");
+    let ours =
+        crate::harness::fast_node(Scoped::new(broker, TenantKey::new("acme").expect("tenant")))
+            .await;
     assert!(ours.list::<u32>(&page).await.expect("list").contains("ada"));
 }
 

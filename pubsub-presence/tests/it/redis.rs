@@ -63,9 +63,7 @@ async fn node(url: &str, mode: ChannelMode) -> Presence {
     let mut config = RedisConfig::new(url);
     config.mode = mode;
     let broker = RedisBroker::connect(config).await.expect("connect");
-    Presence::start(broker, PresenceConfig::fast())
-        .await
-        .expect("start")
+    crate::harness::fast_node(broker).await
 }
 
 async fn across_two_nodes(mode: ChannelMode) {
