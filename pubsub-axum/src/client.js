@@ -109,7 +109,7 @@ export class Channel {
       return;
     }
     if (frame.event === "$presence_diff") {
-      applyPresenceDiff(this.presences || (this.presences = {}), frame.payload);
+      applyPresenceDiff(this.presences, frame.payload);
       this._call("onPresence", this.presences, frame.payload);
       return;
     }

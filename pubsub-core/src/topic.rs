@@ -422,6 +422,27 @@ impl TopicPattern {
         name.push_str(self.suffix);
         Topic(Repr::Shared(Arc::from(name)))
     }
+
+    /// The record id of `topic` when it has this pattern's shape (a topic a browser named,
+    /// checked before the app acts on it).
+    ///
+    /// ```
+    /// # use pubsub_core::{Topic, TopicPattern};
+    /// const TEAM: TopicPattern = TopicPattern::new("staff:team:", "");
+    /// let id = uuid::Uuid::new_v4();
+    /// assert_eq!(TEAM.id_of(&TEAM.topic(id)), Some(id));
+    /// assert_eq!(TEAM.id_of(&Topic::new("staff:team:7")?), None);
+    /// # Ok::<(), pubsub_core::TopicError>(())
+    /// ```
+    pub fn id_of(&self, topic: &Topic) -> Option<Uuid> {
+        let id = topic
+            .as_str()
+            .strip_prefix(self.prefix)?
+            .strip_suffix(self.suffix)?;
+        (id.len() == UUID_LEN)
+            .then(|| Uuid::parse_str(id).ok())
+            .flatten()
+    }
 }
 
 /// A topic that carries the type of the events published on it.

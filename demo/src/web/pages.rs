@@ -60,7 +60,7 @@ pub(super) async fn contact(State(state): State<AppState>, Id(id): Id) -> Respon
         return not_found().await;
     };
     let live = format!("/live/contacts/{id}");
-    let viewers = viewers::panel(&web_viewers::topic("contacts", id));
+    let viewers = viewers::panel(web_viewers::CONTACT.topic(id).as_str());
     let body = contact_view::body(contact, &contacts) + &viewers;
     render(&state, &contact.name, &live, &body)
 }
@@ -80,7 +80,7 @@ pub(super) async fn team(State(state): State<AppState>, Id(id): Id) -> Response 
     match state.store.get::<Team>(id).await {
         Ok(Some(team)) => {
             let live = format!("/live/teams/{id}");
-            let viewers = viewers::panel(&web_viewers::topic("teams", id));
+            let viewers = viewers::panel(web_viewers::TEAM.topic(id).as_str());
             render(
                 &state,
                 &team.name,

@@ -8,6 +8,7 @@
 
 use async_trait::async_trait;
 use pubsub_axum::{Authorize, Join, Refusal, Tracking};
+use pubsub_core::{Topic, TopicPattern};
 use serde_json::json;
 
 /// The longest viewer id accepted (a UUID is 36).
@@ -15,9 +16,17 @@ pub const MAX_VIEWER: usize = 36;
 /// The longest display name accepted, in characters.
 pub const MAX_NAME: usize = 40;
 
-/// The presence topic of a page: `viewers:contacts:<id>`, `viewers:teams:<id>`.
-pub fn topic(kind: &str, id: uuid::Uuid) -> String {
-    format!("viewers:{kind}:{id}")
+/// The presence topic of a contact's page: `viewers:contacts:<id>`.
+pub const CONTACT: TopicPattern = TopicPattern::new("viewers:contacts:", "");
+/// The presence topic of a team's page: `viewers:teams:<id>`.
+pub const TEAM: TopicPattern = TopicPattern::new("viewers:teams:", "");
+
+/// Whether `topic` is a page's presence topic: one of the patterns with a UUID, nothing else
+/// (a browser cannot make the node hold presence for names of its own choosing).
+fn is_viewers(topic: &Topic) -> bool {
+    [CONTACT, TEAM]
+        .iter()
+        .any(|page| page.id_of(topic).is_some())
 }
 
 /// The demo's channel rules.
@@ -28,7 +37,7 @@ pub struct Rules;
 impl Authorize<()> for Rules {
     async fn join(&self, (): &(), join: Join<'_>) -> Result<(), Refusal> {
         let topic = join.topic.as_str();
-        if topic.starts_with("jobs:") || topic.starts_with("viewers:") {
+        if topic.starts_with("jobs:") || is_viewers(join.topic) {
             Ok(())
         } else {
             Err(Refusal::unauthorized())
@@ -36,7 +45,7 @@ impl Authorize<()> for Rules {
     }
 
     fn presence(&self, (): &(), join: Join<'_>) -> Option<Tracking> {
-        if !join.topic.as_str().starts_with("viewers:") {
+        if !is_viewers(join.topic) {
             return None;
         }
         let viewer = join.params["viewer"].as_str()?;
@@ -60,6 +69,8 @@ mod tests {
 
     use super::*;
 
+    const PAGE: &str = "viewers:contacts:00000000-0000-4000-8000-000000000001";
+
     fn track(topic: &str, params: &Value) -> Option<Tracking> {
         let topic = Topic::new(topic).unwrap();
         Rules.presence(
@@ -74,12 +85,17 @@ mod tests {
     #[test]
     fn a_viewer_is_tracked_only_with_bounded_params_on_a_viewers_topic() {
         let ok = json!({"viewer": "b1-22", "name": " Ada "});
-        let tracked = track("viewers:contacts:1", &ok).expect("tracked");
+        let tracked = track(PAGE, &ok).expect("tracked");
         assert_eq!(
             (tracked.key.as_str(), &tracked.meta),
             ("b1-22", &json!({"name": "Ada"}))
         );
         assert!(track("jobs:1", &ok).is_none(), "not a viewers topic");
+        assert!(
+            track("viewers:contacts:1", &ok).is_none(),
+            "not a record's id"
+        );
+        assert!(track("viewers:made:up", &ok).is_none(), "not a page");
         for bad in [
             json!({"viewer": "b1", "name": ""}),
             json!({"viewer": "", "name": "Ada"}),
@@ -90,7 +106,7 @@ mod tests {
             json!({"viewer": 7, "name": "Ada"}),
             json!(null),
         ] {
-            assert!(track("viewers:contacts:1", &bad).is_none(), "{bad}");
+            assert!(track(PAGE, &bad).is_none(), "{bad}");
         }
     }
 }

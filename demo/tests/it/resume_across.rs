@@ -71,15 +71,6 @@ fn stream(base: &str, path: &str, last_id: Option<&str>) -> mpsc::Receiver<Event
     rx
 }
 
-fn post(base: &str, path: &str, body: &Value) -> Value {
-    ureq::post(&format!("{base}{}", path.trim_start_matches('/')))
-        .send_json(body)
-        .expect("post")
-        .body_mut()
-        .read_json()
-        .expect("json")
-}
-
 /// Reads `events` until `job`'s completion: every event read (name, id, data), no reload.
 fn until_completed(
     events: &mpsc::Receiver<Event>,
@@ -113,7 +104,7 @@ fn an_sse_stream_cut_on_one_node_resumes_on_the_other_with_nothing_lost() {
             .name,
         "$open"
     );
-    let first = post(&a.url, "/api/jobs", &resource)["id"]
+    let first = a.post("/api/jobs", &resource)["id"]
         .as_str()
         .expect("id")
         .to_owned();
@@ -133,7 +124,7 @@ fn an_sse_stream_cut_on_one_node_resumes_on_the_other_with_nothing_lost() {
             .name,
         "$open"
     );
-    let second = post(&b.url, "/api/jobs", &resource)["id"]
+    let second = b.post("/api/jobs", &resource)["id"]
         .as_str()
         .expect("id")
         .to_owned();

@@ -53,17 +53,24 @@ struct Conn<S> {
     joins: HashMap<Topic, Joined>,
 }
 
-/// A join's forwarding task, aborted when the join is dropped (left, or the connection ended
-/// in any way, a panic included); and its presence (tracked, followed), ended with it.
+/// A join's forwarding tasks (its messages; its presence, when it follows it), aborted when
+/// the join is dropped (left, or the connection ended in any way, a panic included); and its
+/// tracked presence, untracked with it.
 struct Joined {
     task: JoinHandle<()>,
+    presence_task: Option<JoinHandle<()>>,
     #[cfg(feature = "presence")]
-    _presence: super::presence::JoinPresence,
+    _tracked: Option<pubsub_presence::Tracked>,
+    #[cfg(not(feature = "presence"))]
+    _tracked: (),
 }
 
 impl Drop for Joined {
     fn drop(&mut self) {
         self.task.abort();
+        if let Some(task) = &self.presence_task {
+            task.abort();
+        }
     }
 }
 
@@ -195,7 +202,7 @@ impl<S: Send + Sync + 'static> Conn<S> {
                 Ok((subscription, mut response)) => {
                     let prefix = frames::push_prefix(&reference, &topic);
                     #[cfg(feature = "presence")]
-                    let presence = super::presence::JoinPresence::start(
+                    let tracked = super::presence::track(
                         self.config.presence.as_ref(),
                         self.config.authorize.presence(
                             &self.session,
@@ -206,23 +213,32 @@ impl<S: Send + Sync + 'static> Conn<S> {
                         ),
                         presence,
                         &topic,
-                        &prefix,
-                        &self.tx,
                         &mut response,
                     )
                     .await;
-                    #[cfg(not(feature = "presence"))]
-                    let _ = presence;
                     self.send(frames::reply_ok(&reference, Some(&topic), &response))
                         .await?;
-                    // After the reply: the replayed messages come right after it.
-                    let task = tokio::spawn(forward(subscription, prefix, self.tx.clone()));
+                    // After the reply: the replayed messages come right after it, and so does
+                    // the presence state.
+                    let task = tokio::spawn(forward(subscription, prefix.clone(), self.tx.clone()));
+                    #[cfg(feature = "presence")]
+                    let presence_task = self
+                        .config
+                        .presence
+                        .as_ref()
+                        .filter(|_| presence)
+                        .map(|p| super::presence::follow(p, &topic, &prefix, &self.tx));
+                    #[cfg(not(feature = "presence"))]
+                    let (presence_task, tracked) = {
+                        let _ = presence;
+                        (None, ())
+                    };
                     self.joins.insert(
                         topic,
                         Joined {
                             task,
-                            #[cfg(feature = "presence")]
-                            _presence: presence,
+                            presence_task,
+                            _tracked: tracked,
                         },
                     );
                     Ok(())

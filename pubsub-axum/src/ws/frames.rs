@@ -236,7 +236,7 @@ pub(crate) fn push(prefix: &str, message: &Message) -> Option<String> {
 /// Appends `text` as a JSON string: as it is, quoted, when nothing in it needs an escape (an
 /// event's name, always in practice), else through `serde_json`. Either way, what `serde_json`
 /// writes.
-fn push_json_string(frame: &mut String, text: &str) {
+pub(crate) fn push_json_string(frame: &mut String, text: &str) {
     if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
         frame.push('"');
         frame.push_str(text);
@@ -246,12 +246,14 @@ fn push_json_string(frame: &mut String, text: &str) {
     }
 }
 
+/// A gateway push of one join: its prefix, the event's name, and its payload (JSON text).
+pub(crate) fn event(prefix: &str, name: &str, payload: &str) -> String {
+    format!("{prefix}\"{name}\",\"payload\":{payload}}}")
+}
+
 /// A `$reload` push: this join may have missed messages.
 pub(crate) fn reload(prefix: &str, reason: &str) -> String {
-    format!(
-        "{prefix}\"$reload\",\"payload\":{}}}",
-        json!({ "reason": reason })
-    )
+    event(prefix, "$reload", &json!({ "reason": reason }).to_string())
 }
 
 #[cfg(test)]

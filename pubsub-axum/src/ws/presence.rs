@@ -1,102 +1,100 @@
 //! Presence on channel joins (feature `presence`): a join tracked in its topic's presence while
 //! it lasts, and a join that follows the topic's presence as `$presence_state` and
 //! `$presence_diff` frames (see [`frames`](super::frames) for the format).
+//!
+//! The order on the wire is the join's: tracking happens before the reply (the reply says
+//! whether the join follows), and the follower starts after it, so a client never gets a
+//! presence frame of a join it has not been told about.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use pubsub_core::Topic;
+use pubsub_core::log_limit::LogLimit;
 use pubsub_presence::{Presence, PresenceEvent, Presences, Tracked};
-use serde_json::{Map, Value, json};
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::conn::Outbound;
+use super::frames;
 use crate::auth::Tracking;
 
-/// A join's presence: its tracked entry and its follower task, both ended with the join.
-pub(crate) struct JoinPresence {
-    _tracked: Option<Tracked>,
-    task: Option<JoinHandle<()>>,
-}
+/// A WARN line for a presence call that failed, at most once a second (every join fails alike
+/// while the broker is down, or once a topic is at its limit).
+static FAILED: LogLimit = LogLimit::new(Duration::from_secs(1));
 
-impl Drop for JoinPresence {
-    fn drop(&mut self) {
-        if let Some(task) = &self.task {
-            task.abort();
-        }
+/// Tracks `tracking` on `topic` for the join's lifetime (`None` when there is nothing to track
+/// or it failed); notes in the join's `response` whether it will follow.
+pub(crate) async fn track(
+    presence: Option<&Arc<Presence>>,
+    tracking: Option<Tracking>,
+    follow: bool,
+    topic: &Topic,
+    response: &mut Value,
+) -> Option<Tracked> {
+    if follow {
+        response["presence"] = json!(presence.is_some());
     }
-}
-
-impl JoinPresence {
-    /// Tracks `tracking` and, when the join asked to `follow`, starts forwarding the topic's
-    /// presence into the connection's queue; notes in the join's `response` whether it follows.
-    pub(crate) async fn start(
-        presence: Option<&Arc<Presence>>,
-        tracking: Option<Tracking>,
-        follow: bool,
-        topic: &Topic,
-        prefix: &str,
-        tx: &mpsc::Sender<Outbound>,
-        response: &mut Value,
-    ) -> Self {
-        let Some(presence) = presence else {
-            if follow {
-                response["presence"] = json!(false);
+    let (presence, tracking) = (presence?, tracking?);
+    match presence.track(topic, &tracking.key, &tracking.meta).await {
+        Ok(tracked) => Some(tracked),
+        Err(error) => {
+            if let Some(held_back) = FAILED.allow() {
+                tracing::warn!(%error, held_back, topic = topic.as_str(), "a join could not be tracked");
             }
-            return JoinPresence {
-                _tracked: None,
-                task: None,
-            };
-        };
-        let tracked = match tracking {
-            None => None,
-            Some(tracking) => match presence.track(topic, &tracking.key, &tracking.meta).await {
-                Ok(tracked) => Some(tracked),
-                Err(error) => {
-                    tracing::warn!(%error, topic = topic.as_str(), "a join could not be tracked");
-                    None
-                }
-            },
-        };
-        let task = follow.then(|| {
-            response["presence"] = json!(true);
-            tokio::spawn(forward(
-                Arc::clone(presence),
-                topic.clone(),
-                prefix.to_owned(),
-                tx.clone(),
-            ))
-        });
-        JoinPresence {
-            _tracked: tracked,
-            task,
+            None
         }
     }
+}
+
+/// Starts forwarding `topic`'s presence into the connection's queue, after the join's reply.
+pub(crate) fn follow(
+    presence: &Arc<Presence>,
+    topic: &Topic,
+    prefix: &str,
+    tx: &mpsc::Sender<Outbound>,
+) -> JoinHandle<()> {
+    tokio::spawn(forward(
+        Arc::clone(presence),
+        topic.clone(),
+        prefix.to_owned(),
+        tx.clone(),
+    ))
 }
 
 /// Follows the topic's presence into the connection's queue (a full queue waits here; the
-/// follower's own bounded buffer then turns into a fresh `$presence_state`).
+/// follower's own bounded buffer then turns into a fresh `$presence_state`). Metadata stays the
+/// JSON it was tracked as: it is copied into the frame, never parsed.
 async fn forward(
     presence: Arc<Presence>,
     topic: Topic,
     prefix: String,
     tx: mpsc::Sender<Outbound>,
 ) {
-    let mut stream = match presence.follow::<Value>(&topic).await {
+    let mut stream = match presence.follow::<Box<RawValue>>(&topic).await {
         Ok(stream) => stream,
         Err(error) => {
-            tracing::warn!(%error, topic = topic.as_str(), "a join could not follow presence");
+            if let Some(held_back) = FAILED.allow() {
+                tracing::warn!(%error, held_back, topic = topic.as_str(), "a join could not follow presence");
+            }
             return;
         }
     };
     while let Some(event) = stream.recv().await {
         let frame = match event {
-            PresenceEvent::State(state) => frame(&prefix, "$presence_state", &by_key(&state)),
-            PresenceEvent::Diff(diff) => frame(
-                &prefix,
-                "$presence_diff",
-                &json!({ "joins": by_key(&diff.joins), "leaves": by_key(&diff.leaves) }),
-            ),
+            PresenceEvent::State(state) => {
+                frames::event(&prefix, "$presence_state", &by_key(&state))
+            }
+            PresenceEvent::Diff(diff) => {
+                let payload = format!(
+                    "{{\"joins\":{},\"leaves\":{}}}",
+                    by_key(&diff.joins),
+                    by_key(&diff.leaves)
+                );
+                frames::event(&prefix, "$presence_diff", &payload)
+            }
         };
         if tx.send(Outbound::Text(frame)).await.is_err() {
             return;
@@ -104,19 +102,27 @@ async fn forward(
     }
 }
 
-/// `{key: {"metas": [{"id": .., "meta": ..}]}}`, as Phoenix's presence payloads.
-pub(crate) fn by_key(presences: &Presences<Value>) -> Value {
-    let mut keys = Map::new();
-    for (key, metas) in presences {
-        let metas: Vec<Value> = metas
-            .iter()
-            .map(|m| json!({ "id": m.id.to_string(), "meta": m.meta }))
-            .collect();
-        keys.insert(key.clone(), json!({ "metas": metas }));
+/// `{key: {"metas": [{"id": .., "meta": ..}]}}`, as Phoenix's presence payloads, keys in order.
+fn by_key(presences: &Presences<Box<RawValue>>) -> String {
+    let mut out = String::from("{");
+    for (i, (key, metas)) in presences.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        frames::push_json_string(&mut out, key);
+        out.push_str(":{\"metas\":[");
+        for (j, meta) in metas.iter().enumerate() {
+            if j > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"id\":\"");
+            out.push_str(&meta.id.to_string());
+            out.push_str("\",\"meta\":");
+            out.push_str(meta.meta.get());
+            out.push('}');
+        }
+        out.push_str("]}");
     }
-    Value::Object(keys)
-}
-
-fn frame(prefix: &str, event: &str, payload: &Value) -> String {
-    format!("{prefix}\"{event}\",\"payload\":{payload}}}")
+    out.push('}');
+    out
 }

@@ -25,14 +25,7 @@ async fn presence_server() -> (Server, Arc<Presence>, MemoryBroker) {
 
 /// Joins `topic` asking for its presence; the reply.
 async fn join_presence(ws: &mut Ws, reference: &str, topic: &str) -> Value {
-    send(
-        ws,
-        json!({"ref": reference, "topic": topic, "event": "$join", "payload": {"presence": true}}),
-    )
-    .await;
-    let reply = recv(ws).await;
-    assert_eq!(reply["event"], "$reply", "{reply}");
-    reply
+    join_with(ws, reference, topic, json!({"presence": true})).await
 }
 
 /// The next presence frame of `ws`, skipping nothing else (there is nothing else here).

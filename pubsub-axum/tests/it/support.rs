@@ -402,6 +402,11 @@ pub(crate) async fn join(ws: &mut Ws, reference: &str, topic: &str, since: Optio
     if let Some(since) = since {
         payload["since"] = since.into();
     }
+    join_with(ws, reference, topic, payload).await
+}
+
+/// Joins `topic` with this join `payload`; the reply.
+pub(crate) async fn join_with(ws: &mut Ws, reference: &str, topic: &str, payload: Value) -> Value {
     send(
         ws,
         serde_json::json!({"ref": reference, "topic": topic, "event": "$join", "payload": payload}),
