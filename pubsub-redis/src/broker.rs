@@ -196,7 +196,9 @@ impl RedisBroker {
         };
         let from = match since {
             Since::After(after) => crate::history::From::Offset(after.offset + 1),
-            Since::Now | Since::Latest => crate::history::From::Latest,
+            // A live start needs the position only, not the latest envelope.
+            Since::Now => crate::history::From::Position,
+            Since::Latest => crate::history::From::Latest,
         };
         let snapshot = match self.read(topic, from, &policy).await {
             Ok(snapshot) => snapshot,
@@ -248,22 +250,11 @@ impl RedisBroker {
         let timeout = shared.config.subscribe_timeout;
         let read = async {
             let (mut conn, _slots) = self.inner.publisher.connection().await?;
-            crate::history::read(&mut conn, shared, topic, from, policy)
-                .await
-                .map_err(|e| Error::redis("read history", e))
+            let read = crate::history::read(&mut conn, shared, topic, from, policy);
+            crate::error::bounded("read history", timeout, read).await
         };
-        match tokio::time::timeout(timeout, read).await {
-            Ok(Ok(snapshot)) => Ok(snapshot),
-            Ok(Err(error)) => Err(unavailable(topic, &error)),
-            Err(_) => {
-                let operation = "read history";
-                let error = Error::Timeout {
-                    operation,
-                    after: timeout,
-                };
-                Err(unavailable(topic, &error))
-            }
-        }
+        read.await
+            .map_err(|error| unavailable(shared, topic, &error))
     }
 }
 
@@ -300,13 +291,17 @@ fn client(config: &RedisConfig) -> Result<Client, Error> {
     Ok(Client::Single(client))
 }
 
-/// Logs a history read that failed; the recovery is refused as unavailable.
-fn unavailable(topic: &Topic, error: &Error) -> Unrecoverable {
-    tracing::warn!(
-        %error,
-        topic = topic.as_str(),
-        "reading a topic's history from redis failed; the subscription starts live"
-    );
+/// Logs a history read that failed (at most a line a second); the recovery is refused as
+/// unavailable.
+fn unavailable(shared: &Shared, topic: &Topic, error: &Error) -> Unrecoverable {
+    if let Some(held_back) = shared.history_log.allow() {
+        tracing::warn!(
+            %error,
+            held_back,
+            topic = topic.as_str(),
+            "reading a topic's history from redis failed; the subscription starts live"
+        );
+    }
     Unrecoverable::Unavailable
 }
 

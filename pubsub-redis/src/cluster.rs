@@ -62,6 +62,22 @@ impl Confirmations {
         true
     }
 
+    /// Takes back one due confirmation of each of `topics` (their `SSUBSCRIBE` failed: what it
+    /// did not confirm will not come). A topic confirmed already before the failure loses
+    /// another of its due confirmations, if any: at worst a later re-subscription of the
+    /// client's own is then taken for a loss (a notice), never the other way round.
+    pub(crate) fn cancel(&self, topics: &[Topic]) {
+        let mut due = self.lock();
+        for topic in topics {
+            if let Some(count) = due.get_mut(topic) {
+                *count -= 1;
+                if *count == 0 {
+                    due.remove(topic);
+                }
+            }
+        }
+    }
+
     /// Forgets every due confirmation (the connection is replaced: none will come).
     pub(crate) fn clear(&self) {
         self.lock().clear();

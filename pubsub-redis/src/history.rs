@@ -65,7 +65,7 @@ return {offset, epoch}
 
 /// Reads a topic's history: its epoch and latest offset (from the meta hash), Redis's clock,
 /// and the stream's entries from an offset on (`ARGV[1]`, at most `ARGV[2]`), or its latest
-/// entry (`ARGV[1]` empty), all at one instant.
+/// entry (`ARGV[1]` empty), or none (`ARGV[1]` is `-`: the position only), all at one instant.
 ///
 /// A topic with no meta hash yet gets one, in the candidate epoch `ARGV[3]` at offset 0, with
 /// the meta TTL `ARGV[4]`: a subscriber of a topic nobody has published on yet then has a
@@ -89,6 +89,8 @@ local now = redis.call('TIME')
 local entries
 if ARGV[1] == '' then
   entries = redis.pcall('XREVRANGE', stream, '+', '-', 'COUNT', 1)
+elseif ARGV[1] == '-' then
+  entries = {}
 else
   entries = redis.pcall('XRANGE', stream, ARGV[1], '+', 'COUNT', ARGV[2])
 end
@@ -222,6 +224,8 @@ pub(crate) enum From {
     Offset(u64),
     /// The latest entry.
     Latest,
+    /// No entry: the epoch and latest offset only (where a live subscription starts).
+    Position,
 }
 
 /// Reads `topic`'s history (one script call: meta and entries at one instant).
@@ -236,6 +240,7 @@ pub(crate) async fn read(
     let (start, count) = match from {
         From::Offset(offset) => (offset.to_string(), policy.size() + 1),
         From::Latest => (String::new(), 1),
+        From::Position => ("-".to_owned(), 0),
     };
     let (_, meta_ttl) = ttls(policy);
     let mut cmd = evalsha(read_script(), stream.len() + meta.len() + 80);

@@ -187,14 +187,31 @@ impl Link {
                 .iter()
                 .map(|t| self.shared.config.channel_for(t))
                 .collect();
-            if self.shared.config.mode == ChannelMode::Cluster {
-                self.shared.confirmations.expect(chunk);
-            }
-            self.command(Subscribe::Subscribe, channels).await?;
+            self.subscribe_chunk(chunk, channels).await?;
             self.subscribed.extend(chunk.iter().cloned());
             interest.confirm(chunk);
         }
         Ok(())
+    }
+
+    /// Subscribes `channels` (those of `chunk`). On a cluster it first notes the confirmations
+    /// it asks for, and takes back those a failed subscribe will not give, so that a later
+    /// re-subscription the client makes by itself is not taken for ours (which would hide a
+    /// loss).
+    async fn subscribe_chunk(
+        &mut self,
+        chunk: &[Topic],
+        channels: Vec<String>,
+    ) -> Result<(), Error> {
+        let cluster = self.shared.config.mode == ChannelMode::Cluster;
+        if cluster {
+            self.shared.confirmations.expect(chunk);
+        }
+        let done = self.command(Subscribe::Subscribe, channels).await;
+        if cluster && done.is_err() {
+            self.shared.confirmations.cancel(chunk);
+        }
+        done
     }
 
     /// Per-topic mode: brings Redis's channel set in line with the wanted topics.
@@ -288,8 +305,7 @@ impl Link {
             // subscribed was confirmed without reaching the new owner for most slots (seen in
             // `tests/it/cluster/failover.rs`); after an `sunsubscribe` it is sent there.
             let _ = self.command(Subscribe::Unsubscribe, channels.clone()).await;
-            self.shared.confirmations.expect(chunk);
-            if let Err(error) = self.command(Subscribe::Subscribe, channels).await {
+            if let Err(error) = self.subscribe_chunk(chunk, channels).await {
                 // Looked at again next time, from the same slots (the client may not have
                 // caught up with the new owner yet); the topics done so far get a second
                 // notice then, which merges with the first in their queues.

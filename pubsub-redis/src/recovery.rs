@@ -127,11 +127,14 @@ fn apply(shared: &Shared, pending: &Pending, read: Result<Snapshot, Error>) -> b
     let topic = &pending.topic;
     let (recovered, deliver) = match read {
         Err(error) => {
-            tracing::warn!(
-                %error,
-                topic = topic.as_str(),
-                "reading a topic's history from redis failed; its subscribers get a gap notice"
-            );
+            if let Some(held_back) = shared.history_log.allow() {
+                tracing::warn!(
+                    %error,
+                    held_back,
+                    topic = topic.as_str(),
+                    "reading a topic's history from redis failed; its subscribers get a gap notice"
+                );
+            }
             (Err(Unrecoverable::Unavailable), Vec::new())
         }
         Ok(snapshot) => match pending.after {
@@ -156,7 +159,9 @@ fn apply(shared: &Shared, pending: &Pending, read: Result<Snapshot, Error>) -> b
     };
     Counters::add(counter, 1);
     if let Err(why) = recovered {
-        tracing::info!(
+        // One line per topic after a reconnect would be thousands: the outcome's summary line
+        // and `unrecovered_topics` carry the figures.
+        tracing::debug!(
             topic = topic.as_str(),
             reason = %why,
             "a topic with history could not be recovered after a reconnect; gap notice sent"

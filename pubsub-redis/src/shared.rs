@@ -50,6 +50,9 @@ pub(crate) struct Shared {
     pub(crate) reject_log: LogLimit,
     /// Lines about failed publishes.
     pub(crate) publish_log: LogLimit,
+    /// History reads that failed (every subscriber's, every topic's after a reconnect, while
+    /// Redis is down): at most one line a second.
+    pub(crate) history_log: LogLimit,
     inbound: Mutex<Inbound>,
     /// Topics with history: the earliest position a local subscription started after (Redis's
     /// latest when it subscribed), for a reconnect to recover from when the node has received
@@ -107,6 +110,7 @@ impl Shared {
             circuit: Arc::new(Circuit::new(client)),
             reject_log: LogLimit::new(Duration::from_secs(1)),
             publish_log: LogLimit::new(Duration::from_secs(1)),
+            history_log: LogLimit::new(Duration::from_secs(1)),
             inbound: Mutex::new(Inbound {
                 generation: 0,
                 received: Received::new(limits),

@@ -21,6 +21,19 @@ fn a_confirmation_nobody_asked_for_is_a_resubscription() {
     );
 }
 
+#[test]
+fn a_failed_subscribe_takes_back_the_confirmations_it_asked_for() {
+    let confirmations = Confirmations::default();
+    let (one, two) = (Topic::new("docs:1").unwrap(), Topic::new("docs:2").unwrap());
+    confirmations.expect(&[one.clone(), two.clone()]);
+    assert!(confirmations.take("docs:1"), "one shard confirmed");
+    confirmations.cancel(&[two]);
+    // The client later re-subscribes docs:2 by itself: not ours, so its loss is not hidden.
+    assert!(!confirmations.take("docs:2"));
+    confirmations.cancel(&[one]);
+    assert!(!confirmations.take("docs:1"), "nothing below zero");
+}
+
 fn range(first: i64, last: i64, port: i64) -> Value {
     Value::Array(vec![
         Value::Int(first),

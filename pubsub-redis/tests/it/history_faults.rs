@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use pubsub_core::history::Position;
+use pubsub_core::history::{Position, Recovery, Since};
 use pubsub_core::testing::{TestEvent, unique_topic};
 use pubsub_core::{Broker, Delivery, Subscription, Topic};
 use pubsub_redis::{ChannelMode, RedisBroker};
@@ -508,4 +508,34 @@ async fn a_quiet_topic_is_recovered_from_where_its_subscription_started_in_names
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_quiet_topic_is_recovered_from_where_its_subscription_started_in_per_topic_mode() {
     a_quiet_topic_recovers(ChannelMode::PerTopic).await;
+}
+
+/// While Redis is down every subscriber's history read fails: one WARN line a second, not one
+/// per subscriber (the stats keep the count).
+#[tokio::test]
+async fn history_reads_failing_while_redis_is_down_log_one_line_a_second() {
+    let mut server = RedisServer::start();
+    let (a, _b) = nodes(&server, ChannelMode::Namespace).await;
+    server.stop();
+    let logs = pubsub_core::testing::LogCapture::new();
+    let _guard = logs.install();
+    for i in 0..50 {
+        let topic = unique_topic(&format!("down-{i}"));
+        let subscribed = a.subscribe_from(&topic, Since::Now).await;
+        // Live (or refused) without its history: never a wait for it.
+        if let Ok((_, recovery)) = subscribed {
+            assert!(matches!(
+                recovery,
+                Recovery::Live | Recovery::Unrecoverable(_)
+            ));
+        }
+    }
+    let lines = logs
+        .contents()
+        .matches("reading a topic's history from redis failed")
+        .count();
+    assert!(
+        (1..=2).contains(&lines),
+        "{lines} lines for 50 failed history reads"
+    );
 }
