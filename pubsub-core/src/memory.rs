@@ -94,13 +94,13 @@ impl MemoryBroker {
     // Reason: async so that it is called exactly like the trait method it shadows.
     #[allow(clippy::unused_async)]
     pub async fn publish(&self, topic: &Topic, message: Message) -> Result<(), Error> {
-        self.publish_traced(topic, &message);
+        self.publish_traced(topic, message);
         Ok(())
     }
 
     /// The one publish behind every path (inherent, trait, typed): a span, then the registry.
     /// Not async, so the futures around it hold no more than their arguments.
-    fn publish_traced(&self, topic: &Topic, message: &Message) {
+    fn publish_traced(&self, topic: &Topic, message: Message) {
         let _span = tracing::trace_span!(
             "publish",
             topic = topic.as_str(),
@@ -108,7 +108,7 @@ impl MemoryBroker {
             event = message.name()
         )
         .entered();
-        self.registry.publish_message(topic, message, false);
+        self.registry.publish_owned(topic, message, false);
     }
 
     /// Publishes a typed event: [`BrokerExt::publish_event`](crate::BrokerExt::publish_event)
@@ -130,7 +130,7 @@ impl MemoryBroker {
         topic: &crate::TypedTopic<E>,
         event: E,
     ) -> Result<(), Error> {
-        self.publish_traced(topic.topic(), &Message::new(event));
+        self.publish_traced(topic.topic(), Message::new(event));
         Ok(())
     }
 
@@ -328,7 +328,7 @@ impl fmt::Debug for MemoryBroker {
 #[async_trait]
 impl Broker for MemoryBroker {
     async fn publish(&self, topic: &Topic, message: Message) -> Result<(), Error> {
-        self.publish_traced(topic, &message);
+        self.publish_traced(topic, message);
         Ok(())
     }
 

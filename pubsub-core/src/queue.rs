@@ -75,7 +75,8 @@ pub(crate) struct Join {
 pub(crate) enum Slot {
     Message(Message),
     Gap,
-    Join(Join),
+    /// Boxed: joins are rare, and a slot then stays the size of a message plus its tag.
+    Join(Box<Join>),
 }
 
 /// What the subscriber took.
@@ -93,7 +94,7 @@ impl Slot {
         match self {
             Slot::Message(message) => Popped::Delivery(Delivery::Message(message)),
             Slot::Gap => Popped::Delivery(Delivery::Gap),
-            Slot::Join(join) => Popped::Join(join),
+            Slot::Join(join) => Popped::Join(*join),
         }
     }
 }
@@ -202,7 +203,7 @@ impl Queue {
         if state.closed {
             return None;
         }
-        state.items.push_back(Slot::Join(join));
+        state.items.push_back(Slot::Join(Box::new(join)));
         state.joins = state.joins.saturating_add(1);
         self.flags.fetch_or(READY | JOINS, Ordering::Release);
         state.waker.take()
@@ -236,8 +237,12 @@ impl Queue {
             if state.closed {
                 return Pushed::Closed;
             }
-            // Whatever happens below leaves something to take (a message or a notice).
-            self.flags.fetch_or(READY, Ordering::Release);
+            // Whatever happens below leaves something to take (a message or a notice). Read
+            // first: while the subscriber is behind the flag is set already, and a plain load
+            // spares the publisher a read-modify-write per message.
+            if self.flags.load(Ordering::Relaxed) & READY == 0 {
+                self.flags.fetch_or(READY, Ordering::Release);
+            }
             if matches!(slot, Slot::Gap) && matches!(state.items.back(), Some(Slot::Gap)) {
                 return Pushed::Queued;
             }

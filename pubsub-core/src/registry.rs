@@ -80,6 +80,28 @@ enum Subscribers {
     Hot(Box<Hot>),
 }
 
+/// A message to publish: borrowed (cloned into each queue) or given away (moved into the last).
+enum Outgoing<'a> {
+    Borrowed(&'a Message),
+    Owned(Message),
+}
+
+impl Outgoing<'_> {
+    fn message(&self) -> &Message {
+        match self {
+            Outgoing::Borrowed(message) => message,
+            Outgoing::Owned(message) => message,
+        }
+    }
+
+    fn into_message(self) -> Message {
+        match self {
+            Outgoing::Borrowed(message) => message.clone(),
+            Outgoing::Owned(message) => message,
+        }
+    }
+}
+
 /// A hot topic: its ring and its subscribers (to count them, wake and close them).
 struct Hot {
     ring: Arc<Ring>,
@@ -367,8 +389,28 @@ impl Registry {
         shard.table.write().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// [`publish_message`](Self::publish_message) of a message the caller gives away: a topic
+    /// with one subscriber then gets it moved into its queue, not cloned (two reference-count
+    /// updates fewer per publish, and the caller has nothing left to drop).
+    pub(crate) fn publish_owned(
+        &self,
+        topic: &Topic,
+        message: Message,
+        from_backend: bool,
+    ) -> usize {
+        if self.history.is_some() {
+            return self.publish_message(topic, &message, from_backend);
+        }
+        self.publish_from(topic, Outgoing::Owned(message))
+    }
+
     /// Pushes `message` to every subscriber of `topic` but its origin; returns how many got it.
     pub(crate) fn publish(&self, topic: &Topic, message: &Message) -> usize {
+        self.publish_from(topic, Outgoing::Borrowed(message))
+    }
+
+    fn publish_from(&self, topic: &Topic, outgoing: Outgoing<'_>) -> usize {
+        let message = outgoing.message();
         let (hash, shard) = self.locate(topic.as_str());
         shard.published.fetch_add(1, Ordering::Relaxed);
         let (mut delivered, mut lagged) = (0u64, 0u64);
@@ -381,6 +423,17 @@ impl Registry {
                 let own = origin.filter(|_| skipped);
                 hot.ring.push(ring::Entry::Message(message.clone()), own);
                 delivered = (hot.queues.len() - usize::from(skipped)) as u64;
+            } else if let (Subscribers::One(queue), Outgoing::Owned(_)) = (subscribers, &outgoing) {
+                if Some(queue.id()) != origin {
+                    match queue.push(outgoing.into_message(), self.capacity) {
+                        Pushed::Queued => delivered += 1,
+                        Pushed::Dropped => {
+                            delivered += 1;
+                            lagged += 1;
+                        }
+                        Pushed::Closed => {}
+                    }
+                }
             } else {
                 subscribers.for_each(|queue| {
                     if Some(queue.id()) == origin {

@@ -258,6 +258,32 @@ pub async fn publish_from_skips_the_sender_only<F: BrokerFactory>(f: &F) {
     assert_only_marker_arrives(&node_a, &mut sender, &topic).await;
 }
 
+/// `publish_from` skips the sender when it is the topic's only subscriber too (a backend may
+/// take a shortcut for one subscriber: it must still check the origin), through the trait
+/// and the typed path alike.
+pub async fn publish_from_skips_the_sender_when_it_is_the_only_subscriber<F: BrokerFactory>(f: &F) {
+    let (node_a, _node_b) = f.pair(64).await;
+    let topic = unique_topic("from-alone");
+    let mut sender = node_a.subscribe(&topic).await.expect("subscribe");
+    node_a
+        .publish_from(sender.id(), &topic, numbered(1, "from"))
+        .await
+        .expect("publish");
+    let typed = TypedTopic::<TestEvent>::new(topic.clone());
+    node_a
+        .publish_event_from(
+            sender.id(),
+            &typed,
+            TestEvent::Numbered {
+                seq: 2,
+                label: "from".to_owned(),
+            },
+        )
+        .await
+        .expect("publish");
+    assert_only_marker_arrives(&node_a, &mut sender, &topic).await;
+}
+
 /// Removing a topic stops its delivery; removing a topic never held is a no-op.
 pub async fn remove_topic_stops_delivery_and_unknown_topic_is_a_noop<F: BrokerFactory>(f: &F) {
     let (node_a, node_b) = f.pair(64).await;
@@ -507,6 +533,7 @@ macro_rules! conformance_suite {
             every_subscriber_of_a_topic_receives_each_message,
             no_message_reaches_a_subscriber_of_another_topic,
             publish_from_skips_the_sender_only,
+            publish_from_skips_the_sender_when_it_is_the_only_subscriber,
             remove_topic_stops_delivery_and_unknown_topic_is_a_noop,
             duplicate_subscription_receives_one_copy,
             one_subscription_receives_from_several_topics,
