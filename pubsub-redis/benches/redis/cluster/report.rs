@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
-use super::{Channels, Run, SHAPES, Setup, Shape, TOPICS};
-use crate::{PUBLISHERS, median};
+use super::{Channels, PUBLISHERS, Run, SHAPES, Setup, Shape, TOPICS};
+use crate::median;
 
 /// One figure of a run.
 type Figure = fn(&Run) -> f64;
@@ -74,7 +74,7 @@ pub(super) fn report(
     let _ = writeln!(
         md,
         "\n## Redis Cluster: sharded pub/sub against plain PUBLISH\n\n\
-         {total} messages per run over {TOPICS} topics, from {PUBLISHERS} concurrent publishers \
+         {total} messages per run over {TOPICS} topics, from {PUBLISHERS} concurrent publishers (one per topic) \
          on one node to a node subscribed to every topic; clusters without replicas; {rounds} \
          interleaved rounds, median [min-max]. Redis CPU: `used_cpu_sys` + `used_cpu_user` of \
          every node of the cluster, before and after each run, per delivered message (the nodes' \
