@@ -35,7 +35,7 @@ const TOPICS: usize = 256;
 /// sections' count) the in-flight publishes per shard shrink as shards are added, Redis reads
 /// and writes smaller batches, and its CPU per message measures the system calls per batch more
 /// than the work per message (in one noisy `--quick` run, sharded at 3 shards then used 2.5x
-/// the CPU per message of 1 shard; with 256 publishers 1.5x).
+/// the CPU per message of 1 shard; with 256 publishers 1.3x-1.7x).
 const PUBLISHERS: usize = TOPICS;
 
 /// Which channels a configuration publishes on.
