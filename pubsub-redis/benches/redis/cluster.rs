@@ -1,7 +1,8 @@
 //! The cluster section (`-- cluster` runs only it; `--quick` makes it short): delivered
 //! messages per second over [`TOPICS`] topics spread over the slots, from [`PUBLISHERS`]
-//! concurrent publishers (one per topic) on one `RedisBroker` node to a subscriber node holding every topic,
-//! on Redis Clusters without replicas started by the test harness (`cluster_server.rs`):
+//! concurrent publishers (one per topic) on one `RedisBroker` node to a subscriber node holding
+//! every topic, on Redis Clusters without replicas started by the test harness
+//! (`cluster_server.rs`):
 //!
 //! - sharded pub/sub (`ChannelMode::Cluster`, `SPUBLISH`/`SSUBSCRIBE`) with 1, 2 and 3 primaries;
 //! - plain `PUBLISH` (per-topic mode, both nodes connected to one cluster node, which copies each

@@ -7,8 +7,9 @@
 //! `REDIS_URL` points it at an existing server; otherwise it starts `redis-server` itself.
 //!
 //! Then history (`history.rs`: `-- history` runs only it) and sharded pub/sub on Redis
-//! Clusters against plain `PUBLISH` (`cluster.rs`: `-- cluster` runs only it); `--quick` makes
-//! either short.
+//! Clusters against plain `PUBLISH` (`cluster.rs`: `-- cluster` runs only it, into
+//! `redis-cluster.md`/`.json`); `--quick` makes either short. The cluster section always starts
+//! clusters of its own (`redis-server` and `redis-cli` on PATH), `REDIS_URL` or not.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
