@@ -1,7 +1,10 @@
 //! `cargo xtask bench`: runs the benchmark binaries in release mode.
 //!
 //! `cargo xtask bench redis` runs only the Redis backend's cross-node benchmark (it needs
-//! `redis-server` on PATH, or `REDIS_URL`); `cargo xtask bench presence` only presence's.
+//! `redis-server` on PATH, or `REDIS_URL`, and `redis-cli` for its cluster section); what
+//! follows goes to the bench binary, so `cargo xtask bench redis cluster --quick` (or
+//! `... redis -- cluster --quick`) runs only its cluster section, short. `cargo xtask bench
+//! presence` runs only presence's.
 
 use anyhow::{Result, bail};
 
@@ -10,7 +13,8 @@ use crate::steps::cargo;
 pub(crate) fn run(args: &[String]) -> Result<()> {
     if args.first().map(String::as_str) == Some("redis") {
         crate::test_all::ensure_redis_server()?;
-        return redis();
+        let rest = &args[1..];
+        return redis(rest.strip_prefix(&["--".to_owned()]).unwrap_or(rest));
     }
     if args.first().map(String::as_str) == Some("presence") {
         crate::test_all::ensure_redis_server()?;
@@ -21,7 +25,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     core(args)?;
     gateway(args)?;
     presence()?;
-    redis()
+    redis(&[])
 }
 
 /// Presence: track+untrack, a list of 10,000, heap per presence, join latency across nodes.
@@ -48,10 +52,13 @@ fn gateway(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// The Redis backend's bench: two nodes on one local Redis against a raw client loop.
-fn redis() -> Result<()> {
+/// The Redis backend's bench: two nodes on one local Redis against a raw client loop, then
+/// history, then sharded pub/sub on Redis Clusters against plain `PUBLISH`; `args` go to the
+/// bench (`interest`, `history` or `cluster` runs only that section, `--quick` shortens).
+fn redis(args: &[String]) -> Result<()> {
     let mut command = cargo();
-    command.args(["bench", "-p", "pubsub-redis", "--bench", "redis"]);
+    command.args(["bench", "-p", "pubsub-redis", "--bench", "redis", "--"]);
+    command.args(args);
     let status = command.status()?;
     if !status.success() {
         bail!("redis benchmark failed: {status}");

@@ -3,6 +3,10 @@
 //! `redis-cli --cluster create`. Stopped (SIGKILL) and removed on drop; a watcher process also
 //! kills them once the test process is gone, so a cluster kept in a `static` (which is never
 //! dropped) does not outlive the test binary.
+//!
+//! [`RedisCluster::start_with`] starts other shapes (the bench's one- and two-primary clusters
+//! without replicas): `redis-cli --cluster create` refuses fewer than three primaries, so those
+//! are assembled by hand (`CLUSTER ADDSLOTSRANGE`, `CLUSTER MEET`, `CLUSTER REPLICATE`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -16,21 +20,30 @@ const INSTALL_HINT: &str = "redis-cli is not on PATH; the cluster tests need it 
      cluster. Install it with `sudo apt-get install -y redis-tools` (Debian/Ubuntu; `cargo xtask \
      test-all` does this when run as root)";
 
-/// Nodes of a test cluster: three primaries, each with one replica.
-const NODES: usize = 6;
+/// Primaries of a test cluster from [`RedisCluster::start`].
+const PRIMARIES: usize = 3;
+/// Replicas of each primary of a test cluster from [`RedisCluster::start`].
+const REPLICAS_PER_PRIMARY: usize = 1;
+/// The hash slots of a Redis Cluster.
+const SLOTS: usize = 16_384;
 
 /// One `redis-server` of a cluster.
 #[derive(Debug)]
 struct ClusterNode {
     port: u16,
+    /// Its cluster bus port (`CLUSTER MEET` needs it: it is not the default port + 10000).
+    bus: u16,
     child: Option<Child>,
 }
 
-/// A running six-node Redis Cluster owned by the test (or the test binary, see [`shared`]).
+/// A running Redis Cluster owned by the test (or the test binary, see [`shared`]): six nodes
+/// from [`start`](Self::start), any shape from [`start_with`](Self::start_with).
 #[derive(Debug)]
 pub(crate) struct RedisCluster {
     dir: PathBuf,
     nodes: Vec<ClusterNode>,
+    /// How many of the nodes are replicas, once the cluster is up.
+    replicas: usize,
     watcher: Option<Child>,
 }
 
@@ -64,7 +77,21 @@ impl RedisCluster {
     /// When `redis-server` or `redis-cli` is missing (with the install command), or the cluster
     /// does not come up within 30 s.
     pub(crate) fn start() -> Self {
+        Self::start_with(PRIMARIES, REPLICAS_PER_PRIMARY)
+    }
+
+    /// Starts `primaries` primaries (the slots split evenly between them) with
+    /// `replicas_per_primary` replicas each; returns once every node
+    /// says `cluster_state:ok` and every replica is in sync. Three primaries or more are created
+    /// by `redis-cli --cluster create`, fewer by hand.
+    ///
+    /// # Panics
+    ///
+    /// When `primaries` is 0, when `redis-server` or `redis-cli` is missing (with the install
+    /// command), or the cluster does not come up within 30 s.
+    pub(crate) fn start_with(primaries: usize, replicas_per_primary: usize) -> Self {
         static NEXT: AtomicU64 = AtomicU64::new(0);
+        assert!(primaries > 0, "a cluster needs a primary");
         let dir = std::env::temp_dir().join(format!(
             "pubsub-redis-cluster-{}-{}",
             std::process::id(),
@@ -74,14 +101,20 @@ impl RedisCluster {
         let mut cluster = RedisCluster {
             dir,
             nodes: Vec::new(),
+            replicas: primaries * replicas_per_primary,
             watcher: None,
         };
-        for _ in 0..NODES {
+        for _ in 0..primaries * (1 + replicas_per_primary) {
             let node = cluster.spawn_node();
             cluster.nodes.push(node);
         }
         cluster.watch();
-        cluster.create();
+        if primaries >= 3 {
+            cluster.create(replicas_per_primary);
+        } else {
+            cluster.assemble(primaries);
+        }
+        cluster.wait_ready();
         cluster
     }
 
@@ -94,6 +127,7 @@ impl RedisCluster {
             std::fs::create_dir_all(&node_dir).expect("node dir");
             let mut node = ClusterNode {
                 port,
+                bus,
                 child: Some(spawn_server(port, bus, &node_dir)),
             };
             let deadline = Instant::now() + Duration::from_secs(5);
@@ -135,9 +169,8 @@ impl RedisCluster {
             .ok();
     }
 
-    /// `redis-cli --cluster create` with one replica per primary, then waits for every node to
-    /// agree that the cluster is up.
-    fn create(&self) {
+    /// `redis-cli --cluster create` with `replicas` replicas per primary.
+    fn create(&self, replicas: usize) {
         let addresses: Vec<String> = self
             .nodes
             .iter()
@@ -146,7 +179,7 @@ impl RedisCluster {
         let output = Command::new("redis-cli")
             .args(["--cluster", "create"])
             .args(&addresses)
-            .args(["--cluster-replicas", "1", "--cluster-yes"])
+            .args(["--cluster-replicas", &replicas.to_string(), "--cluster-yes"])
             .stdin(Stdio::null())
             .output();
         let output = match output {
@@ -160,6 +193,66 @@ impl RedisCluster {
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
+    }
+
+    /// What `redis-cli --cluster create` does, for fewer than three primaries: the first
+    /// `primaries` nodes each take an even share of the slots and a config epoch of their own,
+    /// the first node meets every other, and the rest replicate the primaries in turn.
+    fn assemble(&self, primaries: usize) {
+        let (primary_nodes, replica_nodes) = self.nodes.split_at(primaries);
+        for (i, node) in primary_nodes.iter().enumerate() {
+            let (first, last) = (SLOTS * i / primaries, SLOTS * (i + 1) / primaries - 1);
+            must(
+                node.port,
+                redis::cmd("CLUSTER")
+                    .arg("ADDSLOTSRANGE")
+                    .arg(first)
+                    .arg(last),
+            );
+            must(
+                node.port,
+                redis::cmd("CLUSTER").arg("SET-CONFIG-EPOCH").arg(i + 1),
+            );
+        }
+        for other in &self.nodes[1..] {
+            must(
+                self.nodes[0].port,
+                redis::cmd("CLUSTER")
+                    .arg("MEET")
+                    .arg("127.0.0.1")
+                    .arg(other.port)
+                    .arg(other.bus),
+            );
+        }
+        if replica_nodes.is_empty() {
+            return;
+        }
+        let ids: Vec<String> = primary_nodes
+            .iter()
+            .map(|n| must(n.port, redis::cmd("CLUSTER").arg("MYID")))
+            .collect();
+        for (i, replica) in replica_nodes.iter().enumerate() {
+            let primary = &ids[i % primaries];
+            // A node can replicate only a primary it has heard of through the cluster bus.
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while query(
+                replica.port,
+                redis::cmd("CLUSTER").arg("REPLICATE").arg(primary),
+            )
+            .is_none()
+            {
+                assert!(
+                    Instant::now() < deadline,
+                    "node :{} did not learn of its primary in 30 s",
+                    replica.port
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+
+    /// Waits until every node agrees that the cluster is up (see [`is_ready`](Self::is_ready)).
+    fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while !self.is_ready() {
             assert!(
@@ -170,7 +263,8 @@ impl RedisCluster {
         }
     }
 
-    /// Every node says `cluster_state:ok`, and every primary has a connected replica.
+    /// Every node says `cluster_state:ok` and knows every other node, and every replica's link
+    /// to its primary is up.
     fn is_ready(&self) -> bool {
         let mut info = redis::cmd("CLUSTER");
         info.arg("INFO");
@@ -181,7 +275,8 @@ impl RedisCluster {
             let Some(state) = query(node.port, &info) else {
                 return false;
             };
-            if !state.contains("cluster_state:ok") {
+            let known = format!("cluster_known_nodes:{}\r", self.nodes.len());
+            if !state.contains("cluster_state:ok") || !state.contains(&known) {
                 return false;
             }
             let Some(role) = query(node.port, &replication) else {
@@ -191,7 +286,7 @@ impl RedisCluster {
                 replicas += 1;
             }
         }
-        replicas == NODES / 2
+        replicas == self.replicas
     }
 
     /// Kills (SIGKILL, like a crash) the node listening on `port`.
@@ -215,6 +310,15 @@ impl RedisCluster {
             .map(|n| format!("redis://127.0.0.1:{}/", n.port))
             .collect()
     }
+}
+
+/// Runs `cmd` on the node at `port`, which must answer `OK` or a string.
+///
+/// # Panics
+///
+/// When it does not.
+fn must(port: u16, cmd: &redis::Cmd) -> String {
+    query(port, cmd).unwrap_or_else(|| panic!("{cmd:?} failed on :{port}"))
 }
 
 fn spawn_server(port: u16, bus: u16, dir: &Path) -> Child {

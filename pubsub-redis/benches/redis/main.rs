@@ -6,27 +6,33 @@
 //! the ratios to the raw client, and writes `target/bench/redis.md` and `redis.json`.
 //! `REDIS_URL` points it at an existing server; otherwise it starts `redis-server` itself.
 //!
-//! Then history (`-- history` runs only it; `--quick` makes it short): publish throughput to
-//! a topic with history (the append + publish script) against plain publishes to the same
-//! topic family, in interleaved rounds, with the per-round ratio (median, min-max); and the
-//! time `subscribe_from` takes to recover 300 missed messages (until the last one is
-//! received), p50/p99.
+//! Then history (`history.rs`: `-- history` runs only it) and sharded pub/sub on Redis
+//! Clusters against plain `PUBLISH` (`cluster.rs`: `-- cluster` runs only it, into
+//! `redis-cluster.md`/`.json`); `--quick` makes either short. The cluster section always starts
+//! clusters of its own (`redis-server` and `redis-cli` on PATH), `REDIS_URL` or not.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pubsub_core::history::{HistoryConfig, HistoryPolicy, Recovery, Since};
 use pubsub_core::{Broker, Delivery, Event, Message, Topic};
 use pubsub_redis::{ChannelMode, RedisBroker, RedisConfig};
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
 
+mod cluster;
+mod history;
+
 // Reason: the bench uses the test harness's server only; its other helpers are for the tests.
 #[allow(dead_code, unreachable_pub)]
-#[path = "../tests/it/server.rs"]
+#[path = "../../tests/it/server.rs"]
 mod server;
+
+// Reason: the bench starts clusters of its own shapes; the tests' other helpers stay unused.
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../tests/it/cluster_server.rs"]
+mod cluster_server;
 
 /// Messages per throughput run.
 const MESSAGES: usize = 100_000;
@@ -342,135 +348,9 @@ async fn interest_section(url: &str) -> String {
     md
 }
 
+/// `--quick`: the history and cluster sections run short.
 fn quick() -> bool {
     std::env::args().any(|a| a == "--quick")
-}
-
-/// History and plain publishes: `(history, plain)` publishes per second, one round each.
-async fn history_publish_round(a: &RedisBroker, b: &RedisBroker, messages: usize) -> (f64, f64) {
-    let mut out = [0.0; 2];
-    for (i, family) in ["bench:h:", "bench:p:"].into_iter().enumerate() {
-        let topic = Topic::new(format!("{family}{}", uuid::Uuid::new_v4())).expect("topic");
-        let mut sub = a.subscribe(&topic).await.expect("subscribe");
-        let start = Instant::now();
-        let tasks = spawn_publishers(b, &topic, messages);
-        for t in tasks {
-            t.await.expect("publisher");
-        }
-        out[i] = (messages / PUBLISHERS * PUBLISHERS) as f64 / start.elapsed().as_secs_f64();
-        // Every message arrives (and nothing is left over for the next round).
-        let mut got = 0;
-        while got < messages / PUBLISHERS * PUBLISHERS {
-            match sub.recv().await.expect("open") {
-                Delivery::Message(_) => got += 1,
-                other => panic!("unexpected {other:?}"),
-            }
-        }
-    }
-    (out[0], out[1])
-}
-
-/// Recovering 300 missed messages with `subscribe_from`: µs until the last one is received.
-async fn recovery_samples(a: &RedisBroker, b: &RedisBroker, repetitions: usize) -> Vec<Duration> {
-    const MISSED: usize = 300;
-    let topic = Topic::new(format!("bench:h:{}", uuid::Uuid::new_v4())).expect("topic");
-    let mut first = a.subscribe(&topic).await.expect("subscribe");
-    b.publish(&topic, event(0)).await.expect("publish");
-    let seen = match first.recv().await.expect("open") {
-        Delivery::Message(m) => m.position().expect("a position"),
-        other => panic!("unexpected {other:?}"),
-    };
-    drop(first);
-    for i in 0..MISSED {
-        b.publish(&topic, event(i as u64)).await.expect("publish");
-    }
-    let mut samples = Vec::with_capacity(repetitions);
-    for _ in 0..repetitions {
-        let start = Instant::now();
-        let (mut sub, recovery) = a
-            .subscribe_from(&topic, Since::After(seen))
-            .await
-            .expect("subscribe from");
-        assert_eq!(recovery, Recovery::Recovered { count: MISSED });
-        for _ in 0..MISSED {
-            match sub.recv().await.expect("open") {
-                Delivery::Message(_) => {}
-                other => panic!("unexpected {other:?}"),
-            }
-        }
-        samples.push(start.elapsed());
-    }
-    samples.sort();
-    samples
-}
-
-async fn history_section(url: &str) -> (String, serde_json::Value) {
-    let (rounds, messages, repetitions) = if quick() {
-        (3, 4_000, 50)
-    } else {
-        (7, 20_000, 200)
-    };
-    let mut md = String::new();
-    let mut json = serde_json::Map::new();
-    let _ = writeln!(
-        md,
-        "\n## History: append + publish script, and recovery\n\n\
-         Publish throughput, {messages} messages from {PUBLISHERS} concurrent publishers per run, \
-         {rounds} interleaved rounds (history topic, then a plain topic of the same family). \
-         Recovery: `subscribe_from` after 300 missed messages until the last is received, \
-         {repetitions} repetitions.\n\n\
-         | mode | history publishes/s | plain publishes/s | ratio median | ratio min-max | recovery p50 µs | recovery p99 µs |\n\
-         |---|---:|---:|---:|---:|---:|---:|"
-    );
-    for mode in [ChannelMode::Namespace, ChannelMode::PerTopic] {
-        let mut config = RedisConfig::new(url);
-        config.namespace = server::unique_namespace();
-        config.mode = mode;
-        config.capacity = messages * 2;
-        config.history = HistoryConfig::new().prefix(
-            "bench:h:",
-            HistoryPolicy::new(1_000, Duration::from_secs(300)),
-        );
-        let a = RedisBroker::connect(config.clone()).await.expect("node a");
-        let b = RedisBroker::connect(config).await.expect("node b");
-        let _warm_up = history_publish_round(&a, &b, messages / 4).await;
-        let (mut history, mut plain) = (Vec::new(), Vec::new());
-        for _ in 0..rounds {
-            let (h, p) = history_publish_round(&a, &b, messages).await;
-            history.push(h);
-            plain.push(p);
-        }
-        let mut ratios: Vec<f64> = history.iter().zip(&plain).map(|(h, p)| h / p).collect();
-        ratios.sort_by(f64::total_cmp);
-        let samples = recovery_samples(&a, &b, repetitions).await;
-        let (p50, p99) = (percentile(&samples, 0.5), percentile(&samples, 0.99));
-        let row = format!(
-            "| {mode:?} | {:.0} | {:.0} | {:.2}x | {:.2}-{:.2}x | {p50:.0} | {p99:.0} |",
-            median(history.clone()),
-            median(plain.clone()),
-            median(ratios.clone()),
-            ratios[0],
-            ratios[ratios.len() - 1],
-        );
-        let _ = writeln!(md, "{row}");
-        json.insert(
-            format!("history {mode:?}"),
-            serde_json::json!({
-                "history_publishes_per_second": median(history),
-                "plain_publishes_per_second": median(plain),
-                "ratio_median": median(ratios.clone()),
-                "ratio_min": ratios[0],
-                "ratio_max": ratios[ratios.len() - 1],
-                "recovery_300_p50_us": p50,
-                "recovery_300_p99_us": p99,
-            }),
-        );
-    }
-    let _ = writeln!(
-        md,
-        "\nTargets: history publish throughput at least 0.5x plain; recovery p99 under 10 ms."
-    );
-    (md, serde_json::Value::Object(json))
 }
 
 fn out_dir() -> PathBuf {
@@ -482,6 +362,22 @@ fn out_dir() -> PathBuf {
         .join("bench")
 }
 
+/// Writes `target/bench/<stem>.md` and `<stem>.json`.
+fn write_results(stem: &str, md: &str, json: &serde_json::Value) {
+    let dir = out_dir();
+    std::fs::create_dir_all(&dir).expect("target/bench");
+    std::fs::write(dir.join(format!("{stem}.md")), md).expect("write the Markdown");
+    std::fs::write(
+        dir.join(format!("{stem}.json")),
+        serde_json::to_string_pretty(json).expect("json"),
+    )
+    .expect("write the JSON");
+    println!(
+        "written to {}",
+        dir.join(format!("{stem}.{{md,json}}")).display()
+    );
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -489,6 +385,14 @@ fn main() {
         .build()
         .expect("runtime");
     runtime.block_on(async {
+        // `cargo bench -p pubsub-redis -- cluster [--quick]` runs only the cluster figures (on
+        // clusters of its own, `REDIS_URL` or not), into `target/bench/redis-cluster.{md,json}`.
+        if std::env::args().any(|a| a == "cluster") {
+            let (md, json) = cluster::section().await;
+            print!("{md}");
+            write_results("redis-cluster", &md, &json);
+            return;
+        }
         let target = server::Target::new();
         let url = target.url().to_owned();
         // `cargo bench -p pubsub-redis -- interest` runs only the per-topic interest figures.
@@ -498,7 +402,7 @@ fn main() {
         }
         // `cargo bench -p pubsub-redis -- history [--quick]` runs only the history figures.
         if std::env::args().any(|a| a == "history") {
-            let (md, _) = history_section(&url).await;
+            let (md, _) = history::section(&url).await;
             print!("{md}");
             return;
         }
@@ -554,18 +458,13 @@ fn main() {
             "\nTargets: throughput at least 0.80x the raw client's, p99 within 1.50x."
         );
         md.push_str(&interest_section(&url).await);
-        let (history_md, history_json) = history_section(&url).await;
+        let (history_md, history_json) = history::section(&url).await;
         md.push_str(&history_md);
         json.insert("history".to_owned(), history_json);
+        let (cluster_md, cluster_json) = cluster::section().await;
+        md.push_str(&cluster_md);
+        json.insert("cluster".to_owned(), cluster_json);
         print!("{md}");
-        let dir = out_dir();
-        std::fs::create_dir_all(&dir).expect("target/bench");
-        std::fs::write(dir.join("redis.md"), &md).expect("write redis.md");
-        std::fs::write(
-            dir.join("redis.json"),
-            serde_json::to_string_pretty(&json).expect("json"),
-        )
-        .expect("write redis.json");
-        println!("written to {}", dir.join("redis.{md,json}").display());
+        write_results("redis", &md, &serde_json::Value::Object(json));
     });
 }
