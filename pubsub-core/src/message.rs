@@ -44,12 +44,14 @@ pub struct Message {
 }
 
 /// The erased contents of a message: a local event or wire JSON.
-trait Body: Send + Sync + 'static {
+///
+/// `Any` as a supertrait: a body is told apart and downcast through trait upcasting, which reads
+/// `Any`'s vtable from this one's, with no call (a typed receive makes two indirect calls, the two
+/// type checks, where methods returning `&dyn Any` made four).
+trait Body: Any + Send + Sync {
     fn domain(&self) -> &str;
     fn name(&self) -> &str;
     fn json(&self) -> Result<&str, Error>;
-    fn as_any(&self) -> &dyn Any;
-    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
     fn decode_wire(&self) -> Option<&WireBody> {
         None
     }
@@ -80,16 +82,6 @@ impl Body for Positioned {
 
     fn json(&self) -> Result<&str, Error> {
         self.inner.json()
-    }
-
-    // Itself, not its inner body: the fast type check of a local event (`is::<LocalBody<E>>`)
-    // then stays one comparison for messages without a position.
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
-        self
     }
 
     fn decode_wire(&self) -> Option<&WireBody> {
@@ -137,14 +129,6 @@ impl<E: Event> Body for LocalBody<E> {
         })
     }
 
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
-        self
-    }
-
     fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&self.event, f)
     }
@@ -169,14 +153,6 @@ impl Body for WireBody {
 
     fn json(&self) -> Result<&str, Error> {
         Ok(&self.json)
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
-        self
     }
 
     fn decode_wire(&self) -> Option<&WireBody> {
@@ -290,7 +266,7 @@ impl Message {
     ///
     /// [`DecodeError`] when the message is of another domain or type, or its JSON does not fit `E`.
     pub fn decode<E: Event>(&self) -> Result<EventRef<E>, DecodeError> {
-        if self.body.as_any().is::<LocalBody<E>>() {
+        if is_local::<E>(&*self.body) {
             return local_event::<E>(Arc::clone(&self.body));
         }
         decode_other(&self.body).map(|(event, _)| event)
@@ -323,7 +299,7 @@ impl Message {
         self,
         position: &mut Option<Position>,
     ) -> Result<EventRef<E>, DecodeError> {
-        if self.body.as_any().is::<LocalBody<E>>() {
+        if is_local::<E>(&*self.body) {
             *position = None;
             return local_event::<E>(self.body);
         }
@@ -442,12 +418,18 @@ impl fmt::Debug for Message {
     }
 }
 
+/// Whether `body` is a bare local `E` (one indirect call: `Any::type_id`).
+fn is_local<E: Event>(body: &dyn Body) -> bool {
+    let any: &dyn Any = body;
+    any.is::<LocalBody<E>>()
+}
+
 /// The event of a body already checked to be a `LocalBody<E>`.
 fn local_event<E: Event>(body: Arc<dyn Body>) -> Result<EventRef<E>, DecodeError> {
     // The caller's type check makes the error unreachable; answering with one rather than a
     // panic keeps receive paths panic-free even if that reasoning were ever wrong.
-    body.into_any()
-        .downcast::<LocalBody<E>>()
+    let body: Arc<dyn Any + Send + Sync> = body;
+    body.downcast::<LocalBody<E>>()
         .map(|local| EventRef {
             repr: Repr::Local(local),
         })
@@ -465,7 +447,7 @@ fn decode_other<E: Event>(
 ) -> Result<(EventRef<E>, Option<Position>), DecodeError> {
     match body.unpositioned() {
         Some(inner) => {
-            let event = if inner.as_any().is::<LocalBody<E>>() {
+            let event = if is_local::<E>(&**inner) {
                 local_event::<E>(Arc::clone(inner))
             } else {
                 decode_remote::<E>(&**inner)

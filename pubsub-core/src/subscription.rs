@@ -1148,18 +1148,25 @@ impl<E: Event> TypedSubscription<E> {
         }
     }
 
+    /// Logs and counts a message that does not decode. Out of line: the receive path stays small.
+    #[cold]
+    #[inline(never)]
+    fn skip_undecodable(&self, error: &crate::DecodeError) {
+        tracing::warn!(
+            subscription = %self.inner.id(),
+            %error,
+            "skipping a message that does not decode"
+        );
+        self.inner.record_decode_error();
+    }
+
     fn decode(&mut self, delivery: Delivery<Message>) -> Option<Delivery<EventRef<E>>> {
         match delivery {
             Delivery::Message(message) => match message.into_event_at::<E>(&mut self.last_position)
             {
                 Ok(event) => Some(Delivery::Message(event)),
                 Err(error) => {
-                    tracing::warn!(
-                        subscription = %self.inner.id(),
-                        %error,
-                        "skipping a message that does not decode"
-                    );
-                    self.inner.record_decode_error();
+                    self.skip_undecodable(&error);
                     None
                 }
             },
