@@ -3,8 +3,9 @@
 //!
 //! `SSUBSCRIBE` takes channels of one slot only, so a batch of channels is split by slot and
 //! each part sent as one command, all parts at once; the `redis` crate's cluster connection
-//! routes each to the shard that owns its slot, and resubscribes by itself after it lost a
-//! shard's connection. Such a re-subscription shows as a confirmation nobody asked for:
+//! routes each to the shard that owns its slot, and tries to resubscribe by itself after it
+//! lost a shard's connection (which succeeds only when that shard's channels lie in one slot;
+//! `shards.rs` finds the other case). Such a re-subscription shows as a confirmation nobody asked for:
 //! [`Confirmations`] counts the ones asked for, so the receiving side can tell the others apart
 //! and keep the topic's sequence marks (a loss meanwhile then shows as a hole, a gap notice for
 //! that topic only), where its own subscriptions start the marks afresh.
@@ -208,6 +209,23 @@ impl Topology {
             .iter()
             .find(|(first, last, _)| (*first..=*last).contains(&slot))
             .map(|(_, _, owner)| owner.as_str())
+    }
+
+    /// The primaries that own slots, each once, with one of its slots.
+    pub(crate) fn primaries(&self) -> Vec<(&str, u16)> {
+        let mut primaries: Vec<(&str, u16)> = self
+            .ranges
+            .iter()
+            .map(|(first, _, primary)| (primary.as_str(), *first))
+            .collect();
+        primaries.sort_unstable();
+        primaries.dedup_by_key(|(primary, _)| *primary);
+        primaries
+    }
+
+    /// The primary that owns `channel`'s slot, if any does.
+    pub(crate) fn owner_of(&self, channel: &str) -> Option<&str> {
+        self.owner(slot_of(channel))
     }
 
     /// Whether `channel`'s slot has another owner in `now` than in `self`.

@@ -247,7 +247,8 @@ impl Link {
     async fn ping(&mut self) -> Result<(), Error> {
         let after = self.shared.config.ping_timeout;
         // A cluster connection is not pinged as one: the client watches and reconnects each
-        // shard's connection by itself, and one shard's silence must not replace them all.
+        // shard's connection by itself (`check_shards` sees that its subscriptions are back),
+        // and one shard's silence must not replace them all.
         let Some(Conn::Single(conn)) = self.conn.as_mut() else {
             return Ok(());
         };
@@ -299,21 +300,80 @@ impl Link {
             moved = moved.len(),
             "redis cluster slots changed owner; subscribing their topics on the new owners"
         );
-        for chunk in moved.chunks(CHUNK) {
-            let channels: Vec<String> = chunk.iter().map(|t| config.cluster_channel(t)).collect();
+        if let Err(error) = self.resubscribe(&moved).await {
+            // Looked at again next time, from the same slots (the client may not have caught
+            // up with the new owner yet); the topics done so far get a second notice then,
+            // which merges with the first in their queues.
+            self.topology = Some(before);
+            return Err(error);
+        }
+        Counters::add(&self.shared.counters.moved_topics, moved.len() as u64);
+        Ok(())
+    }
+
+    /// Cluster mode: asks each primary whether the connection the client holds to it still
+    /// has this node's subscriptions (`shards.rs`); the topics of a primary whose connection
+    /// holds none are subscribed again and get a gap notice. Needs the slots read by
+    /// [`follow_topology`](Self::follow_topology) first.
+    async fn check_shards(&mut self) -> Result<(), Error> {
+        let (Some(Conn::Cluster(conn)), Some(topology)) = (&self.conn, &self.topology) else {
+            return Ok(());
+        };
+        if self.subscribed.is_empty() {
+            return Ok(());
+        }
+        let held =
+            crate::shards::held(conn, &topology.primaries(), self.shared.config.ping_timeout).await;
+        let empty: Vec<&str> = held
+            .iter()
+            .filter(|(_, count)| **count == 0)
+            .map(|(primary, _)| primary.as_str())
+            .collect();
+        if empty.is_empty() {
+            return Ok(());
+        }
+        let config = &self.shared.config;
+        let lost: Vec<Topic> = self
+            .subscribed
+            .iter()
+            .filter(|topic| {
+                topology
+                    .owner_of(&config.cluster_channel(topic))
+                    .is_some_and(|owner| empty.contains(&owner))
+            })
+            .cloned()
+            .collect();
+        if lost.is_empty() {
+            return Ok(());
+        }
+        tracing::warn!(
+            topics = lost.len(),
+            primaries = ?empty,
+            "a redis cluster shard's subscriber connection lost its subscriptions; \
+             subscribing its topics again"
+        );
+        self.resubscribe(&lost).await?;
+        Counters::add(&self.shared.counters.lost_shard_topics, lost.len() as u64);
+        Ok(())
+    }
+
+    /// Cluster mode: subscribes `topics` again (on whatever connection the client now holds to
+    /// their slots' primaries) and then gives their subscribers a gap notice: what was
+    /// published to them meanwhile did not reach this node.
+    async fn resubscribe(&mut self, topics: &[Topic]) -> Result<(), Error> {
+        let shared = Arc::clone(&self.shared);
+        for chunk in topics.chunks(CHUNK) {
+            let channels: Vec<String> = chunk
+                .iter()
+                .map(|t| shared.config.cluster_channel(t))
+                .collect();
             // Unsubscribed first: an `ssubscribe` of channels the client still counts as
             // subscribed was confirmed without reaching the new owner for most slots (seen in
             // `tests/it/cluster/failover.rs`); after an `sunsubscribe` it is sent there.
             let _ = self.command(Subscribe::Unsubscribe, channels.clone()).await;
-            if let Err(error) = self.subscribe_chunk(chunk, channels).await {
-                // Looked at again next time, from the same slots (the client may not have
-                // caught up with the new owner yet); the topics done so far get a second
-                // notice then, which merges with the first in their queues.
-                self.topology = Some(before);
-                return Err(error);
-            }
+            self.subscribe_chunk(chunk, channels).await?;
             for topic in chunk {
-                crate::inbound::moved(&self.shared, topic);
+                crate::inbound::resubscribed(&shared, topic);
             }
         }
         Ok(())
@@ -351,14 +411,20 @@ impl Link {
                 }
             };
             tokio::select! {
-                event = self.events.recv() => {
-                    if let Some(LinkEvent::Lost(generation)) = event
-                        && generation == self.generation
-                    {
+                event = self.events.recv() => match event {
+                    Some(LinkEvent::Lost(generation)) if generation == self.generation => {
                         tracing::warn!("redis subscriber connection lost; reconnecting");
                         self.drop_connection();
                     }
-                }
+                    Some(LinkEvent::ShardLost(generation)) if generation == self.generation => {
+                        // The client may have reconnected the shard already; if not, the next
+                        // health check finds it.
+                        if let Err(error) = self.check_shards().await {
+                            tracing::warn!(%error, "resubscribing a redis cluster shard failed");
+                        }
+                    }
+                    _ => {}
+                },
                 () = changed => {
                     if let Err(error) = self.sync().await {
                         tracing::warn!(%error, "redis channel update failed; reconnecting");
@@ -369,6 +435,8 @@ impl Link {
                     if let Err(error) = self.follow_topology().await {
                         // The client reconnects shards by itself: look again next time.
                         tracing::warn!(%error, "following the redis cluster's slots failed");
+                    } else if let Err(error) = self.check_shards().await {
+                        tracing::warn!(%error, "resubscribing a redis cluster shard failed");
                     }
                     if let Err(error) = self.ping().await {
                         Counters::add(&self.shared.counters.ping_failures, 1);

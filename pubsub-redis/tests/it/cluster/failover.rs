@@ -2,72 +2,16 @@
 //! topic, and only the topics of that shard get a gap notice.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use pubsub_core::testing::{TestEvent, unique_topic};
-use pubsub_core::{Broker, Delivery, Message, Topic};
-use pubsub_redis::RedisBroker;
+use pubsub_core::testing::unique_topic;
+use pubsub_core::{Broker, Delivery, Topic};
 
+use super::stream::{Stream, seq_of};
 use super::{cluster_pair, owner_of, slot_owners};
 use crate::cluster_server::RedisCluster;
 
 const TOPICS: usize = 12;
-
-fn numbered(seq: u64) -> Message {
-    Message::new(TestEvent::Numbered {
-        seq,
-        label: "failover".to_owned(),
-    })
-}
-
-fn seq_of(message: &Message) -> u64 {
-    match message.decode::<TestEvent>() {
-        Ok(event) => match &*event {
-            TestEvent::Numbered { seq, .. } => *seq,
-        },
-        Err(e) => panic!("not a suite message: {e}"),
-    }
-}
-
-/// One publisher per topic, a message every 5 ms, failures counted, until told to stop.
-struct Stream {
-    stop: Arc<AtomicBool>,
-    publishers: Vec<tokio::task::JoinHandle<Vec<u64>>>,
-}
-
-impl Stream {
-    fn start(b: &RedisBroker, topics: &[(Topic, u16)]) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let mut publishers = Vec::new();
-        for (topic, _) in topics {
-            let (b, stop, topic) = (b.clone(), Arc::clone(&stop), topic.clone());
-            publishers.push(tokio::spawn(async move {
-                let (mut seq, mut published) = (0, Vec::new());
-                while !stop.load(Ordering::Relaxed) {
-                    seq += 1;
-                    if b.publish(&topic, numbered(seq)).await.is_ok() {
-                        published.push(seq);
-                    }
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                }
-                published
-            }));
-        }
-        Stream { stop, publishers }
-    }
-
-    /// Stops the publishers; the numbers each published successfully.
-    async fn finish(self) -> Vec<Vec<u64>> {
-        self.stop.store(true, Ordering::Relaxed);
-        let mut published = Vec::new();
-        for publisher in self.publishers {
-            published.push(publisher.await.expect("a publisher"));
-        }
-        published
-    }
-}
 
 /// Every topic in order and without duplicates; the lost shard's topics with a notice; the
 /// others without, and with every publish that succeeded up to their last delivery.
@@ -134,7 +78,7 @@ async fn a_killed_primary_gives_a_gap_notice_only_to_its_shards_topics() {
     for (topic, _) in &topics {
         subs.push(a.subscribe(topic).await.expect("subscribe"));
     }
-    let stream = Stream::start(&b, &topics);
+    let stream = Stream::start(&b, topics.iter().map(|(topic, _)| topic));
     let survivor = urls
         .iter()
         .find(|url| !url.ends_with(&format!(":{victim}/")))
