@@ -92,8 +92,16 @@
 //! A connection that lost only some of its subscriptions (its count is not zero) is not
 //! noticed this way.
 //!
-//! Also not yet: a slot migration (resharding) is followed like a failover but not tested;
-//! topics with history get a gap notice there rather than a recovery; a half-open shard
+//! **A slot migration** (resharding: `CLUSTER SETSLOT .. IMPORTING/MIGRATING`, `MIGRATE` of the
+//! slot's keys, history included, `CLUSTER SETSLOT .. NODE`) is followed like a failover: Redis
+//! unsubscribes the slot's channels on the old owner (an `sunsubscribe` push, after which the
+//! client does not subscribe them again), the next look at the slots finds the new owner, and
+//! the moved topics are subscribed there with a notice for them only
+//! (`tests/it/cluster/reshard.rs`: one slot of a topic with history moved during a steady
+//! stream; its publishes keep their history on the new owner).
+//!
+//! Also not yet: topics with history get a gap notice after a topology change rather than a
+//! recovery; a half-open shard
 //! connection is not detected (the single-server `PING` health check replaces the whole
 //! connection, which on a cluster would disturb every shard); a publish that fails on one shard
 //! replaces the publisher's whole cluster connection. The publisher admits at most 96

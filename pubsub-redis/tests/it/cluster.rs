@@ -6,6 +6,7 @@
 mod conformance;
 mod failover;
 mod history;
+mod reshard;
 mod shard_lost;
 mod spread;
 mod stream;
