@@ -16,7 +16,8 @@
 //! [`RedisConfig::ping_interval`](crate::RedisConfig::ping_interval); when the owner of a
 //! subscribed topic's slot changed (a failover, a resharding), it subscribes that topic again
 //! (the client sends it to the new owner) and gives its subscribers a gap notice once the new
-//! owner confirmed: only the moved topics, the others are left alone.
+//! owner confirmed (with history: a recovery, `recovery.rs`): only the moved topics, the
+//! others are left alone.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};

@@ -87,10 +87,10 @@
 //! the subscriber side asks each primary for the `ssub` count of the client's connection to it
 //! (`CLIENT INFO`, one small command per primary; an answer from another node is not taken); a
 //! primary whose connection holds none of this node's topics there gets them subscribed again,
-//! and only their subscribers get a notice (`RedisStats::lost_shard_topics`). Measured here
-//! (`tests/it/cluster/shard_lost.rs`): delivery resumes within one ping interval of the kill.
-//! A connection that lost only some of its subscriptions (its count is not zero) is not
-//! noticed this way.
+//! and only their subscribers get a notice (`RedisStats::lost_shard_topics`;
+//! `tests/it/cluster/shard_lost.rs` kills one primary's subscriber connection during a steady
+//! stream). A connection that lost only some of its subscriptions (its count is not zero) is
+//! not noticed this way.
 //!
 //! **A slot migration** (resharding: `CLUSTER SETSLOT .. IMPORTING/MIGRATING`, `MIGRATE` of the
 //! slot's keys, history included, `CLUSTER SETSLOT .. NODE`) is followed like a failover: Redis
@@ -100,8 +100,15 @@
 //! (`tests/it/cluster/reshard.rs`: one slot of a topic with history moved during a steady
 //! stream; its publishes keep their history on the new owner).
 //!
-//! Also not yet: topics with history get a gap notice after a topology change rather than a
-//! recovery; a half-open shard
+//! **Topics with history are recovered** after any of these instead of getting a notice: from
+//! the moment they are subscribed again their live messages are held back, the messages after
+//! the node's latest position are read from the topic's stream on its (new) shard and
+//! delivered, then what was held, as after a reconnect (see "History and recovery"); only what
+//! cannot be recovered gets a notice (a failover's promoted replica that lacks what the old
+//! primary delivered, a trimmed stream). Both tests above check it: every successful publish
+//! of such a topic arrives once, in order, without a notice.
+//!
+//! Also not yet: a half-open shard
 //! connection is not detected (the single-server `PING` health check replaces the whole
 //! connection, which on a cluster would disturb every shard); a publish that fails on one shard
 //! replaces the publisher's whole cluster connection. The publisher admits at most 96

@@ -23,6 +23,7 @@ use crate::cluster::{self, Sharded, Topology};
 use crate::config::ChannelMode;
 use crate::conn::{Client, Conn};
 use crate::error::{Error, bounded};
+use crate::hold::Hold;
 use crate::inbound::{self, LinkEvent};
 use crate::interest::Interest;
 use crate::shared::Shared;
@@ -275,8 +276,9 @@ impl Link {
 
     /// Cluster mode: reads the cluster's slots; the subscribed topics whose slot has another
     /// primary than at the last look are subscribed again (the client sends that to the new
-    /// owner) and then get a gap notice: what was published to them meanwhile did not reach
-    /// this node. The first look only records the slots.
+    /// owner) and then get a gap notice or a recovery ([`resubscribe`](Self::resubscribe)):
+    /// what was published to them meanwhile did not reach this node. The first look only
+    /// records the slots.
     async fn follow_topology(&mut self) -> Result<(), Error> {
         let Some(Conn::Cluster(conn)) = &self.conn else {
             return Ok(());
@@ -313,7 +315,7 @@ impl Link {
 
     /// Cluster mode: asks each primary whether the connection the client holds to it still
     /// has this node's subscriptions (`shards.rs`); the topics of a primary whose connection
-    /// holds none are subscribed again and get a gap notice. Needs the slots read by
+    /// holds none are subscribed again and get a gap notice or a recovery. Needs the slots read by
     /// [`follow_topology`](Self::follow_topology) first.
     async fn check_shards(&mut self) -> Result<(), Error> {
         let (Some(Conn::Cluster(conn)), Some(topology)) = (&self.conn, &self.topology) else {
@@ -358,10 +360,25 @@ impl Link {
     }
 
     /// Cluster mode: subscribes `topics` again (on whatever connection the client now holds to
-    /// their slots' primaries) and then gives their subscribers a gap notice: what was
-    /// published to them meanwhile did not reach this node.
+    /// their slots' primaries); what was published to them meanwhile did not reach this node.
+    /// Topics with history and local subscribers are held back from the first moment and then
+    /// recovered from their history (`recovery.rs`); the others' subscribers get a gap notice
+    /// once their chunk is subscribed.
     async fn resubscribe(&mut self, topics: &[Topic]) -> Result<(), Error> {
         let shared = Arc::clone(&self.shared);
+        let mut kept: Vec<Topic> = topics
+            .iter()
+            .filter(|t| shared.history_policy(t).is_some() && shared.has_subscribers(t))
+            .cloned()
+            .collect();
+        {
+            let mut inbound = shared.inbound();
+            if inbound.hold.is_some() {
+                kept.clear(); // a reconnect's recovery is under way (not seen): notices
+            } else if !kept.is_empty() {
+                inbound.hold = Some(Hold::only(kept.iter().cloned().collect()));
+            }
+        }
         for chunk in topics.chunks(CHUNK) {
             let channels: Vec<String> = chunk
                 .iter()
@@ -371,10 +388,22 @@ impl Link {
             // subscribed was confirmed without reaching the new owner for most slots (seen in
             // `tests/it/cluster/failover.rs`); after an `sunsubscribe` it is sent there.
             let _ = self.command(Subscribe::Unsubscribe, channels.clone()).await;
-            self.subscribe_chunk(chunk, channels).await?;
-            for topic in chunk {
+            if let Err(error) = self.subscribe_chunk(chunk, channels).await {
+                // What was held is delivered; a hole in it gives its topic a notice.
+                crate::recovery::finish(&shared);
+                return Err(error);
+            }
+            for topic in chunk.iter().filter(|t| !kept.contains(t)) {
                 crate::inbound::resubscribed(&shared, topic);
             }
+        }
+        if !kept.is_empty() {
+            let outcome = crate::recovery::run_some(&shared, self.conn.clone(), &kept).await;
+            tracing::info!(
+                recovered = outcome.recovered,
+                unrecovered = outcome.unrecovered,
+                "redis cluster topics with history subscribed again; recovered from history"
+            );
         }
         Ok(())
     }

@@ -10,7 +10,8 @@
 //! client reports a lost connection (a `Disconnection` push, which does not say which shard),
 //! the link asks each primary for the `ssub` count of the connection the client holds to it
 //! (`CLIENT INFO`); a primary whose count is zero while this node has topics there lost them:
-//! they are subscribed again and their subscribers get a gap notice. One small command per
+//! they are subscribed again and their subscribers get a gap notice (with history: a
+//! recovery). One small command per
 //! primary per interval; no cost per message.
 //!
 //! `CLIENT INFO` is routed by one of the primary's slots, not to its address: a command sent

@@ -45,6 +45,25 @@ pub(crate) async fn cluster_pair(urls: &[String], capacity: usize) -> (RedisBrok
     (a, b)
 }
 
+/// Two nodes on the cluster behind `urls`, on a namespace of their own, keeping history for
+/// topics starting with `kept` (for a minute, up to 1000 messages).
+pub(crate) async fn cluster_pair_keeping(
+    urls: &[String],
+    capacity: usize,
+    kept: &str,
+) -> (RedisBroker, RedisBroker) {
+    use pubsub_core::history::{HistoryConfig, HistoryPolicy};
+    let mut config = cluster_config(urls, &unique_namespace());
+    config.capacity = capacity;
+    config.history = HistoryConfig::new().prefix(
+        kept,
+        HistoryPolicy::new(1000, std::time::Duration::from_secs(60)),
+    );
+    let a = RedisBroker::connect(config.clone()).await.expect("node a");
+    let b = RedisBroker::connect(config).await.expect("node b");
+    (a, b)
+}
+
 /// Which of the three primaries owns each slot range, from `CLUSTER SLOTS`.
 pub(crate) async fn slot_owners(url: &str) -> Vec<(u16, u16, u16)> {
     let mut conn = crate::server::raw(url).await;
