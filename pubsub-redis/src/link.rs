@@ -366,7 +366,7 @@ impl Link {
     /// once their chunk is subscribed.
     async fn resubscribe(&mut self, topics: &[Topic]) -> Result<(), Error> {
         let shared = Arc::clone(&self.shared);
-        let mut kept: Vec<Topic> = topics
+        let mut kept: HashSet<Topic> = topics
             .iter()
             .filter(|t| shared.history_policy(t).is_some() && shared.has_subscribers(t))
             .cloned()
@@ -376,7 +376,7 @@ impl Link {
             if inbound.hold.is_some() {
                 kept.clear(); // a reconnect's recovery is under way (not seen): notices
             } else if !kept.is_empty() {
-                inbound.hold = Some(Hold::only(kept.iter().cloned().collect()));
+                inbound.hold = Some(Hold::only(kept.clone()));
             }
         }
         for chunk in topics.chunks(CHUNK) {
@@ -393,11 +393,12 @@ impl Link {
                 crate::recovery::finish(&shared);
                 return Err(error);
             }
-            for topic in chunk.iter().filter(|t| !kept.contains(t)) {
+            for topic in chunk.iter().filter(|t| !kept.contains(*t)) {
                 crate::inbound::resubscribed(&shared, topic);
             }
         }
         if !kept.is_empty() {
+            let kept: Vec<Topic> = kept.into_iter().collect();
             let outcome = crate::recovery::run_some(&shared, self.conn.clone(), &kept).await;
             tracing::info!(
                 recovered = outcome.recovered,

@@ -139,4 +139,8 @@ async fn a_killed_primary_gives_a_gap_notice_only_to_its_shards_topics() {
         stats.reconnects, 0,
         "the other shards' subscriptions were left alone"
     );
+    assert_eq!(
+        stats.lost_shard_topics, 0,
+        "a failover is followed once, as a moved slot, not also as a lost connection"
+    );
 }
