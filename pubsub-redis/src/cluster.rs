@@ -147,12 +147,23 @@ pub(crate) async fn command(
 /// Hash slots in a Redis Cluster.
 const SLOTS: u16 = 16384;
 
-/// Which primary owns each slot, as one node of the cluster said (`CLUSTER SLOTS`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Which primary owns each slot, as one node of the cluster said (`CLUSTER SLOTS`), and its
+/// replicas. Two topologies are equal when the same primaries own the same slots.
+#[derive(Debug, Clone)]
 pub(crate) struct Topology {
-    /// `(first slot, last slot, primary's "host:port")`, in the order the node gave.
+    /// `(first slot, last slot, primary's "host:port")`, sorted.
     ranges: Vec<(u16, u16, String)>,
+    /// Each primary's replicas (`"host:port"`).
+    replicas: HashMap<String, Vec<String>>,
 }
+
+impl PartialEq for Topology {
+    fn eq(&self, other: &Self) -> bool {
+        self.ranges == other.ranges
+    }
+}
+
+impl Eq for Topology {}
 
 impl Topology {
     /// Asks one node of the cluster (any that is connected), at most `after`.
@@ -182,26 +193,34 @@ impl Topology {
             Value::SimpleString(s) => Some(s.clone()),
             _ => None,
         };
+        let address = |node: &Value| match node {
+            Value::Array(node) => match (node.first().and_then(text), node.get(1).and_then(int)) {
+                (Some(host), Some(port)) => Some(format!("{host}:{port}")),
+                _ => None,
+            },
+            _ => None,
+        };
         let mut ranges = Vec::new();
+        let mut replicas: HashMap<String, Vec<String>> = HashMap::new();
         if let Value::Array(items) = value {
             for item in items {
                 let Value::Array(parts) = item else { continue };
-                let (Some(first), Some(last), Some(Value::Array(primary))) = (
+                let (Some(first), Some(last), Some(primary)) = (
                     parts.first().and_then(int),
                     parts.get(1).and_then(int),
-                    parts.get(2),
+                    parts.get(2).and_then(address),
                 ) else {
                     continue;
                 };
-                if let (Some(host), Some(port)) =
-                    (primary.first().and_then(text), primary.get(1).and_then(int))
-                {
-                    ranges.push((first, last, format!("{host}:{port}")));
-                }
+                let known = replicas.entry(primary.clone()).or_default();
+                known.extend(parts.iter().skip(3).filter_map(address));
+                known.sort_unstable();
+                known.dedup();
+                ranges.push((first, last, primary));
             }
         }
         ranges.sort_unstable();
-        Topology { ranges }
+        Topology { ranges, replicas }
     }
 
     /// The primary that owns `slot`, if any does.
@@ -233,6 +252,22 @@ impl Topology {
     pub(crate) fn moved(&self, now: &Topology, channel: &str) -> bool {
         let slot = slot_of(channel);
         self.owner(slot) != now.owner(slot)
+    }
+
+    /// Whether `channel`'s slot is owned in `now` by what was a replica of its owner in
+    /// `self` (a failover). Its history there may lack what the old primary delivered last
+    /// (replication is asynchronous) while new messages take their offsets, so it cannot be
+    /// trusted to continue what this node delivered; a slot migrated to another primary
+    /// (`MIGRATE` moves the keys whole) can.
+    pub(crate) fn promoted(&self, now: &Topology, channel: &str) -> bool {
+        let slot = slot_of(channel);
+        match (self.owner(slot), now.owner(slot)) {
+            (Some(old), Some(new)) => self
+                .replicas
+                .get(old)
+                .is_some_and(|replicas| replicas.iter().any(|r| r == new)),
+            _ => false,
+        }
     }
 }
 

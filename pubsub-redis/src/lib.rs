@@ -100,13 +100,17 @@
 //! (`tests/it/cluster/reshard.rs`: one slot of a topic with history moved during a steady
 //! stream; its publishes keep their history on the new owner).
 //!
-//! **Topics with history are recovered** after any of these instead of getting a notice: from
-//! the moment they are subscribed again their live messages are held back, the messages after
-//! the node's latest position are read from the topic's stream on its (new) shard and
-//! delivered, then what was held, as after a reconnect (see "History and recovery"); only what
-//! cannot be recovered gets a notice (a failover's promoted replica that lacks what the old
-//! primary delivered, a trimmed stream). Both tests above check it: every successful publish
-//! of such a topic arrives once, in order, without a notice.
+//! **Topics with history are recovered** after a slot migration or a lost shard connection
+//! instead of getting a notice: from the moment they are subscribed again their live messages
+//! are held back, the messages after the node's latest position are read from the topic's
+//! stream on its (new) shard and delivered, then what was held, as after a reconnect (see
+//! "History and recovery"); only what cannot be recovered gets a notice (a trimmed stream).
+//! Both tests above check it: every successful publish of such a topic arrives once, in order,
+//! without a notice. After a failover they get a notice like the others: the promoted replica
+//! (told from the old `CLUSTER SLOTS`) may lack the last entries the old primary delivered
+//! (replication is asynchronous) while new messages take their offsets, so its history cannot
+//! be trusted to continue what this node delivered (`tests/it/cluster/failover.rs` checks the
+//! notice).
 //!
 //! Also not yet: a half-open shard
 //! connection is not detected (the single-server `PING` health check replaces the whole

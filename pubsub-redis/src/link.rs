@@ -302,7 +302,15 @@ impl Link {
             moved = moved.len(),
             "redis cluster slots changed owner; subscribing their topics on the new owners"
         );
-        if let Err(error) = self.resubscribe(&moved).await {
+        let (promoted, migrated): (Vec<Topic>, Vec<Topic>) = moved
+            .iter()
+            .cloned()
+            .partition(|topic| before.promoted(&now, &config.cluster_channel(topic)));
+        let mut done = self.resubscribe(&promoted, History::Untrusted).await;
+        if done.is_ok() {
+            done = self.resubscribe(&migrated, History::Continues).await;
+        }
+        if let Err(error) = done {
             // Looked at again next time, from the same slots (the client may not have caught
             // up with the new owner yet); the topics done so far get a second notice then,
             // which merges with the first in their queues.
@@ -354,20 +362,21 @@ impl Link {
             "a redis cluster shard's subscriber connection lost its subscriptions; \
              subscribing its topics again"
         );
-        self.resubscribe(&lost).await?;
+        self.resubscribe(&lost, History::Continues).await?;
         Counters::add(&self.shared.counters.lost_shard_topics, lost.len() as u64);
         Ok(())
     }
 
     /// Cluster mode: subscribes `topics` again (on whatever connection the client now holds to
     /// their slots' primaries); what was published to them meanwhile did not reach this node.
-    /// Topics with history and local subscribers are held back from the first moment and then
-    /// recovered from their history (`recovery.rs`); the others' subscribers get a gap notice
-    /// once their chunk is subscribed.
-    async fn resubscribe(&mut self, topics: &[Topic]) -> Result<(), Error> {
+    /// When their `history` continues, topics with history and local subscribers are held back
+    /// from the first moment and then recovered from it (`recovery.rs`); the others'
+    /// subscribers get a gap notice once their chunk is subscribed.
+    async fn resubscribe(&mut self, topics: &[Topic], history: History) -> Result<(), Error> {
         let shared = Arc::clone(&self.shared);
         let mut kept: HashSet<Topic> = topics
             .iter()
+            .filter(|_| history == History::Continues)
             .filter(|t| shared.history_policy(t).is_some() && shared.has_subscribers(t))
             .cloned()
             .collect();
@@ -477,6 +486,16 @@ impl Link {
             }
         }
     }
+}
+
+/// Cluster mode: whether the history of topics subscribed again is known to continue what
+/// this node delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum History {
+    /// The same primary's, or a slot migrated whole (`MIGRATE`): recovered from it.
+    Continues,
+    /// A promoted replica's ([`Topology::promoted`]): gap notices.
+    Untrusted,
 }
 
 #[derive(Debug, Clone, Copy)]
