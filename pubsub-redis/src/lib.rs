@@ -89,8 +89,7 @@
 //! primary whose connection holds none of this node's topics there gets them subscribed again,
 //! and only their subscribers get a notice (`RedisStats::lost_shard_topics`;
 //! `tests/it/cluster/shard_lost.rs` kills one primary's subscriber connection during a steady
-//! stream). A connection that lost only some of its subscriptions (its count is not zero) is
-//! not noticed this way.
+//! stream).
 //!
 //! **A slot migration** (resharding: `CLUSTER SETSLOT .. IMPORTING/MIGRATING`, `MIGRATE` of the
 //! slot's keys, history included, `CLUSTER SETSLOT .. NODE`) is followed like a failover: Redis
@@ -112,8 +111,11 @@
 //! be trusted to continue what this node delivered (`tests/it/cluster/failover.rs` checks the
 //! notice).
 //!
-//! Also not yet: a half-open shard
-//! connection is not detected (the single-server `PING` health check replaces the whole
+//! Also not yet: a shard connection that lost only some of its subscriptions (its count is not
+//! zero) is not noticed by that check, and behind address translation (a `laddr` other than
+//! the announced address) the check never acts; a channel Redis unsubscribed (the slot moved)
+//! is followed at the next look at the slots, not at its `sunsubscribe` push; a half-open
+//! shard connection is not detected (the single-server `PING` health check replaces the whole
 //! connection, which on a cluster would disturb every shard); a publish that fails on one shard
 //! replaces the publisher's whole cluster connection. The publisher admits at most 96
 //! unanswered envelopes on a cluster connection (its request channel holds 100), so numbering
