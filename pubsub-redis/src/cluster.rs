@@ -3,8 +3,9 @@
 //!
 //! `SSUBSCRIBE` takes channels of one slot only, so a batch of channels is split by slot and
 //! each part sent as one command, all parts at once; the `redis` crate's cluster connection
-//! routes each to the shard that owns its slot, and resubscribes by itself after it lost a
-//! shard's connection. Such a re-subscription shows as a confirmation nobody asked for:
+//! routes each to the shard that owns its slot, and tries to resubscribe by itself after it
+//! lost a shard's connection (which succeeds only when that shard's channels lie in one slot;
+//! `shards.rs` finds the other case). Such a re-subscription shows as a confirmation nobody asked for:
 //! [`Confirmations`] counts the ones asked for, so the receiving side can tell the others apart
 //! and keep the topic's sequence marks (a loss meanwhile then shows as a hole, a gap notice for
 //! that topic only), where its own subscriptions start the marks afresh.
@@ -15,7 +16,8 @@
 //! [`RedisConfig::ping_interval`](crate::RedisConfig::ping_interval); when the owner of a
 //! subscribed topic's slot changed (a failover, a resharding), it subscribes that topic again
 //! (the client sends it to the new owner) and gives its subscribers a gap notice once the new
-//! owner confirmed: only the moved topics, the others are left alone.
+//! owner confirmed (with history: a recovery, `recovery.rs`): only the moved topics, the
+//! others are left alone.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -145,12 +147,23 @@ pub(crate) async fn command(
 /// Hash slots in a Redis Cluster.
 const SLOTS: u16 = 16384;
 
-/// Which primary owns each slot, as one node of the cluster said (`CLUSTER SLOTS`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Which primary owns each slot, as one node of the cluster said (`CLUSTER SLOTS`), and its
+/// replicas. Two topologies are equal when the same primaries own the same slots.
+#[derive(Debug, Clone)]
 pub(crate) struct Topology {
-    /// `(first slot, last slot, primary's "host:port")`, in the order the node gave.
+    /// `(first slot, last slot, primary's "host:port")`, sorted.
     ranges: Vec<(u16, u16, String)>,
+    /// Each primary's replicas (`"host:port"`).
+    replicas: HashMap<String, Vec<String>>,
 }
+
+impl PartialEq for Topology {
+    fn eq(&self, other: &Self) -> bool {
+        self.ranges == other.ranges
+    }
+}
+
+impl Eq for Topology {}
 
 impl Topology {
     /// Asks one node of the cluster (any that is connected), at most `after`.
@@ -180,26 +193,34 @@ impl Topology {
             Value::SimpleString(s) => Some(s.clone()),
             _ => None,
         };
+        let address = |node: &Value| match node {
+            Value::Array(node) => match (node.first().and_then(text), node.get(1).and_then(int)) {
+                (Some(host), Some(port)) => Some(format!("{host}:{port}")),
+                _ => None,
+            },
+            _ => None,
+        };
         let mut ranges = Vec::new();
+        let mut replicas: HashMap<String, Vec<String>> = HashMap::new();
         if let Value::Array(items) = value {
             for item in items {
                 let Value::Array(parts) = item else { continue };
-                let (Some(first), Some(last), Some(Value::Array(primary))) = (
+                let (Some(first), Some(last), Some(primary)) = (
                     parts.first().and_then(int),
                     parts.get(1).and_then(int),
-                    parts.get(2),
+                    parts.get(2).and_then(address),
                 ) else {
                     continue;
                 };
-                if let (Some(host), Some(port)) =
-                    (primary.first().and_then(text), primary.get(1).and_then(int))
-                {
-                    ranges.push((first, last, format!("{host}:{port}")));
-                }
+                let known = replicas.entry(primary.clone()).or_default();
+                known.extend(parts.iter().skip(3).filter_map(address));
+                known.sort_unstable();
+                known.dedup();
+                ranges.push((first, last, primary));
             }
         }
         ranges.sort_unstable();
-        Topology { ranges }
+        Topology { ranges, replicas }
     }
 
     /// The primary that owns `slot`, if any does.
@@ -210,10 +231,43 @@ impl Topology {
             .map(|(_, _, owner)| owner.as_str())
     }
 
+    /// The primaries that own slots, each once, with one of its slots.
+    pub(crate) fn primaries(&self) -> Vec<(&str, u16)> {
+        let mut primaries: Vec<(&str, u16)> = self
+            .ranges
+            .iter()
+            .map(|(first, _, primary)| (primary.as_str(), *first))
+            .collect();
+        primaries.sort_unstable();
+        primaries.dedup_by_key(|(primary, _)| *primary);
+        primaries
+    }
+
+    /// The primary that owns `channel`'s slot, if any does.
+    pub(crate) fn owner_of(&self, channel: &str) -> Option<&str> {
+        self.owner(slot_of(channel))
+    }
+
     /// Whether `channel`'s slot has another owner in `now` than in `self`.
     pub(crate) fn moved(&self, now: &Topology, channel: &str) -> bool {
         let slot = slot_of(channel);
         self.owner(slot) != now.owner(slot)
+    }
+
+    /// Whether `channel`'s slot is owned in `now` by what was a replica of its owner in
+    /// `self` (a failover). Its history there may lack what the old primary delivered last
+    /// (replication is asynchronous) while new messages take their offsets, so it cannot be
+    /// trusted to continue what this node delivered; a slot migrated to another primary
+    /// (`MIGRATE` moves the keys whole) can.
+    pub(crate) fn promoted(&self, now: &Topology, channel: &str) -> bool {
+        let slot = slot_of(channel);
+        match (self.owner(slot), now.owner(slot)) {
+            (Some(old), Some(new)) => self
+                .replicas
+                .get(old)
+                .is_some_and(|replicas| replicas.iter().any(|r| r == new)),
+            _ => false,
+        }
     }
 }
 

@@ -9,6 +9,9 @@
 //! one in between) what was held for it, in arrival order; the node's history mirror drops
 //! the ones the fetch already gave. Then the topic goes live again.
 //!
+//! In cluster mode a topology change (`link.rs`: a moved slot, a shard's lost connection)
+//! holds only the topics it subscribes again ([`Hold::only`]), recovered the same way.
+//!
 //! Bounded: at most [`HOLD_BYTES`] of envelopes in all. A message that does not fit is dropped
 //! and counted ([`RedisStats::held_dropped`](crate::RedisStats::held_dropped)); the next one of
 //! its topic then follows a hole, and the mirror gives that topic's subscribers a gap notice:
@@ -23,6 +26,9 @@ pub(crate) const HOLD_BYTES: usize = 16 << 20;
 
 #[derive(Debug, Default)]
 pub(crate) struct Hold {
+    /// Cluster mode, after a topology change: the only topics held (those subscribed again);
+    /// `None`: every topic with history (a reconnect).
+    only: Option<HashSet<Topic>>,
     held: HashMap<Topic, Vec<Message>>,
     /// Topics recovered: their messages are delivered again.
     released: HashSet<Topic>,
@@ -41,9 +47,18 @@ pub(crate) enum Offered {
 }
 
 impl Hold {
-    /// Holds `message` of `topic` (`bytes` long on the wire) unless the topic is released.
+    /// A hold of `topics` only: the others' messages are delivered at once.
+    pub(crate) fn only(topics: HashSet<Topic>) -> Self {
+        Hold {
+            only: Some(topics),
+            ..Hold::default()
+        }
+    }
+
+    /// Holds `message` of `topic` (`bytes` long on the wire) unless the topic is released (or
+    /// not held at all).
     pub(crate) fn offer(&mut self, topic: &Topic, message: &Message, bytes: usize) -> Offered {
-        if self.released.contains(topic) {
+        if self.released.contains(topic) || self.only.as_ref().is_some_and(|o| !o.contains(topic)) {
             return Offered::Deliver;
         }
         if self.bytes + bytes > HOLD_BYTES {
@@ -65,7 +80,8 @@ impl Hold {
     }
 
     /// Forgets everything held (the connection it came from is gone; the recovery's fetch,
-    /// made after the next connection is subscribed, covers it) and every release.
+    /// made after the next connection is subscribed, covers it) and every release; from now
+    /// on every topic with history is held.
     pub(crate) fn clear(&mut self) {
         *self = Hold::default();
     }
@@ -95,5 +111,20 @@ mod tests {
         let left = hold.finish();
         assert_eq!(left.len(), 1);
         assert_eq!(left[&b].len(), 1);
+    }
+
+    #[test]
+    fn a_hold_of_some_topics_delivers_the_others_at_once() {
+        let (a, b) = (Topic::new("a").unwrap(), Topic::new("b").unwrap());
+        let message = Message::from_json("d", "e", "{}");
+        let mut hold = Hold::only([a.clone()].into());
+        assert_eq!(hold.offer(&a, &message, 10), Offered::Held);
+        assert_eq!(hold.offer(&b, &message, 10), Offered::Deliver);
+        hold.clear();
+        assert_eq!(
+            hold.offer(&b, &message, 10),
+            Offered::Held,
+            "cleared: all held"
+        );
     }
 }

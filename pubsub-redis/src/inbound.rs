@@ -21,6 +21,10 @@ use crate::stats::Counters;
 pub(crate) enum LinkEvent {
     /// The connection of this generation is gone.
     Lost(u64),
+    /// Cluster mode: one shard's connection of this generation was lost (the client does not
+    /// say which); the client reconnects it, and the link checks which shard lost its
+    /// subscriptions (`shards.rs`).
+    ShardLost(u64),
 }
 
 fn bytes(value: &Value) -> Option<&[u8]> {
@@ -93,9 +97,11 @@ pub(crate) fn handle(
                 inbound.received.forget(topic);
             }
         }
-        // On a cluster, one shard's connection: the client reconnects and resubscribes it by
-        // itself (see the subscription arm above).
-        PushKind::Disconnection if shared.config.mode == ChannelMode::Cluster => {}
+        // On a cluster, one shard's connection: the client reconnects it by itself, but may not
+        // subscribe its channels again (`shards.rs`).
+        PushKind::Disconnection if shared.config.mode == ChannelMode::Cluster => {
+            let _ = events.send(LinkEvent::ShardLost(generation));
+        }
         PushKind::Disconnection => {
             let _ = events.send(LinkEvent::Lost(generation));
         }
@@ -103,11 +109,11 @@ pub(crate) fn handle(
     }
 }
 
-/// Cluster mode: `topic`'s channel is subscribed again on its shard's new primary (the link's
-/// `follow_topology`), after a time in which its messages did not reach this node: counted,
-/// the node's copy of its history forgotten, and its subscribers given a gap notice.
-pub(crate) fn moved(shared: &Shared, topic: &Topic) {
-    Counters::add(&shared.counters.moved_topics, 1);
+/// Cluster mode: `topic`'s channel is subscribed again on its shard (its new primary after a
+/// failover, or a new connection to the same one), after a time in which its messages did not
+/// reach this node: the node's copy of its history forgotten, and its subscribers given a gap
+/// notice.
+pub(crate) fn resubscribed(shared: &Shared, topic: &Topic) {
     if shared.history_policy(topic).is_some() {
         shared.forget_history(topic);
     }

@@ -23,6 +23,7 @@ use crate::cluster::{self, Sharded, Topology};
 use crate::config::ChannelMode;
 use crate::conn::{Client, Conn};
 use crate::error::{Error, bounded};
+use crate::hold::Hold;
 use crate::inbound::{self, LinkEvent};
 use crate::interest::Interest;
 use crate::shared::Shared;
@@ -247,7 +248,8 @@ impl Link {
     async fn ping(&mut self) -> Result<(), Error> {
         let after = self.shared.config.ping_timeout;
         // A cluster connection is not pinged as one: the client watches and reconnects each
-        // shard's connection by itself, and one shard's silence must not replace them all.
+        // shard's connection by itself (`check_shards` sees that its subscriptions are back),
+        // and one shard's silence must not replace them all.
         let Some(Conn::Single(conn)) = self.conn.as_mut() else {
             return Ok(());
         };
@@ -274,8 +276,9 @@ impl Link {
 
     /// Cluster mode: reads the cluster's slots; the subscribed topics whose slot has another
     /// primary than at the last look are subscribed again (the client sends that to the new
-    /// owner) and then get a gap notice: what was published to them meanwhile did not reach
-    /// this node. The first look only records the slots.
+    /// owner) and then get a gap notice or a recovery ([`resubscribe`](Self::resubscribe)):
+    /// what was published to them meanwhile did not reach this node. The first look only
+    /// records the slots.
     async fn follow_topology(&mut self) -> Result<(), Error> {
         let Some(Conn::Cluster(conn)) = &self.conn else {
             return Ok(());
@@ -299,22 +302,118 @@ impl Link {
             moved = moved.len(),
             "redis cluster slots changed owner; subscribing their topics on the new owners"
         );
-        for chunk in moved.chunks(CHUNK) {
-            let channels: Vec<String> = chunk.iter().map(|t| config.cluster_channel(t)).collect();
+        let (promoted, migrated): (Vec<Topic>, Vec<Topic>) = moved
+            .iter()
+            .cloned()
+            .partition(|topic| before.promoted(&now, &config.cluster_channel(topic)));
+        let mut done = self.resubscribe(&promoted, History::Untrusted).await;
+        if done.is_ok() {
+            done = self.resubscribe(&migrated, History::Continues).await;
+        }
+        if let Err(error) = done {
+            // Looked at again next time, from the same slots (the client may not have caught
+            // up with the new owner yet); the topics done so far get a second notice then,
+            // which merges with the first in their queues.
+            self.topology = Some(before);
+            return Err(error);
+        }
+        Counters::add(&self.shared.counters.moved_topics, moved.len() as u64);
+        Ok(())
+    }
+
+    /// Cluster mode: asks each primary whether the connection the client holds to it still
+    /// has this node's subscriptions (`shards.rs`); the topics of a primary whose connection
+    /// holds none are subscribed again and get a gap notice or a recovery. Needs the slots read by
+    /// [`follow_topology`](Self::follow_topology) first.
+    async fn check_shards(&mut self) -> Result<(), Error> {
+        let (Some(Conn::Cluster(conn)), Some(topology)) = (&self.conn, &self.topology) else {
+            return Ok(());
+        };
+        if self.subscribed.is_empty() {
+            return Ok(());
+        }
+        let held =
+            crate::shards::held(conn, &topology.primaries(), self.shared.config.ping_timeout).await;
+        let empty: Vec<&str> = held
+            .iter()
+            .filter(|(_, count)| **count == 0)
+            .map(|(primary, _)| primary.as_str())
+            .collect();
+        if empty.is_empty() {
+            return Ok(());
+        }
+        let config = &self.shared.config;
+        let lost: Vec<Topic> = self
+            .subscribed
+            .iter()
+            .filter(|topic| {
+                topology
+                    .owner_of(&config.cluster_channel(topic))
+                    .is_some_and(|owner| empty.contains(&owner))
+            })
+            .cloned()
+            .collect();
+        if lost.is_empty() {
+            return Ok(());
+        }
+        tracing::warn!(
+            topics = lost.len(),
+            primaries = ?empty,
+            "a redis cluster shard's subscriber connection lost its subscriptions; \
+             subscribing its topics again"
+        );
+        self.resubscribe(&lost, History::Continues).await?;
+        Counters::add(&self.shared.counters.lost_shard_topics, lost.len() as u64);
+        Ok(())
+    }
+
+    /// Cluster mode: subscribes `topics` again (on whatever connection the client now holds to
+    /// their slots' primaries); what was published to them meanwhile did not reach this node.
+    /// When their `history` continues, topics with history and local subscribers are held back
+    /// from the first moment and then recovered from it (`recovery.rs`); the others'
+    /// subscribers get a gap notice once their chunk is subscribed.
+    async fn resubscribe(&mut self, topics: &[Topic], history: History) -> Result<(), Error> {
+        let shared = Arc::clone(&self.shared);
+        let mut kept: HashSet<Topic> = topics
+            .iter()
+            .filter(|_| history == History::Continues)
+            .filter(|t| shared.history_policy(t).is_some() && shared.has_subscribers(t))
+            .cloned()
+            .collect();
+        {
+            let mut inbound = shared.inbound();
+            if inbound.hold.is_some() {
+                kept.clear(); // a reconnect's recovery is under way (not seen): notices
+            } else if !kept.is_empty() {
+                inbound.hold = Some(Hold::only(kept.clone()));
+            }
+        }
+        for chunk in topics.chunks(CHUNK) {
+            let channels: Vec<String> = chunk
+                .iter()
+                .map(|t| shared.config.cluster_channel(t))
+                .collect();
             // Unsubscribed first: an `ssubscribe` of channels the client still counts as
             // subscribed was confirmed without reaching the new owner for most slots (seen in
             // `tests/it/cluster/failover.rs`); after an `sunsubscribe` it is sent there.
             let _ = self.command(Subscribe::Unsubscribe, channels.clone()).await;
             if let Err(error) = self.subscribe_chunk(chunk, channels).await {
-                // Looked at again next time, from the same slots (the client may not have
-                // caught up with the new owner yet); the topics done so far get a second
-                // notice then, which merges with the first in their queues.
-                self.topology = Some(before);
+                // What was held is delivered; a hole in it gives its topic a notice.
+                crate::recovery::finish(&shared);
                 return Err(error);
             }
-            for topic in chunk {
-                crate::inbound::moved(&self.shared, topic);
+            for topic in chunk.iter().filter(|t| !kept.contains(*t)) {
+                crate::inbound::resubscribed(&shared, topic);
             }
+        }
+        if !kept.is_empty() {
+            let kept: Vec<Topic> = kept.into_iter().collect();
+            let outcome = crate::recovery::run_some(&shared, self.conn.clone(), &kept).await;
+            tracing::info!(
+                recovered = outcome.recovered,
+                unrecovered = outcome.unrecovered,
+                "redis cluster topics with history subscribed again; recovered from history"
+            );
         }
         Ok(())
     }
@@ -351,14 +450,20 @@ impl Link {
                 }
             };
             tokio::select! {
-                event = self.events.recv() => {
-                    if let Some(LinkEvent::Lost(generation)) = event
-                        && generation == self.generation
-                    {
+                event = self.events.recv() => match event {
+                    Some(LinkEvent::Lost(generation)) if generation == self.generation => {
                         tracing::warn!("redis subscriber connection lost; reconnecting");
                         self.drop_connection();
                     }
-                }
+                    Some(LinkEvent::ShardLost(generation)) if generation == self.generation => {
+                        // The client may have reconnected the shard already; if not, the next
+                        // health check finds it.
+                        if let Err(error) = self.check_shards().await {
+                            tracing::warn!(%error, "resubscribing a redis cluster shard failed");
+                        }
+                    }
+                    _ => {}
+                },
                 () = changed => {
                     if let Err(error) = self.sync().await {
                         tracing::warn!(%error, "redis channel update failed; reconnecting");
@@ -369,6 +474,8 @@ impl Link {
                     if let Err(error) = self.follow_topology().await {
                         // The client reconnects shards by itself: look again next time.
                         tracing::warn!(%error, "following the redis cluster's slots failed");
+                    } else if let Err(error) = self.check_shards().await {
+                        tracing::warn!(%error, "resubscribing a redis cluster shard failed");
                     }
                     if let Err(error) = self.ping().await {
                         Counters::add(&self.shared.counters.ping_failures, 1);
@@ -379,6 +486,16 @@ impl Link {
             }
         }
     }
+}
+
+/// Cluster mode: whether the history of topics subscribed again is known to continue what
+/// this node delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum History {
+    /// The same primary's, or a slot migrated whole (`MIGRATE`): recovered from it.
+    Continues,
+    /// A promoted replica's ([`Topology::promoted`]): gap notices.
+    Untrusted,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -11,6 +11,10 @@
 //! notice instead, its mirror is forgotten so no second notice follows, and, when only the
 //! epoch changed, the new epoch's messages so far are delivered after the notice. Topics
 //! without history keep the reconnect's plain gap notice.
+//!
+//! In cluster mode the same recovery follows a topology change for the topics it subscribed
+//! again ([`run_some`]): a slot moved to another primary (a failover, a resharding) or a
+//! shard's connection that lost its subscriptions.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -56,9 +60,44 @@ pub(crate) async fn run(
     conn: Option<Conn>,
     current: &(dyn Fn(&Topic) -> bool + Sync),
 ) -> Outcome {
+    let (outcome, pending) = plan(shared, shared.local().topics().into_iter(), current);
+    // Only the mirrors of topics recovered from their position are vouched for; the rest (no
+    // subscriber here, or not received while the old connection was up) start afresh with
+    // their next message, without a notice.
+    let keep: HashSet<Topic> = pending
+        .iter()
+        .filter(|p| p.mirrored)
+        .map(|p| p.topic.clone())
+        .collect();
+    shared.retain_history(&|topic| keep.contains(topic));
+    read_all(shared, conn, pending, outcome).await
+}
+
+/// Cluster mode: recovers `topics` (with history, subscribed again after a topology change,
+/// and the only ones held back) the same way: each from the node's latest position, a gap
+/// notice for what cannot be recovered (a failover's new primary that lacks what the old one
+/// delivered is `Ahead`: a notice too).
+pub(crate) async fn run_some(
+    shared: &Arc<Shared>,
+    conn: Option<Conn>,
+    topics: &[Topic],
+) -> Outcome {
+    let (outcome, pending) = plan(shared, topics.iter().cloned(), &|_| true);
+    for pending in pending.iter().filter(|p| !p.mirrored) {
+        shared.forget_history(&pending.topic);
+    }
+    read_all(shared, conn, pending, outcome).await
+}
+
+/// What to do for each of `topics`: a plain gap notice (no history), or a read (returned).
+fn plan(
+    shared: &Shared,
+    topics: impl Iterator<Item = Topic>,
+    current: &(dyn Fn(&Topic) -> bool + Sync),
+) -> (Outcome, Vec<Pending>) {
     let mut outcome = Outcome::default();
     let mut pending = Vec::new();
-    for topic in shared.local().topics() {
+    for topic in topics {
         match shared.history_policy(&topic) {
             None => outcome.plain_told += shared.notify_gap(&topic),
             Some(policy) => {
@@ -77,16 +116,17 @@ pub(crate) async fn run(
             }
         }
     }
-    // Only the mirrors of topics recovered from their position are vouched for; the rest (no
-    // subscriber here, or not received while the old connection was up) start afresh with
-    // their next message, without a notice.
-    let keep: HashSet<Topic> = pending
-        .iter()
-        .filter(|p| p.mirrored)
-        .map(|p| p.topic.clone())
-        .collect();
-    shared.retain_history(&|topic| keep.contains(topic));
+    (outcome, pending)
+}
 
+/// Reads every pending topic's history (at most [`CONCURRENT_READS`] at once), delivers each
+/// topic's recovery or notice, then ends the hold.
+async fn read_all(
+    shared: &Arc<Shared>,
+    conn: Option<Conn>,
+    pending: Vec<Pending>,
+    mut outcome: Outcome,
+) -> Outcome {
     let reads = Arc::new(Semaphore::new(CONCURRENT_READS));
     let mut tasks = JoinSet::new();
     for pending in pending {
@@ -184,7 +224,7 @@ fn apply(shared: &Shared, pending: &Pending, read: Result<Snapshot, Error>) -> b
 }
 
 /// Ends the hold: what is left (topics not recovered here) is delivered, and messages flow.
-fn finish(shared: &Shared) {
+pub(crate) fn finish(shared: &Shared) {
     let mut inbound = shared.inbound();
     if let Some(hold) = inbound.hold.take() {
         for (topic, messages) in hold.finish() {

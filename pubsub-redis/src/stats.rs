@@ -84,6 +84,10 @@ pub struct RedisStats {
     /// Cluster mode: subscribed topics whose slot moved to another primary (a failover, a
     /// resharding), subscribed again there: their subscribers got a gap notice.
     pub moved_topics: u64,
+    /// Cluster mode: subscribed topics whose shard's subscriber connection was found without
+    /// its subscriptions (lost without a failover and reconnected by the client), subscribed
+    /// again: their subscribers got a gap notice.
+    pub lost_shard_topics: u64,
 }
 
 impl RedisStats {
@@ -125,6 +129,7 @@ pub(crate) struct Counters {
     pub(crate) pushes: AtomicU64,
     pub(crate) slow_pings: AtomicU64,
     pub(crate) moved_topics: AtomicU64,
+    pub(crate) lost_shard_topics: AtomicU64,
 }
 
 impl Counters {
@@ -179,6 +184,7 @@ impl Counters {
             replaced_connection: get(&self.replaced_connection),
             slow_pings: get(&self.slow_pings),
             moved_topics: get(&self.moved_topics),
+            lost_shard_topics: get(&self.lost_shard_topics),
         }
     }
 }

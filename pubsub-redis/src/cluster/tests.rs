@@ -68,3 +68,54 @@ fn a_channel_moved_when_its_slot_has_another_primary() {
     assert_eq!(before, same, "the order of the ranges does not matter");
     assert!(!before.moved(&same, "foo"));
 }
+
+fn node(port: i64) -> Value {
+    Value::Array(vec![
+        Value::BulkString(b"127.0.0.1".to_vec()),
+        Value::Int(port),
+    ])
+}
+
+#[test]
+fn a_slot_taken_over_by_a_replica_is_a_failover_not_a_migration() {
+    let with_replica = |first, last, primary, replica| {
+        Value::Array(vec![
+            Value::Int(first),
+            Value::Int(last),
+            node(primary),
+            node(replica),
+        ])
+    };
+    let before = Topology::parse(&Value::Array(vec![
+        with_replica(0, 8191, 7000, 7100),
+        with_replica(8192, 16383, 7001, 7101),
+    ]));
+    let failed_over = Topology::parse(&Value::Array(vec![
+        with_replica(0, 8191, 7000, 7100),
+        range(8192, 16383, 7101),
+    ]));
+    assert!(before.moved(&failed_over, "foo"));
+    assert!(
+        before.promoted(&failed_over, "foo"),
+        "7101 was 7001's replica"
+    );
+    let migrated = Topology::parse(&Value::Array(vec![
+        with_replica(0, 8191, 7000, 7100),
+        with_replica(8192, 12181, 7001, 7101),
+        with_replica(12182, 12182, 7000, 7100),
+        with_replica(12183, 16383, 7001, 7101),
+    ]));
+    assert!(before.moved(&migrated, "foo"));
+    assert!(
+        !before.promoted(&migrated, "foo"),
+        "7000 is another primary"
+    );
+    let other_replica = Topology::parse(&Value::Array(vec![
+        with_replica(0, 8191, 7000, 7102),
+        with_replica(8192, 16383, 7001, 7101),
+    ]));
+    assert_eq!(
+        before, other_replica,
+        "equal when the same primaries own the same slots"
+    );
+}

@@ -1,11 +1,15 @@
 //! Cluster mode on a real six-node Redis Cluster (`server/cluster.rs`): the core's conformance
 //! suite, and many topics over the three shards between two nodes. One cluster serves every
-//! test here (each on its own namespace); the failover test starts its own.
+//! test here (each on its own namespace); the tests that kill nodes or connections, or move
+//! slots, start their own.
 
 mod conformance;
 mod failover;
 mod history;
+mod reshard;
+mod shard_lost;
 mod spread;
+mod stream;
 
 use pubsub_redis::{RedisBroker, RedisConfig};
 
@@ -36,6 +40,25 @@ pub(crate) async fn urls() -> Vec<String> {
 pub(crate) async fn cluster_pair(urls: &[String], capacity: usize) -> (RedisBroker, RedisBroker) {
     let mut config = cluster_config(urls, &unique_namespace());
     config.capacity = capacity;
+    let a = RedisBroker::connect(config.clone()).await.expect("node a");
+    let b = RedisBroker::connect(config).await.expect("node b");
+    (a, b)
+}
+
+/// Two nodes on the cluster behind `urls`, on a namespace of their own, keeping history for
+/// topics starting with `kept` (for a minute, up to 1000 messages).
+pub(crate) async fn cluster_pair_keeping(
+    urls: &[String],
+    capacity: usize,
+    kept: &str,
+) -> (RedisBroker, RedisBroker) {
+    use pubsub_core::history::{HistoryConfig, HistoryPolicy};
+    let mut config = cluster_config(urls, &unique_namespace());
+    config.capacity = capacity;
+    config.history = HistoryConfig::new().prefix(
+        kept,
+        HistoryPolicy::new(1000, std::time::Duration::from_secs(60)),
+    );
     let a = RedisBroker::connect(config.clone()).await.expect("node a");
     let b = RedisBroker::connect(config).await.expect("node b");
     (a, b)
@@ -81,4 +104,31 @@ pub(crate) async fn owner_of(url: &str, ranges: &[(u16, u16, u16)], key: &str) -
         .find(|(from, to, _)| (*from..=*to).contains(&slot))
         .map(|(_, _, port)| *port)
         .expect("an owner")
+}
+
+/// `per_shard` new topics labelled `label` on each of the three primaries (by `ranges`, from
+/// [`slot_owners`]), each with the port of its primary.
+pub(crate) async fn topics_on_every_shard(
+    url: &str,
+    broker: &RedisBroker,
+    ranges: &[(u16, u16, u16)],
+    label: &str,
+    per_shard: usize,
+) -> Vec<(pubsub_core::Topic, u16)> {
+    let mut topics = Vec::new();
+    let mut counts: std::collections::HashMap<u16, usize> =
+        ranges.iter().map(|(_, _, port)| (*port, 0)).collect();
+    for _ in 0..per_shard * 100 {
+        if counts.values().all(|n| *n >= per_shard) {
+            return topics;
+        }
+        let topic = pubsub_core::testing::unique_topic(label);
+        let owner = owner_of(url, ranges, &broker.config().cluster_channel(&topic)).await;
+        let count = counts.get_mut(&owner).expect("a primary");
+        if *count < per_shard {
+            *count += 1;
+            topics.push((topic, owner));
+        }
+    }
+    panic!("no {per_shard} topics on every shard: {counts:?}");
 }

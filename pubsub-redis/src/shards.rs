@@ -1,0 +1,88 @@
+//! Cluster mode: the check that each shard's subscriber connection still holds this node's
+//! subscriptions.
+//!
+//! The `redis` crate's cluster connection reconnects a shard's connection by itself after it
+//! lost it (killed with `CLIENT KILL`, a network cut, the node restarted) without a failover,
+//! and then sends that node one `SSUBSCRIBE` of all its channels; Redis refuses it
+//! (`CROSSSLOT`) as soon as the channels lie in more than one slot (redis 1.8.1), so the new
+//! connection holds no subscriptions and the shard's topics go silent. So once per
+//! [`RedisConfig::ping_interval`](crate::RedisConfig::ping_interval), and at once when the
+//! client reports a lost connection (a `Disconnection` push, which does not say which shard),
+//! the link asks each primary for the `ssub` count of the connection the client holds to it
+//! (`CLIENT INFO`); a primary whose count is zero while this node has topics there lost them:
+//! they are subscribed again and their subscribers get a gap notice (with history: a
+//! recovery). One small command per
+//! primary per interval; no cost per message.
+//!
+//! `CLIENT INFO` is routed by one of the primary's slots, not to its address: a command sent
+//! to the address of a node whose connection is being repaired fails with "connection not
+//! found", on which the client replaces every shard's connection (and so loses every
+//! subscription; seen in `tests/it/cluster/shard_lost.rs`). Routed by slot, it goes to a
+//! replica or another node meanwhile, so the answer is taken only when its `laddr` (the
+//! address the connection reached) is the primary's own; others are looked at again next
+//! time. Behind address translation (`laddr` differs from the announced address) the check
+//! therefore never acts.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use redis::Value;
+use redis::cluster_async::ClusterConnection;
+use redis::cluster_routing::{Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr};
+use tokio::task::JoinSet;
+
+use crate::error::bounded;
+
+/// The number of sharded subscriptions the connection to each of `primaries` (`"host:port"`,
+/// with one of its slots) holds, at most `after` each. A primary whose own connection did not
+/// answer (it is being repaired, the node is down) is left out: it is looked at again next
+/// time.
+pub(crate) async fn held(
+    conn: &ClusterConnection,
+    primaries: &[(&str, u16)],
+    after: Duration,
+) -> HashMap<String, u64> {
+    let mut asked = JoinSet::new();
+    for (primary, slot) in primaries {
+        let (mut conn, primary, slot) = (conn.clone(), (*primary).to_owned(), *slot);
+        asked.spawn(async move {
+            let mut cmd = redis::cmd("CLIENT");
+            cmd.arg("INFO");
+            let route = RoutingInfo::SingleNode(SingleNodeRoutingInfo::SpecificNode(Route::new(
+                slot,
+                SlotAddr::Master,
+            )));
+            let info = bounded("client info", after, conn.route_command(cmd, route)).await;
+            let count = info.ok().as_ref().and_then(|info| ssub(info, &primary));
+            (primary, count)
+        });
+    }
+    let mut held = HashMap::new();
+    while let Some(done) = asked.join_next().await {
+        if let Ok((primary, Some(count))) = done {
+            held.insert(primary, count);
+        }
+    }
+    held
+}
+
+/// The `ssub=<n>` field of a `CLIENT INFO` answer, if it came from `primary` (its `laddr`).
+fn ssub(info: &Value, primary: &str) -> Option<u64> {
+    let text = match info {
+        Value::BulkString(b) => std::str::from_utf8(b).ok()?,
+        Value::VerbatimString { text, .. } => text.as_str(),
+        Value::SimpleString(s) => s.as_str(),
+        _ => return None,
+    };
+    let field = |name: &str| {
+        text.split_ascii_whitespace()
+            .find_map(|field| field.strip_prefix(name))
+    };
+    if field("laddr=")? != primary {
+        return None;
+    }
+    field("ssub=")?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,153 @@
+//! A slot that holds a subscribed topic (with history) moved from one primary to another during
+//! a steady stream, as `redis-cli --cluster reshard` does it: delivery resumes on every topic,
+//! the moved topic is recovered from its history (which moved with the slot) without a notice,
+//! the other topics are left alone.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use pubsub_core::Broker;
+use pubsub_core::testing::unique_topic;
+
+use super::stream::{Received, Stream};
+use super::{cluster_pair_keeping, owner_of, slot_owners, topics_on_every_shard};
+use crate::cluster_server::RedisCluster;
+
+fn url(port: u16) -> String {
+    format!("redis://127.0.0.1:{port}/")
+}
+
+async fn query<T: redis::FromRedisValue>(port: u16, cmd: &redis::Cmd) -> T {
+    let mut raw = crate::server::raw(&url(port)).await;
+    cmd.query_async(&mut raw)
+        .await
+        .unwrap_or_else(|e| panic!("{cmd:?} on {port}: {e}"))
+}
+
+/// Moves `slot` from the primary on `from` to the one on `to`, keys and all, and tells every
+/// primary in `primaries`.
+async fn move_slot(slot: u16, from: u16, to: u16, primaries: &HashSet<u16>) {
+    let myid = redis::cmd("CLUSTER").arg("MYID").clone();
+    let (from_id, to_id): (String, String) = (query(from, &myid).await, query(to, &myid).await);
+    let setslot = |state: &str, id: &str| {
+        redis::cmd("CLUSTER")
+            .arg("SETSLOT")
+            .arg(slot)
+            .arg(state)
+            .arg(id)
+            .clone()
+    };
+    let () = query(to, &setslot("IMPORTING", &from_id)).await;
+    let () = query(from, &setslot("MIGRATING", &to_id)).await;
+    loop {
+        let keys: Vec<String> = query(
+            from,
+            redis::cmd("CLUSTER")
+                .arg("GETKEYSINSLOT")
+                .arg(slot)
+                .arg(100),
+        )
+        .await;
+        if keys.is_empty() {
+            break;
+        }
+        let () = query(
+            from,
+            redis::cmd("MIGRATE")
+                .arg("127.0.0.1")
+                .arg(to)
+                .arg("")
+                .arg(0)
+                .arg(5000)
+                .arg("KEYS")
+                .arg(&keys),
+        )
+        .await;
+    }
+    // The new owner first, then the old one (whose subscribers of the slot's channels Redis
+    // unsubscribes then), then the others.
+    let () = query(to, &setslot("NODE", &to_id)).await;
+    let () = query(from, &setslot("NODE", &to_id)).await;
+    for port in primaries.iter().filter(|p| **p != from && **p != to) {
+        let () = query(*port, &setslot("NODE", &to_id)).await;
+    }
+}
+
+async fn keyslot(port: u16, key: &str) -> u16 {
+    query(port, redis::cmd("CLUSTER").arg("KEYSLOT").arg(key)).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moved_slot_with_history_is_recovered_and_the_other_topics_left_alone() {
+    let _heavy = crate::heavy().await;
+    let cluster = tokio::task::spawn_blocking(RedisCluster::start)
+        .await
+        .expect("a cluster");
+    let urls = cluster.urls();
+    let (a, b) = cluster_pair_keeping(&urls, 4096, "conformance:reshard-kept:").await;
+    let ranges = slot_owners(&urls[0]).await;
+    let primaries: HashSet<u16> = ranges.iter().map(|(_, _, port)| *port).collect();
+    let mut topics = topics_on_every_shard(&urls[0], &a, &ranges, "reshard", 2).await;
+    // The moved topic keeps history: its stream and meta hash move with the slot.
+    let kept = unique_topic("reshard-kept");
+    let channel = a.config().cluster_channel(&kept);
+    let from = owner_of(&urls[0], &ranges, &channel).await;
+    let slot = keyslot(from, &channel).await;
+    let to = *primaries
+        .iter()
+        .find(|p| **p != from)
+        .expect("another primary");
+    topics.insert(0, (kept, from));
+    assert!(
+        topics[1..].iter().any(|(_, owner)| *owner == from),
+        "another topic stays on the old owner"
+    );
+
+    let mut subs = Vec::new();
+    for (topic, _) in &topics {
+        subs.push(a.subscribe(topic).await.expect("subscribe"));
+    }
+    let stream = Stream::start(&b, topics.iter().map(|(topic, _)| topic));
+    let mut received = Received::default();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    received.drain(&mut subs);
+    move_slot(slot, from, to, &primaries).await;
+    let moved = tokio::time::Instant::now();
+    assert_eq!(
+        owner_of(&urls[0], &slot_owners(&url(to)).await, &channel).await,
+        to
+    );
+    received
+        .until_all_after(
+            &mut subs,
+            moved + Duration::from_millis(500),
+            Duration::from_secs(10),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let published = stream.finish().await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    received.drain(&mut subs);
+
+    // The moved topic is recovered from its history on the new owner: every message, no notice.
+    let got = &received.messages[&0];
+    eprintln!(
+        "reshard: the moved topic got {:?} notices, {} of {} successful publishes",
+        received.gaps.get(&0),
+        got.len(),
+        published[0].len()
+    );
+    for (i, published) in published.iter().enumerate() {
+        received.assert_in_order(i);
+        received.assert_complete(i, published);
+    }
+    let stats = a.stats();
+    assert_eq!(stats.moved_topics, 1, "the moved topic, once");
+    assert_eq!(
+        stats.recovered_topics, 1,
+        "the moved topic, from its history"
+    );
+    assert_eq!(stats.unrecovered_topics, 0);
+    assert_eq!(stats.lost_shard_topics, 0, "no connection lost");
+    assert_eq!(stats.reconnects, 0);
+}

@@ -1,0 +1,112 @@
+//! A shard's subscriber connection lost without a failover (killed on its primary, as a network
+//! cut or an idle-client reaper would): delivery resumes on every topic, only that shard's
+//! topics get a gap notice, and its topic with history is recovered instead (every message,
+//! no notice).
+
+use std::time::Duration;
+
+use pubsub_core::Broker;
+
+use super::stream::{Received, Stream};
+use super::{cluster_pair_keeping, slot_owners, topics_on_every_shard};
+use crate::cluster_server::RedisCluster;
+
+/// Kills every connection on the primary behind `url` that holds sharded subscriptions (on a
+/// cluster of its own, those are the subscriber node's); returns how many.
+async fn kill_sharded_subscribers(url: &str) -> usize {
+    let mut raw = crate::server::raw(url).await;
+    let list: String = redis::cmd("CLIENT")
+        .arg("LIST")
+        .query_async(&mut raw)
+        .await
+        .expect("client list");
+    let mut killed = 0;
+    for line in list.lines() {
+        let field = |name: &str| {
+            line.split(' ')
+                .find_map(|f| f.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
+        };
+        if field("ssub")
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0)
+            == 0
+        {
+            continue;
+        }
+        let id = field("id").expect("an id");
+        let _: u64 = redis::cmd("CLIENT")
+            .arg("KILL")
+            .arg("ID")
+            .arg(id)
+            .query_async(&mut raw)
+            .await
+            .expect("client kill");
+        killed += 1;
+    }
+    killed
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_shard_connection_is_resubscribed_with_a_notice_only_for_its_topics() {
+    let _heavy = crate::heavy().await;
+    let cluster = tokio::task::spawn_blocking(RedisCluster::start)
+        .await
+        .expect("a cluster");
+    let urls = cluster.urls();
+    let (a, b) = cluster_pair_keeping(&urls, 4096, "conformance:shard-kept:").await;
+    let ranges = slot_owners(&urls[0]).await;
+    let mut topics = topics_on_every_shard(&urls[0], &a, &ranges, "shard-lost", 3).await;
+    let plain = topics.len();
+    topics.extend(topics_on_every_shard(&urls[0], &a, &ranges, "shard-kept", 1).await);
+    let victim = topics[0].1;
+
+    let mut subs = Vec::new();
+    for (topic, _) in &topics {
+        subs.push(a.subscribe(topic).await.expect("subscribe"));
+    }
+    let stream = Stream::start(&b, topics.iter().map(|(topic, _)| topic));
+    let mut received = Received::default();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    received.drain(&mut subs);
+    let killed = kill_sharded_subscribers(&format!("redis://127.0.0.1:{victim}/")).await;
+    assert_eq!(killed, 1, "node a's one connection to the victim primary");
+    let at = tokio::time::Instant::now();
+    received
+        .until_all_after(
+            &mut subs,
+            at + Duration::from_millis(500),
+            Duration::from_secs(10),
+        )
+        .await;
+    // Notices are sent off the reader: give them a moment, then stop and take the rest.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let published = stream.finish().await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    received.drain(&mut subs);
+
+    for (i, (_, owner)) in topics.iter().enumerate() {
+        received.assert_in_order(i);
+        if *owner == victim && i < plain {
+            assert!(
+                received.gaps.get(&i).copied().unwrap_or(0) >= 1,
+                "topic {i} on the lost connection's shard has a gap notice"
+            );
+        } else {
+            // The other shards' topics, and the lost shard's topic with history (recovered).
+            received.assert_complete(i, &published[i]);
+        }
+    }
+    let stats = a.stats();
+    let lost = topics.iter().filter(|(_, owner)| *owner == victim).count() as u64;
+    assert_eq!(
+        stats.lost_shard_topics, lost,
+        "the lost shard's topics, each once"
+    );
+    assert_eq!(
+        stats.recovered_topics, 1,
+        "the lost shard's topic with history"
+    );
+    assert_eq!(stats.unrecovered_topics, 0);
+    assert_eq!(stats.moved_topics, 0, "no slot moved");
+    assert_eq!(stats.reconnects, 0, "the other shards were left alone");
+}

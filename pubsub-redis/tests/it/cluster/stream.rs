@@ -1,0 +1,148 @@
+//! A steady stream for the topology tests: one publisher per topic on one node, numbered
+//! messages every 5 ms, and what the other node's subscribers received of it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use pubsub_core::testing::TestEvent;
+use pubsub_core::{Broker, Delivery, Message, Subscription, Topic};
+use pubsub_redis::RedisBroker;
+
+/// Message `seq` of a stream.
+pub(crate) fn numbered(seq: u64) -> Message {
+    Message::new(TestEvent::Numbered {
+        seq,
+        label: "stream".to_owned(),
+    })
+}
+
+/// The number of a stream's message.
+pub(crate) fn seq_of(message: &Message) -> u64 {
+    match message.decode::<TestEvent>() {
+        Ok(event) => match &*event {
+            TestEvent::Numbered { seq, .. } => *seq,
+        },
+        Err(e) => panic!("not a suite message: {e}"),
+    }
+}
+
+/// One publisher per topic, a message every 5 ms, failures counted, until told to stop.
+pub(crate) struct Stream {
+    stop: Arc<AtomicBool>,
+    publishers: Vec<tokio::task::JoinHandle<Vec<u64>>>,
+}
+
+impl Stream {
+    /// Starts publishing every one of `topics` from `b`.
+    pub(crate) fn start<'a>(b: &RedisBroker, topics: impl IntoIterator<Item = &'a Topic>) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut publishers = Vec::new();
+        for topic in topics {
+            let (b, stop, topic) = (b.clone(), Arc::clone(&stop), topic.clone());
+            publishers.push(tokio::spawn(async move {
+                let (mut seq, mut published) = (0, Vec::new());
+                while !stop.load(Ordering::Relaxed) {
+                    seq += 1;
+                    if b.publish(&topic, numbered(seq)).await.is_ok() {
+                        published.push(seq);
+                    }
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                published
+            }));
+        }
+        Stream { stop, publishers }
+    }
+
+    /// Stops the publishers; the numbers each published successfully.
+    pub(crate) async fn finish(self) -> Vec<Vec<u64>> {
+        self.stop.store(true, Ordering::Relaxed);
+        let mut published = Vec::new();
+        for publisher in self.publishers {
+            published.push(publisher.await.expect("a publisher"));
+        }
+        published
+    }
+}
+
+/// What each subscription (one per topic, by index) received so far.
+#[derive(Debug, Default)]
+pub(crate) struct Received {
+    /// The numbers delivered, per topic.
+    pub(crate) messages: HashMap<usize, Vec<u64>>,
+    /// The gap notices, per topic.
+    pub(crate) gaps: HashMap<usize, usize>,
+    /// When each topic's latest message arrived.
+    pub(crate) last_at: HashMap<usize, tokio::time::Instant>,
+}
+
+impl Received {
+    /// Takes what is buffered in each subscription.
+    ///
+    /// # Panics
+    ///
+    /// On a lag: the stream is slow enough that none is expected.
+    pub(crate) fn drain(&mut self, subs: &mut [Subscription]) {
+        for (i, sub) in subs.iter_mut().enumerate() {
+            while let Ok(delivery) = sub.try_recv() {
+                match delivery {
+                    Delivery::Message(message) => {
+                        self.messages.entry(i).or_default().push(seq_of(&message));
+                        self.last_at.insert(i, tokio::time::Instant::now());
+                    }
+                    Delivery::Gap => *self.gaps.entry(i).or_default() += 1,
+                    Delivery::Lagged(n) => panic!("topic {i} lagged by {n}"),
+                }
+            }
+        }
+    }
+
+    /// Drains `subs` until every topic had a message after `since`, or panics after `within`.
+    pub(crate) async fn until_all_after(
+        &mut self,
+        subs: &mut [Subscription],
+        since: tokio::time::Instant,
+        within: Duration,
+    ) {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            self.drain(subs);
+            let live = (0..subs.len())
+                .filter(|i| self.last_at.get(i).is_some_and(|at| *at > since))
+                .count();
+            if live == subs.len() {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "delivery did not resume on every topic: {live} of {}, gaps {:?}",
+                subs.len(),
+                self.gaps
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Topic `i` arrived in order and without duplicates.
+    pub(crate) fn assert_in_order(&self, i: usize) {
+        let got = &self.messages[&i];
+        assert!(
+            got.windows(2).all(|w| w[0] < w[1]),
+            "topic {i} in order, once: {got:?}"
+        );
+    }
+
+    /// Topic `i` got no notice and every publish that succeeded up to its last delivery.
+    pub(crate) fn assert_complete(&self, i: usize, published: &[u64]) {
+        assert_eq!(self.gaps.get(&i), None, "topic {i} has no gap notice");
+        let got = &self.messages[&i];
+        let last = *got.last().expect("something");
+        let want: Vec<u64> = published.iter().copied().filter(|s| *s <= last).collect();
+        assert_eq!(
+            got, &want,
+            "topic {i}: every successful publish, once, in order"
+        );
+    }
+}
