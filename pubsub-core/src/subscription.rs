@@ -454,24 +454,19 @@ impl Subscription {
     /// # Ok::<(), pubsub_core::TopicError>(())
     /// ```
     pub fn position(&self, topic: &Topic) -> Option<Position> {
-        let find = |topic: &Topic| {
-            self.hot
-                .as_ref()?
-                .cursors
-                .iter()
-                .find(|hot| hot.topic == *topic)?
-                .track
-                .as_ref()?
-                .delivered()
-        };
-        find(topic).or_else(|| {
-            // A tenant's handle scopes the topics it is given: so does this lookup.
+        let cursors = &self.hot.as_ref()?.cursors;
+        let held = cursors.iter().find(|hot| hot.topic == *topic).or_else(|| {
+            // A tenant's handle scopes the topics it is given: so does this lookup, comparing
+            // in place (it runs per message on a resuming stream: no scoped name is built).
             let scope = self.scope.as_ref()?;
             if scope_of(topic).is_some() {
                 return None;
             }
-            find(&scope.scope(topic).ok()?)
-        })
+            cursors
+                .iter()
+                .find(|hot| scope.is_scope_of(hot.topic.as_str(), topic.as_str()))
+        })?;
+        held.track.as_ref()?.delivered()
     }
 
     /// A new subscription holding `topic`.

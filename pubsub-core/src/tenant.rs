@@ -162,6 +162,30 @@ impl TenantKey {
         }
         Topic::try_from(scoped)
     }
+
+    /// Whether `scoped` is [`scope`](Self::scope) of `topic`, compared in place (no name is
+    /// built): what a lookup of an unscoped name among scoped ones needs, per message.
+    pub(crate) fn is_scope_of(&self, scoped: &str, topic: &str) -> bool {
+        let (first, rest) = match topic.split_once(SEPARATOR) {
+            Some((first, rest)) => (first, Some(rest)),
+            None => (topic, None),
+        };
+        let Some(after) = scoped
+            .strip_prefix(first)
+            .and_then(|s| s.strip_prefix(SEPARATOR))
+            .and_then(|s| s.strip_prefix(SCOPE_SEGMENT))
+            .and_then(|s| s.strip_prefix(SEPARATOR))
+            .and_then(|s| s.strip_prefix(self.0.as_ref()))
+        else {
+            return false;
+        };
+        match rest {
+            None => after.is_empty(),
+            Some(rest) => after
+                .strip_prefix(SEPARATOR)
+                .is_some_and(|after| after == rest),
+        }
+    }
 }
 
 impl fmt::Display for TenantKey {

@@ -93,3 +93,55 @@ fn topics_without_the_scope_shape_have_no_tenant() {
         assert_eq!(tenant_of(&Topic::new(topic).unwrap()), None, "{topic}");
     }
 }
+
+mod in_place {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn segment() -> impl Strategy<Value = String> {
+        "[a-z0-9_]{1,6}"
+    }
+
+    fn topic() -> impl Strategy<Value = Topic> {
+        proptest::collection::vec(segment(), 1..4)
+            .prop_map(|segments| Topic::new(segments.join(":")).unwrap())
+    }
+
+    fn key() -> impl Strategy<Value = TenantKey> {
+        prop_oneof![Just("acme"), Just("acm"), Just("acme2"), Just("org")]
+            .prop_map(|key| TenantKey::new(key).unwrap())
+    }
+
+    proptest! {
+        /// The in-place comparison agrees with building the scoped name, for the topic's own
+        /// scoped name and for look-alikes (other tenants, other topics, prefixes and
+        /// extensions of the scoped name).
+        #[test]
+        fn is_scope_of_agrees_with_scope(
+            tenant in key(),
+            other in key(),
+            topic in topic(),
+            near in topic(),
+            cut in 0usize..8,
+        ) {
+            let built = other.scope(&near).unwrap();
+            let mut candidates = vec![
+                built.as_str().to_owned(),
+                tenant.scope(&topic).unwrap().as_str().to_owned(),
+                topic.as_str().to_owned(),
+                format!("{}:x", tenant.scope(&topic).unwrap().as_str()),
+            ];
+            let own = tenant.scope(&topic).unwrap();
+            candidates.push(own.as_str()[..own.as_str().len().saturating_sub(cut)].to_owned());
+            for candidate in candidates {
+                let expected = tenant.scope(&topic).unwrap().as_str() == candidate;
+                prop_assert_eq!(
+                    tenant.is_scope_of(&candidate, topic.as_str()),
+                    expected,
+                    "{} as {} of {}", candidate, tenant, topic
+                );
+            }
+        }
+    }
+}
