@@ -80,6 +80,19 @@ enum Subscribers {
     Hot(Box<Hot>),
 }
 
+/// Counts one push: queued (delivered), dropped the oldest (delivered, and one lagged), or not
+/// at all (the queue is closed).
+fn count_push(pushed: Pushed, delivered: &mut u64, lagged: &mut u64) {
+    match pushed {
+        Pushed::Queued => *delivered += 1,
+        Pushed::Dropped => {
+            *delivered += 1;
+            *lagged += 1;
+        }
+        Pushed::Closed => {}
+    }
+}
+
 /// A message to publish: borrowed (cloned into each queue) or given away (moved into the last).
 enum Outgoing<'a> {
     Borrowed(&'a Message),
@@ -425,28 +438,16 @@ impl Registry {
                 delivered = (hot.queues.len() - usize::from(skipped)) as u64;
             } else if let (Subscribers::One(queue), Outgoing::Owned(_)) = (subscribers, &outgoing) {
                 if Some(queue.id()) != origin {
-                    match queue.push(outgoing.into_message(), self.capacity) {
-                        Pushed::Queued => delivered += 1,
-                        Pushed::Dropped => {
-                            delivered += 1;
-                            lagged += 1;
-                        }
-                        Pushed::Closed => {}
-                    }
+                    let pushed = queue.push(outgoing.into_message(), self.capacity);
+                    count_push(pushed, &mut delivered, &mut lagged);
                 }
             } else {
                 subscribers.for_each(|queue| {
                     if Some(queue.id()) == origin {
                         return;
                     }
-                    match queue.push(message.clone(), self.capacity) {
-                        Pushed::Queued => delivered += 1,
-                        Pushed::Dropped => {
-                            delivered += 1;
-                            lagged += 1;
-                        }
-                        Pushed::Closed => {}
-                    }
+                    let pushed = queue.push(message.clone(), self.capacity);
+                    count_push(pushed, &mut delivered, &mut lagged);
                 });
             }
         }
