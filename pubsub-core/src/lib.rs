@@ -172,6 +172,7 @@ mod ring;
 mod stats;
 mod subscription;
 mod sync;
+mod tally;
 mod tenant;
 mod topic;
 

@@ -231,3 +231,37 @@ fn a_ring_reader_behind_a_fast_writer_never_counts_its_own_entries_as_missed() {
         assert_eq!(gaps, 1);
     });
 }
+
+/// The publish counters: two threads count while a third reads; every read is at most the
+/// final count and never goes down, and the final count is exact.
+#[test]
+fn tally_counts_from_two_threads_exactly_and_reads_never_go_down() {
+    use crate::tally::{Counts, Tally};
+    loom::model(|| {
+        let tally = Arc::new(Tally::default());
+        let writers: Vec<_> = (0..2)
+            .map(|_| {
+                let tally = Arc::clone(&tally);
+                thread::spawn(move || {
+                    tally.publish(1, 0);
+                    tally.publish(2, 1);
+                })
+            })
+            .collect();
+        let first = tally.read();
+        let second = tally.read();
+        assert!(second.published >= first.published && second.delivered >= first.delivered);
+        assert!(second.published <= 4 && second.delivered <= 6 && second.lagged <= 2);
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        assert_eq!(
+            tally.read(),
+            Counts {
+                published: 4,
+                delivered: 6,
+                lagged: 2
+            }
+        );
+    });
+}

@@ -24,6 +24,7 @@ use crate::queue::{Join, Pushed, Queue};
 use crate::ring::{self, Cursor, Ring};
 use crate::stats::{PrefixCounters, PrefixStats, Stats};
 use crate::subscription::SubscriptionId;
+use crate::tally::Tally;
 use crate::topic::Topic;
 
 /// Told when a topic gains its first subscriber or loses its last one.
@@ -66,9 +67,6 @@ type Entry = (Topic, Subscribers);
 #[repr(align(128))]
 struct Shard {
     table: RwLock<HashTable<Entry>>,
-    published: AtomicU64,
-    delivered: AtomicU64,
-    lagged: AtomicU64,
 }
 
 /// The subscribers of one topic. Most topics have exactly one, which costs no extra allocation;
@@ -276,6 +274,8 @@ pub(crate) struct Registry {
     reconnects: AtomicU64,
     /// Messages hot-topic readers found dropped from a ring (counted as they find them).
     ring_lagged: AtomicU64,
+    /// Published, delivered and lagged, counted per thread (`tally.rs`).
+    tally: Tally,
     /// Lags that subscriptions recovered from the history instead of reporting.
     recoveries: AtomicU64,
     /// Counters per topic prefix (first segment), when enabled.
@@ -301,9 +301,6 @@ impl Registry {
             shards: (0..shards)
                 .map(|_| Shard {
                     table: RwLock::new(HashTable::new()),
-                    published: AtomicU64::new(0),
-                    delivered: AtomicU64::new(0),
-                    lagged: AtomicU64::new(0),
                 })
                 .collect(),
             hasher: RandomState::default(),
@@ -315,6 +312,7 @@ impl Registry {
             gaps: AtomicU64::new(0),
             reconnects: AtomicU64::new(0),
             ring_lagged: AtomicU64::new(0),
+            tally: Tally::default(),
             recoveries: AtomicU64::new(0),
             prefixes: by_prefix.then(PrefixCounters::default),
             idle: Mutex::default(),
@@ -425,7 +423,6 @@ impl Registry {
     fn publish_from(&self, topic: &Topic, outgoing: Outgoing<'_>) -> usize {
         let message = outgoing.message();
         let (hash, shard) = self.locate(topic.as_str());
-        shard.published.fetch_add(1, Ordering::Relaxed);
         let (mut delivered, mut lagged) = (0u64, 0u64);
         let table = Self::read(shard);
         if let Some((_, subscribers)) = table.find(hash, |(t, _)| t.as_str() == topic.as_str()) {
@@ -452,12 +449,7 @@ impl Registry {
             }
         }
         drop(table);
-        if delivered > 0 {
-            shard.delivered.fetch_add(delivered, Ordering::Relaxed);
-        }
-        if lagged > 0 {
-            shard.lagged.fetch_add(lagged, Ordering::Relaxed);
-        }
+        self.tally.publish(delivered, lagged);
         if let Some(prefixes) = &self.prefixes {
             prefixes.published(topic, delivered, lagged);
         }
@@ -648,18 +640,13 @@ impl Registry {
     }
 
     pub(crate) fn stats(&self) -> Stats {
-        let sum = |f: fn(&Shard) -> &AtomicU64| -> u64 {
-            self.shards
-                .iter()
-                .map(|s| f(s).load(Ordering::Relaxed))
-                .sum()
-        };
+        let counts = self.tally.read();
         Stats {
             topics: self.topic_count(),
             subscriptions: self.subscriptions.load(Ordering::Relaxed),
-            published: sum(|s| &s.published),
-            delivered: sum(|s| &s.delivered),
-            lagged: sum(|s| &s.lagged) + self.ring_lagged.load(Ordering::Relaxed),
+            published: counts.published,
+            delivered: counts.delivered,
+            lagged: counts.lagged + self.ring_lagged.load(Ordering::Relaxed),
             decode_errors: self.decode_errors.load(Ordering::Relaxed),
             gaps: self.gaps.load(Ordering::Relaxed),
             reconnects: self.reconnects.load(Ordering::Relaxed),
