@@ -94,8 +94,13 @@ fn times(text: &[u8], mut each: impl FnMut(u64)) {
 
 /// The child process's main: `n` clients of `kind` on `addr`, until killed.
 pub(crate) fn main(addr: SocketAddr, kind: Kind, n: usize) {
+    // `GATEWAY_CLIENT_THREADS`: more client threads (they still share the same cores).
+    let threads = std::env::var("GATEWAY_CLIENT_THREADS")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(1);
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+        .worker_threads(threads)
         .enable_all()
         .build()
         .expect("client runtime");

@@ -11,6 +11,9 @@ use axum::extract::{State, WebSocketUpgrade};
 use axum::response::sse::{Event as SseEvent, KeepAlive};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::service::TowerToHyperService;
 use pubsub_axum::{AllowAll, Channels, Resume, Sse};
 use pubsub_core::{MemoryBroker, Message, Topic};
 use socketioxide::SocketIo;
@@ -67,8 +70,15 @@ impl Servers {
     }
 
     /// Serves `kind` on a new loopback port (a backlog of 4,096: 10,000 clients connect in
-    /// waves); the task ends the listener when aborted, not the open connections.
-    pub(crate) async fn listen(&self, kind: Kind) -> (SocketAddr, JoinHandle<()>) {
+    /// waves) through `serve`; the task ends the listener when aborted, not the open
+    /// connections.
+    pub(crate) fn listen(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        kind: Kind,
+        serve: Serve,
+    ) -> (SocketAddr, JoinHandle<()>) {
+        let _inside = runtime.enter();
         let socket = tokio::net::TcpSocket::new_v4().expect("socket");
         socket
             .bind("127.0.0.1:0".parse().expect("an address"))
@@ -76,9 +86,12 @@ impl Servers {
         let listener = socket.listen(4096).expect("listen");
         let addr = listener.local_addr().expect("addr");
         let router = self.router(kind);
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
-        });
+        let task = match serve {
+            Serve::Axum => tokio::spawn(async move {
+                let _ = axum::serve(listener, router).await;
+            }),
+            Serve::Tuned => tokio::spawn(tuned(listener, router)),
+        };
         (addr, task)
     }
 
@@ -104,6 +117,40 @@ impl Servers {
                 let _ = self.io.to(ROOM).emit("note", &note).await;
             }
         }
+    }
+}
+
+/// How the server accepts connections and runs HTTP.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Serve {
+    /// `axum::serve`: hyper-util's auto (HTTP/1 and HTTP/2) builder with hyper's defaults.
+    Axum,
+    /// The same builder, HTTP/1 with the smallest read buffer limit hyper allows
+    /// ([`MAX_BUF`]), for every contender alike.
+    Tuned,
+}
+
+/// hyper's smallest `max_buf_size`: a request head (and a WebSocket upgrade's) fits in it.
+pub(crate) const MAX_BUF: usize = 8 * 1024;
+
+/// An accept loop like `axum::serve`'s, with hyper-util's builder configured.
+async fn tuned(listener: tokio::net::TcpListener, router: Router) {
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder.http1().max_buf_size(MAX_BUF);
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        if std::env::var_os("GATEWAY_NODELAY").is_some() {
+            let _ = stream.set_nodelay(true);
+        }
+        let service = TowerToHyperService::new(router.clone());
+        let builder = builder.clone();
+        tokio::spawn(async move {
+            let _ = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                .await;
+        });
     }
 }
 
