@@ -4,8 +4,10 @@
 //! measured it, and (b) socketioxide (every socket in one room, `io.to(room).emit`), with the
 //! same message, at 1,000 and 10,000 connections side by side.
 //!
-//! The servers run in this process on a 2-worker runtime; the publisher on the main thread. The
-//! clients of each run are a child process (this binary with `--clients`, see [`clients`]) on a
+//! The servers run in this process on a 2-worker runtime, every one through the same
+//! hyper-util accept loop with HTTP/1's smallest read buffer limit ([`server::Serve`];
+//! `--axum-serve` for `axum::serve`'s defaults); the publisher on the main thread. The clients
+//! of each run are a child process (this binary with `--clients`, see [`clients`]) on a
 //! runtime of one worker: raw HTTP/1.1 for SSE, tokio-tungstenite for pubsub-axum's WebSocket
 //! frames and for Engine.IO v4 / Socket.IO v5 by hand. Both processes share the machine's
 //! cores, so a latency includes the wait for the client process's thread: on 2 cores it is an
@@ -13,15 +15,17 @@
 //!
 //! Per run: the server's heap per idle connection (a counting allocator: what the server
 //! process allocated from before the clients connected until all were subscribed, divided by
-//! the count; kernel socket buffers are not heap), then a burst (as fast as the publisher can)
-//! a steady rate and a light one, each message about 256 bytes of JSON with its publish time: deliveries
-//! per second, p50 and p99 latency, deliveries lost (a lag the client was told of, or never
-//! received); then the heap per connection again, after the traffic.
+//! the count; kernel socket buffers are not heap), then a burst (as fast as the publisher can),
+//! a steady rate and a light one, each message about 256 bytes of JSON with its publish time:
+//! deliveries per second, p50 and p99 latency, deliveries lost (a lag the client was told of,
+//! or never received); then the heap per connection again, after the traffic. Then the
+//! targets, as `target MET:` / `target NOT MET:` lines.
 //!
 //! `cargo bench -p pubsub-axum --bench gateway [-- --quick]` or `cargo xtask bench gateway`;
-//! the tables also go to `target/bench/gateway.md`. The bench raises its open-file limit to the
-//! hard limit (10,000 connections need about 10,300 descriptors in each process) and says so
-//! when it cannot.
+//! the tables also go to `target/bench/gateway.md`. `--only sse|ws|naive|sio` runs one
+//! contender, `--idle-only` only the heap figures (for a heap profiler). The bench raises its
+//! open-file limit to the hard limit (10,000 connections need about 10,300 descriptors in each
+//! process) and says so, measuring only the counts that fit, when it cannot.
 
 mod clients;
 mod server;

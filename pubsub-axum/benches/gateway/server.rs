@@ -137,11 +137,13 @@ pub(crate) const MAX_BUF: usize = 8 * 1024;
 async fn tuned(listener: tokio::net::TcpListener, router: Router) {
     let mut builder = Builder::new(TokioExecutor::new());
     builder.http1().max_buf_size(MAX_BUF);
+    // Off by default, as with `axum::serve`; `GATEWAY_NODELAY=1` to measure it.
+    let nodelay = std::env::var_os("GATEWAY_NODELAY").is_some();
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
-        if std::env::var_os("GATEWAY_NODELAY").is_some() {
+        if nodelay {
             let _ = stream.set_nodelay(true);
         }
         let service = TowerToHyperService::new(router.clone());
