@@ -383,7 +383,7 @@ fn raise_open_files(connections: usize) -> usize {
 }
 
 fn ratio(a: f64, b: f64) -> String {
-    if b > 0.0 {
+    if a > 0.0 && b > 0.0 {
         format!("{:.2}x", a / b)
     } else {
         "n/a".to_owned()
