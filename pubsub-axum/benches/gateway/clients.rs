@@ -5,7 +5,7 @@
 //! - the child prints `ready <k>` once `k` of its `n` clients are subscribed (SSE: the response
 //!   has begun; WebSocket: the join's reply came; socket.io: the namespace's `40{..}` came);
 //! - the parent sends `phase <messages>`; the child clears its counts, prints `go`, and prints
-//!   `result <delivered> <last delivery, µs> <p50, µs> <p99, µs>` once every client has
+//!   `result <delivered> <last delivery, µs> <p50, µs> <p99, µs> <CPU, ms>` once every client has
 //!   `messages` deliveries, or nothing arrived for 2 s (the rest is lost);
 //! - the parent kills the child when it is done with it.
 //!
@@ -27,7 +27,7 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::{Kind, now_us};
+use crate::{Kind, cpu_ms, now_us};
 
 /// Connections being set up at once (the rest wait): the listener's backlog is never the limit.
 const CONNECTING: usize = 256;
@@ -145,6 +145,7 @@ pub(crate) fn main(addr: SocketAddr, kind: Kind, n: usize) {
         tally.delivered.store(0, Ordering::Relaxed);
         tally.last_us.store(0, Ordering::Relaxed);
         say("go");
+        let cpu_at_go = cpu_ms();
         let expected = messages * n as u64;
         let deadline = Instant::now() + Duration::from_secs(120);
         let (mut last, mut still) = (0, Instant::now());
@@ -160,6 +161,7 @@ pub(crate) fn main(addr: SocketAddr, kind: Kind, n: usize) {
                 break; // nothing more is coming: the rest was lost
             }
         }
+        let cpu = cpu_ms() - cpu_at_go;
         let mut latencies: Vec<u32> = Vec::new();
         for own in &all {
             latencies.append(&mut own.lock().expect("latencies"));
@@ -172,11 +174,12 @@ pub(crate) fn main(addr: SocketAddr, kind: Kind, n: usize) {
                 .unwrap_or(0)
         };
         say(&format!(
-            "result {} {} {} {}",
+            "result {} {} {} {} {}",
             tally.delivered.load(Ordering::Relaxed),
             tally.last_us.load(Ordering::Relaxed),
             at(500),
             at(990),
+            cpu,
         ));
     }
     runtime.shutdown_background();

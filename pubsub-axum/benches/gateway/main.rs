@@ -28,6 +28,7 @@
 //! process) and says so, measuring only the counts that fit, when it cannot.
 
 mod clients;
+mod report;
 mod server;
 
 use std::alloc::System;
@@ -41,6 +42,7 @@ use pubsub_core::Event;
 use serde::{Deserialize, Serialize};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
+use crate::report::{Report, tables, targets};
 use crate::server::{Serve, Servers};
 
 #[global_allocator]
@@ -69,6 +71,26 @@ fn now_us() -> u64 {
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap_or_default();
     u64::try_from(since.as_micros()).unwrap_or(u64::MAX)
+}
+
+/// This process's CPU time (user and system, every thread) in milliseconds, from
+/// `/proc/self/stat` (in ticks of 10 ms, Linux's `USER_HZ`); 0 where there is none.
+fn cpu_ms() -> u64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0;
+    };
+    // The fields after the command name (which may hold spaces), from the third: utime is the
+    // 14th, stime the 15th.
+    let Some((_, rest)) = stat.rsplit_once(") ") else {
+        return 0;
+    };
+    let fields: Vec<u64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    fields.iter().sum::<u64>() * 10
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -171,6 +193,11 @@ struct Phase {
     p50_ms: f64,
     p99_ms: f64,
     lost_percent: f64,
+    /// CPU time per delivery, in microseconds: the server process's (the publisher's
+    /// included) and the client process's. Less sensitive than deliveries/s to other load on
+    /// the machine.
+    server_cpu_us: f64,
+    client_cpu_us: f64,
 }
 
 /// What one run (a contender at a connection count) measured.
@@ -317,6 +344,7 @@ fn phase(
     let go = clients.line();
     assert_eq!(go, "go", "the client process");
     let published_at = now_us();
+    let cpu_before = cpu_ms();
     runtime.block_on(async {
         let pad = "x".repeat(200); // about 256 bytes per event, as REALTIME.md's runs
         let pace = (rate > 0).then(|| Duration::from_secs_f64(1.0 / rate as f64));
@@ -337,12 +365,13 @@ fn phase(
         }
     });
     let result = clients.line();
+    let server_cpu = cpu_ms() - cpu_before;
     let numbers: Vec<u64> = result
         .split_whitespace()
         .skip(1)
         .filter_map(|w| w.parse().ok())
         .collect();
-    let [delivered, last_us, p50, p99] = numbers[..] else {
+    let [delivered, last_us, p50, p99, client_cpu] = numbers[..] else {
         panic!("the client process said {result:?}");
     };
     let expected = messages * n as u64;
@@ -352,6 +381,8 @@ fn phase(
         p50_ms: p50 as f64 / 1000.0,
         p99_ms: p99 as f64 / 1000.0,
         lost_percent: 100.0 * expected.saturating_sub(delivered) as f64 / expected as f64,
+        server_cpu_us: server_cpu as f64 * 1000.0 / delivered.max(1) as f64,
+        client_cpu_us: client_cpu as f64 * 1000.0 / delivered.max(1) as f64,
     }
 }
 
@@ -380,134 +411,6 @@ fn raise_open_files(connections: usize) -> usize {
         return fits;
     }
     connections
-}
-
-fn ratio(a: f64, b: f64) -> String {
-    if a > 0.0 && b > 0.0 {
-        format!("{:.2}x", a / b)
-    } else {
-        "n/a".to_owned()
-    }
-}
-
-struct Report {
-    text: String,
-}
-
-impl Report {
-    fn line(&mut self, line: &str) {
-        println!("{line}");
-        self.text.push_str(line);
-        self.text.push('\n');
-    }
-
-    fn check(&mut self, target: &str, met: bool) {
-        self.line(&format!(
-            "target {}: {target}",
-            if met { "MET" } else { "NOT MET" }
-        ));
-    }
-}
-
-fn find(runs: &[Run], kind: Kind, connections: usize) -> Option<&Run> {
-    runs.iter()
-        .find(|r| r.kind == kind && r.config.connections == connections)
-}
-
-fn tables(report: &mut Report, runs: &[Run]) {
-    report.line("\n### Ratios (burst deliveries/s)\n");
-    report.line(
-        "| connections | SSE / naive | WS / naive | SSE / socketioxide | WS / socketioxide |",
-    );
-    report.line("|---|---|---|---|---|");
-    let mut counts: Vec<usize> = runs.iter().map(|r| r.config.connections).collect();
-    counts.dedup();
-    for &count in &counts {
-        let rate = |kind| find(runs, kind, count).map_or(0.0, |r| r.burst.delivered_per_s);
-        report.line(&format!(
-            "| {count} | {} | {} | {} | {} |",
-            ratio(rate(Kind::OursSse), rate(Kind::NaiveSse)),
-            ratio(rate(Kind::OursWs), rate(Kind::NaiveSse)),
-            ratio(rate(Kind::OursSse), rate(Kind::SocketIo)),
-            ratio(rate(Kind::OursWs), rate(Kind::SocketIo)),
-        ));
-    }
-    report.line(
-        "\n### Server heap per connection (idle: subscribed, nothing sent yet; after: the same connections after the traffic)\n",
-    );
-    report.line("| connections | transport | idle | after traffic |");
-    report.line("|---|---|---|---|");
-    for r in runs {
-        report.line(&format!(
-            "| {} | {} | {:.1} KiB | {:.1} KiB |",
-            r.config.connections,
-            r.kind.label(),
-            r.idle_bytes / 1024.0,
-            r.after_bytes / 1024.0,
-        ));
-    }
-}
-
-fn targets(report: &mut Report, runs: &[Run]) {
-    let Some(count) = runs.iter().map(|r| r.config.connections).max() else {
-        return;
-    };
-    report.line("");
-    if count < 10_000 {
-        report.line(&format!(
-            "(the targets are for 10,000 connections; this run's largest count is {count})"
-        ));
-    }
-    let get = |kind| find(runs, kind, count);
-    let (Some(naive), Some(sio)) = (get(Kind::NaiveSse), get(Kind::SocketIo)) else {
-        return;
-    };
-    for kind in [Kind::OursSse, Kind::OursWs] {
-        let Some(ours) = get(kind) else { continue };
-        let label = kind.label();
-        let (rate, naive_rate, sio_rate) = (
-            ours.burst.delivered_per_s,
-            naive.burst.delivered_per_s,
-            sio.burst.delivered_per_s,
-        );
-        report.check(
-            &format!(
-                "{label} at {count} connections delivers >= 2x the naive fan-out's deliveries/s ({:.0}k vs {:.0}k: {})",
-                rate / 1e3,
-                naive_rate / 1e3,
-                ratio(rate, naive_rate)
-            ),
-            rate >= 2.0 * naive_rate,
-        );
-        report.check(
-            &format!(
-                "{label} at {count} connections delivers >= socketioxide's deliveries/s ({:.0}k vs {:.0}k: {})",
-                rate / 1e3,
-                sio_rate / 1e3,
-                ratio(rate, sio_rate)
-            ),
-            rate >= sio_rate,
-        );
-        for (rate, phase) in [
-            (ours.config.rate, ours.steady),
-            (ours.config.light_rate, ours.light),
-        ] {
-            report.check(
-                &format!(
-                    "{label} at {count} connections, {rate} msg/s: p99 < 50 ms ({:.1} ms; the clients share the 2 cores)",
-                    phase.p99_ms
-                ),
-                phase.p99_ms < 50.0,
-            );
-        }
-        report.check(
-            &format!(
-                "{label} at {count} connections: < 16 KiB server heap per idle connection ({:.1} KiB)",
-                ours.idle_bytes / 1024.0
-            ),
-            ours.idle_bytes < 16.0 * 1024.0,
-        );
-    }
 }
 
 fn main() {
@@ -554,8 +457,10 @@ fn main() {
         text: String::new(),
     };
     report.line("## pubsub-axum: N browsers on one topic\n");
-    report.line("| connections | offered | transport | delivered/s | p50 | p99 | lost |");
-    report.line("|---|---|---|---|---|---|---|");
+    report.line(
+        "| connections | offered | transport | delivered/s | p50 | p99 | lost | server CPU/delivery | client CPU/delivery |",
+    );
+    report.line("|---|---|---|---|---|---|---|---|---|");
     let mut runs = Vec::new();
     for config in configs {
         for kind in Kind::ALL {
@@ -569,13 +474,15 @@ fn main() {
                 (format!("{} msg/s", config.light_rate), run.light),
             ] {
                 report.line(&format!(
-                    "| {} | {offered} | {} | {:.0}k | {:.1} ms | {:.1} ms | {:.2}% |",
+                    "| {} | {offered} | {} | {:.0}k | {:.1} ms | {:.1} ms | {:.2}% | {:.2} µs | {:.2} µs |",
                     config.connections,
                     kind.label(),
                     phase.delivered_per_s / 1e3,
                     phase.p50_ms,
                     phase.p99_ms,
                     phase.lost_percent,
+                    phase.server_cpu_us,
+                    phase.client_cpu_us,
                 ));
             }
             runs.push(run);
