@@ -165,21 +165,23 @@ impl Config {
             ]
         } else {
             vec![
+                // Bursts stay under every contender's queue bound of 1,024 messages; the
+                // steady phases last 6 s, the light ones 5 s.
                 Config {
                     connections: 1_000,
                     burst: 1_000,
                     rate: 250,
-                    steady: 1_000,
+                    steady: 1_500,
                     light_rate: 50,
-                    light: 100,
+                    light: 250,
                 },
                 Config {
                     connections: 10_000,
-                    burst: 300,
+                    burst: 500,
                     rate: 25,
-                    steady: 100,
+                    steady: 150,
                     light_rate: 5,
-                    light: 15,
+                    light: 25,
                 },
             ]
         }
@@ -262,6 +264,24 @@ fn wait_for(limit: Duration, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// Waits until the heap stops shrinking (less than 64 KiB freed in 200 ms), for at most 10 s.
+fn settle() {
+    let live = || {
+        let stats = GLOBAL.stats();
+        stats.bytes_allocated as f64 - stats.bytes_deallocated as f64
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut before = live();
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+        let now = live();
+        if before - now < 64.0 * 1024.0 {
+            return;
+        }
+        before = now;
+    }
+}
+
 fn heap_now(region: &Region<'_, System>) -> f64 {
     let change = region.change();
     // A reallocation's growth is already in `bytes_allocated` (stats_alloc also reports it in
@@ -277,9 +297,6 @@ fn run(
     serve: Serve,
 ) -> Run {
     let n = config.connections;
-    // The previous run's connections are gone before this one counts the heap.
-    wait_for(Duration::from_secs(20), || servers.subscribed(kind) == 0);
-    std::thread::sleep(Duration::from_millis(200));
     let (addr, listener) = servers.listen(runtime, kind, serve);
     let region = Region::new(GLOBAL);
     let mut clients = Clients::spawn(addr, kind, n);
@@ -316,6 +333,10 @@ fn run(
     let after_bytes = heap_now(&region) / n as f64;
     drop(clients);
     listener.abort();
+    // This run's connections are gone, and their memory freed, before the next run counts
+    // its heap (a count that reaches 0 precedes the last connection's teardown).
+    wait_for(Duration::from_secs(20), || servers.subscribed(kind) == 0);
+    settle();
     Run {
         kind,
         config,
