@@ -188,7 +188,7 @@ impl Config {
     }
 }
 
-/// What one phase (burst or steady) measured.
+/// What one phase (the burst, the steady rate or the light one) measured.
 #[derive(Clone, Copy, Default)]
 struct Phase {
     delivered_per_s: f64,
