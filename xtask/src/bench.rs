@@ -4,7 +4,8 @@
 //! `redis-server` on PATH, or `REDIS_URL`, and `redis-cli` for its cluster section); what
 //! follows goes to the bench binary, so `cargo xtask bench redis cluster --quick` (or
 //! `... redis -- cluster --quick`) runs only its cluster section, short. `cargo xtask bench
-//! presence` runs only presence's.
+//! presence` runs only presence's; `cargo xtask bench gateway [--quick]` only the browser
+//! gateway's (no Redis needed).
 
 use anyhow::{Result, bail};
 
@@ -15,6 +16,10 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         crate::test_all::ensure_redis_server()?;
         let rest = &args[1..];
         return redis(rest.strip_prefix(&["--".to_owned()]).unwrap_or(rest));
+    }
+    if args.first().map(String::as_str) == Some("gateway") {
+        let rest = &args[1..];
+        return gateway(rest.strip_prefix(&["--".to_owned()]).unwrap_or(rest));
     }
     if args.first().map(String::as_str) == Some("presence") {
         crate::test_all::ensure_redis_server()?;
@@ -39,8 +44,9 @@ fn presence() -> Result<()> {
     Ok(())
 }
 
-/// The browser gateway's bench: N SSE and WebSocket connections on one topic against a naive
-/// axum SSE fan-out.
+/// The browser gateway's bench: 1,000 and 10,000 SSE and WebSocket connections on one topic
+/// against a naive axum SSE fan-out and socketioxide. It raises its own open-file limit to the
+/// hard limit (and says so when 10,000 connections do not fit: `ulimit -n 20000` then).
 fn gateway(args: &[String]) -> Result<()> {
     let mut command = cargo();
     command.args(["bench", "-p", "pubsub-axum", "--bench", "gateway", "--"]);

@@ -41,6 +41,7 @@ fn print_help() {
          test-all   fmt, clippy, all tests and doc tests, crates built alone and packaged, dependency rule\n  \
          bench      benchmarks against tokio::sync::broadcast and a naive broker (target/bench/)\n  \
          bench redis  only the Redis backend's cross-node benchmark against a raw client loop\n  \
+         bench gateway  only the browser gateway's: 1,000 and 10,000 SSE/WebSocket connections [--quick]\n  \
          demo       the live demo web app: demo [--port N] [--redis redis://127.0.0.1:6379/]"
     );
 }
