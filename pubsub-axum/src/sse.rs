@@ -219,15 +219,11 @@ impl Sse {
     ) -> SseStream {
         let token = ResumeToken::empty(topics.len());
         let hash = topics_hash(&topics);
-        let held = topics
-            .into_iter()
-            .map(|topic| held_name(&subscription, topic))
-            .collect();
         let mut topics = Followed {
             token,
             hash,
             id: String::new(),
-            held,
+            topics,
             subscription,
         };
         let mut first = BytesMut::new();
@@ -398,7 +394,7 @@ enum Source {
 impl fmt::Debug for State {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let source = match &self.source {
-            Source::Topics(topics) => topics.held.len(),
+            Source::Topics(topics) => topics.topics.len(),
             Source::App(_) => 0,
         };
         f.debug_struct("SseStream")
@@ -439,28 +435,12 @@ impl Source {
     }
 }
 
-/// The name `subscription` holds `topic` under: a tenant's handle holds it scoped. Resolved once
-/// per stream, so that reading positions per message finds each topic at once
-/// ([`Subscription::position`] of an unscoped name on a scoped subscription builds the scoped
-/// name on every call).
-fn held_name(subscription: &Subscription, topic: Topic) -> Topic {
-    if !subscription.contains(&topic) {
-        let scoped = subscription
-            .scope()
-            .and_then(|scope| scope.scope(&topic).ok());
-        if let Some(scoped) = scoped.filter(|scoped| subscription.contains(scoped)) {
-            return scoped;
-        }
-    }
-    topic
-}
-
 /// A stream's topics, its subscription and its resume token.
 struct Followed {
     subscription: Subscription,
-    /// The stream's topics, in the token's order, as the subscription holds them (see
-    /// [`held_name`]).
-    held: Vec<Topic>,
+    /// The stream's topics, in the token's order, as it was asked for them ([`Subscription::position`]
+    /// finds a tenant's handle's scoped names from them, in place).
+    topics: Vec<Topic>,
     token: ResumeToken,
     /// The hash, in every token, of the topics as the stream was asked for them.
     hash: u32,
@@ -508,7 +488,7 @@ impl Followed {
 
     /// The resume token with every topic's last position now.
     fn refresh_token(&mut self) -> &str {
-        for (index, topic) in self.held.iter().enumerate() {
+        for (index, topic) in self.topics.iter().enumerate() {
             if let Some(position) = self.subscription.position(topic) {
                 self.token.set(index, position);
             }
