@@ -92,7 +92,8 @@
 //! their subscribers get a notice (`RedisStats::lost_shard_topics`;
 //! `tests/it/cluster/shard_lost.rs` kills one primary's subscriber connection during a steady
 //! stream, and takes one slot from a primary and gives it back in one transaction, which drops
-//! that slot's channels only: back within 65-90 ms here, with a 200 ms ping interval).
+//! that slot's channels only: back within 25-110 ms here, 6 runs, with a 200 ms ping
+//! interval).
 //!
 //! **A slot migration** (resharding: `CLUSTER SETSLOT .. IMPORTING/MIGRATING`, `MIGRATE` of the
 //! slot's keys, history included, `CLUSTER SETSLOT .. NODE`) is followed like a failover: Redis
@@ -104,7 +105,7 @@
 //! are subscribed on the new owner with a notice for them only
 //! (`tests/it/cluster/reshard.rs`: one slot of a topic with history moved during a steady
 //! stream, its publishes keep their history on the new owner; and with a 60 s ping interval a
-//! moved topic without history was silent for 20-55 ms, 5 runs).
+//! moved topic without history was silent for 12-31 ms, 8 runs).
 //!
 //! **Topics with history are recovered** after a slot migration or a lost shard connection
 //! instead of getting a notice: from the moment they are subscribed again their live messages
