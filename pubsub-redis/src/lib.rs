@@ -63,9 +63,11 @@
 //! as shards are added; `SPUBLISH` costs one shard, so throughput grows with the shards
 //! (measuring that on this machine is left to the bench, issue 15).
 //!
-//! On a cluster, the `redis` crate's cluster connection routes each `SPUBLISH` and each
-//! `SSUBSCRIBE` (one per slot: Redis takes one slot's channels per command) to the shard that
-//! owns the slot, and reconnects a lost shard's connection by itself. What this crate adds:
+//! On a cluster, the `redis` crate's cluster connection routes each `SPUBLISH` (by the slot
+//! this crate names, from the channel, so the client neither parses nor copies the command
+//! per message) and each `SSUBSCRIBE` (one per slot: Redis takes one slot's channels per
+//! command) to the shard that owns the slot, follows a `MOVED` redirect, and reconnects a
+//! lost shard's connection by itself. What this crate adds:
 //! **a failover is followed**: once per [`RedisConfig::ping_interval`] the subscriber side
 //! reads the cluster's slots (`CLUSTER SLOTS`, one node); the subscribed topics whose slot now
 //! has another primary are subscribed again, on it, and only their subscribers get
