@@ -8,7 +8,10 @@
 //! `shards.rs` finds the other case). Such a re-subscription shows as a confirmation nobody asked for:
 //! [`Confirmations`] counts the ones asked for, so the receiving side can tell the others apart
 //! and keep the topic's sequence marks (a loss meanwhile then shows as a hole, a gap notice for
-//! that topic only), where its own subscriptions start the marks afresh.
+//! that topic only), where its own subscriptions start the marks afresh. A second count does
+//! the same for `SUNSUBSCRIBE`: an `sunsubscribe` push nobody asked for is Redis dropping the
+//! channel because its slot left the shard (a resharding), and makes the link look at the
+//! slots at once instead of at its next look.
 //!
 //! The client does not notice by itself that a shard's primary was replaced while this node
 //! only listens (it refreshes its slot map when a command is redirected, and a subscriber
@@ -31,7 +34,8 @@ use tokio::task::JoinSet;
 
 use crate::error::{Error, bounded};
 
-/// The confirmations this node's own `SSUBSCRIBE`s are still due, per topic.
+/// The confirmations this node's own `SSUBSCRIBE`s (or, the other instance, `SUNSUBSCRIBE`s)
+/// are still due, per topic.
 #[derive(Debug, Default)]
 pub(crate) struct Confirmations {
     due: Mutex<HashMap<Topic, u32>>,
@@ -42,7 +46,7 @@ impl Confirmations {
         self.due.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Notes that an `SSUBSCRIBE` of `topics` is about to be sent (each will be confirmed once).
+    /// Notes that a command for `topics` is about to be sent (each will be confirmed once).
     pub(crate) fn expect(&self, topics: &[Topic]) {
         let mut due = self.lock();
         for topic in topics {
@@ -51,7 +55,8 @@ impl Confirmations {
     }
 
     /// Takes one confirmation of `topic`: `true` if it was due (an answer to our own
-    /// `SSUBSCRIBE`), `false` if the client re-subscribed the channel by itself.
+    /// command), `false` if the client re-subscribed the channel by itself (or Redis dropped
+    /// it).
     pub(crate) fn take(&self, topic: &str) -> bool {
         let mut due = self.lock();
         let Some(count) = due.get_mut(topic) else {
@@ -64,7 +69,7 @@ impl Confirmations {
         true
     }
 
-    /// Takes back one due confirmation of each of `topics` (their `SSUBSCRIBE` failed: what it
+    /// Takes back one due confirmation of each of `topics` (their command failed: what it
     /// did not confirm will not come). A topic confirmed already before the failure loses
     /// another of its due confirmations, if any: at worst a later re-subscription of the
     /// client's own is then taken for a loss (a notice), never the other way round.
@@ -243,6 +248,18 @@ impl Topology {
         primaries
     }
 
+    /// How many topics each primary owns, from how many lie in each slot (`per_slot`); a
+    /// slot no primary owns is left out.
+    pub(crate) fn per_primary(&self, per_slot: &HashMap<u16, u64>) -> HashMap<&str, u64> {
+        let mut per_primary: HashMap<&str, u64> = HashMap::new();
+        for (slot, count) in per_slot {
+            if let Some(owner) = self.owner(*slot) {
+                *per_primary.entry(owner).or_default() += count;
+            }
+        }
+        per_primary
+    }
+
     /// The primary that owns `channel`'s slot, if any does.
     pub(crate) fn owner_of(&self, channel: &str) -> Option<&str> {
         self.owner(slot_of(channel))
@@ -272,7 +289,7 @@ impl Topology {
 }
 
 /// The hash slot of `channel` (the client's own hashing, hash tags included), as a number.
-fn slot_of(channel: &str) -> u16 {
+pub(crate) fn slot_of(channel: &str) -> u16 {
     static NUMBERS: std::sync::OnceLock<HashMap<Slot, u16>> = std::sync::OnceLock::new();
     let numbers = NUMBERS.get_or_init(|| {
         (0..SLOTS)

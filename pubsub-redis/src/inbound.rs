@@ -25,6 +25,10 @@ pub(crate) enum LinkEvent {
     /// say which); the client reconnects it, and the link checks which shard lost its
     /// subscriptions (`shards.rs`).
     ShardLost(u64),
+    /// Cluster mode: Redis unsubscribed this topic's channel on the connection of this
+    /// generation without being asked (an `sunsubscribe` push nobody here asked for: the
+    /// channel's slot left that shard); the link looks at the slots at once.
+    Left(u64, Topic),
 }
 
 fn bytes(value: &Value) -> Option<&[u8]> {
@@ -93,6 +97,16 @@ pub(crate) fn handle(
                 // topic only (and none for the topics it merely confirmed again).
                 if push.kind == PushKind::SSubscribe && !shared.confirmations.take(topic) {
                     return;
+                }
+                // Cluster mode: an `sunsubscribe` this node did not ask for is Redis dropping
+                // the channel (its slot left the shard): the link follows the slots at once
+                // rather than at its next look.
+                if push.kind == PushKind::SUnsubscribe
+                    && shared.config.mode == ChannelMode::Cluster
+                    && !shared.departures.take(topic)
+                    && let Ok(topic) = Topic::new(topic)
+                {
+                    let _ = events.send(LinkEvent::Left(generation, topic));
                 }
                 inbound.received.forget(topic);
             }

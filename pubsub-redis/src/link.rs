@@ -10,14 +10,15 @@
 //! connection is let go of, their live messages are held back until their missed ones were
 //! read from Redis and delivered.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Duration;
 
 use pubsub_core::Topic;
 use redis::PushInfo;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
-use tokio::time::MissedTickBehavior;
+use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::cluster::{self, Sharded, Topology};
 use crate::config::ChannelMode;
@@ -33,6 +34,10 @@ use crate::stats::Counters;
 const CHUNK: usize = 1024;
 /// Extra ping timeouts granted while the reader is busy (see [`Link::ping`]).
 const BUSY_PATIENCE: u32 = 8;
+/// Cluster mode: how soon the slots are read again after an `sunsubscribe` nobody asked for,
+/// when the first read did not show the channel's slot moved yet (the node asked had not
+/// heard); doubled each time, up to one ping interval in all.
+const LEFT_RECHECK: Duration = Duration::from_millis(25);
 
 pub(crate) struct Link {
     shared: Arc<Shared>,
@@ -44,6 +49,10 @@ pub(crate) struct Link {
     generation: u64,
     /// Per-topic mode: the topics whose channels the current connection has subscribed.
     subscribed: HashSet<Topic>,
+    /// Cluster mode: how many of [`subscribed`](Self::subscribed) lie in each hash slot (kept
+    /// as they are added and removed, so the shard check counts per primary without going
+    /// through the topics).
+    per_slot: HashMap<u16, u64>,
     /// A lost connection's recovery is due (topics with history configured): set when a live
     /// connection is let go of, cleared once the next one recovered every topic.
     recovering: bool,
@@ -52,6 +61,20 @@ pub(crate) struct Link {
     recoverable: HashSet<Topic>,
     /// Cluster mode: which primary owned each slot when the link last looked.
     topology: Option<Topology>,
+    /// Cluster mode: subscribed topics whose channel Redis dropped by itself (an `sunsubscribe`
+    /// nobody here asked for: the slot left the shard), not yet seen moved in the slots.
+    left: HashSet<Topic>,
+    /// Cluster mode: when to read the slots again for [`left`](Self::left).
+    recheck: Option<Recheck>,
+}
+
+/// The next look at the slots for channels Redis dropped.
+#[derive(Debug, Clone, Copy)]
+struct Recheck {
+    at: Instant,
+    delay: Duration,
+    /// Past this, the ping interval's regular look (and the shard check) takes over.
+    until: Instant,
 }
 
 impl Link {
@@ -70,9 +93,12 @@ impl Link {
             conn: None,
             generation: 0,
             subscribed: HashSet::new(),
+            per_slot: HashMap::new(),
             recovering: false,
             recoverable: HashSet::new(),
             topology: None,
+            left: HashSet::new(),
+            recheck: None,
         }
     }
 
@@ -102,6 +128,14 @@ impl Link {
                 self.subscribe_topics(&interest, &wanted).await?;
             }
         }
+        // Cluster mode: the slots as they are now, so that an `sunsubscribe` push before the
+        // first ping interval already finds its slot moved. If this fails, the first regular
+        // look records them.
+        if let Some(Conn::Cluster(conn)) = &self.conn {
+            self.topology = Topology::read(conn, self.shared.config.ping_timeout)
+                .await
+                .ok();
+        }
         Ok(())
     }
 
@@ -121,8 +155,12 @@ impl Link {
             self.recoverable = std::mem::take(&mut self.subscribed);
         }
         self.subscribed.clear();
+        self.per_slot.clear();
         self.topology = None;
+        self.left.clear();
+        self.recheck = None;
         self.shared.confirmations.clear();
+        self.shared.departures.clear();
         self.generation += 1;
         let mut inbound = self.shared.inbound();
         inbound.generation = self.generation;
@@ -189,7 +227,13 @@ impl Link {
                 .map(|t| self.shared.config.channel_for(t))
                 .collect();
             self.subscribe_chunk(chunk, channels).await?;
-            self.subscribed.extend(chunk.iter().cloned());
+            let cluster = self.shared.config.mode == ChannelMode::Cluster;
+            for topic in chunk {
+                if self.subscribed.insert(topic.clone()) && cluster {
+                    let slot = cluster::slot_of(&self.shared.config.cluster_channel(topic));
+                    *self.per_slot.entry(slot).or_default() += 1;
+                }
+            }
             interest.confirm(chunk);
         }
         Ok(())
@@ -215,6 +259,26 @@ impl Link {
         done
     }
 
+    /// Unsubscribes `channels` (those of `chunk`). On a cluster it first notes the
+    /// `sunsubscribe` confirmations it asks for (and takes back those a failed unsubscribe will
+    /// not give), so that the receiving side tells them from Redis dropping a channel whose
+    /// slot left the shard.
+    async fn unsubscribe_chunk(
+        &mut self,
+        chunk: &[Topic],
+        channels: Vec<String>,
+    ) -> Result<(), Error> {
+        let cluster = self.shared.config.mode == ChannelMode::Cluster;
+        if cluster {
+            self.shared.departures.expect(chunk);
+        }
+        let done = self.command(Subscribe::Unsubscribe, channels).await;
+        if cluster && done.is_err() {
+            self.shared.departures.cancel(chunk);
+        }
+        done
+    }
+
     /// Per-topic mode: brings Redis's channel set in line with the wanted topics.
     async fn sync(&mut self) -> Result<(), Error> {
         let Some(interest) = self.interest.clone() else {
@@ -233,9 +297,19 @@ impl Link {
                 .iter()
                 .map(|t| self.shared.config.channel_for(t))
                 .collect();
-            self.command(Subscribe::Unsubscribe, channels).await?;
+            self.unsubscribe_chunk(chunk, channels).await?;
+            let cluster = self.shared.config.mode == ChannelMode::Cluster;
             for topic in chunk {
-                self.subscribed.remove(topic);
+                if self.subscribed.remove(topic) && cluster {
+                    let slot = cluster::slot_of(&self.shared.config.cluster_channel(topic));
+                    if let Some(count) = self.per_slot.get_mut(&slot) {
+                        *count -= 1;
+                        if *count == 0 {
+                            self.per_slot.remove(&slot);
+                        }
+                    }
+                }
+                self.left.remove(topic);
             }
         }
         self.subscribe_topics(&interest, &to_add).await
@@ -317,14 +391,62 @@ impl Link {
             self.topology = Some(before);
             return Err(error);
         }
+        for topic in &moved {
+            self.left.remove(topic);
+        }
         Counters::add(&self.shared.counters.moved_topics, moved.len() as u64);
         Ok(())
     }
 
+    /// Cluster mode: Redis dropped `topic`'s channel by itself (`LinkEvent::Left`): the slots
+    /// are read again at once rather than at the next ping interval.
+    fn on_left(&mut self, topic: Topic) {
+        if !self.subscribed.contains(&topic) {
+            return;
+        }
+        self.left.insert(topic);
+        let now = Instant::now();
+        self.recheck.get_or_insert(Recheck {
+            at: now,
+            delay: LEFT_RECHECK,
+            until: now + self.shared.config.ping_interval,
+        });
+    }
+
+    /// Cluster mode: reads the slots for the channels Redis dropped
+    /// ([`follow_topology`](Self::follow_topology) subscribes the moved topics on their new
+    /// owner). While some were not seen moved (the node asked had not heard yet), it looks
+    /// again soon, with doubling delays, for up to one ping interval; after that the regular
+    /// look and [`check_shards`](Self::check_shards) (which finds a shard connection that holds
+    /// fewer of this node's channels than it should) take over.
+    async fn follow_left(&mut self) {
+        if let Err(error) = self.follow_topology().await {
+            tracing::warn!(%error, "following the redis cluster's slots failed");
+        }
+        let subscribed = &self.subscribed;
+        self.left.retain(|topic| subscribed.contains(topic));
+        let now = Instant::now();
+        match self.recheck {
+            Some(mut recheck) if !self.left.is_empty() && now + recheck.delay < recheck.until => {
+                recheck.at = now + recheck.delay;
+                recheck.delay *= 2;
+                self.recheck = Some(recheck);
+            }
+            _ => {
+                self.left.clear();
+                self.recheck = None;
+            }
+        }
+    }
+
     /// Cluster mode: asks each primary whether the connection the client holds to it still
-    /// has this node's subscriptions (`shards.rs`); the topics of a primary whose connection
-    /// holds none are subscribed again and get a gap notice or a recovery. Needs the slots read by
-    /// [`follow_topology`](Self::follow_topology) first.
+    /// has this node's subscriptions there (`shards.rs`): the topics of a primary whose
+    /// connection holds fewer sharded channels than this node has subscribed topics on it (by
+    /// the slots) are subscribed again and get a gap notice or a recovery. Needs the slots read
+    /// by [`follow_topology`](Self::follow_topology) first.
+    ///
+    /// The count is taken while none of this node's own `SSUBSCRIBE`s or `SUNSUBSCRIBE`s is
+    /// under way: they are sent by this task only, and it is here.
     async fn check_shards(&mut self) -> Result<(), Error> {
         let (Some(Conn::Cluster(conn)), Some(topology)) = (&self.conn, &self.topology) else {
             return Ok(());
@@ -332,14 +454,11 @@ impl Link {
         if self.subscribed.is_empty() {
             return Ok(());
         }
+        let wanted = topology.per_primary(&self.per_slot);
         let held =
             crate::shards::held(conn, &topology.primaries(), self.shared.config.ping_timeout).await;
-        let empty: Vec<&str> = held
-            .iter()
-            .filter(|(_, count)| **count == 0)
-            .map(|(primary, _)| primary.as_str())
-            .collect();
-        if empty.is_empty() {
+        let short = crate::shards::short(&held, &wanted);
+        if short.is_empty() {
             return Ok(());
         }
         let config = &self.shared.config;
@@ -349,7 +468,7 @@ impl Link {
             .filter(|topic| {
                 topology
                     .owner_of(&config.cluster_channel(topic))
-                    .is_some_and(|owner| empty.contains(&owner))
+                    .is_some_and(|owner| short.contains(&owner))
             })
             .cloned()
             .collect();
@@ -358,8 +477,8 @@ impl Link {
         }
         tracing::warn!(
             topics = lost.len(),
-            primaries = ?empty,
-            "a redis cluster shard's subscriber connection lost its subscriptions; \
+            primaries = ?short,
+            "a redis cluster shard's subscriber connection lost subscriptions; \
              subscribing its topics again"
         );
         self.resubscribe(&lost, History::Continues).await?;
@@ -396,7 +515,7 @@ impl Link {
             // Unsubscribed first: an `ssubscribe` of channels the client still counts as
             // subscribed was confirmed without reaching the new owner for most slots (seen in
             // `tests/it/cluster/failover.rs`); after an `sunsubscribe` it is sent there.
-            let _ = self.command(Subscribe::Unsubscribe, channels.clone()).await;
+            let _ = self.unsubscribe_chunk(chunk, channels.clone()).await;
             if let Err(error) = self.subscribe_chunk(chunk, channels).await {
                 // What was held is delivered; a hole in it gives its topic a notice.
                 crate::recovery::finish(&shared);
@@ -449,11 +568,22 @@ impl Link {
                     None => std::future::pending().await,
                 }
             };
+            let recheck = self.recheck.map(|recheck| recheck.at);
+            let recheck = async move {
+                match recheck {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
+                () = recheck => self.follow_left().await,
                 event = self.events.recv() => match event {
                     Some(LinkEvent::Lost(generation)) if generation == self.generation => {
                         tracing::warn!("redis subscriber connection lost; reconnecting");
                         self.drop_connection();
+                    }
+                    Some(LinkEvent::Left(generation, topic)) if generation == self.generation => {
+                        self.on_left(topic);
                     }
                     Some(LinkEvent::ShardLost(generation)) if generation == self.generation => {
                         // The client may have reconnected the shard already; if not, the next

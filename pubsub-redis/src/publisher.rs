@@ -135,19 +135,20 @@ impl Publisher {
     pub(crate) async fn send(&self, topic: &Topic, tail: &Tail) -> Result<(), Error> {
         let after = self.shared.config.publish_timeout;
         let mut permit = None;
+        // Everything but the number is written before the lock is taken, once: a publish that
+        // waits for an admission slot or a connection keeps it.
+        let config = &self.shared.config;
+        let channel = config.namespace.len() + 5 + topic.len();
+        let envelope = self.shared.head.len() + 20 + tail.len();
+        let mut cmd = redis::Cmd::with_capacity(3, 8 + channel + envelope);
+        cmd.arg(config.publish_command());
+        config.write_channel_arg(topic, &mut cmd);
+        let mut cmd = Some(cmd);
         loop {
             if self.shared.circuit_open() {
                 // The publisher connection is down: fail now rather than wait for a timeout.
                 return Err(self.failed(unavailable(&self.shared)));
             }
-            // Everything but the number is written before the lock is taken.
-            let config = &self.shared.config;
-            let channel = config.namespace.len() + 5 + topic.len();
-            let envelope = self.shared.head.len() + 20 + tail.len();
-            let mut cmd = redis::Cmd::with_capacity(3, 8 + channel + envelope);
-            cmd.arg(config.publish_command());
-            config.write_channel_arg(topic, &mut cmd);
-            let mut cmd = Some(cmd);
             let queued = std::future::poll_fn(|cx| {
                 Poll::Ready(self.queue(topic, tail, &mut cmd, &mut permit, cx))
             })
@@ -190,7 +191,7 @@ impl Publisher {
         if conn.is_none() {
             *conn = self.shared.circuit.take_ready();
         }
-        let (Some(live), Some(mut cmd)) = (conn.as_ref(), cmd.take()) else {
+        let Some(live) = conn.as_ref() else {
             return Queued::NoConnection;
         };
         let permit = match permit.take() {
@@ -199,6 +200,10 @@ impl Publisher {
                 Ok(permit) => permit,
                 Err(_) => return Queued::Full(Arc::clone(&live.slots)),
             },
+        };
+        // Taken only once admitted: a publish that waits keeps its written command.
+        let Some(mut cmd) = cmd.take() else {
+            return Queued::NoConnection;
         };
         let now = Instant::now();
         let seq = sequences.next(topic, now);
@@ -349,7 +354,25 @@ fn request(
 ) -> Request {
     let after = shared.config.publish_timeout;
     Box::pin(async move {
-        let result = bounded("publish", after, cmd.query_async::<()>(&mut conn)).await;
+        let result = match &mut conn {
+            Conn::Single(conn) => bounded("publish", after, cmd.query_async::<()>(conn)).await,
+            Conn::Cluster(conn) => {
+                // Routed by the channel's slot here, and the command handed over as it is: the
+                // client's own routing of a `Cmd` parses its name and copies it whole, per
+                // message.
+                use redis::cluster_routing::{Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr};
+                let channel = match cmd.args_iter().nth(1) {
+                    Some(redis::Arg::Simple(channel)) => channel,
+                    _ => &[],
+                };
+                let route = RoutingInfo::SingleNode(SingleNodeRoutingInfo::SpecificNode(
+                    Route::with_key(channel, SlotAddr::Master),
+                ));
+                bounded("publish", after, conn.route_command(cmd, route))
+                    .await
+                    .map(drop)
+            }
+        };
         match result {
             Ok(()) => {
                 Counters::add(&shared.counters.sent, 1);

@@ -9,10 +9,15 @@
 //! [`RedisConfig::ping_interval`](crate::RedisConfig::ping_interval), and at once when the
 //! client reports a lost connection (a `Disconnection` push, which does not say which shard),
 //! the link asks each primary for the `ssub` count of the connection the client holds to it
-//! (`CLIENT INFO`); a primary whose count is zero while this node has topics there lost them:
-//! they are subscribed again and their subscribers get a gap notice (with history: a
-//! recovery). One small command per
-//! primary per interval; no cost per message.
+//! (`CLIENT INFO`) and compares it with the number of this node's subscribed topics whose slot
+//! that primary owns (kept per slot as topics come and go, so no walk over the topics); a
+//! primary whose connection holds fewer lost some: all its topics are subscribed again (the
+//! count does not say which) and their subscribers get a gap notice (with history: a
+//! recovery). That covers the connection reconnected without its subscriptions, and one that
+//! lost a slot's channels only (the slot taken from the primary and given back). The count is
+//! taken in the link task, which alone sends this node's `SSUBSCRIBE`s and `SUNSUBSCRIBE`s,
+//! so none of them is under way then (except one that timed out and may still reach Redis).
+//! One small command per primary per interval; no cost per message.
 //!
 //! `CLIENT INFO` is routed by one of the primary's slots, not to its address: a command sent
 //! to the address of a node whose connection is being repaired fails with "connection not
@@ -64,6 +69,25 @@ pub(crate) async fn held(
         }
     }
     held
+}
+
+/// The primaries (of `held`, the counts [`held`] read) whose connection holds fewer sharded
+/// subscriptions than `wanted` says this node has topics on them: each lost some (all, after
+/// the client reconnected it, or those of a slot that left the shard and came back). Which
+/// ones is not told, so all that primary's topics are subscribed again. A primary not asked,
+/// or that did not answer, is left out; one holding more (a subscription of the client's own
+/// not yet confirmed) is not short.
+pub(crate) fn short<'a>(
+    held: &'a HashMap<String, u64>,
+    wanted: &HashMap<&str, u64>,
+) -> Vec<&'a str> {
+    let mut short: Vec<&str> = held
+        .iter()
+        .filter(|(primary, count)| **count < wanted.get(primary.as_str()).copied().unwrap_or(0))
+        .map(|(primary, _)| primary.as_str())
+        .collect();
+    short.sort_unstable();
+    short
 }
 
 /// The `ssub=<n>` field of a `CLIENT INFO` answer, if it came from `primary` (its `laddr`).

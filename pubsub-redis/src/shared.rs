@@ -42,6 +42,9 @@ pub(crate) struct Shared {
     /// Cluster mode: the `SSUBSCRIBE` confirmations this node still awaits (any other is a
     /// re-subscription by the client, after a shard was lost or slots moved).
     pub(crate) confirmations: Confirmations,
+    /// Cluster mode: the `sunsubscribe` confirmations this node's own `SUNSUBSCRIBE`s are still
+    /// due (any other means Redis dropped the channel: its slot left the shard).
+    pub(crate) departures: Confirmations,
     /// Open while the publisher connection is down: publishes fail at once.
     circuit_open: AtomicBool,
     /// Reconnects the publisher while the circuit is open.
@@ -100,6 +103,7 @@ impl Shared {
             memory: memory.build(),
             gaps: Gaps::new(),
             confirmations: Confirmations::default(),
+            departures: Confirmations::default(),
             config,
             head: crate::envelope::head(&node_id),
             history_head: crate::envelope::history_head(&node_id),

@@ -84,9 +84,10 @@ pub struct RedisStats {
     /// Cluster mode: subscribed topics whose slot moved to another primary (a failover, a
     /// resharding), subscribed again there: their subscribers got a gap notice.
     pub moved_topics: u64,
-    /// Cluster mode: subscribed topics whose shard's subscriber connection was found without
-    /// its subscriptions (lost without a failover and reconnected by the client), subscribed
-    /// again: their subscribers got a gap notice.
+    /// Cluster mode: subscribed topics whose shard's subscriber connection was found holding
+    /// fewer of this node's channels than it should (lost without a failover and reconnected by
+    /// the client, or a slot's channels dropped), subscribed again: their subscribers got a gap
+    /// notice (or, with history, a recovery).
     pub lost_shard_topics: u64,
 }
 

@@ -119,3 +119,20 @@ fn a_slot_taken_over_by_a_replica_is_a_failover_not_a_migration() {
         "equal when the same primaries own the same slots"
     );
 }
+
+#[test]
+fn topics_are_counted_per_primary_from_their_slots() {
+    let topology = Topology::parse(&Value::Array(vec![
+        range(0, 8191, 7000),
+        range(8192, 12000, 7001),
+        range(12001, 16000, 7000),
+    ]));
+    let per_slot: std::collections::HashMap<u16, u64> =
+        [(3300, 2), (12182, 3), (9000, 1), (16100, 4)]
+            .into_iter()
+            .collect();
+    let per_primary = topology.per_primary(&per_slot);
+    assert_eq!(per_primary.get("127.0.0.1:7000"), Some(&5), "two ranges");
+    assert_eq!(per_primary.get("127.0.0.1:7001"), Some(&1));
+    assert_eq!(per_primary.len(), 2, "slot 16100 has no owner: left out");
+}

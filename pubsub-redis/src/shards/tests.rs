@@ -1,6 +1,8 @@
 use redis::Value;
 
-use super::ssub;
+use std::collections::HashMap;
+
+use super::{short, ssub};
 
 const INFO: &str = "id=7 addr=127.0.0.1:5 laddr=127.0.0.1:6379 fd=9 name= age=1 idle=0 \
                     flags=P db=0 sub=0 psub=0 ssub=3 multi=-1 qbuf=0\n";
@@ -30,5 +32,33 @@ fn an_answer_from_another_node_is_not_taken() {
         ssub(&info, "127.0.0.1:637"),
         None,
         "a prefix is not the address"
+    );
+}
+
+#[test]
+fn a_primary_holding_fewer_channels_than_this_node_has_topics_there_lost_some() {
+    let held: HashMap<String, u64> = [
+        ("127.0.0.1:7000", 0), // lost all (reconnected by the client)
+        ("127.0.0.1:7001", 2), // lost one of three (a slot left and came back)
+        ("127.0.0.1:7002", 4), // all there
+        ("127.0.0.1:7003", 5), // one more than ours: a re-subscription not yet counted
+        ("127.0.0.1:7004", 0), // none of ours there
+    ]
+    .into_iter()
+    .map(|(primary, count)| (primary.to_owned(), count))
+    .collect();
+    let wanted: HashMap<&str, u64> = [
+        ("127.0.0.1:7000", 2),
+        ("127.0.0.1:7001", 3),
+        ("127.0.0.1:7002", 4),
+        ("127.0.0.1:7003", 4),
+        ("127.0.0.1:7005", 1), // did not answer: looked at again next time
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(short(&held, &wanted), ["127.0.0.1:7000", "127.0.0.1:7001"]);
+    assert!(
+        short(&held, &HashMap::new()).is_empty(),
+        "no topics: none short"
     );
 }

@@ -1,16 +1,19 @@
 //! A slot that holds a subscribed topic (with history) moved from one primary to another during
 //! a steady stream, as `redis-cli --cluster reshard` does it: delivery resumes on every topic,
 //! the moved topic is recovered from its history (which moved with the slot) without a notice,
-//! the other topics are left alone.
+//! the other topics are left alone. And the move is followed at Redis's `sunsubscribe` push,
+//! not at the next regular look at the slots: with a ping interval longer than the test, a
+//! moved topic without history still resumes within a second, with a notice.
 
 use std::collections::HashSet;
 use std::time::Duration;
 
 use pubsub_core::Broker;
 use pubsub_core::testing::unique_topic;
+use pubsub_redis::RedisBroker;
 
 use super::stream::{Received, Stream};
-use super::{cluster_pair_keeping, owner_of, slot_owners, topics_on_every_shard};
+use super::{cluster_config, cluster_pair_keeping, owner_of, slot_owners, topics_on_every_shard};
 use crate::cluster_server::RedisCluster;
 
 fn url(port: u16) -> String {
@@ -148,6 +151,80 @@ async fn a_moved_slot_with_history_is_recovered_and_the_other_topics_left_alone(
         "the moved topic, from its history"
     );
     assert_eq!(stats.unrecovered_topics, 0);
+    assert_eq!(stats.lost_shard_topics, 0, "no connection lost");
+    assert_eq!(stats.reconnects, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moved_slot_is_followed_at_its_sunsubscribe_push_not_at_the_next_look() {
+    let _heavy = crate::heavy().await;
+    let cluster = tokio::task::spawn_blocking(RedisCluster::start)
+        .await
+        .expect("a cluster");
+    let urls = cluster.urls();
+    let mut config = cluster_config(&urls, &crate::server::unique_namespace());
+    config.capacity = 4096;
+    // No regular look at the slots (nor shard check) during the test: only the push can
+    // tell the subscriber side that the slot moved.
+    config.ping_interval = Duration::from_secs(60);
+    let a = RedisBroker::connect(config.clone()).await.expect("node a");
+    let b = RedisBroker::connect(config).await.expect("node b");
+    let ranges = slot_owners(&urls[0]).await;
+    let primaries: HashSet<u16> = ranges.iter().map(|(_, _, port)| *port).collect();
+    let mut topics = topics_on_every_shard(&urls[0], &a, &ranges, "left", 1).await;
+    let moved = unique_topic("left-moved");
+    let channel = a.config().cluster_channel(&moved);
+    let from = owner_of(&urls[0], &ranges, &channel).await;
+    let slot = keyslot(from, &channel).await;
+    let to = *primaries
+        .iter()
+        .find(|p| **p != from)
+        .expect("another primary");
+    topics.insert(0, (moved, from));
+
+    let mut subs = Vec::new();
+    for (topic, _) in &topics {
+        subs.push(a.subscribe(topic).await.expect("subscribe"));
+    }
+    let stream = Stream::start(&b, topics.iter().map(|(topic, _)| topic));
+    let mut received = Received::default();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    received.drain(&mut subs);
+    // Moved while the subscriptions are drained every 5 ms, and for half a second after.
+    let moving = tokio::spawn(async move { move_slot(slot, from, to, &primaries).await });
+    received.watch(&mut subs, moving).await;
+    let moved_at = tokio::time::Instant::now();
+    let watching = tokio::spawn(tokio::time::sleep(Duration::from_millis(500)));
+    received.watch(&mut subs, watching).await;
+    received
+        .until_all_after(&mut subs, moved_at, Duration::from_secs(5))
+        .await;
+    let silence = received
+        .longest_silence
+        .get(&0)
+        .copied()
+        .unwrap_or_default();
+    eprintln!("sunsubscribe push: the moved topic was silent for {silence:?} at most");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let published = stream.finish().await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    received.drain(&mut subs);
+
+    assert!(
+        silence < Duration::from_secs(1),
+        "the moved topic was silent for {silence:?} (ping interval 60 s)"
+    );
+    received.assert_in_order(0);
+    assert!(
+        received.gaps.get(&0).copied().unwrap_or(0) >= 1,
+        "the moved topic (no history) has a gap notice"
+    );
+    for (i, published) in published.iter().enumerate().skip(1) {
+        received.assert_in_order(i);
+        received.assert_complete(i, published);
+    }
+    let stats = a.stats();
+    assert_eq!(stats.moved_topics, 1, "the moved topic, once");
     assert_eq!(stats.lost_shard_topics, 0, "no connection lost");
     assert_eq!(stats.reconnects, 0);
 }

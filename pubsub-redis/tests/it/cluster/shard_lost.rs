@@ -1,7 +1,9 @@
 //! A shard's subscriber connection lost without a failover (killed on its primary, as a network
 //! cut or an idle-client reaper would): delivery resumes on every topic, only that shard's
 //! topics get a gap notice, and its topic with history is recovered instead (every message,
-//! no notice).
+//! no notice). And a shard connection that lost only some of its subscriptions (a slot taken
+//! from its primary and given back at once, which drops that slot's channels) is found by its
+//! count and resubscribed too.
 
 use std::time::Duration;
 
@@ -109,4 +111,81 @@ async fn a_lost_shard_connection_is_resubscribed_with_a_notice_only_for_its_topi
     assert_eq!(stats.unrecovered_topics, 0);
     assert_eq!(stats.moved_topics, 0, "no slot moved");
     assert_eq!(stats.reconnects, 0, "the other shards were left alone");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shard_connection_that_lost_some_subscriptions_is_resubscribed() {
+    let _heavy = crate::heavy().await;
+    let cluster = tokio::task::spawn_blocking(RedisCluster::start)
+        .await
+        .expect("a cluster");
+    let urls = cluster.urls();
+    let (a, b) = super::cluster_pair(&urls, 4096).await;
+    let ranges = slot_owners(&urls[0]).await;
+    let topics = topics_on_every_shard(&urls[0], &a, &ranges, "partly-lost", 3).await;
+    let (victim, owner) = (&topics[0].0, topics[0].1);
+    let mut raw = crate::server::raw(&format!("redis://127.0.0.1:{owner}/")).await;
+    let slot: u16 = redis::cmd("CLUSTER")
+        .arg("KEYSLOT")
+        .arg(a.config().cluster_channel(victim))
+        .query_async(&mut raw)
+        .await
+        .expect("keyslot");
+
+    let mut subs = Vec::new();
+    for (topic, _) in &topics {
+        subs.push(a.subscribe(topic).await.expect("subscribe"));
+    }
+    let stream = Stream::start(&b, topics.iter().map(|(topic, _)| topic));
+    let mut received = Received::default();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    received.drain(&mut subs);
+    // The slot leaves its primary and comes back in one transaction: Redis drops the slot's
+    // channels from every subscriber (an `sunsubscribe` push), while the slots, as any node
+    // tells them, never change. The connection keeps its other channels on that primary.
+    let () = redis::pipe()
+        .atomic()
+        .cmd("CLUSTER")
+        .arg("DELSLOTS")
+        .arg(slot)
+        .ignore()
+        .cmd("CLUSTER")
+        .arg("ADDSLOTS")
+        .arg(slot)
+        .ignore()
+        .query_async(&mut raw)
+        .await
+        .expect("the slot taken and given back");
+    let at = tokio::time::Instant::now();
+    received
+        .until_all_after(&mut subs, at, Duration::from_secs(5))
+        .await;
+    let resumed = at.elapsed();
+    eprintln!("partly lost shard connection: every topic live again {resumed:?} after");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let published = stream.finish().await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    received.drain(&mut subs);
+
+    for (i, (_, primary)) in topics.iter().enumerate() {
+        received.assert_in_order(i);
+        if *primary == owner {
+            // Which of that primary's channels were lost is not told: all its topics are
+            // subscribed again, with a notice.
+            assert!(
+                received.gaps.get(&i).copied().unwrap_or(0) >= 1,
+                "topic {i} on the primary that lost a slot's channels has a gap notice"
+            );
+        } else {
+            received.assert_complete(i, &published[i]);
+        }
+    }
+    let stats = a.stats();
+    let on_owner = topics.iter().filter(|(_, p)| *p == owner).count() as u64;
+    assert_eq!(
+        stats.lost_shard_topics, on_owner,
+        "that primary's topics, once"
+    );
+    assert_eq!(stats.moved_topics, 0, "no slot changed owner");
+    assert_eq!(stats.reconnects, 0);
 }

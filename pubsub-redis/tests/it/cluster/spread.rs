@@ -218,3 +218,56 @@ async fn a_topic_subscribed_again_later_starts_afresh_without_a_false_notice() {
     );
     assert_eq!(stats.local.gaps, 0, "no notice");
 }
+
+/// How many `MOVED` redirects the primaries on `ports` answered so far (`INFO errorstats`).
+async fn redirects(ports: &[u16]) -> u64 {
+    let mut total = 0;
+    for port in ports {
+        let mut raw = crate::server::raw(&format!("redis://127.0.0.1:{port}/")).await;
+        let info: String = redis::cmd("INFO")
+            .arg("errorstats")
+            .query_async(&mut raw)
+            .await
+            .expect("info errorstats");
+        total += info
+            .lines()
+            .find_map(|line| line.strip_prefix("errorstat_MOVED:count="))
+            .map_or(0, |n| n.trim().parse::<u64>().expect("a count"));
+    }
+    total
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_publish_goes_straight_to_its_topics_shard() {
+    let urls = urls().await;
+    let _heavy = crate::heavy().await;
+    let (a, b) = cluster_pair(&urls, 256).await;
+    let mut ports: Vec<u16> = slot_owners(&urls[0])
+        .await
+        .iter()
+        .map(|(_, _, port)| *port)
+        .collect();
+    ports.sort_unstable();
+    ports.dedup();
+    let topics: Vec<Topic> = (0..TOPICS).map(|_| unique_topic("straight")).collect();
+    let mut subs = Vec::new();
+    for topic in &topics {
+        subs.push(a.subscribe(topic).await.expect("subscribe"));
+    }
+    let before = redirects(&ports).await;
+    for seq in 1..=5 {
+        for topic in &topics {
+            b.publish(topic, numbered(seq)).await.expect("publish");
+        }
+    }
+    for sub in &mut subs {
+        for seq in 1..=5 {
+            assert_eq!(next_numbered(sub).await.0, seq);
+        }
+    }
+    assert_eq!(
+        redirects(&ports).await - before,
+        0,
+        "no SPUBLISH was sent to a node that does not own its channel's slot"
+    );
+}

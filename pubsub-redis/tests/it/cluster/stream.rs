@@ -76,6 +76,9 @@ pub(crate) struct Received {
     pub(crate) gaps: HashMap<usize, usize>,
     /// When each topic's latest message arrived.
     pub(crate) last_at: HashMap<usize, tokio::time::Instant>,
+    /// The longest time between two of a topic's messages arriving (as seen by the drains,
+    /// every 20 ms or so while waiting).
+    pub(crate) longest_silence: HashMap<usize, Duration>,
 }
 
 impl Received {
@@ -90,13 +93,32 @@ impl Received {
                 match delivery {
                     Delivery::Message(message) => {
                         self.messages.entry(i).or_default().push(seq_of(&message));
-                        self.last_at.insert(i, tokio::time::Instant::now());
+                        let now = tokio::time::Instant::now();
+                        if let Some(last) = self.last_at.insert(i, now) {
+                            let longest = self.longest_silence.entry(i).or_default();
+                            *longest = (*longest).max(now - last);
+                        }
                     }
                     Delivery::Gap => *self.gaps.entry(i).or_default() += 1,
                     Delivery::Lagged(n) => panic!("topic {i} lagged by {n}"),
                 }
             }
         }
+    }
+
+    /// Drains `subs` every 5 ms until `done` has finished (so that
+    /// [`longest_silence`](Self::longest_silence) sees what happens meanwhile), then returns
+    /// its output.
+    pub(crate) async fn watch<T: Send + 'static>(
+        &mut self,
+        subs: &mut [Subscription],
+        done: tokio::task::JoinHandle<T>,
+    ) -> T {
+        while !done.is_finished() {
+            self.drain(subs);
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        done.await.expect("the watched task")
     }
 
     /// Drains `subs` until every topic had a message after `since`, or panics after `within`.
