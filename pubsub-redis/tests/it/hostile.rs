@@ -352,20 +352,21 @@ async fn a_flood_of_forged_messages_of_eight_kinds_neither_delays_loses_nor_dupl
     );
     assert!(u128::from(stats.gap_rounds) <= intervals, "{stats:?}");
     // A few milliseconds in the middle; the tail is the scheduler of an unoptimised build on
-    // two shared cores (a gap storm used to stall deliveries for seconds and reconnect).
+    // two shared cores (a gap storm used to stall deliveries for seconds and reconnect). Alone
+    // this test measures a p99 of 18-32 ms here; beside the suite's other tests on a
+    // fresh CI machine p99 reached 110 ms (max 144 ms), and with other builds loading the
+    // machine p50 5.9 ms and p99 203 ms. The bounds keep twice that room: the stall they guard
+    // against was seconds.
     assert!(
-        p50 < Duration::from_millis(5),
+        p50 < Duration::from_millis(12),
         "real deliveries delayed: p50 {p50:?}"
     );
-    // Alone this test measures a p99 of 18-32 ms here; beside the suite's other tests on two
-    // cores it reached 110 ms on a fresh CI machine (max 144 ms). The stall it guards against
-    // was seconds, which `max` below catches; p50 keeps the typical latency honest.
     assert!(
-        p99 < Duration::from_millis(200),
+        p99 < Duration::from_millis(400),
         "real deliveries delayed: p99 {p99:?}"
     );
     assert!(
-        max < Duration::from_millis(250),
+        max < Duration::from_millis(500),
         "a real delivery stalled for {max:?}"
     );
     drop(subs);
