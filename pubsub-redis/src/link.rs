@@ -248,15 +248,8 @@ impl Link {
         chunk: &[Topic],
         channels: Vec<String>,
     ) -> Result<(), Error> {
-        let cluster = self.shared.config.mode == ChannelMode::Cluster;
-        if cluster {
-            self.shared.confirmations.expect(chunk);
-        }
-        let done = self.command(Subscribe::Subscribe, channels).await;
-        if cluster && done.is_err() {
-            self.shared.confirmations.cancel(chunk);
-        }
-        done
+        self.noted_command(Subscribe::Subscribe, chunk, channels)
+            .await
     }
 
     /// Unsubscribes `channels` (those of `chunk`). On a cluster it first notes the
@@ -268,13 +261,30 @@ impl Link {
         chunk: &[Topic],
         channels: Vec<String>,
     ) -> Result<(), Error> {
+        self.noted_command(Subscribe::Unsubscribe, chunk, channels)
+            .await
+    }
+
+    /// Sends `what` for `channels` (those of `chunk`); on a cluster, with its confirmations
+    /// noted as due beforehand and taken back when it fails.
+    async fn noted_command(
+        &mut self,
+        what: Subscribe,
+        chunk: &[Topic],
+        channels: Vec<String>,
+    ) -> Result<(), Error> {
         let cluster = self.shared.config.mode == ChannelMode::Cluster;
+        let shared = Arc::clone(&self.shared);
+        let due = match what {
+            Subscribe::Subscribe => &shared.confirmations,
+            Subscribe::Unsubscribe => &shared.departures,
+        };
         if cluster {
-            self.shared.departures.expect(chunk);
+            due.expect(chunk);
         }
-        let done = self.command(Subscribe::Unsubscribe, channels).await;
+        let done = self.command(what, channels).await;
         if cluster && done.is_err() {
-            self.shared.departures.cancel(chunk);
+            due.cancel(chunk);
         }
         done
     }
