@@ -221,8 +221,8 @@ async fn a_client_that_stops_reading_costs_bounded_memory_and_is_closed() {
     for n in 0..20_000u64 {
         let event = pubsub_core::Message::from_json("docs", "pad", format!("[{n},\"{pad}\"]"));
         broker.publish(&topic, event).await.unwrap();
-        // Slow enough for the join's task to keep its subscription's buffer empty, as long as
-        // the connection's queue takes its frames.
+        // Slow enough for the connection's writer to keep the join's subscription buffer
+        // empty, as long as the socket takes its frames.
         if n % 50 == 0 {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
