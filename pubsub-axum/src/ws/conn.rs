@@ -384,7 +384,13 @@ impl Sources {
             let join = &mut self.joins[index];
             let mut closed = false;
             while out.len() < BATCH {
-                match join.subscription.poll_recv(cx) {
+                // What is there without registering a waker; the waker once it is empty.
+                let polled = match join.subscription.try_recv() {
+                    Ok(delivery) => Poll::Ready(Some(delivery)),
+                    Err(pubsub_core::TryRecvError::Closed) => Poll::Ready(None),
+                    Err(pubsub_core::TryRecvError::Empty) => join.subscription.poll_recv(cx),
+                };
+                match polled {
                     Poll::Ready(Some(delivery)) => out.extend(frame(&join.prefix, delivery)),
                     Poll::Ready(None) => {
                         out.push(frames::reload(&join.prefix, "closed: the broker is gone"));
