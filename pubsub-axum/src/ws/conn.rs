@@ -35,11 +35,8 @@ pub(crate) enum Outbound {
     /// A frame to send: a reply, an error, a presence frame.
     Text(String),
     /// A join's subscription, queued right after the join's reply: its pushes follow the reply.
-    Join {
-        topic: Topic,
-        prefix: String,
-        subscription: Subscription,
-    },
+    /// Boxed: every slot of the queue is as large as its largest entry.
+    Join(Box<Pushing>),
     /// A left topic: its subscription is dropped before the leave's reply, queued next.
     Leave(Topic),
     Close(u16, &'static str),
@@ -242,11 +239,11 @@ impl<S: Send + Sync + 'static> Conn<S> {
                         None
                     };
                     self.tx
-                        .send(Outbound::Join {
+                        .send(Outbound::Join(Box::new(Pushing {
                             topic: topic.clone(),
                             prefix,
                             subscription,
-                        })
+                        })))
                         .await
                         .map_err(|_| WriterGone)?;
                     self.joins.insert(
@@ -326,7 +323,8 @@ impl<S: Send + Sync + 'static> Conn<S> {
 }
 
 /// A join as the writer holds it: the pushes of its subscription.
-struct Pushing {
+#[derive(Debug)]
+pub(crate) struct Pushing {
     topic: Topic,
     prefix: String,
     subscription: Subscription,
@@ -358,22 +356,16 @@ impl Sources {
         while out.len() < BATCH {
             match self.rx.poll_recv(cx) {
                 Poll::Ready(Some(Outbound::Text(text))) => out.push(text),
-                Poll::Ready(Some(Outbound::Join {
-                    topic,
-                    prefix,
-                    subscription,
-                })) => self.joins.push(Pushing {
-                    topic,
-                    prefix,
-                    subscription,
-                }),
+                Poll::Ready(Some(Outbound::Join(join))) => self.joins.push(*join),
                 Poll::Ready(Some(Outbound::Leave(topic))) => {
                     self.joins.retain(|join| join.topic != topic);
                 }
                 Poll::Ready(Some(Outbound::Close(code, reason))) => {
                     return Poll::Ready(Taken::Close(code, reason));
                 }
-                Poll::Ready(None) => return Poll::Ready(Taken::Done),
+                // What was taken is written first; the queue stays closed.
+                Poll::Ready(None) if out.is_empty() => return Poll::Ready(Taken::Done),
+                Poll::Ready(None) => return Poll::Ready(Taken::Frames),
                 Poll::Pending => break,
             }
         }
@@ -442,7 +434,8 @@ async fn write(
         joins: Vec::new(),
         turn: 0,
     };
-    let mut out = Vec::with_capacity(BATCH);
+    // Grows with the batches, up to [`BATCH`] frames.
+    let mut out = Vec::new();
     loop {
         let taken = std::future::poll_fn(|cx| sources.poll_take(cx, &mut out)).await;
         let close = match taken {
