@@ -11,10 +11,10 @@
 //! - **heartbeats and idle timeout**: any client frame (the client sends `$heartbeat` every
 //!   25 s) keeps the connection; none for the [`idle_timeout`](Channels::idle_timeout) closes
 //!   it (code 4000);
-//! - **a bounded outbound queue**: pushes wait in a queue of
-//!   [`queue_capacity`](Channels::queue_capacity) entries (each a reply, or up to 64 pushes one
-//!   join took from its buffer at once), then in each join's own bounded
-//!   subscription buffer, where a lag is recovered from the history or becomes a `$reload`; a
+//! - **bounded outbound buffers**: replies and presence frames wait in a queue of
+//!   [`queue_capacity`](Channels::queue_capacity) entries; pushes wait in each join's own
+//!   bounded subscription buffer, which the connection's writer takes them from (up to 64
+//!   frames per write), where a lag is recovered from the history or becomes a `$reload`; a
 //!   write that does not finish within the [`write_timeout`](Channels::write_timeout) (a browser
 //!   that stopped reading) closes the connection: memory is bounded, never an unbounded buffer;
 //! - **limits**: a message above [`max_frame_size`](Channels::max_frame_size) closes the
@@ -165,8 +165,10 @@ impl<S: Send + Sync + 'static> Channels<S> {
         self.with(|c| c.max_frame_size = bytes.max(256))
     }
 
-    /// How many outbound entries one connection queues (at least 1): each a reply, or up to
-    /// 64 pushes that one join took from its subscription's buffer at once.
+    /// How many outbound entries one connection queues (at least 1): replies, error and
+    /// presence frames, and joins and leaves on their way to the connection's writer. Pushes
+    /// do not wait here but in their join's bounded subscription buffer, which the writer
+    /// takes them from.
     #[must_use]
     pub fn queue_capacity(self, entries: usize) -> Self {
         self.with(|c| c.queue_capacity = entries.max(1))

@@ -1,8 +1,11 @@
-//! One channel connection: the reader loop (frames, joins, timeouts), the writer task (the
-//! bounded outbound queue, in batches) and one forwarding task per join.
+//! One channel connection: the reader loop (frames, joins, timeouts) and the writer task, which
+//! owns the joins' subscriptions and takes their deliveries itself (one task wake-up per batch
+//! of deliveries), besides the bounded queue of replies, presence frames and control messages
+//! from the reader.
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
@@ -26,13 +29,16 @@ const BATCH: usize = 64;
 static JOIN_FAILED: pubsub_core::log_limit::LogLimit =
     pubsub_core::log_limit::LogLimit::new(Duration::from_secs(1));
 
-/// What the writer sends.
+/// What the reader (and the presence followers) queue for the writer, in order.
 #[derive(Debug)]
 pub(crate) enum Outbound {
+    /// A frame to send: a reply, an error, a presence frame.
     Text(String),
-    /// Several pushes of one join, taken from its subscription's buffer at once (at most
-    /// [`BATCH`]): one queue entry, one wake-up of the writer.
-    Texts(Vec<String>),
+    /// A join's subscription, queued right after the join's reply: its pushes follow the reply.
+    /// Boxed: every slot of the queue is as large as its largest entry.
+    Join(Box<Pushing>),
+    /// A left topic: its subscription is dropped before the leave's reply, queued next.
+    Leave(Topic),
     Close(u16, &'static str),
 }
 
@@ -53,21 +59,17 @@ struct Conn<S> {
     joins: HashMap<Topic, Joined>,
 }
 
-/// A join's forwarding tasks (its messages; its presence, when it follows it), aborted when
-/// the join is dropped (left, or the connection ended in any way, a panic included); and its
-/// tracked presence, untracked with it.
+/// What the reader keeps of a join (its subscription is the writer's): its presence follower,
+/// when it follows presence, aborted when the join is dropped (left, or the connection ended
+/// in any way, a panic included); and its tracked presence, untracked with it.
 struct Joined {
-    task: JoinHandle<()>,
     presence_task: Option<JoinHandle<()>>,
     #[cfg(feature = "presence")]
     _tracked: Option<pubsub_presence::Tracked>,
-    #[cfg(not(feature = "presence"))]
-    _tracked: (),
 }
 
 impl Drop for Joined {
     fn drop(&mut self) {
-        self.task.abort();
         if let Some(task) = &self.presence_task {
             task.abort();
         }
@@ -181,6 +183,10 @@ impl<S: Send + Sync + 'static> Conn<S> {
                 let frame = match self.joins.remove(&topic) {
                     Some(joined) => {
                         drop(joined);
+                        self.tx
+                            .send(Outbound::Leave(topic.clone()))
+                            .await
+                            .map_err(|_| WriterGone)?;
                         frames::reply_ok(&reference, Some(&topic), &json!({}))
                     }
                     None => frames::reply_error(&reference, Some(&topic), "not joined"),
@@ -220,7 +226,6 @@ impl<S: Send + Sync + 'static> Conn<S> {
                         .await?;
                     // After the reply: the replayed messages come right after it, and so does
                     // the presence state.
-                    let task = tokio::spawn(forward(subscription, prefix.clone(), self.tx.clone()));
                     #[cfg(feature = "presence")]
                     let presence_task = self
                         .config
@@ -229,15 +234,23 @@ impl<S: Send + Sync + 'static> Conn<S> {
                         .filter(|_| presence)
                         .map(|p| super::presence::follow(p, &topic, &prefix, &self.tx));
                     #[cfg(not(feature = "presence"))]
-                    let (presence_task, tracked) = {
+                    let presence_task = {
                         let _ = presence;
-                        (None, ())
+                        None
                     };
+                    self.tx
+                        .send(Outbound::Join(Box::new(Pushing {
+                            topic: topic.clone(),
+                            prefix,
+                            subscription,
+                        })))
+                        .await
+                        .map_err(|_| WriterGone)?;
                     self.joins.insert(
                         topic,
                         Joined {
-                            task,
                             presence_task,
+                            #[cfg(feature = "presence")]
                             _tracked: tracked,
                         },
                     );
@@ -309,39 +322,91 @@ impl<S: Send + Sync + 'static> Conn<S> {
     }
 }
 
-/// One join's task: its subscription's deliveries, as pushes, into the connection's queue.
-/// Waiting on a full queue leaves messages in the subscription's own bounded buffer, where a
-/// lag is recovered from the history or reported (a `$reload`).
-async fn forward(mut subscription: Subscription, prefix: String, tx: mpsc::Sender<Outbound>) {
-    while let Some(delivery) = subscription.recv().await {
-        let Some(first) = frame(&prefix, delivery) else {
-            continue;
-        };
-        // One delivery (the common case) is one entry, without a vector.
-        let outbound = match subscription.try_recv() {
-            Err(_) => Outbound::Text(first),
-            Ok(delivery) => {
-                let mut texts = vec![first];
-                texts.extend(frame(&prefix, delivery));
-                while texts.len() < BATCH {
-                    match subscription.try_recv() {
-                        Ok(delivery) => texts.extend(frame(&prefix, delivery)),
-                        Err(_) => break,
-                    }
+/// A join as the writer holds it: the pushes of its subscription.
+#[derive(Debug)]
+pub(crate) struct Pushing {
+    topic: Topic,
+    prefix: String,
+    subscription: Subscription,
+}
+
+/// The writer's sources: the reader's queue first, then the joins' subscriptions, the first
+/// one polled turning round so that a busy join does not starve the others.
+struct Sources {
+    rx: mpsc::Receiver<Outbound>,
+    joins: Vec<Pushing>,
+    turn: usize,
+}
+
+/// What one wake-up of the writer found.
+enum Taken {
+    /// Frames to write (at least one), at most [`BATCH`].
+    Frames,
+    /// A close frame to write after the frames taken, then stop.
+    Close(u16, &'static str),
+    /// The reader is gone (its queue closed): stop.
+    Done,
+}
+
+impl Sources {
+    /// Takes what is ready, up to [`BATCH`] frames into `out`; pending until something is.
+    /// Joins and leaves are applied in their place in the queue: a join's pushes come after
+    /// its reply, none of a left join's after the leave's reply.
+    fn poll_take(&mut self, cx: &mut Context<'_>, out: &mut Vec<String>) -> Poll<Taken> {
+        while out.len() < BATCH {
+            match self.rx.poll_recv(cx) {
+                Poll::Ready(Some(Outbound::Text(text))) => out.push(text),
+                Poll::Ready(Some(Outbound::Join(join))) => self.joins.push(*join),
+                Poll::Ready(Some(Outbound::Leave(topic))) => {
+                    self.joins.retain(|join| join.topic != topic);
                 }
-                Outbound::Texts(texts)
+                Poll::Ready(Some(Outbound::Close(code, reason))) => {
+                    return Poll::Ready(Taken::Close(code, reason));
+                }
+                // What was taken is written first; the queue stays closed.
+                Poll::Ready(None) if out.is_empty() => return Poll::Ready(Taken::Done),
+                Poll::Ready(None) => return Poll::Ready(Taken::Frames),
+                Poll::Pending => break,
             }
-        };
-        if tx.send(outbound).await.is_err() {
-            return;
+        }
+        let count = self.joins.len();
+        let mut at = 0;
+        while at < count && out.len() < BATCH {
+            let index = (self.turn + at) % count;
+            let join = &mut self.joins[index];
+            let mut closed = false;
+            while out.len() < BATCH {
+                // What is there without registering a waker; the waker once it is empty.
+                let polled = match join.subscription.try_recv() {
+                    Ok(delivery) => Poll::Ready(Some(delivery)),
+                    Err(pubsub_core::TryRecvError::Closed) => Poll::Ready(None),
+                    Err(pubsub_core::TryRecvError::Empty) => join.subscription.poll_recv(cx),
+                };
+                match polled {
+                    Poll::Ready(Some(delivery)) => out.extend(frame(&join.prefix, delivery)),
+                    Poll::Ready(None) => {
+                        out.push(frames::reload(&join.prefix, "closed: the broker is gone"));
+                        closed = true;
+                        break;
+                    }
+                    Poll::Pending => break,
+                }
+            }
+            if closed {
+                self.joins.swap_remove(index);
+                return Poll::Ready(Taken::Frames);
+            }
+            at += 1;
+        }
+        if count > 0 {
+            self.turn = (self.turn + 1) % count;
+        }
+        if out.is_empty() {
+            Poll::Pending
+        } else {
+            Poll::Ready(Taken::Frames)
         }
     }
-    let _ = tx
-        .send(Outbound::Text(frames::reload(
-            &prefix,
-            "closed: the broker is gone",
-        )))
-        .await;
 }
 
 /// The push (or `$reload`) of one delivery; `None` for an event that cannot be encoded.
@@ -355,21 +420,36 @@ fn frame(prefix: &str, delivery: Delivery<pubsub_core::Message>) -> Option<Strin
     }
 }
 
-/// The writer: queued frames, several per write; a write that stalls past `timeout` ends the
-/// connection.
+/// The writer: the reader's queue and the joins' deliveries, several frames per write; a write
+/// that stalls past `timeout` ends the connection. While a write waits, the joins are not
+/// polled: their deliveries wait in their subscriptions' own bounded buffers, where a lag is
+/// recovered from the history or reported (a `$reload`).
 async fn write(
     mut sink: SplitSink<WebSocket, WsMessage>,
-    mut rx: mpsc::Receiver<Outbound>,
+    rx: mpsc::Receiver<Outbound>,
     timeout: Duration,
 ) {
-    while let Some(first) = rx.recv().await {
-        match tokio::time::timeout(timeout, write_batch(&mut sink, &mut rx, first)).await {
-            Ok(Ok(Batch::More)) => {}
-            Ok(Ok(Batch::Closed) | Err(_)) => return,
+    let mut sources = Sources {
+        rx,
+        joins: Vec::new(),
+        turn: 0,
+    };
+    // Grows with the batches, up to [`BATCH`] frames.
+    let mut out = Vec::new();
+    loop {
+        let taken = std::future::poll_fn(|cx| sources.poll_take(cx, &mut out)).await;
+        let close = match taken {
+            Taken::Frames => None,
+            Taken::Close(code, reason) => Some((code, reason)),
+            Taken::Done => return,
+        };
+        match tokio::time::timeout(timeout, write_batch(&mut sink, &mut out, close)).await {
+            Ok(Ok(())) if close.is_none() => {}
+            Ok(_) => return,
             Err(_elapsed) => {
                 tracing::debug!("a channel connection stopped reading: closed");
                 // Best effort: a socket that takes nothing more gets nothing more.
-                let close = close(CLOSE_SLOW, "too slow");
+                let close = close_frame(CLOSE_SLOW, "too slow");
                 let _ = tokio::time::timeout(Duration::from_millis(10), sink.send(close)).await;
                 return;
             }
@@ -377,41 +457,22 @@ async fn write(
     }
 }
 
-enum Batch {
-    More,
-    Closed,
-}
-
+/// Writes the frames taken (emptying `out`), then the close frame if there is one.
 async fn write_batch(
     sink: &mut SplitSink<WebSocket, WsMessage>,
-    rx: &mut mpsc::Receiver<Outbound>,
-    first: Outbound,
-) -> Result<Batch, axum::Error> {
-    let mut next = Some(first);
-    let mut count = 0;
-    while let Some(outbound) = next.take() {
-        match outbound {
-            Outbound::Text(text) => sink.feed(WsMessage::Text(text.into())).await?,
-            Outbound::Texts(texts) => {
-                for text in texts {
-                    sink.feed(WsMessage::Text(text.into())).await?;
-                }
-            }
-            Outbound::Close(code, reason) => {
-                sink.send(close(code, reason)).await?;
-                return Ok(Batch::Closed);
-            }
-        }
-        count += 1;
-        if count < BATCH {
-            next = rx.try_recv().ok();
-        }
+    out: &mut Vec<String>,
+    close: Option<(u16, &'static str)>,
+) -> Result<(), axum::Error> {
+    for text in out.drain(..) {
+        sink.feed(WsMessage::Text(text.into())).await?;
     }
-    sink.flush().await?;
-    Ok(Batch::More)
+    match close {
+        Some((code, reason)) => sink.send(close_frame(code, reason)).await,
+        None => sink.flush().await,
+    }
 }
 
-fn close(code: u16, reason: &'static str) -> WsMessage {
+fn close_frame(code: u16, reason: &'static str) -> WsMessage {
     WsMessage::Close(Some(CloseFrame {
         code,
         reason: reason.into(),

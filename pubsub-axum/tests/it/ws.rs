@@ -221,8 +221,8 @@ async fn a_client_that_stops_reading_costs_bounded_memory_and_is_closed() {
     for n in 0..20_000u64 {
         let event = pubsub_core::Message::from_json("docs", "pad", format!("[{n},\"{pad}\"]"));
         broker.publish(&topic, event).await.unwrap();
-        // Slow enough for the join's task to keep its subscription's buffer empty, as long as
-        // the connection's queue takes its frames.
+        // Slow enough for the connection's writer to keep the join's subscription buffer
+        // empty, as long as the socket takes its frames.
         if n % 50 == 0 {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
@@ -410,4 +410,107 @@ async fn joins_failing_in_a_loop_log_one_line_a_second_not_one_each() {
         (1..=2).contains(&lines),
         "{lines} lines for 50 failed joins"
     );
+}
+
+#[tokio::test]
+async fn several_joins_on_one_connection_each_get_every_push_in_order() {
+    let broker = MemoryBroker::new();
+    let server = serve(broker.clone()).await;
+    let mut ws = ws_connect(server.addr, "").await;
+    let topics = ["docs:many:a", "docs:many:b", "docs:many:c"];
+    for (at, topic) in topics.iter().enumerate() {
+        join(&mut ws, &at.to_string(), topic, None).await;
+    }
+    // More than one batch of the writer's for each, interleaved.
+    for n in 0..150 {
+        for topic in topics {
+            publish(&broker, topic, n).await;
+        }
+        if n % 10 == 0 {
+            tokio::task::yield_now().await;
+        }
+    }
+    let mut next = [0u64; 3];
+    for _ in 0..150 * topics.len() {
+        let push = recv(&mut ws).await;
+        assert!(!push.is_null(), "closed; received up to {next:?}");
+        let at: usize = push["join_ref"].as_str().unwrap().parse().unwrap();
+        assert_eq!(push["topic"], topics[at], "{push}");
+        assert_eq!(push["payload"]["n"], next[at], "in order per join: {push}");
+        next[at] += 1;
+    }
+    assert_eq!(next, [150; 3]);
+}
+
+#[tokio::test]
+async fn a_join_that_lags_gets_a_reload_then_its_later_pushes() {
+    // A subscription buffer of 8: publishing 200 at once, without the connection's tasks
+    // running in between (one thread), overflows it.
+    let broker = MemoryBroker::with_capacity(8);
+    let server = serve(broker.clone()).await;
+    let mut ws = ws_connect(server.addr, "").await;
+    join(&mut ws, "1", "docs:lag", None).await;
+    for n in 0..200 {
+        publish(&broker, "docs:lag", n).await;
+    }
+    assert!(broker.stats().lagged > 0, "{:?}", broker.stats());
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    publish(&broker, "docs:lag", 1_000).await;
+    let mut reloads = Vec::new();
+    let mut last = None;
+    loop {
+        let push = recv(&mut ws).await;
+        assert!(!push.is_null(), "closed before the last push");
+        assert_eq!(push["join_ref"], "1", "{push}");
+        if push["event"] == "$reload" {
+            reloads.push(push["payload"]["reason"].as_str().unwrap().to_owned());
+            continue;
+        }
+        let n = push["payload"]["n"].as_u64().unwrap();
+        assert!(last < Some(n), "in order: {n} after {last:?}");
+        last = Some(n);
+        if n == 1_000 {
+            break;
+        }
+    }
+    assert!(
+        !reloads.is_empty() && reloads.iter().all(|r| r.starts_with("lagged: ")),
+        "{reloads:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_topic_left_and_joined_again_at_once_pushes_each_message_once() {
+    let broker = MemoryBroker::new();
+    let server = serve(broker.clone()).await;
+    let mut ws = ws_connect(server.addr, "").await;
+    join(&mut ws, "1", "docs:again", None).await;
+    // The leave and the new join back to back, without waiting for the leave's reply.
+    send(
+        &mut ws,
+        json!({"ref": "2", "topic": "docs:again", "event": "$leave"}),
+    )
+    .await;
+    send(
+        &mut ws,
+        json!({"ref": "3", "topic": "docs:again", "event": "$join", "payload": {}}),
+    )
+    .await;
+    for reference in ["2", "3"] {
+        let reply = recv(&mut ws).await;
+        assert_eq!(
+            (reply["ref"].as_str(), reply["payload"]["status"].as_str()),
+            (Some(reference), Some("ok")),
+            "{reply}"
+        );
+    }
+    for n in 0..3 {
+        publish(&broker, "docs:again", n).await;
+    }
+    let pushes = until_heartbeat(&mut ws, "4").await;
+    let seen: Vec<_> = pushes
+        .iter()
+        .map(|p| (p["join_ref"].as_str().unwrap(), p["payload"]["n"].as_u64()))
+        .collect();
+    assert_eq!(seen, [("3", Some(0)), ("3", Some(1)), ("3", Some(2))]);
 }
