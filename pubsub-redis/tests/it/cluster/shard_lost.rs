@@ -7,9 +7,7 @@
 
 use std::time::Duration;
 
-use pubsub_core::Broker;
-
-use super::stream::{Received, Stream};
+use super::stream::Steady;
 use super::{cluster_pair_keeping, slot_owners, topics_on_every_shard};
 use crate::cluster_server::RedisCluster;
 
@@ -62,41 +60,19 @@ async fn a_lost_shard_connection_is_resubscribed_with_a_notice_only_for_its_topi
     topics.extend(topics_on_every_shard(&urls[0], &a, &ranges, "shard-kept", 1).await);
     let victim = topics[0].1;
 
-    let mut subs = Vec::new();
-    for (topic, _) in &topics {
-        subs.push(a.subscribe(topic).await.expect("subscribe"));
-    }
-    let stream = Stream::start(&b, topics.iter().map(|(topic, _)| topic));
-    let mut received = Received::default();
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    received.drain(&mut subs);
+    let mut steady = Steady::start(&a, &b, &topics).await;
     let killed = kill_sharded_subscribers(&format!("redis://127.0.0.1:{victim}/")).await;
     assert_eq!(killed, 1, "node a's one connection to the victim primary");
     let at = tokio::time::Instant::now();
-    received
-        .until_all_after(
-            &mut subs,
-            at + Duration::from_millis(500),
-            Duration::from_secs(10),
-        )
+    steady
+        .until_all_after(at + Duration::from_millis(500), Duration::from_secs(10))
         .await;
-    // Notices are sent off the reader: give them a moment, then stop and take the rest.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let published = stream.finish().await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    received.drain(&mut subs);
+    let (received, published) = steady.finish().await;
 
+    // A notice for the lost shard's plain topics; the other shards' topics, and the lost
+    // shard's topic with history (recovered), complete.
     for (i, (_, owner)) in topics.iter().enumerate() {
-        received.assert_in_order(i);
-        if *owner == victim && i < plain {
-            assert!(
-                received.gaps.get(&i).copied().unwrap_or(0) >= 1,
-                "topic {i} on the lost connection's shard has a gap notice"
-            );
-        } else {
-            // The other shards' topics, and the lost shard's topic with history (recovered).
-            received.assert_complete(i, &published[i]);
-        }
+        received.assert_after_fault(i, *owner == victim && i < plain, &published[i]);
     }
     let stats = a.stats();
     let lost = topics.iter().filter(|(_, owner)| *owner == victim).count() as u64;
@@ -132,14 +108,7 @@ async fn a_shard_connection_that_lost_some_subscriptions_is_resubscribed() {
         .await
         .expect("keyslot");
 
-    let mut subs = Vec::new();
-    for (topic, _) in &topics {
-        subs.push(a.subscribe(topic).await.expect("subscribe"));
-    }
-    let stream = Stream::start(&b, topics.iter().map(|(topic, _)| topic));
-    let mut received = Received::default();
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    received.drain(&mut subs);
+    let mut steady = Steady::start(&a, &b, &topics).await;
     // The slot leaves its primary and comes back in one transaction: Redis drops the slot's
     // channels from every subscriber (an `sunsubscribe` push), while the slots, as any node
     // tells them, never change. The connection keeps its other channels on that primary.
@@ -157,28 +126,15 @@ async fn a_shard_connection_that_lost_some_subscriptions_is_resubscribed() {
         .await
         .expect("the slot taken and given back");
     let at = tokio::time::Instant::now();
-    received
-        .until_all_after(&mut subs, at, Duration::from_secs(5))
-        .await;
+    steady.until_all_after(at, Duration::from_secs(5)).await;
     let resumed = at.elapsed();
     eprintln!("partly lost shard connection: every topic live again {resumed:?} after");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let published = stream.finish().await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    received.drain(&mut subs);
+    let (received, published) = steady.finish().await;
 
+    // Which of that primary's channels were lost is not told: all its topics are subscribed
+    // again, with a notice.
     for (i, (_, primary)) in topics.iter().enumerate() {
-        received.assert_in_order(i);
-        if *primary == owner {
-            // Which of that primary's channels were lost is not told: all its topics are
-            // subscribed again, with a notice.
-            assert!(
-                received.gaps.get(&i).copied().unwrap_or(0) >= 1,
-                "topic {i} on the primary that lost a slot's channels has a gap notice"
-            );
-        } else {
-            received.assert_complete(i, &published[i]);
-        }
+        received.assert_after_fault(i, *primary == owner, &published[i]);
     }
     let stats = a.stats();
     let on_owner = topics.iter().filter(|(_, p)| *p == owner).count() as u64;

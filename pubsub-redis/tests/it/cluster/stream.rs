@@ -168,3 +168,63 @@ impl Received {
         );
     }
 }
+
+/// Node `a`'s subscriptions to `topics` while node `b` streams to each of them: the scenario
+/// the topology tests run, around their fault.
+pub(crate) struct Steady {
+    pub(crate) subs: Vec<Subscription>,
+    pub(crate) received: Received,
+    stream: Stream,
+}
+
+impl Steady {
+    /// Subscribes `a` to every topic, starts `b`'s stream, and takes 300 ms of it.
+    pub(crate) async fn start(a: &RedisBroker, b: &RedisBroker, topics: &[(Topic, u16)]) -> Self {
+        let mut subs = Vec::new();
+        for (topic, _) in topics {
+            subs.push(a.subscribe(topic).await.expect("subscribe"));
+        }
+        let stream = Stream::start(b, topics.iter().map(|(topic, _)| topic));
+        let mut received = Received::default();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        received.drain(&mut subs);
+        Steady {
+            subs,
+            received,
+            stream,
+        }
+    }
+
+    /// Drains until every topic had a message after `since`, or panics after `within`.
+    pub(crate) async fn until_all_after(&mut self, since: tokio::time::Instant, within: Duration) {
+        self.received
+            .until_all_after(&mut self.subs, since, within)
+            .await;
+    }
+
+    /// Stops the stream once notices (sent off the reader) had a moment, takes the rest, and
+    /// returns what was received with what each publisher published successfully.
+    pub(crate) async fn finish(mut self) -> (Received, Vec<Vec<u64>>) {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let published = self.stream.finish().await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        self.received.drain(&mut self.subs);
+        (self.received, published)
+    }
+}
+
+impl Received {
+    /// Topic `i` arrived in order; with a notice when it was `affected` by the fault, else
+    /// complete and without one.
+    pub(crate) fn assert_after_fault(&self, i: usize, affected: bool, published: &[u64]) {
+        self.assert_in_order(i);
+        if affected {
+            assert!(
+                self.gaps.get(&i).copied().unwrap_or(0) >= 1,
+                "topic {i}, affected by the fault, has a gap notice"
+            );
+        } else {
+            self.assert_complete(i, published);
+        }
+    }
+}
