@@ -90,15 +90,20 @@ pub(crate) async fn slot_owners(url: &str) -> Vec<(u16, u16, u16)> {
         .collect()
 }
 
-/// The port of the primary that owns `key`'s slot, by `ranges` (from [`slot_owners`]).
-pub(crate) async fn owner_of(url: &str, ranges: &[(u16, u16, u16)], key: &str) -> u16 {
+/// `key`'s slot, as the node at `url` computes it (`CLUSTER KEYSLOT`).
+pub(crate) async fn keyslot(url: &str, key: &str) -> u16 {
     let mut raw = crate::server::raw(url).await;
-    let slot: u16 = redis::cmd("CLUSTER")
+    redis::cmd("CLUSTER")
         .arg("KEYSLOT")
         .arg(key)
         .query_async(&mut raw)
         .await
-        .expect("keyslot");
+        .expect("keyslot")
+}
+
+/// The port of the primary that owns `key`'s slot, by `ranges` (from [`slot_owners`]).
+pub(crate) async fn owner_of(url: &str, ranges: &[(u16, u16, u16)], key: &str) -> u16 {
+    let slot = keyslot(url, key).await;
     ranges
         .iter()
         .find(|(from, to, _)| (*from..=*to).contains(&slot))

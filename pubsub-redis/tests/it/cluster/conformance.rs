@@ -18,7 +18,7 @@ pub(crate) struct ClusterNodes {
 }
 
 impl ClusterNodes {
-    async fn hold_heavy(&self) {
+    pub(crate) async fn hold_heavy(&self) {
         let mut heavy = self.heavy.lock().await;
         if heavy.is_none() {
             *heavy = Some(crate::heavy().await);

@@ -1,54 +1,17 @@
 //! The core's history conformance cases on the shared cluster: the append script runs on the
 //! topic's shard and publishes there with `SPUBLISH`, the reads go to the same shard.
 
-use std::time::Duration;
-
 use pubsub_core::Topic;
 use pubsub_core::history::HistoryConfig;
-use pubsub_core::testing::{BrokerFactory, HistoryFactory};
+use pubsub_core::testing::HistoryFactory;
 use pubsub_redis::RedisBroker;
 
-use super::{cluster_config, cluster_pair, urls};
+use super::conformance::ClusterNodes;
+use super::{cluster_config, urls};
 use crate::server::unique_namespace;
 
-/// Two cluster-mode nodes on the shared cluster, with history.
-///
-/// Each case holds the heavy tests' lock once it makes nodes (as the single-server history
-/// cases do): a case on the cluster loads both cores with the six servers, and must not run
-/// beside the timing assertions of the flood tests.
-#[derive(Debug, Default)]
-pub(crate) struct ClusterHistory {
-    heavy: tokio::sync::Mutex<Option<tokio::sync::MutexGuard<'static, ()>>>,
-}
-
-impl ClusterHistory {
-    async fn hold_heavy(&self) {
-        let mut heavy = self.heavy.lock().await;
-        if heavy.is_none() {
-            *heavy = Some(crate::heavy().await);
-        }
-    }
-}
-
-impl BrokerFactory for ClusterHistory {
-    type Broker = RedisBroker;
-
-    async fn pair(&self, capacity: usize) -> (RedisBroker, RedisBroker) {
-        let urls = urls().await;
-        self.hold_heavy().await;
-        cluster_pair(&urls, capacity).await
-    }
-
-    fn quiet_period(&self) -> Duration {
-        Duration::from_millis(150)
-    }
-
-    fn topic_count(&self, broker: &RedisBroker) -> Option<usize> {
-        Some(broker.topic_count())
-    }
-}
-
-impl HistoryFactory for ClusterHistory {
+/// The conformance suite's nodes, with history (the same heavy-lock hold).
+impl HistoryFactory for ClusterNodes {
     async fn history_pair(
         &self,
         capacity: usize,
@@ -90,4 +53,4 @@ impl HistoryFactory for ClusterHistory {
     }
 }
 
-pubsub_core::history_suite!(ClusterHistory::default());
+pubsub_core::history_suite!(ClusterNodes::default());

@@ -75,10 +75,6 @@ async fn move_slot(slot: u16, from: u16, to: u16, primaries: &HashSet<u16>) {
     }
 }
 
-async fn keyslot(port: u16, key: &str) -> u16 {
-    query(port, redis::cmd("CLUSTER").arg("KEYSLOT").arg(key)).await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_moved_slot_with_history_is_recovered_and_the_other_topics_left_alone() {
     let _heavy = crate::heavy().await;
@@ -94,7 +90,7 @@ async fn a_moved_slot_with_history_is_recovered_and_the_other_topics_left_alone(
     let kept = unique_topic("reshard-kept");
     let channel = a.config().cluster_channel(&kept);
     let from = owner_of(&urls[0], &ranges, &channel).await;
-    let slot = keyslot(from, &channel).await;
+    let slot = super::keyslot(&url(from), &channel).await;
     let to = *primaries
         .iter()
         .find(|p| **p != from)
@@ -160,7 +156,7 @@ async fn a_moved_slot_is_followed_at_its_sunsubscribe_push_not_at_the_next_look(
     let moved = unique_topic("left-moved");
     let channel = a.config().cluster_channel(&moved);
     let from = owner_of(&urls[0], &ranges, &channel).await;
-    let slot = keyslot(from, &channel).await;
+    let slot = super::keyslot(&url(from), &channel).await;
     let to = *primaries
         .iter()
         .find(|p| **p != from)

@@ -100,13 +100,8 @@ async fn a_shard_connection_that_lost_some_subscriptions_is_resubscribed() {
     let ranges = slot_owners(&urls[0]).await;
     let topics = topics_on_every_shard(&urls[0], &a, &ranges, "partly-lost", 3).await;
     let (victim, owner) = (&topics[0].0, topics[0].1);
+    let slot = super::keyslot(&urls[0], &a.config().cluster_channel(victim)).await;
     let mut raw = crate::server::raw(&format!("redis://127.0.0.1:{owner}/")).await;
-    let slot: u16 = redis::cmd("CLUSTER")
-        .arg("KEYSLOT")
-        .arg(a.config().cluster_channel(victim))
-        .query_async(&mut raw)
-        .await
-        .expect("keyslot");
 
     let mut steady = Steady::start(&a, &b, &topics).await;
     // The slot leaves its primary and comes back in one transaction: Redis drops the slot's

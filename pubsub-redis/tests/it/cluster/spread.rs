@@ -4,19 +4,13 @@
 use std::collections::HashMap;
 
 use pubsub_core::testing::{next_numbered, unique_topic};
-use pubsub_core::{Broker, Message, Topic};
+use pubsub_core::{Broker, Topic};
 
+use super::stream::numbered;
 use super::{cluster_pair, slot_owners, urls};
 
 const TOPICS: usize = 48;
 const PER_TOPIC: u64 = 20;
-
-fn numbered(seq: u64) -> Message {
-    Message::new(pubsub_core::testing::TestEvent::Numbered {
-        seq,
-        label: "spread".to_owned(),
-    })
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_topics_over_three_shards_arrive_once_and_in_order_per_topic() {
@@ -27,23 +21,12 @@ async fn many_topics_over_three_shards_arrive_once_and_in_order_per_topic() {
 
     // The topics' channels lie on all three primaries.
     let ranges = slot_owners(&urls[0]).await;
-    let mut raw = crate::server::raw(&urls[0]).await;
     let mut per_shard: HashMap<u16, usize> = HashMap::new();
     for topic in &topics {
         let channel = a.config().cluster_channel(topic);
-        let slot: u16 = redis::cmd("CLUSTER")
-            .arg("KEYSLOT")
-            .arg(&channel)
-            .query_async(&mut raw)
-            .await
-            .expect("keyslot");
+        let slot: u16 = super::keyslot(&urls[0], &channel).await;
         let history = a.config().history_keys(topic).0;
-        let same: u16 = redis::cmd("CLUSTER")
-            .arg("KEYSLOT")
-            .arg(&history)
-            .query_async(&mut raw)
-            .await
-            .expect("keyslot");
+        let same: u16 = super::keyslot(&urls[0], &history).await;
         assert_eq!(slot, same, "{channel} and {history} share a slot");
         let (_, _, port) = ranges
             .iter()
@@ -74,7 +57,7 @@ async fn many_topics_over_three_shards_arrive_once_and_in_order_per_topic() {
     }
     for sub in &mut subs {
         for seq in 1..=PER_TOPIC {
-            assert_eq!(next_numbered(sub).await, (seq, "spread".to_owned()));
+            assert_eq!(next_numbered(sub).await, (seq, "stream".to_owned()));
         }
     }
     // Nothing more (no duplicate): a marker on each topic is the very next delivery.
@@ -84,7 +67,7 @@ async fn many_topics_over_three_shards_arrive_once_and_in_order_per_topic() {
             .expect("marker");
         assert_eq!(
             next_numbered(sub).await,
-            (PER_TOPIC + 1, "spread".to_owned())
+            (PER_TOPIC + 1, "stream".to_owned())
         );
     }
     let stats = a.stats();
@@ -133,16 +116,10 @@ async fn a_topic_is_subscribed_on_its_own_shard_only_while_it_has_subscribers() 
         subs.push(a.subscribe(topic).await.expect("subscribe"));
         subs.push(a.subscribe(topic).await.expect("subscribe"));
     }
-    let mut raw = crate::server::raw(&urls[0]).await;
     let mut expected: HashMap<u16, Vec<String>> = HashMap::new();
     for topic in &topics {
         let channel = a.config().cluster_channel(topic);
-        let slot: u16 = redis::cmd("CLUSTER")
-            .arg("KEYSLOT")
-            .arg(&channel)
-            .query_async(&mut raw)
-            .await
-            .expect("keyslot");
+        let slot: u16 = super::keyslot(&urls[0], &channel).await;
         let (_, _, port) = ranges
             .iter()
             .find(|(from, to, _)| (*from..=*to).contains(&slot))
@@ -191,7 +168,7 @@ async fn a_topic_subscribed_again_later_starts_afresh_without_a_false_notice() {
     let mut sub = a.subscribe(&topic).await.expect("subscribe");
     for seq in 1..=3 {
         b.publish(&topic, numbered(seq)).await.expect("publish");
-        assert_eq!(next_numbered(&mut sub).await, (seq, "spread".to_owned()));
+        assert_eq!(next_numbered(&mut sub).await, (seq, "stream".to_owned()));
     }
     drop(sub);
     // Gone from its shard, so node a misses what follows.
@@ -209,7 +186,7 @@ async fn a_topic_subscribed_again_later_starts_afresh_without_a_false_notice() {
     let mut sub = a.subscribe(&topic).await.expect("subscribe again");
     for seq in 7..=8 {
         b.publish(&topic, numbered(seq)).await.expect("publish");
-        assert_eq!(next_numbered(&mut sub).await, (seq, "spread".to_owned()));
+        assert_eq!(next_numbered(&mut sub).await, (seq, "stream".to_owned()));
     }
     let stats = a.stats();
     assert_eq!(
