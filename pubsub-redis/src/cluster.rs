@@ -34,6 +34,18 @@ use tokio::task::JoinSet;
 
 use crate::error::{Error, bounded};
 
+/// Takes one of `topic`'s due confirmations, if it has any; whether it had.
+fn take_one(due: &mut HashMap<Topic, u32>, topic: &str) -> bool {
+    let Some(count) = due.get_mut(topic) else {
+        return false;
+    };
+    *count -= 1;
+    if *count == 0 {
+        due.remove(topic);
+    }
+    true
+}
+
 /// The confirmations this node's own `SSUBSCRIBE`s (or, the other instance, `SUNSUBSCRIBE`s)
 /// are still due, per topic.
 #[derive(Debug, Default)]
@@ -58,15 +70,7 @@ impl Confirmations {
     /// command), `false` if the client re-subscribed the channel by itself (or Redis dropped
     /// it).
     pub(crate) fn take(&self, topic: &str) -> bool {
-        let mut due = self.lock();
-        let Some(count) = due.get_mut(topic) else {
-            return false;
-        };
-        *count -= 1;
-        if *count == 0 {
-            due.remove(topic);
-        }
-        true
+        take_one(&mut self.lock(), topic)
     }
 
     /// Takes back one due confirmation of each of `topics` (their command failed: what it
@@ -76,12 +80,7 @@ impl Confirmations {
     pub(crate) fn cancel(&self, topics: &[Topic]) {
         let mut due = self.lock();
         for topic in topics {
-            if let Some(count) = due.get_mut(topic) {
-                *count -= 1;
-                if *count == 0 {
-                    due.remove(topic);
-                }
-            }
+            take_one(&mut due, topic.as_str());
         }
     }
 

@@ -113,9 +113,16 @@ pub(crate) fn handle(
         }
         // On a cluster, one shard's connection: the client reconnects it by itself, but may not
         // subscribe its channels again (`shards.rs`).
-        PushKind::Disconnection if shared.config.mode == ChannelMode::Cluster => {
+        // Once until the link took it: a burst of pushes queues one check, not one each.
+        PushKind::Disconnection
+            if shared.config.mode == ChannelMode::Cluster
+                && !shared
+                    .shard_lost_told
+                    .swap(true, std::sync::atomic::Ordering::AcqRel) =>
+        {
             let _ = events.send(LinkEvent::ShardLost(generation));
         }
+        PushKind::Disconnection if shared.config.mode == ChannelMode::Cluster => {}
         PushKind::Disconnection => {
             let _ = events.send(LinkEvent::Lost(generation));
         }

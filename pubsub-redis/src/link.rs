@@ -382,10 +382,12 @@ impl Link {
             .filter(|topic| before.moved(&now, &config.cluster_channel(topic)))
             .cloned()
             .collect();
-        tracing::info!(
-            moved = moved.len(),
-            "redis cluster slots changed owner; subscribing their topics on the new owners"
-        );
+        if !moved.is_empty() {
+            tracing::info!(
+                moved = moved.len(),
+                "redis cluster slots changed owner; subscribing their topics on the new owners"
+            );
+        }
         let (promoted, migrated): (Vec<Topic>, Vec<Topic>) = moved
             .iter()
             .cloned()
@@ -431,7 +433,7 @@ impl Link {
     /// fewer of this node's channels than it should) take over.
     async fn follow_left(&mut self) {
         if let Err(error) = self.follow_topology().await {
-            tracing::warn!(%error, "following the redis cluster's slots failed");
+            self.cluster_warn(&error, "following the redis cluster's slots failed");
         }
         let subscribed = &self.subscribed;
         self.left.retain(|topic| subscribed.contains(topic));
@@ -446,6 +448,14 @@ impl Link {
                 self.left.clear();
                 self.recheck = None;
             }
+        }
+    }
+
+    /// A failed look at the cluster (its slots, its shards), logged at most once a second:
+    /// it is tried again each interval and at each push that asks for it.
+    fn cluster_warn(&self, error: &Error, what: &'static str) {
+        if let Some(held_back) = self.shared.cluster_log.allow() {
+            tracing::warn!(%error, held_back, "{what}");
         }
     }
 
@@ -595,11 +605,16 @@ impl Link {
                     Some(LinkEvent::Left(generation, topic)) if generation == self.generation => {
                         self.on_left(topic);
                     }
-                    Some(LinkEvent::ShardLost(generation)) if generation == self.generation => {
-                        // The client may have reconnected the shard already; if not, the next
-                        // health check finds it.
-                        if let Err(error) = self.check_shards().await {
-                            tracing::warn!(%error, "resubscribing a redis cluster shard failed");
+                    Some(LinkEvent::ShardLost(generation)) => {
+                        // Taken: the next lost connection is told again. The client may have
+                        // reconnected the shard already; if not, the next health check finds it.
+                        self.shared
+                            .shard_lost_told
+                            .store(false, std::sync::atomic::Ordering::Release);
+                        if generation == self.generation
+                            && let Err(error) = self.check_shards().await
+                        {
+                            self.cluster_warn(&error, "resubscribing a redis cluster shard failed");
                         }
                     }
                     _ => {}
@@ -613,9 +628,9 @@ impl Link {
                 _ = ping.tick() => {
                     if let Err(error) = self.follow_topology().await {
                         // The client reconnects shards by itself: look again next time.
-                        tracing::warn!(%error, "following the redis cluster's slots failed");
+                        self.cluster_warn(&error, "following the redis cluster's slots failed");
                     } else if let Err(error) = self.check_shards().await {
-                        tracing::warn!(%error, "resubscribing a redis cluster shard failed");
+                        self.cluster_warn(&error, "resubscribing a redis cluster shard failed");
                     }
                     if let Err(error) = self.ping().await {
                         Counters::add(&self.shared.counters.ping_failures, 1);

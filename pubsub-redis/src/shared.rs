@@ -45,6 +45,11 @@ pub(crate) struct Shared {
     /// Cluster mode: the `sunsubscribe` confirmations this node's own `SUNSUBSCRIBE`s are still
     /// due (any other means Redis dropped the channel: its slot left the shard).
     pub(crate) departures: Confirmations,
+    /// Cluster mode: a shard's lost connection is told to the link and not yet looked at, so
+    /// a burst of `Disconnection` pushes queues one check, not one each.
+    pub(crate) shard_lost_told: AtomicBool,
+    /// At most one WARN a second for the cluster link's failed slot reads and shard checks.
+    pub(crate) cluster_log: LogLimit,
     /// Open while the publisher connection is down: publishes fail at once.
     circuit_open: AtomicBool,
     /// Reconnects the publisher while the circuit is open.
@@ -104,6 +109,8 @@ impl Shared {
             gaps: Gaps::new(),
             confirmations: Confirmations::default(),
             departures: Confirmations::default(),
+            shard_lost_told: AtomicBool::new(false),
+            cluster_log: LogLimit::new(Duration::from_secs(1)),
             config,
             head: crate::envelope::head(&node_id),
             history_head: crate::envelope::history_head(&node_id),
