@@ -82,10 +82,11 @@ impl TopicState {
     }
 
     /// Delivers `change` to the topic's followers; a full follower is marked stale.
-    fn deliver(&self, change: Change, resets: &mut u64) {
+    fn deliver(&self, mut change: Change, resets: &mut u64) {
         if change.is_empty() || self.followers.is_empty() {
             return;
         }
+        change.sort();
         let change = Arc::new(change);
         for follower in &self.followers {
             if follower.stale.load(Ordering::Acquire) {

@@ -199,64 +199,67 @@ impl<S: Send + Sync + 'static> Conn<S> {
                 since,
                 params,
                 presence,
-            }) => match self.join(&topic, since, &params).await {
-                Err(reason) => {
-                    self.send(frames::reply_error(&reference, Some(&topic), &reason))
-                        .await
-                }
-                #[cfg_attr(not(feature = "presence"), allow(unused_mut))]
-                Ok((subscription, mut response)) => {
-                    let prefix = frames::push_prefix(&reference, &topic);
-                    #[cfg(feature = "presence")]
-                    let tracked = super::presence::track(
-                        self.config.presence.as_ref(),
-                        self.config.authorize.presence(
-                            &self.session,
-                            crate::auth::Join {
-                                topic: &topic,
-                                params: &params,
+            }) => {
+                match self.join(&topic, since, &params).await {
+                    Err(reason) => {
+                        self.send(frames::reply_error(&reference, Some(&topic), &reason))
+                            .await
+                    }
+                    #[cfg_attr(not(feature = "presence"), allow(unused_mut))]
+                    Ok((subscription, mut response)) => {
+                        let prefix = frames::push_prefix(&reference, &topic);
+                        #[cfg(feature = "presence")]
+                        let tracked = super::presence::track(
+                            self.config.presence.as_ref(),
+                            self.config.authorize.presence(
+                                &self.session,
+                                crate::auth::Join {
+                                    topic: &topic,
+                                    params: &params,
+                                },
+                            ),
+                            presence,
+                            &topic,
+                            &mut response,
+                        )
+                        .await;
+                        self.send(frames::reply_ok(&reference, Some(&topic), &response))
+                            .await?;
+                        // After the reply: the replayed messages come right after it, and so does
+                        // the presence state. The follower starts once the join reached the writer,
+                        // so a writer gone meanwhile leaves no follower behind.
+                        #[cfg(feature = "presence")]
+                        let follow_prefix = prefix.clone();
+                        self.tx
+                            .send(Outbound::Join(Box::new(Pushing {
+                                topic: topic.clone(),
+                                prefix,
+                                subscription,
+                            })))
+                            .await
+                            .map_err(|_| WriterGone)?;
+                        #[cfg(feature = "presence")]
+                        let presence_task =
+                            self.config.presence.as_ref().filter(|_| presence).map(|p| {
+                                super::presence::follow(p, &topic, &follow_prefix, &self.tx)
+                            });
+                        #[cfg(not(feature = "presence"))]
+                        let presence_task = {
+                            let _ = presence;
+                            None
+                        };
+                        self.joins.insert(
+                            topic,
+                            Joined {
+                                presence_task,
+                                #[cfg(feature = "presence")]
+                                _tracked: tracked,
                             },
-                        ),
-                        presence,
-                        &topic,
-                        &mut response,
-                    )
-                    .await;
-                    self.send(frames::reply_ok(&reference, Some(&topic), &response))
-                        .await?;
-                    // After the reply: the replayed messages come right after it, and so does
-                    // the presence state.
-                    #[cfg(feature = "presence")]
-                    let presence_task = self
-                        .config
-                        .presence
-                        .as_ref()
-                        .filter(|_| presence)
-                        .map(|p| super::presence::follow(p, &topic, &prefix, &self.tx));
-                    #[cfg(not(feature = "presence"))]
-                    let presence_task = {
-                        let _ = presence;
-                        None
-                    };
-                    self.tx
-                        .send(Outbound::Join(Box::new(Pushing {
-                            topic: topic.clone(),
-                            prefix,
-                            subscription,
-                        })))
-                        .await
-                        .map_err(|_| WriterGone)?;
-                    self.joins.insert(
-                        topic,
-                        Joined {
-                            presence_task,
-                            #[cfg(feature = "presence")]
-                            _tracked: tracked,
-                        },
-                    );
-                    Ok(())
+                        );
+                        Ok(())
+                    }
                 }
-            },
+            }
         }
     }
 
