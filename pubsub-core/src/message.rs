@@ -165,20 +165,22 @@ impl Body for WireBody {
 }
 
 impl WireBody {
-    fn decode<E: Event>(&self) -> Result<Arc<E>, DecodeError> {
+    /// The event as a `LocalBody<E>`, as a local publish holds it, so [`EventRef`] is one
+    /// pointer whichever way the event came.
+    fn decode<E: Event>(&self) -> Result<Arc<LocalBody<E>>, DecodeError> {
         if let Some(cached) = self.decoded.get() {
-            if let Ok(event) = Arc::clone(cached).downcast::<E>() {
+            if let Ok(event) = Arc::clone(cached).downcast::<LocalBody<E>>() {
                 return Ok(event);
             }
         }
-        let event: Arc<E> =
-            Arc::new(
-                serde_json::from_str(&self.json).map_err(|e| DecodeError::Json {
-                    domain: self.domain.to_string(),
-                    event: self.name.to_string(),
-                    reason: e.to_string(),
-                })?,
-            );
+        let event = Arc::new(LocalBody {
+            event: serde_json::from_str::<E>(&self.json).map_err(|e| DecodeError::Json {
+                domain: self.domain.to_string(),
+                event: self.name.to_string(),
+                reason: e.to_string(),
+            })?,
+            json: OnceLock::new(),
+        });
         // Another subscriber may have decoded it meanwhile; either copy is fine.
         let _ = self
             .decoded
@@ -295,6 +297,7 @@ impl Message {
     /// [`into_event`](Self::into_event), setting `position` to the message's position, found on
     /// the way (a bare local event, the common case, has none and costs no more than
     /// `into_event`).
+    #[inline]
     pub(crate) fn into_event_at<E: Event>(
         self,
         position: &mut Option<Position>,
@@ -307,6 +310,16 @@ impl Message {
             *position = at;
             event
         })
+    }
+
+    /// The event when the message holds a local `E` (one type check, one reference count);
+    /// `None` for anything else, which [`into_event_at`](Self::into_event_at) handles.
+    #[inline]
+    pub(crate) fn local_event_ref<E: Event>(&self) -> Option<EventRef<E>> {
+        let body: Arc<dyn Any + Send + Sync> = Arc::clone(&self.body) as Arc<dyn Body>;
+        body.downcast::<LocalBody<E>>()
+            .ok()
+            .map(|local| EventRef { local })
     }
 
     /// The subscription this message was published from, if any (see
@@ -419,20 +432,20 @@ impl fmt::Debug for Message {
 }
 
 /// Whether `body` is a bare local `E` (one indirect call: `Any::type_id`).
+#[inline]
 fn is_local<E: Event>(body: &dyn Body) -> bool {
     let any: &dyn Any = body;
     any.is::<LocalBody<E>>()
 }
 
 /// The event of a body already checked to be a `LocalBody<E>`.
+#[inline]
 fn local_event<E: Event>(body: Arc<dyn Body>) -> Result<EventRef<E>, DecodeError> {
     // The caller's type check makes the error unreachable; answering with one rather than a
     // panic keeps receive paths panic-free even if that reasoning were ever wrong.
     let body: Arc<dyn Any + Send + Sync> = body;
     body.downcast::<LocalBody<E>>()
-        .map(|local| EventRef {
-            repr: Repr::Local(local),
-        })
+        .map(|local| EventRef { local })
         .map_err(|_| DecodeError::WrongType {
             domain: E::DOMAIN.to_owned(),
             event: String::new(),
@@ -468,9 +481,7 @@ fn decode_remote<E: Event>(body: &dyn Body) -> Result<EventRef<E>, DecodeError> 
         });
     }
     match body.decode_wire() {
-        Some(wire) => wire.decode::<E>().map(|e| EventRef {
-            repr: Repr::Decoded(e),
-        }),
+        Some(wire) => wire.decode::<E>().map(|local| EventRef { local }),
         None => Err(DecodeError::WrongType {
             domain: body.domain().to_owned(),
             event: body.name().to_owned(),
@@ -497,21 +508,16 @@ fn decode_remote<E: Event>(body: &dyn Body) -> Result<EventRef<E>, DecodeError> 
 /// # Ok::<(), pubsub_core::DecodeError>(())
 /// ```
 pub struct EventRef<E> {
-    repr: Repr<E>,
-}
-
-enum Repr<E> {
-    Local(Arc<LocalBody<E>>),
-    Decoded(Arc<E>),
+    /// One pointer, for a local event and a decoded one alike: a typed delivery fits in two
+    /// registers, so the receive path hands it back without a trip through memory.
+    local: Arc<LocalBody<E>>,
 }
 
 impl<E> Deref for EventRef<E> {
     type Target = E;
+    #[inline]
     fn deref(&self) -> &E {
-        match &self.repr {
-            Repr::Local(local) => &local.event,
-            Repr::Decoded(event) => event,
-        }
+        &self.local.event
     }
 }
 
@@ -524,10 +530,7 @@ impl<E> AsRef<E> for EventRef<E> {
 impl<E> Clone for EventRef<E> {
     fn clone(&self) -> Self {
         EventRef {
-            repr: match &self.repr {
-                Repr::Local(local) => Repr::Local(Arc::clone(local)),
-                Repr::Decoded(event) => Repr::Decoded(Arc::clone(event)),
-            },
+            local: Arc::clone(&self.local),
         }
     }
 }

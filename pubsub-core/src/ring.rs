@@ -25,7 +25,7 @@ use foldhash::fast::RandomState;
 
 use crate::message::Message;
 use crate::subscription::SubscriptionId;
-use crate::sync::{AtomicU64, Mutex, MutexGuard, Once, Ordering, once_get};
+use crate::sync::{AtomicU64, Mutex, MutexGuard, Once, Ordering, once_get, once_with};
 
 /// Slots per chunk.
 pub(crate) const CHUNK: u64 = 32;
@@ -61,6 +61,23 @@ impl Chunk {
         #[allow(clippy::cast_possible_truncation)]
         let index = (offset - self.base) as usize;
         once_get(&self.slots[index])
+    }
+
+    /// What `f` makes of the entry at `offset` (`holds` checked) when it is a message and not
+    /// `me`'s own; nothing is cloned unless `f` clones.
+    #[inline]
+    fn message_for<T>(
+        &self,
+        offset: u64,
+        me: SubscriptionId,
+        f: impl FnOnce(&Message) -> Option<T>,
+    ) -> Option<T> {
+        #[allow(clippy::cast_possible_truncation)]
+        let index = (offset - self.base) as usize;
+        once_with(&self.slots[index], |entry| match entry {
+            Entry::Message(message) if message.origin() != Some(me) => f(message),
+            _ => None,
+        })
     }
 }
 
@@ -310,6 +327,25 @@ impl Cursor {
             .count() as u64;
         let notice = u64::from(self.next < oldest || self.owed_lag > 0);
         u64::from(self.stash.is_some()) + notice + state.next.saturating_sub(from) - own_ahead
+    }
+
+    /// What `f` makes of the next entry when it is a message for this reader and nothing else
+    /// is due first: no notice owed or stashed entry, not behind the oldest readable offset, in
+    /// the chunk already in hand. The cursor moves past it only when `f` gives `Some`. `None`
+    /// means only that [`read`](Self::read) has to look (it may find the same message): the
+    /// receive path's common case in a few loads, inlined into it.
+    #[inline]
+    pub(crate) fn read_with<T>(&mut self, f: impl FnOnce(&Message) -> Option<T>) -> Option<T> {
+        if self.owed_lag > 0 || self.stash.is_some() {
+            return None;
+        }
+        let chunk = self.chunk.as_ref()?;
+        if !chunk.holds(self.next) || self.next < self.ring.oldest.load(Ordering::Acquire) {
+            return None;
+        }
+        let made = chunk.message_for(self.next, self.me, f)?;
+        self.next += 1;
+        Some(made)
     }
 
     /// Reads the next entry for this subscriber (its own entries are skipped), or says how many

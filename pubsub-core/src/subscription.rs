@@ -591,7 +591,40 @@ impl Subscription {
 
     /// The next delivery from the queue or a ring; with a waker, registers it everywhere when
     /// nothing is ready. `Ready(None)` at the end.
+    #[inline]
     fn next_delivery(&mut self, waker: Option<&Waker>) -> Poll<Option<Delivery<Message>>> {
+        if let Some(message) = self.next_hot_with(|message| Some(message.clone())) {
+            return Poll::Ready(Some(Delivery::Message(message)));
+        }
+        self.next_delivery_in_full(waker)
+    }
+
+    /// What `f` makes of the message [`next_hot`](Self::next_hot) would give this turn, when it
+    /// is the plain case: a ring's turn (not the queue's), a topic without history, a message
+    /// ready in the chunk the cursor holds; taken only when `f` gives `Some`. `None`: take the
+    /// full path, which finds the same thing if it is there. Inlined into the receive paths, so
+    /// most deliveries of a hot topic cost a few loads and one reference count.
+    #[inline]
+    fn next_hot_with<T>(&mut self, f: impl FnOnce(&Message) -> Option<T>) -> Option<T> {
+        let hot = self.hot.as_mut()?;
+        let turn = hot.turn.wrapping_add(1);
+        if turn % 16 == 0 {
+            return None;
+        }
+        let count = hot.cursors.len();
+        let index = if count > 1 { turn % count } else { 0 };
+        let topic = hot.cursors.get_mut(index)?;
+        if topic.track.is_some() {
+            return None;
+        }
+        let made = topic.cursor.read_with(f)?;
+        hot.turn = turn;
+        Some(made)
+    }
+
+    /// [`next_delivery`](Self::next_delivery) past its fast path.
+    #[inline(never)]
+    fn next_delivery_in_full(&mut self, waker: Option<&Waker>) -> Poll<Option<Delivery<Message>>> {
         loop {
             if self.hot.is_none() {
                 // Only the queue: one lock takes an entry or registers the waker.
@@ -799,6 +832,7 @@ impl Subscription {
     /// Spends one unit of tokio's cooperative budget per delivery, as tokio's own channels do: a
     /// subscriber fed without pause yields to its worker now and then instead of starving the
     /// other tasks there.
+    #[inline]
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Delivery<Message>>> {
         let coop = std::task::ready!(tokio::task::coop::poll_proceed(cx));
         let polled = self.next_delivery(Some(cx.waker()));
@@ -1129,7 +1163,16 @@ impl<E: Event> TypedSubscription<E> {
     }
 
     /// Polls for the next event or notice (what [`recv`](Self::recv) awaits).
+    #[inline]
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Delivery<EventRef<E>>>> {
+        // A hot topic's local event of this type, shared without building a `Message` first.
+        let coop = std::task::ready!(tokio::task::coop::poll_proceed(cx));
+        if let Some(event) = self.inner.next_hot_with(Message::local_event_ref::<E>) {
+            coop.made_progress();
+            self.last_position = None;
+            return Poll::Ready(Some(Delivery::Message(event)));
+        }
+        drop(coop);
         loop {
             match self.inner.poll_recv(cx) {
                 Poll::Pending => return Poll::Pending,

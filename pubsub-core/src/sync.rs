@@ -51,3 +51,16 @@ pub(crate) fn once_get<T: Clone>(cell: &Once<T>) -> Option<T> {
 pub(crate) fn once_get<T: Clone>(cell: &Once<T>) -> Option<T> {
     cell.get_cloned()
 }
+
+/// What `f` makes of a write-once cell's value, if it is set: a lock-free read without a clone
+/// unless `f` makes one (under loom, under the cell's mutex).
+#[cfg(not(pubsub_loom))]
+#[inline]
+pub(crate) fn once_with<T, R>(cell: &Once<T>, f: impl FnOnce(&T) -> Option<R>) -> Option<R> {
+    cell.get().and_then(f)
+}
+
+#[cfg(pubsub_loom)]
+pub(crate) fn once_with<T, R>(cell: &Once<T>, f: impl FnOnce(&T) -> Option<R>) -> Option<R> {
+    cell.0.lock().unwrap().as_ref().and_then(f)
+}

@@ -515,3 +515,118 @@ fn a_subscription_that_leaves_and_rejoins_a_hot_topic_counts_only_its_new_own_en
     assert_eq!(show(&drain(&mut me)), ["lag2", "m5", "m6"]);
     assert_eq!(show(&drain(&mut other)), ["lag4", "m5", "m6"]);
 }
+
+/// What a typed subscription gives now, without waiting: seq numbers for events, `lagN` and
+/// `gap` for notices.
+fn typed_now(sub: &mut pubsub_core::TypedSubscription<TestEvent>) -> Vec<String> {
+    let mut out = Vec::new();
+    while let Ok(d) = sub.try_recv() {
+        out.push(match d {
+            Delivery::Message(event) => {
+                let TestEvent::Numbered { seq, .. } = &*event;
+                format!("m{seq}")
+            }
+            Delivery::Lagged(n) => format!("lag{n}"),
+            Delivery::Gap => "gap".to_owned(),
+        });
+    }
+    out
+}
+
+/// Polls a typed subscription as `recv().await` does, until it is pending.
+fn typed_polled(sub: &mut pubsub_core::TypedSubscription<TestEvent>) -> Vec<String> {
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut out = Vec::new();
+    while let Poll::Ready(Some(d)) = sub.poll_recv(&mut cx) {
+        out.push(match d {
+            Delivery::Message(event) => {
+                let TestEvent::Numbered { seq, .. } = &*event;
+                format!("m{seq}")
+            }
+            Delivery::Lagged(n) => format!("lag{n}"),
+            Delivery::Gap => "gap".to_owned(),
+        });
+    }
+    out
+}
+
+fn lag_then(missed: u64, from: u64, to: u64) -> Vec<String> {
+    std::iter::once(format!("lag{missed}"))
+        .chain((from..=to).map(|i| format!("m{i}")))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_reader_behind_inside_the_chunk_it_holds_is_told_its_lag_before_it_reads_on() {
+    // The receive paths' fast read uses the chunk the cursor already holds, which stays alive
+    // after the ring dropped it: it must still see that the cursor fell behind.
+    use pubsub_core::{BrokerExt, TypedTopic};
+    let broker = hot_broker(8, 1);
+    let t = Topic::new("hot:behind-in-chunk").unwrap();
+    let typed_topic: TypedTopic<TestEvent> = TypedTopic::new(t.clone());
+    let mut plain = broker.subscribe_now(&t);
+    let mut typed = broker.subscribe_events(&typed_topic).await.unwrap();
+    let mut polled = broker.subscribe_events(&typed_topic).await.unwrap();
+    broker.publish_now(&t, &msg(1, "p"));
+    assert_eq!(seqs(&drain(&mut plain)), [1]);
+    assert_eq!(typed_now(&mut typed), ["m1"]);
+    assert_eq!(typed_polled(&mut polled), ["m1"]);
+    // Entries 2..=21: the ring keeps 14..=21; all three cursors are still at 2, in chunk 1..=32.
+    for i in 2..=21 {
+        broker.publish_now(&t, &msg(i, "p"));
+    }
+    assert_eq!(show(&drain(&mut plain)), lag_then(12, 14, 21));
+    assert_eq!(typed_now(&mut typed), lag_then(12, 14, 21));
+    assert_eq!(typed_polled(&mut polled), lag_then(12, 14, 21));
+}
+
+#[tokio::test]
+async fn a_typed_hot_reader_skips_its_own_entries_and_decodes_wire_ones_among_local_ones() {
+    use pubsub_core::{BrokerExt, TypedTopic};
+    let broker = hot_broker(64, 1);
+    let t = Topic::new("hot:typed-mix").unwrap();
+    let typed_topic: TypedTopic<TestEvent> = TypedTopic::new(t.clone());
+    let mut me = broker.subscribe_events(&typed_topic).await.unwrap();
+    let mut other = broker.subscribe_events(&typed_topic).await.unwrap();
+    let wire = |seq: u64| {
+        Message::from_json(
+            "conformance",
+            "numbered",
+            format!(r#"{{"event":"numbered","payload":{{"seq":{seq},"label":"wire"}}}}"#),
+        )
+    };
+    broker.publish_now(&t, &msg(1, "local"));
+    broker.publish_now(&t, &msg(2, "mine").with_origin(me.id()));
+    broker.publish_now(&t, &wire(3));
+    broker.publish_now(&t, &msg(4, "local"));
+    broker.publish_now(&t, &wire(5).with_origin(me.id()));
+    broker.publish_now(&t, &msg(6, "local"));
+    assert_eq!(typed_polled(&mut me), ["m1", "m3", "m4", "m6"]);
+    assert_eq!(
+        typed_polled(&mut other),
+        ["m1", "m2", "m3", "m4", "m5", "m6"]
+    );
+}
+
+#[test]
+fn a_busy_ring_does_not_starve_the_subscriptions_own_queue() {
+    // A subscription with a hot topic and a cold one: while the ring always has more, the
+    // queue still gets its turn (one in 16).
+    let broker = hot_broker(1_000, 2);
+    let hot = Topic::new("hot:busy").unwrap();
+    let cold = Topic::new("cold:quiet").unwrap();
+    let mut sub = broker.subscribe_now(&hot);
+    let _other = broker.subscribe_now(&hot); // the second turns `hot` hot
+    broker.add_topic_now(&mut sub, &cold).unwrap();
+    for i in 0..500 {
+        broker.publish_now(&hot, &msg(i, "hot"));
+    }
+    broker.publish_now(&cold, &msg(10_000, "cold"));
+    let first: Vec<u64> = (0..40)
+        .filter_map(|_| sub.try_recv().ok().as_ref().and_then(seq_of))
+        .collect();
+    assert!(
+        first.contains(&10_000),
+        "the cold topic's message within 40 receives: {first:?}"
+    );
+}

@@ -380,8 +380,14 @@ fn one_subscription_can_hold_a_hundred_thousand_topics_and_drop_one_cheaply() {
 /// budget, so it yields now and then and the other tasks on its worker still run.
 #[tokio::test(flavor = "current_thread")]
 async fn a_subscriber_fed_without_pause_does_not_starve_its_worker() {
-    for threshold in [usize::MAX, 1] {
-        // Cold (per-subscription buffer) and hot (ring) paths alike.
+    // Cold (per-subscription buffer) and hot (ring) paths alike, untyped and typed (whose hot
+    // path has a receive of its own).
+    for (threshold, typed) in [
+        (usize::MAX, false),
+        (1, false),
+        (usize::MAX, true),
+        (1, true),
+    ] {
         const N: u64 = 20_000;
         let broker = MemoryBroker::builder()
             .capacity(20_000)
@@ -389,6 +395,16 @@ async fn a_subscriber_fed_without_pause_does_not_starve_its_worker() {
             .build();
         let t = topic("busy");
         let mut sub = broker.subscribe(&t).await.unwrap();
+        let mut typed_sub = if typed {
+            let typed_topic = pubsub_core::TypedTopic::<TestEvent>::new(t.clone());
+            Some(
+                pubsub_core::BrokerExt::subscribe_events(&broker, &typed_topic)
+                    .await
+                    .unwrap(),
+            )
+        } else {
+            None
+        };
         for i in 0..N {
             broker.publish_now(&t, &msg(i));
         }
@@ -405,14 +421,18 @@ async fn a_subscriber_fed_without_pause_does_not_starve_its_worker() {
         tokio::task::yield_now().await; // let the ticker start
         let before = ticks.load(std::sync::atomic::Ordering::Relaxed);
         for _ in 0..N {
-            assert!(sub.recv().await.is_some());
+            match typed_sub.as_mut() {
+                Some(typed_sub) => assert!(typed_sub.recv().await.is_some()),
+                None => assert!(sub.recv().await.is_some()),
+            }
         }
         let during = ticks.load(std::sync::atomic::Ordering::Relaxed) - before;
         ticker.abort();
         // The budget is 128 per turn: about N / 128 yields.
         assert!(
             during >= N / 256,
-            "the other task ran {during} times during {N} receives"
+            "the other task ran {during} times during {N} receives \
+             (hot threshold {threshold}, typed {typed})"
         );
     }
 }
