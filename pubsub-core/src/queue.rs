@@ -319,6 +319,34 @@ impl Queue {
 
     /// The next entry; `Closed` once closed and drained. When nothing is ready, `waker` (if
     /// any) is woken by the next push, join, ring entry or closing.
+    /// What `f` makes of the message first in hand, taken only when `f` gives `Ok` (else it
+    /// stays first); `None` when the hand holds no message first: [`pop`](Self::pop) then
+    /// looks. The receive path's common case, inlined into it.
+    #[inline]
+    pub(crate) fn pop_message_with<T>(
+        &self,
+        hand: &mut Hand,
+        f: impl FnOnce(Message) -> Result<T, Message>,
+    ) -> Option<T> {
+        let held = hand.items.as_mut()?;
+        if !matches!(held.items.front(), Some(Slot::Message(_))) {
+            return None;
+        }
+        let Some(Slot::Message(message)) = held.items.pop_front() else {
+            return None;
+        };
+        match f(message) {
+            Ok(made) => {
+                self.record_in_hand(hand);
+                Some(made)
+            }
+            Err(message) => {
+                held.items.push_front(Slot::Message(message));
+                None
+            }
+        }
+    }
+
     pub(crate) fn pop(&self, hand: &mut Hand, waker: Option<&Waker>) -> Popped {
         if let Some(slot) = hand.pop() {
             self.record_in_hand(hand);

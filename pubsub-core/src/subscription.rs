@@ -622,6 +622,21 @@ impl Subscription {
         Some(made)
     }
 
+    /// The next delivery when it is a local `E` in the plain case (first in hand, or what
+    /// [`next_hot_with`](Self::next_hot_with) takes), shared without a `Message` round trip;
+    /// `None`: take the full path.
+    #[inline]
+    pub(crate) fn next_local_event<E: Event>(
+        &mut self,
+    ) -> Option<Result<EventRef<E>, crate::DecodeError>> {
+        if self.hot.is_none() {
+            return self
+                .queue
+                .pop_message_with(&mut self.hand, Message::into_local_event::<E>);
+        }
+        self.next_hot_with(Message::local_event_ref::<E>).map(Ok)
+    }
+
     /// [`next_delivery`](Self::next_delivery) past its fast path.
     #[inline(never)]
     fn next_delivery_in_full(&mut self, waker: Option<&Waker>) -> Poll<Option<Delivery<Message>>> {
@@ -1167,10 +1182,13 @@ impl<E: Event> TypedSubscription<E> {
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Delivery<EventRef<E>>>> {
         // A hot topic's local event of this type, shared without building a `Message` first.
         let coop = std::task::ready!(tokio::task::coop::poll_proceed(cx));
-        if let Some(event) = self.inner.next_hot_with(Message::local_event_ref::<E>) {
+        if let Some(event) = self.inner.next_local_event::<E>() {
             coop.made_progress();
             self.last_position = None;
-            return Poll::Ready(Some(Delivery::Message(event)));
+            match event {
+                Ok(event) => return Poll::Ready(Some(Delivery::Message(event))),
+                Err(error) => self.skip_undecodable(&error),
+            }
         }
         drop(coop);
         loop {
