@@ -581,9 +581,17 @@ async fn a_reader_behind_inside_the_chunk_it_holds_is_told_its_lag_before_it_rea
 }
 
 #[tokio::test]
-async fn a_typed_hot_reader_skips_its_own_entries_and_decodes_wire_ones_among_local_ones() {
+async fn a_typed_reader_skips_its_own_entries_and_decodes_wire_ones_among_local_ones() {
+    // On a ring and on a subscription's own queue: both have a typed fast path for local
+    // events, which must hand anything else to the full decode.
+    for threshold in [1, usize::MAX] {
+        typed_mix(threshold).await;
+    }
+}
+
+async fn typed_mix(threshold: usize) {
     use pubsub_core::{BrokerExt, TypedTopic};
-    let broker = hot_broker(64, 1);
+    let broker = hot_broker(64, threshold);
     let t = Topic::new("hot:typed-mix").unwrap();
     let typed_topic: TypedTopic<TestEvent> = TypedTopic::new(t.clone());
     let mut me = broker.subscribe_events(&typed_topic).await.unwrap();
@@ -601,10 +609,15 @@ async fn a_typed_hot_reader_skips_its_own_entries_and_decodes_wire_ones_among_lo
     broker.publish_now(&t, &msg(4, "local"));
     broker.publish_now(&t, &wire(5).with_origin(me.id()));
     broker.publish_now(&t, &msg(6, "local"));
-    assert_eq!(typed_polled(&mut me), ["m1", "m3", "m4", "m6"]);
+    assert_eq!(
+        typed_polled(&mut me),
+        ["m1", "m3", "m4", "m6"],
+        "threshold {threshold}"
+    );
     assert_eq!(
         typed_polled(&mut other),
-        ["m1", "m2", "m3", "m4", "m5", "m6"]
+        ["m1", "m2", "m3", "m4", "m5", "m6"],
+        "threshold {threshold}"
     );
 }
 
