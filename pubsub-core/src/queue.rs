@@ -317,8 +317,6 @@ impl Queue {
             .store(if ready { READY } else { 0 }, Ordering::Relaxed);
     }
 
-    /// The next entry; `Closed` once closed and drained. When nothing is ready, `waker` (if
-    /// any) is woken by the next push, join, ring entry or closing.
     /// What `f` makes of the message first in hand, taken only when `f` gives `Ok` (else it
     /// stays first); `None` when the hand holds no message first: [`pop`](Self::pop) then
     /// looks. The receive path's common case, inlined into it.
@@ -347,6 +345,8 @@ impl Queue {
         }
     }
 
+    /// The next entry; `Closed` once closed and drained. When nothing is ready, `waker` (if
+    /// any) is woken by the next push, join, ring entry or closing.
     pub(crate) fn pop(&self, hand: &mut Hand, waker: Option<&Waker>) -> Popped {
         if let Some(slot) = hand.pop() {
             self.record_in_hand(hand);
