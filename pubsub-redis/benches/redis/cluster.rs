@@ -31,13 +31,21 @@ use crate::{event, quick, server};
 /// Topics per configuration, all held by the subscriber node.
 const TOPICS: usize = 256;
 
-/// Concurrent publishing tasks: one per topic, each publishing its topic's messages in order.
+/// Concurrent publishing tasks by default: one per topic, each publishing its topic's messages in
+/// order.
 /// Deep pipelines to every shard, as many publishing nodes under load make: with 16 (the other
 /// sections' count) the in-flight publishes per shard shrink as shards are added, Redis reads
 /// and writes smaller batches, and its CPU per message measures the system calls per batch more
 /// than the work per message (in one noisy `--quick` run, sharded at 3 shards then used 2.5x
 /// the CPU per message of 1 shard; with 256 publishers 1.3x-1.7x).
 const PUBLISHERS: usize = TOPICS;
+
+/// Publishers of the 1-shard run at the 3-shard run's load per shard: about a third of
+/// [`PUBLISHERS`], so that one shard has as many publishes in flight as each of three has with
+/// all of them (weak scaling: a cluster grown for more traffic carries the same load per shard).
+/// Redis's CPU per message depends on how many commands it reads and writes per batch; this
+/// compares the shards at equal batches.
+const PUBLISHERS_PER_SHARD: usize = PUBLISHERS.div_ceil(3);
 
 /// Which channels a configuration publishes on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,35 +56,26 @@ enum Channels {
     Plain,
 }
 
-/// One configuration: which channels, on a cluster of how many primaries.
+/// One configuration: which channels, on a cluster of how many primaries, from how many
+/// concurrent publishers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Shape {
     channels: Channels,
     primaries: usize,
+    publishers: usize,
 }
 
 /// The configurations, in the order of the report.
-const SHAPES: [Shape; 5] = [
+const SHAPES: [Shape; 6] = [
+    report::sharded(1),
+    report::sharded(2),
+    report::sharded(3),
     Shape {
-        channels: Channels::Sharded,
-        primaries: 1,
+        publishers: PUBLISHERS_PER_SHARD,
+        ..report::sharded(1)
     },
-    Shape {
-        channels: Channels::Sharded,
-        primaries: 2,
-    },
-    Shape {
-        channels: Channels::Sharded,
-        primaries: 3,
-    },
-    Shape {
-        channels: Channels::Plain,
-        primaries: 1,
-    },
-    Shape {
-        channels: Channels::Plain,
-        primaries: 3,
-    },
+    report::plain(1),
+    report::plain(3),
 ];
 
 impl Shape {
@@ -85,9 +84,14 @@ impl Shape {
             1 => "1 shard".to_owned(),
             n => format!("{n} shards"),
         };
+        let load = if self.publishers == PUBLISHERS {
+            String::new()
+        } else {
+            format!(", {} publishers", self.publishers)
+        };
         match self.channels {
-            Channels::Sharded => format!("sharded (SPUBLISH), {shards}"),
-            Channels::Plain => format!("plain PUBLISH (per-topic mode, one node), {shards}"),
+            Channels::Sharded => format!("sharded (SPUBLISH), {shards}{load}"),
+            Channels::Plain => format!("plain PUBLISH (per-topic mode, one node), {shards}{load}"),
         }
     }
 
@@ -110,6 +114,8 @@ struct Setup {
     nodes: Vec<MultiplexedConnection>,
     /// How many of the topics' channels each node holds.
     topics_per_node: Vec<usize>,
+    /// Concurrent publishing tasks.
+    publishers: usize,
 }
 
 /// The figures of one run.
@@ -206,6 +212,7 @@ async fn setup(shape: Shape, cluster: &RedisCluster, capacity: usize) -> Setup {
         subs,
         nodes,
         topics_per_node,
+        publishers: shape.publishers,
     }
 }
 
@@ -230,13 +237,23 @@ async fn run(setup: &mut Setup, messages: usize) -> Run {
         });
     }
     let mut publishers = JoinSet::new();
-    for topic in &setup.topics {
-        let (node, topic) = (setup.publisher.clone(), topic.clone());
+    let count = setup.publishers;
+    for first in 0..count {
+        // Publisher `first` takes topics first, first + count, ...: each topic's messages in
+        // order, from one publisher.
+        let node = setup.publisher.clone();
+        let topics: Vec<Topic> = setup
+            .topics
+            .iter()
+            .skip(first)
+            .step_by(count)
+            .cloned()
+            .collect();
         publishers.spawn(async move {
             for i in 0..per_topic {
-                node.publish(&topic, event(i as u64))
-                    .await
-                    .expect("publish");
+                for topic in &topics {
+                    node.publish(topic, event(i as u64)).await.expect("publish");
+                }
             }
         });
     }

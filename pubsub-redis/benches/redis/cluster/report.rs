@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
-use super::{Channels, PUBLISHERS, Run, SHAPES, Setup, Shape, TOPICS};
+use super::{Channels, PUBLISHERS, PUBLISHERS_PER_SHARD, Run, SHAPES, Setup, Shape, TOPICS};
 use crate::median;
 
 /// One figure of a run.
@@ -74,8 +74,8 @@ pub(super) fn report(
     let _ = writeln!(
         md,
         "\n## Redis Cluster: sharded pub/sub against plain PUBLISH\n\n\
-         {total} messages per run over {TOPICS} topics, from {PUBLISHERS} concurrent publishers (one per topic) \
-         on one node to a node subscribed to every topic; clusters without replicas; {rounds} \
+         {total} messages per run over {TOPICS} topics, from {PUBLISHERS} concurrent publishers (one per topic; \
+         {PUBLISHERS_PER_SHARD} where said, each taking every {PUBLISHERS_PER_SHARD}th topic) on one node to a node subscribed to every topic; clusters without replicas; {rounds} \
          interleaved rounds, median [min-max]. Redis CPU: `used_cpu_sys` + `used_cpu_user` of \
          every node of the cluster, before and after each run, per delivered message (the nodes' \
          housekeeping included). Ceiling: the delivered rate at which the busiest node would use \
@@ -108,6 +108,7 @@ pub(super) fn report(
             shape.name(),
             json!({
                 "primaries": shape.primaries,
+                "publishers": shape.publishers,
                 "topics_per_node": setup.topics_per_node,
                 "delivered_per_second": delivered.json(),
                 "redis_cpu_us_per_message": redis.json(),
@@ -136,17 +137,19 @@ pub(super) fn report(
     (md, json)
 }
 
-const fn sharded(primaries: usize) -> Shape {
+pub(super) const fn sharded(primaries: usize) -> Shape {
     Shape {
         channels: Channels::Sharded,
         primaries,
+        publishers: PUBLISHERS,
     }
 }
 
-const fn plain(primaries: usize) -> Shape {
+pub(super) const fn plain(primaries: usize) -> Shape {
     Shape {
         channels: Channels::Plain,
         primaries,
+        publishers: PUBLISHERS,
     }
 }
 
@@ -158,7 +161,7 @@ struct Ratio {
     figure: Figure,
 }
 
-const RATIOS: [Ratio; 5] = [
+const RATIOS: [Ratio; 6] = [
     Ratio {
         name: "sharded, 3 shards / 1 shard: delivered/s",
         of: sharded(3),
@@ -169,6 +172,15 @@ const RATIOS: [Ratio; 5] = [
         name: "sharded, 3 shards / 1 shard: ceiling",
         of: sharded(3),
         to: sharded(1),
+        figure: Run::ceiling,
+    },
+    Ratio {
+        name: "sharded, 3 shards / 1 shard at the same load per shard: ceiling",
+        of: sharded(3),
+        to: Shape {
+            publishers: PUBLISHERS_PER_SHARD,
+            ..sharded(1)
+        },
         figure: Run::ceiling,
     },
     Ratio {
