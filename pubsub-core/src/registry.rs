@@ -425,7 +425,7 @@ impl Registry {
         let (hash, shard) = self.locate(topic.as_str());
         let (mut delivered, mut lagged) = (0u64, 0u64);
         let table = Self::read(shard);
-        if let Some((_, subscribers)) = table.find(hash, |(t, _)| t.as_str() == topic.as_str()) {
+        if let Some((_, subscribers)) = table.find(hash, |(t, _)| t == topic) {
             let origin = message.origin();
             if let Subscribers::Hot(hot) = subscribers {
                 // Written once; each subscriber reads it (the origin skips it when reading).
