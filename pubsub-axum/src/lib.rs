@@ -62,7 +62,7 @@ pub mod ws;
 pub use auth::{AllowAll, AllowIf, Authorize, Join, Refusal, Tracking, allow_if};
 pub use error::Error;
 pub use sse::{Resume, Sse, SseStream};
-pub use ws::Channels;
+pub use ws::{Channels, JoinRate};
 
 #[cfg(test)]
 mod send_sync {

@@ -19,7 +19,10 @@
 //!   that stopped reading) closes the connection: memory is bounded, never an unbounded buffer;
 //! - **limits**: a message above [`max_frame_size`](Channels::max_frame_size) closes the
 //!   connection (code 1009); a malformed frame gets an `$error` frame and the connection keeps
-//!   working; at most [`max_joins`](Channels::max_joins) topics at once;
+//!   working; at most [`max_joins`](Channels::max_joins) topics at once, and joins within the
+//!   connection's [`join_rate`](Channels::join_rate) (a burst, then so many a second): a join
+//!   past it is refused (`too many joins, slow down`) before the app's authorization or the
+//!   broker sees it;
 //! - **shutdown**: when the [`shutdown`](Channels::shutdown) token is cancelled, every
 //!   connection is closed with code 1001, and the client reconnects (elsewhere) and rejoins
 //!   with its positions.
@@ -28,6 +31,9 @@ mod conn;
 pub mod frames;
 #[cfg(feature = "presence")]
 mod presence;
+mod rate;
+
+pub use rate::JoinRate;
 
 use std::fmt;
 use std::sync::Arc;
@@ -78,6 +84,7 @@ pub(crate) struct Config<S> {
     pub(crate) max_frame_size: usize,
     pub(crate) queue_capacity: usize,
     pub(crate) max_joins: usize,
+    pub(crate) join_rate: JoinRate,
     pub(crate) shutdown: CancellationToken,
     #[cfg(feature = "presence")]
     pub(crate) presence: Option<Arc<pubsub_presence::Presence>>,
@@ -93,6 +100,7 @@ impl<S> Clone for Config<S> {
             max_frame_size: self.max_frame_size,
             queue_capacity: self.queue_capacity,
             max_joins: self.max_joins,
+            join_rate: self.join_rate,
             shutdown: self.shutdown.clone(),
             #[cfg(feature = "presence")]
             presence: self.presence.clone(),
@@ -117,13 +125,15 @@ impl<S> fmt::Debug for Channels<S> {
             .field("max_frame_size", &c.max_frame_size)
             .field("queue_capacity", &c.queue_capacity)
             .field("max_joins", &c.max_joins)
+            .field("join_rate", &c.join_rate)
             .finish_non_exhaustive()
     }
 }
 
 impl<S: Send + Sync + 'static> Channels<S> {
     /// Channels authorized by `authorize`, with the defaults: idle timeout 60 s, write timeout
-    /// 15 s, frames up to 64 KiB, 256 queued entries, 100 topics per connection.
+    /// 15 s, frames up to 64 KiB, 256 queued entries, 100 topics per connection, joins at a
+    /// burst of 100 then 10 a second.
     pub fn new(authorize: impl Authorize<S>) -> Self {
         Channels {
             config: Arc::new(Config {
@@ -133,6 +143,7 @@ impl<S: Send + Sync + 'static> Channels<S> {
                 max_frame_size: 64 * 1024,
                 queue_capacity: 256,
                 max_joins: 100,
+                join_rate: JoinRate::new(10, 100),
                 shutdown: CancellationToken::new(),
                 #[cfg(feature = "presence")]
                 presence: None,
@@ -178,6 +189,22 @@ impl<S: Send + Sync + 'static> Channels<S> {
     #[must_use]
     pub fn max_joins(self, joins: usize) -> Self {
         self.with(|c| c.max_joins = joins.max(1))
+    }
+
+    /// How fast one connection may join: `rate.burst()` joins at once (a page reconnecting
+    /// rejoins all its topics), then `rate.per_second()` more each second. A join past it gets
+    /// an `error` reply with the reason `too many joins, slow down`, before the app's
+    /// [`Authorize::join`] or the broker is asked: a client looping over joins of fresh topics
+    /// costs the server a bounded number of authorizations, subscriptions and presence syncs a
+    /// second. Refused joins (by the app, the broker or the limits) spend their token too.
+    ///
+    /// ```
+    /// use pubsub_axum::{AllowAll, Channels, JoinRate};
+    /// let channels: Channels<()> = Channels::new(AllowAll).join_rate(JoinRate::new(5, 50));
+    /// ```
+    #[must_use]
+    pub fn join_rate(self, rate: JoinRate) -> Self {
+        self.with(|c| c.join_rate = rate)
     }
 
     /// Presence on joins, through `presence` (feature `presence`): a join with

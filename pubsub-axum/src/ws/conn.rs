@@ -19,8 +19,12 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::frames::{self, ClientFrame, Refused};
+use super::rate::Budget;
 use super::{CLOSE_IDLE, CLOSE_SLOW, Config};
 use crate::auth::Join;
+
+/// The reason a join past the connection's join rate is refused with.
+const TOO_FAST: &str = "too many joins, slow down";
 
 /// At most this many queued frames go into one write.
 const BATCH: usize = 64;
@@ -57,6 +61,7 @@ struct Conn<S> {
     config: Arc<Config<S>>,
     tx: mpsc::Sender<Outbound>,
     joins: HashMap<Topic, Joined>,
+    budget: Budget,
 }
 
 /// What the reader keeps of a join (its subscription is the writer's): its presence follower,
@@ -87,12 +92,14 @@ pub(crate) async fn run<S: Send + Sync + 'static>(
     let mut writer = tokio::spawn(write(sink, rx, config.write_timeout));
     let shutdown = config.shutdown.clone();
     let idle_timeout = config.idle_timeout;
+    let config_rate = config.join_rate;
     let mut conn = Conn {
         broker,
         session,
         config,
         tx,
         joins: HashMap::new(),
+        budget: Budget::new(config_rate, Instant::now()),
     };
     let idle = tokio::time::sleep(idle_timeout);
     tokio::pin!(idle);
@@ -270,6 +277,9 @@ impl<S: Send + Sync + 'static> Conn<S> {
         since: Option<pubsub_core::history::Position>,
         params: &serde_json::Value,
     ) -> Result<(Subscription, serde_json::Value), String> {
+        if !self.budget.take(Instant::now()) {
+            return Err(TOO_FAST.to_owned());
+        }
         if self.joins.contains_key(topic) {
             return Err("already joined".to_owned());
         }

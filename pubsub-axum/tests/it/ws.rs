@@ -514,3 +514,54 @@ async fn a_topic_left_and_joined_again_at_once_pushes_each_message_once() {
         .collect();
     assert_eq!(seen, [("3", Some(0)), ("3", Some(1)), ("3", Some(2))]);
 }
+
+#[tokio::test]
+async fn a_flood_of_joins_gets_the_burst_then_the_rate_and_the_rest_is_refused_cheaply() {
+    const FLOOD: usize = 300;
+    // A client looping over joins of fresh topics: each join past the budget is refused
+    // before the app's authorization or the broker sees it.
+    let broker = MemoryBroker::new();
+    let server = serve_channels(broker.clone(), |c| {
+        c.max_joins(10_000)
+            .join_rate(pubsub_axum::JoinRate::new(1, 5))
+    })
+    .await;
+    let mut ws = ws_connect(server.addr, "").await;
+    let started = Instant::now();
+    for i in 0..FLOOD {
+        send(
+            &mut ws,
+            json!({"ref": i.to_string(), "topic": format!("docs:flood:{i}"), "event": "$join", "payload": {}}),
+        )
+        .await;
+    }
+    let mut ok = 0;
+    for _ in 0..FLOOD {
+        let reply = recv(&mut ws).await;
+        assert_eq!(reply["event"], "$reply", "{reply}");
+        match reply["payload"]["status"].as_str() {
+            Some("ok") => ok += 1,
+            _ => assert_eq!(
+                reply["payload"]["response"]["reason"], "too many joins, slow down",
+                "{reply}"
+            ),
+        }
+    }
+    let refilled = usize::try_from(started.elapsed().as_secs()).unwrap() + 1;
+    assert!(
+        (5..=5 + refilled).contains(&ok),
+        "{ok} of {FLOOD} joins allowed in {:?} at a burst of 5 and 1 a second",
+        started.elapsed()
+    );
+    assert_eq!(
+        broker.topic_count(),
+        ok,
+        "only the allowed joins subscribed"
+    );
+    // The budget refills: a second later, one more join.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    assert_eq!(
+        join(&mut ws, "late", "docs:flood:late", None).await["payload"]["status"],
+        "ok"
+    );
+}
