@@ -516,38 +516,31 @@ fn a_subscription_that_leaves_and_rejoins_a_hot_topic_counts_only_its_new_own_en
     assert_eq!(show(&drain(&mut other)), ["lag4", "m5", "m6"]);
 }
 
-/// What a typed subscription gives now, without waiting: seq numbers for events, `lagN` and
-/// `gap` for notices.
-fn typed_now(sub: &mut pubsub_core::TypedSubscription<TestEvent>) -> Vec<String> {
-    let mut out = Vec::new();
-    while let Ok(d) = sub.try_recv() {
-        out.push(match d {
-            Delivery::Message(event) => {
-                let TestEvent::Numbered { seq, .. } = &*event;
-                format!("m{seq}")
-            }
-            Delivery::Lagged(n) => format!("lag{n}"),
-            Delivery::Gap => "gap".to_owned(),
-        });
+/// A typed delivery as `show` writes an untyped one: `m<seq>`, `lag<n>`, `gap`.
+fn typed_label(delivery: Delivery<pubsub_core::EventRef<TestEvent>>) -> String {
+    match delivery {
+        Delivery::Message(event) => {
+            let TestEvent::Numbered { seq, .. } = &*event;
+            format!("m{seq}")
+        }
+        Delivery::Lagged(n) => format!("lag{n}"),
+        Delivery::Gap => "gap".to_owned(),
     }
-    out
+}
+
+/// What a typed subscription gives now, through `try_recv`.
+fn typed_now(sub: &mut pubsub_core::TypedSubscription<TestEvent>) -> Vec<String> {
+    std::iter::from_fn(|| sub.try_recv().ok().map(typed_label)).collect()
 }
 
 /// Polls a typed subscription as `recv().await` does, until it is pending.
 fn typed_polled(sub: &mut pubsub_core::TypedSubscription<TestEvent>) -> Vec<String> {
     let mut cx = Context::from_waker(Waker::noop());
-    let mut out = Vec::new();
-    while let Poll::Ready(Some(d)) = sub.poll_recv(&mut cx) {
-        out.push(match d {
-            Delivery::Message(event) => {
-                let TestEvent::Numbered { seq, .. } = &*event;
-                format!("m{seq}")
-            }
-            Delivery::Lagged(n) => format!("lag{n}"),
-            Delivery::Gap => "gap".to_owned(),
-        });
-    }
-    out
+    std::iter::from_fn(|| match sub.poll_recv(&mut cx) {
+        Poll::Ready(Some(d)) => Some(typed_label(d)),
+        _ => None,
+    })
+    .collect()
 }
 
 fn lag_then(missed: u64, from: u64, to: u64) -> Vec<String> {
