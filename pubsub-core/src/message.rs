@@ -316,10 +316,14 @@ impl Message {
         })
     }
 
-    /// The event when the message holds a local `E` (one type check, one reference count);
-    /// `None` for anything else, which [`into_event_at`](Self::into_event_at) handles.
+    /// The event when the message holds a local `E` (a reference count only then); `None` for
+    /// anything else (wire JSON from another node, a positioned body), which
+    /// [`into_event_at`](Self::into_event_at) handles, with no touch of the shared count.
     #[inline]
     pub(crate) fn local_event_ref<E: Event>(&self) -> Option<EventRef<E>> {
+        if !is_local::<E>(&*self.body) {
+            return None;
+        }
         let body: Arc<dyn Any + Send + Sync> = Arc::clone(&self.body) as Arc<dyn Body>;
         body.downcast::<LocalBody<E>>()
             .ok()

@@ -44,19 +44,20 @@ impl JoinRate {
 #[derive(Debug)]
 pub(crate) struct Budget {
     rate: JoinRate,
-    /// Tokens left, in millionths of a join (integer arithmetic: no drift, no float rounding).
-    micros: u64,
+    /// Tokens left, in billionths of a join (integer arithmetic: no drift, no float rounding;
+    /// a refill counted to the nanosecond loses nothing between close calls).
+    nanos: u64,
     last: Instant,
 }
 
-const MICROS: u64 = 1_000_000;
+const NANOS: u64 = 1_000_000_000;
 
 impl Budget {
     /// A full bucket.
     pub(crate) fn new(rate: JoinRate, now: Instant) -> Self {
         Budget {
             rate,
-            micros: u64::from(rate.burst) * MICROS,
+            nanos: u64::from(rate.burst) * NANOS,
             last: now,
         }
     }
@@ -65,21 +66,22 @@ impl Budget {
     pub(crate) fn take(&mut self, now: Instant) -> bool {
         let elapsed = now.saturating_duration_since(self.last);
         self.last = self.last.max(now);
-        let regained = regained_micros(elapsed, self.rate.per_second);
-        let full = u64::from(self.rate.burst) * MICROS;
-        self.micros = self.micros.saturating_add(regained).min(full);
-        if self.micros < MICROS {
+        let regained = regained_nanos(elapsed, self.rate.per_second);
+        // At most u32::MAX joins of 1e9 each: fits in a u64.
+        let full = u64::from(self.rate.burst) * NANOS;
+        self.nanos = self.nanos.saturating_add(regained).min(full);
+        if self.nanos < NANOS {
             return false;
         }
-        self.micros -= MICROS;
+        self.nanos -= NANOS;
         true
     }
 }
 
-/// Millionths of a join regained over `elapsed` at `per_second`.
-fn regained_micros(elapsed: Duration, per_second: u32) -> u64 {
-    // elapsed in µs × joins per second = millionths of a join; saturating for huge gaps.
-    u64::try_from(elapsed.as_micros())
+/// Billionths of a join regained over `elapsed` at `per_second`.
+fn regained_nanos(elapsed: Duration, per_second: u32) -> u64 {
+    // elapsed in ns × joins per second = billionths of a join; saturating for huge gaps.
+    u64::try_from(elapsed.as_nanos())
         .unwrap_or(u64::MAX)
         .saturating_mul(u64::from(per_second))
 }
@@ -97,6 +99,14 @@ mod tests {
         assert!(!budget.take(start + Duration::from_millis(99)));
         assert!(budget.take(start + Duration::from_millis(100)));
         assert!(!budget.take(start + Duration::from_millis(100)));
+        // Calls a fraction of a microsecond apart still add up to the rate.
+        let mut at = start + Duration::from_millis(100);
+        let mut regained = 0;
+        for _ in 0..1_000_000 {
+            at += Duration::from_nanos(300);
+            regained += usize::from(budget.take(at));
+        }
+        assert_eq!(regained, 3, "0.3 s at 10 a second");
         // A long pause refills to the burst, not beyond.
         let later = start + Duration::from_secs(3_600);
         assert_eq!((0..20).filter(|_| budget.take(later)).count(), 5);
