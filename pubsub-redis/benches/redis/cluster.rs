@@ -18,9 +18,7 @@
 mod cpu;
 mod report;
 
-use std::time::Duration;
-
-use tokio::time::Instant;
+use std::time::Instant;
 
 use pubsub_core::{Broker, Delivery, Subscription, Topic};
 use pubsub_redis::{ChannelMode, RedisBroker, RedisConfig};
@@ -49,14 +47,6 @@ const PUBLISHERS: usize = TOPICS;
 /// compares the shards at equal batches.
 const PUBLISHERS_PER_SHARD: usize = PUBLISHERS.div_ceil(3);
 
-/// A paced configuration publishes at this fraction of the 3-shard run's latest delivered rate:
-/// one shard then carries the rate each of three carries (and, with
-/// [`PUBLISHERS_PER_SHARD`], as many publishes in flight). On 2 cores the client side holds
-/// the delivered rate near the same figure whatever the shards, so each of three shards runs at
-/// a third of the rate of one, and Redis's CPU per message grows as its batches shrink: this is
-/// the comparison at equal work per shard.
-const PACE_OF_THREE: f64 = 1.0 / 3.0;
-
 /// Which channels a configuration publishes on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Channels {
@@ -73,17 +63,17 @@ struct Shape {
     channels: Channels,
     primaries: usize,
     publishers: usize,
-    /// Publishes at [`PACE_OF_THREE`] of the 3-shard run's rate instead of as fast as it can.
-    paced: bool,
 }
 
 /// The configurations, in the order of the report.
-const SHAPES: [Shape; 7] = [
+const SHAPES: [Shape; 6] = [
     report::sharded(1),
     report::sharded(2),
     report::sharded(3),
-    report::per_shard_load(false),
-    report::per_shard_load(true),
+    Shape {
+        publishers: PUBLISHERS_PER_SHARD,
+        ..report::sharded(1)
+    },
     report::plain(1),
     report::plain(3),
 ];
@@ -94,14 +84,11 @@ impl Shape {
             1 => "1 shard".to_owned(),
             n => format!("{n} shards"),
         };
-        let mut load = if self.publishers == PUBLISHERS {
+        let load = if self.publishers == PUBLISHERS {
             String::new()
         } else {
             format!(", {} publishers", self.publishers)
         };
-        if self.paced {
-            load.push_str(", at a third of the 3-shard rate");
-        }
         match self.channels {
             Channels::Sharded => format!("sharded (SPUBLISH), {shards}{load}"),
             Channels::Plain => format!("plain PUBLISH (per-topic mode, one node), {shards}{load}"),
@@ -231,9 +218,7 @@ async fn setup(shape: Shape, cluster: &RedisCluster, capacity: usize) -> Setup {
 
 /// Publishes `messages` (rounded down to a multiple of [`TOPICS`]), the same number to every
 /// topic, and waits until the subscriber node delivered each one.
-/// `pace`: messages per second to publish at, spread evenly over the topics; `None`: as fast as
-/// the publishers go.
-async fn run(setup: &mut Setup, messages: usize, pace: Option<f64>) -> Run {
+async fn run(setup: &mut Setup, messages: usize) -> Run {
     let per_topic = messages / TOPICS;
     let total = per_topic * TOPICS;
     let redis_before = cpu::redis_seconds_all(&mut setup.nodes).await;
@@ -257,22 +242,16 @@ async fn run(setup: &mut Setup, messages: usize, pace: Option<f64>) -> Run {
         // Publisher `first` takes topics first, first + count, ...: each topic's messages in
         // order, from one publisher.
         let node = setup.publisher.clone();
-        let topics: Vec<(usize, Topic)> = setup
+        let topics: Vec<Topic> = setup
             .topics
             .iter()
-            .cloned()
-            .enumerate()
             .skip(first)
             .step_by(count)
+            .cloned()
             .collect();
         publishers.spawn(async move {
             for i in 0..per_topic {
-                for (index, topic) in &topics {
-                    if let Some(rate) = pace {
-                        // The message's turn in one even stream over every topic.
-                        let due = (i * TOPICS + index) as f64 / rate;
-                        tokio::time::sleep_until(start + Duration::from_secs_f64(due)).await;
-                    }
+                for topic in &topics {
                     node.publish(topic, event(i as u64)).await.expect("publish");
                 }
             }
@@ -318,26 +297,14 @@ pub(crate) async fn section() -> (String, serde_json::Value) {
     for shape in SHAPES {
         setups.push(setup(shape, &clusters[shape.primaries - 1], messages).await);
     }
-    // The 3-shard run's latest delivered rate, which the paced configuration follows.
-    let three = report::sharded(3).index();
-    let mut three_rate = 0.0;
-    for (i, setup) in setups.iter_mut().enumerate() {
-        let pace = SHAPES[i].paced.then_some(three_rate * PACE_OF_THREE);
-        let warm_up = run(setup, messages / 4, pace).await;
-        if i == three {
-            three_rate = warm_up.per_second;
-        }
+    for setup in &mut setups {
+        let _warm_up = run(setup, messages / 4).await;
     }
     let mut runs: Vec<Vec<Run>> = vec![Vec::with_capacity(rounds); SHAPES.len()];
     for round in 0..rounds {
         for k in 0..SHAPES.len() {
             let i = (round + k) % SHAPES.len();
-            let pace = SHAPES[i].paced.then_some(three_rate * PACE_OF_THREE);
-            let done = run(&mut setups[i], messages, pace).await;
-            if i == three {
-                three_rate = done.per_second;
-            }
-            runs[i].push(done);
+            runs[i].push(run(&mut setups[i], messages).await);
         }
     }
     let report = report::report(&setups, &runs, rounds, messages);

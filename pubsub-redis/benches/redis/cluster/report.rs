@@ -75,8 +75,7 @@ pub(super) fn report(
         md,
         "\n## Redis Cluster: sharded pub/sub against plain PUBLISH\n\n\
          {total} messages per run over {TOPICS} topics, from {PUBLISHERS} concurrent publishers (one per topic; \
-         {PUBLISHERS_PER_SHARD} where said, each taking every {PUBLISHERS_PER_SHARD}th topic; paced where said: \
-         spread evenly in time at a third of the 3-shard run's latest rate) on one node to a node subscribed to every topic; clusters without replicas; {rounds} \
+         {PUBLISHERS_PER_SHARD} where said, each taking every {PUBLISHERS_PER_SHARD}th topic) on one node to a node subscribed to every topic; clusters without replicas; {rounds} \
          interleaved rounds, median [min-max]. Redis CPU: `used_cpu_sys` + `used_cpu_user` of \
          every node of the cluster, before and after each run, per delivered message (the nodes' \
          housekeeping included). Ceiling: the delivered rate at which the busiest node would use \
@@ -143,7 +142,6 @@ pub(super) const fn sharded(primaries: usize) -> Shape {
         channels: Channels::Sharded,
         primaries,
         publishers: PUBLISHERS,
-        paced: false,
     }
 }
 
@@ -152,18 +150,6 @@ pub(super) const fn plain(primaries: usize) -> Shape {
         channels: Channels::Plain,
         primaries,
         publishers: PUBLISHERS,
-        paced: false,
-    }
-}
-
-/// One shard at the load each of three carries: as many publishes in flight, and with `paced`
-/// the same rate too.
-pub(super) const fn per_shard_load(paced: bool) -> Shape {
-    Shape {
-        channels: Channels::Sharded,
-        primaries: 1,
-        publishers: PUBLISHERS_PER_SHARD,
-        paced,
     }
 }
 
@@ -175,7 +161,7 @@ struct Ratio {
     figure: Figure,
 }
 
-const RATIOS: [Ratio; 7] = [
+const RATIOS: [Ratio; 6] = [
     Ratio {
         name: "sharded, 3 shards / 1 shard: delivered/s",
         of: sharded(3),
@@ -189,15 +175,12 @@ const RATIOS: [Ratio; 7] = [
         figure: Run::ceiling,
     },
     Ratio {
-        name: "sharded, 3 shards / 1 shard at the same publishes in flight per shard: ceiling",
+        name: "sharded, 3 shards / 1 shard at the same load per shard: ceiling",
         of: sharded(3),
-        to: per_shard_load(false),
-        figure: Run::ceiling,
-    },
-    Ratio {
-        name: "sharded, 3 shards / 1 shard at the same rate and publishes in flight per shard: ceiling",
-        of: sharded(3),
-        to: per_shard_load(true),
+        to: Shape {
+            publishers: PUBLISHERS_PER_SHARD,
+            ..sharded(1)
+        },
         figure: Run::ceiling,
     },
     Ratio {
