@@ -169,13 +169,18 @@ impl Body for WireBody {
 }
 
 impl WireBody {
+    /// The event as decoded earlier on this node, if it was, into an `E`.
+    fn cached<E: Event>(&self) -> Option<Arc<LocalBody<E>>> {
+        Arc::clone(self.decoded.get()?)
+            .downcast::<LocalBody<E>>()
+            .ok()
+    }
+
     /// The event as a `LocalBody<E>`, as a local publish holds it, so [`EventRef`] is one
     /// pointer whichever way the event came.
     fn decode<E: Event>(&self) -> Result<Arc<LocalBody<E>>, DecodeError> {
-        if let Some(cached) = self.decoded.get() {
-            if let Ok(event) = Arc::clone(cached).downcast::<LocalBody<E>>() {
-                return Ok(event);
-            }
+        if let Some(event) = self.cached::<E>() {
+            return Ok(event);
         }
         let event = Arc::new(LocalBody {
             event: serde_json::from_str::<E>(&self.json).map_err(|e| DecodeError::Json {
@@ -316,18 +321,18 @@ impl Message {
         })
     }
 
-    /// The event when the message holds a local `E` (a reference count only then); `None` for
-    /// anything else (wire JSON from another node, a positioned body), which
-    /// [`into_event_at`](Self::into_event_at) handles, with no touch of the shared count.
+    /// The event when the message holds a local `E`, or wire JSON of another node that a
+    /// subscriber of this node already decoded into an `E` (shared, as
+    /// [`into_event_at`](Self::into_event_at) would give it); `None` for anything else, which
+    /// `into_event_at` handles. A local event costs one type check and its reference count.
     #[inline]
     pub(crate) fn local_event_ref<E: Event>(&self) -> Option<EventRef<E>> {
-        if !is_local::<E>(&*self.body) {
-            return None;
-        }
         let body: Arc<dyn Any + Send + Sync> = Arc::clone(&self.body) as Arc<dyn Body>;
-        body.downcast::<LocalBody<E>>()
-            .ok()
-            .map(|local| EventRef { local })
+        if let Ok(local) = body.downcast::<LocalBody<E>>() {
+            return Some(EventRef { local });
+        }
+        let local = self.body.decode_wire()?.cached::<E>()?;
+        Some(EventRef { local })
     }
 
     /// What [`into_event_at`](Self::into_event_at) makes of a message that holds a local `E`;

@@ -1169,6 +1169,13 @@ impl<E: Event> TypedSubscription<E> {
     ///
     /// As [`Subscription::try_recv`].
     pub fn try_recv(&mut self) -> Result<Delivery<EventRef<E>>, TryRecvError> {
+        if let Some(event) = self.inner.next_local_event::<E>() {
+            self.last_position = None;
+            match event {
+                Ok(event) => return Ok(Delivery::Message(event)),
+                Err(error) => self.skip_undecodable(&error),
+            }
+        }
         loop {
             let delivery = self.inner.try_recv()?;
             if let Some(decoded) = self.decode(delivery) {

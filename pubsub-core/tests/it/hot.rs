@@ -636,3 +636,45 @@ fn a_busy_ring_does_not_starve_the_subscriptions_own_queue() {
         "the cold topic's message within 40 receives: {first:?}"
     );
 }
+
+#[tokio::test]
+async fn a_wire_message_on_a_hot_topic_is_decoded_once_and_shared_by_every_typed_reader() {
+    use pubsub_core::{BrokerExt, TypedTopic};
+    let broker = hot_broker(64, 1);
+    let t = Topic::new("hot:wire-shared").unwrap();
+    let typed_topic: TypedTopic<TestEvent> = TypedTopic::new(t.clone());
+    let mut readers = Vec::new();
+    for _ in 0..3 {
+        readers.push(broker.subscribe_events(&typed_topic).await.unwrap());
+    }
+    // A first message read by all, so each cursor holds its chunk: the wire one is then read
+    // on the receive paths' fast path.
+    broker.publish_now(&t, &msg(8, "local"));
+    for reader in &mut readers {
+        assert_eq!(typed_now(reader), ["m8"]);
+    }
+    let json = r#"{"event":"numbered","payload":{"seq":9,"label":"wire"}}"#;
+    broker.publish_now(&t, &Message::from_json("conformance", "numbered", json));
+    let mut events = Vec::new();
+    let mut cx = Context::from_waker(Waker::noop());
+    for (i, reader) in readers.iter_mut().enumerate() {
+        // Through both typed receives.
+        let got = if i % 2 == 0 {
+            reader.try_recv().ok()
+        } else {
+            match reader.poll_recv(&mut cx) {
+                Poll::Ready(got) => got,
+                Poll::Pending => None,
+            }
+        };
+        match got {
+            Some(Delivery::Message(event)) => events.push(event),
+            other => panic!("expected the event, got {other:?}"),
+        }
+        assert_eq!(reader.last_position(), None);
+    }
+    assert!(
+        events.iter().all(|e| std::ptr::eq(&**e, &*events[0])),
+        "one decoded value for every reader"
+    );
+}
