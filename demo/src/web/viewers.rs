@@ -1,5 +1,5 @@
-//! Who else is viewing a contact or a team page: the channels' rules (`jobs:` topics to read,
-//! `viewers:` topics to be seen on) and what a viewer is tracked as.
+//! Who else is viewing a contact or a team page: the channels' rules (a job page's `jobs:`
+//! topics to read, `viewers:` topics to be seen on) and what a viewer is tracked as.
 //!
 //! A page joins `viewers:<kind>:<id>` over the WebSocket with `presence: true` and params
 //! `{"viewer": <a browser's id>, "name": <a display name>}`; the presence key is the browser
@@ -29,6 +29,14 @@ fn is_viewers(topic: &Topic) -> bool {
         .any(|page| page.id_of(topic).is_some())
 }
 
+/// Whether `topic` is a job page's topic: a workflow's or a process's, with a UUID (a browser
+/// cannot make the node subscribe to `jobs:` names of its own choosing).
+fn is_job_page(topic: &Topic) -> bool {
+    [crate::jobs::WORKFLOW, crate::jobs::PROCESS]
+        .iter()
+        .any(|page| page.id_of(topic).is_some())
+}
+
 /// The demo's channel rules.
 #[derive(Debug, Clone, Copy)]
 pub struct Rules;
@@ -36,8 +44,7 @@ pub struct Rules;
 #[async_trait]
 impl Authorize<()> for Rules {
     async fn join(&self, (): &(), join: Join<'_>) -> Result<(), Refusal> {
-        let topic = join.topic.as_str();
-        if topic.starts_with("jobs:") || is_viewers(join.topic) {
+        if is_job_page(join.topic) || is_viewers(join.topic) {
             Ok(())
         } else {
             Err(Refusal::unauthorized())
@@ -80,6 +87,35 @@ mod tests {
                 params,
             },
         )
+    }
+
+    fn joins(topic: &str) -> bool {
+        let topic = Topic::new(topic).unwrap();
+        let params = json!({});
+        let join = Join {
+            topic: &topic,
+            params: &params,
+        };
+        futures_util::FutureExt::now_or_never(Rules.join(&(), join))
+            .expect("the rules do not wait")
+            .is_ok()
+    }
+
+    #[test]
+    fn only_a_job_pages_topics_and_the_viewers_topics_can_be_joined() {
+        const ID: &str = "00000000-0000-4000-8000-000000000001";
+        assert!(joins(&format!("jobs:workflow:{ID}")));
+        assert!(joins(&format!("jobs:process:{ID}")));
+        assert!(joins(PAGE));
+        for refused in [
+            "jobs:made:up".to_owned(),
+            "jobs:workflow:1".to_owned(),
+            format!("jobs:workflow:{ID}:more"),
+            format!("jobs:resource:{ID}"),
+            "crm:contacts".to_owned(),
+        ] {
+            assert!(!joins(&refused), "{refused}");
+        }
     }
 
     #[test]
