@@ -1,18 +1,14 @@
-//! One channel connection: the reader loop (frames, joins, timeouts) and the writer task, which
-//! owns the joins' subscriptions and takes their deliveries itself (one task wake-up per batch
-//! of deliveries), besides the bounded queue of replies, presence frames and control messages
-//! from the reader.
+//! One channel connection: the reader loop (frames, joins, timeouts), which hands replies, joins
+//! and leaves to the connection's writer (`writer.rs`) in order.
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
-use futures_util::stream::SplitSink;
-use futures_util::{SinkExt, StreamExt};
+use axum::extract::ws::{Message as WsMessage, WebSocket};
+use futures_util::StreamExt;
 use pubsub_core::history::{Recovery, Since};
-use pubsub_core::{Broker, Delivery, Subscription, Topic, tenant_of};
+use pubsub_core::{Broker, Subscription, Topic, tenant_of};
 use serde_json::json;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -20,14 +16,12 @@ use tokio::time::Instant;
 
 use super::frames::{self, ClientFrame, Refused};
 use super::rate::Budget;
-use super::{CLOSE_IDLE, CLOSE_SLOW, Config};
+use super::writer::{Pushing, write};
+use super::{CLOSE_IDLE, Config};
 use crate::auth::Join;
 
 /// The reason a join past the connection's join rate is refused with.
 const TOO_FAST: &str = "too many joins, slow down";
-
-/// At most this many queued frames go into one write.
-const BATCH: usize = 64;
 
 /// The WARN line of a join the broker failed, at most once a second.
 static JOIN_FAILED: pubsub_core::log_limit::LogLimit =
@@ -333,161 +327,4 @@ impl<S: Send + Sync + 'static> Conn<S> {
         };
         Ok((subscription, response))
     }
-}
-
-/// A join as the writer holds it: the pushes of its subscription.
-#[derive(Debug)]
-pub(crate) struct Pushing {
-    topic: Topic,
-    prefix: String,
-    subscription: Subscription,
-}
-
-/// The writer's sources: the reader's queue first, then the joins' subscriptions, the first
-/// one polled turning round so that a busy join does not starve the others.
-struct Sources {
-    rx: mpsc::Receiver<Outbound>,
-    joins: Vec<Pushing>,
-    turn: usize,
-}
-
-/// What one wake-up of the writer found.
-enum Taken {
-    /// Frames to write (at least one), at most [`BATCH`].
-    Frames,
-    /// A close frame to write after the frames taken, then stop.
-    Close(u16, &'static str),
-    /// The reader is gone (its queue closed): stop.
-    Done,
-}
-
-impl Sources {
-    /// Takes what is ready, up to [`BATCH`] frames into `out`; pending until something is.
-    /// Joins and leaves are applied in their place in the queue: a join's pushes come after
-    /// its reply, none of a left join's after the leave's reply.
-    fn poll_take(&mut self, cx: &mut Context<'_>, out: &mut Vec<String>) -> Poll<Taken> {
-        while out.len() < BATCH {
-            match self.rx.poll_recv(cx) {
-                Poll::Ready(Some(Outbound::Text(text))) => out.push(text),
-                Poll::Ready(Some(Outbound::Join(join))) => self.joins.push(*join),
-                Poll::Ready(Some(Outbound::Leave(topic))) => {
-                    self.joins.retain(|join| join.topic != topic);
-                }
-                Poll::Ready(Some(Outbound::Close(code, reason))) => {
-                    return Poll::Ready(Taken::Close(code, reason));
-                }
-                // What was taken is written first; the queue stays closed.
-                Poll::Ready(None) if out.is_empty() => return Poll::Ready(Taken::Done),
-                Poll::Ready(None) => return Poll::Ready(Taken::Frames),
-                Poll::Pending => break,
-            }
-        }
-        let count = self.joins.len();
-        let mut at = 0;
-        while at < count && out.len() < BATCH {
-            let index = (self.turn + at) % count;
-            let join = &mut self.joins[index];
-            let mut closed = false;
-            while out.len() < BATCH {
-                // What is there without registering a waker; the waker once it is empty.
-                let polled = match join.subscription.try_recv() {
-                    Ok(delivery) => Poll::Ready(Some(delivery)),
-                    Err(pubsub_core::TryRecvError::Closed) => Poll::Ready(None),
-                    Err(pubsub_core::TryRecvError::Empty) => join.subscription.poll_recv(cx),
-                };
-                match polled {
-                    Poll::Ready(Some(delivery)) => out.extend(frame(&join.prefix, delivery)),
-                    Poll::Ready(None) => {
-                        out.push(frames::reload(&join.prefix, "closed: the broker is gone"));
-                        closed = true;
-                        break;
-                    }
-                    Poll::Pending => break,
-                }
-            }
-            if closed {
-                self.joins.swap_remove(index);
-                return Poll::Ready(Taken::Frames);
-            }
-            at += 1;
-        }
-        if count > 0 {
-            self.turn = (self.turn + 1) % count;
-        }
-        if out.is_empty() {
-            Poll::Pending
-        } else {
-            Poll::Ready(Taken::Frames)
-        }
-    }
-}
-
-/// The push (or `$reload`) of one delivery; `None` for an event that cannot be encoded.
-fn frame(prefix: &str, delivery: Delivery<pubsub_core::Message>) -> Option<String> {
-    match delivery {
-        Delivery::Message(message) => frames::push(prefix, &message),
-        Delivery::Lagged(missed) => {
-            Some(frames::reload(prefix, &format!("lagged: {missed} missed")))
-        }
-        Delivery::Gap => Some(frames::reload(prefix, "gap: messages may have been lost")),
-    }
-}
-
-/// The writer: the reader's queue and the joins' deliveries, several frames per write; a write
-/// that stalls past `timeout` ends the connection. While a write waits, the joins are not
-/// polled: their deliveries wait in their subscriptions' own bounded buffers, where a lag is
-/// recovered from the history or reported (a `$reload`).
-async fn write(
-    mut sink: SplitSink<WebSocket, WsMessage>,
-    rx: mpsc::Receiver<Outbound>,
-    timeout: Duration,
-) {
-    let mut sources = Sources {
-        rx,
-        joins: Vec::new(),
-        turn: 0,
-    };
-    // Grows with the batches, up to [`BATCH`] frames.
-    let mut out = Vec::new();
-    loop {
-        let taken = std::future::poll_fn(|cx| sources.poll_take(cx, &mut out)).await;
-        let close = match taken {
-            Taken::Frames => None,
-            Taken::Close(code, reason) => Some((code, reason)),
-            Taken::Done => return,
-        };
-        match tokio::time::timeout(timeout, write_batch(&mut sink, &mut out, close)).await {
-            Ok(Ok(())) if close.is_none() => {}
-            Ok(_) => return,
-            Err(_elapsed) => {
-                tracing::debug!("a channel connection stopped reading: closed");
-                // Best effort: a socket that takes nothing more gets nothing more.
-                let close = close_frame(CLOSE_SLOW, "too slow");
-                let _ = tokio::time::timeout(Duration::from_millis(10), sink.send(close)).await;
-                return;
-            }
-        }
-    }
-}
-
-/// Writes the frames taken (emptying `out`), then the close frame if there is one.
-async fn write_batch(
-    sink: &mut SplitSink<WebSocket, WsMessage>,
-    out: &mut Vec<String>,
-    close: Option<(u16, &'static str)>,
-) -> Result<(), axum::Error> {
-    for text in out.drain(..) {
-        sink.feed(WsMessage::Text(text.into())).await?;
-    }
-    match close {
-        Some((code, reason)) => sink.send(close_frame(code, reason)).await,
-        None => sink.flush().await,
-    }
-}
-
-fn close_frame(code: u16, reason: &'static str) -> WsMessage {
-    WsMessage::Close(Some(CloseFrame {
-        code,
-        reason: reason.into(),
-    }))
 }
