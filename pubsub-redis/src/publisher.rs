@@ -5,7 +5,9 @@
 //! the `PUBLISH` command written, and the client's request future polled once, which puts the
 //! command on the connection's queue (`redis`'s multiplexed connection writes its queue in
 //! order and batches whatever is queued into one write, so concurrent publishes share a
-//! round trip). So numbers follow the wire order, and only envelopes actually queued on a live
+//! round trip). That poll runs outside tokio's coop budget (the client's queue is a bounded
+//! channel that would refuse a task whose budget is spent, after the number was taken). So
+//! numbers follow the wire order, and only envelopes actually queued on a live
 //! connection are numbered: a publish cancelled before that takes no number and leaves no
 //! hole. Once queued, an envelope is always sent: a publish dropped while it waits for Redis's
 //! answer hands its request to a task of its own (see [`Sending`]), since the client skips
@@ -353,7 +355,11 @@ fn request(
     permit: OwnedSemaphorePermit,
 ) -> Request {
     let after = shared.config.publish_timeout;
-    Box::pin(async move {
+    // Unconstrained by tokio's coop budget: the client's queue is a bounded channel whose send
+    // consults the budget, and a send refused for a spent budget would leave the numbered
+    // envelope off the wire while another task's later number goes first (`queue` polls this
+    // once, under its lock, to put the command on the connection in the order of the numbers).
+    Box::pin(tokio::task::coop::unconstrained(async move {
         let result = match &mut conn {
             Conn::Single(conn) => bounded("publish", after, cmd.query_async::<()>(conn)).await,
             Conn::Cluster(conn) => {
@@ -387,7 +393,7 @@ fn request(
                 Err(failed(&shared, error))
             }
         }
-    })
+    }))
 }
 
 /// A request on its way.

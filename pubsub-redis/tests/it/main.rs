@@ -4,6 +4,7 @@ mod channels;
 mod cluster;
 mod cluster_server;
 mod conformance;
+mod coop;
 mod cross_node;
 mod domains;
 mod faults;
