@@ -37,10 +37,14 @@ use crate::stats::Counters;
 
 /// Envelopes awaiting Redis's answer on one connection, at most.
 const MAX_IN_FLIGHT: usize = 4096;
-/// The same on a cluster connection, whose requests first go through a channel of 100 to the
-/// client's routing task: fewer, so the poll that queues an envelope never waits for room
-/// there either.
-const CLUSTER_IN_FLIGHT: usize = 96;
+/// The same on a cluster connection. Its requests go through a channel of 100 to the client's
+/// routing task, which hands each to its node's connection, whose own queue holds 50 (fixed in
+/// `redis` 1.8: a cluster's node connections take no pipeline buffer size): past that, requests
+/// waiting for room there may be written in another order than they came, which broke the
+/// numbers' order (a topic's many concurrent publishes, all to one node, gave the receiver
+/// holes at 64 in flight, none at 40). So at most 40 in flight over all the shards, with room
+/// to spare for the client's own commands on those connections.
+const CLUSTER_IN_FLIGHT: usize = 40;
 /// The client's request queue per connection: more than [`MAX_IN_FLIGHT`], so queuing an
 /// admitted envelope never waits (the connection's own `CLIENT SETNAME` fits beside them).
 const QUEUE: usize = MAX_IN_FLIGHT + 64;

@@ -3,6 +3,7 @@
 mod channels;
 mod cluster;
 mod cluster_server;
+mod concurrent;
 mod conformance;
 mod coop;
 mod cross_node;
