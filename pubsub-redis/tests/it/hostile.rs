@@ -299,14 +299,19 @@ async fn a_flood_of_forged_messages_of_eight_kinds_neither_delays_loses_nor_dupl
     // 20,000 forged messages a second (the unoptimised test build reads about twice that):
     // the node must read them at the cost of their decoding, without gap storms.
     let mut pace = tokio::time::interval(Duration::from_millis(10));
+    let mut rounds = Vec::new();
     while forged < 100_000 {
         pace.tick().await;
         let chunk = forgery.chunk();
+        let round = Instant::now();
         publish_all(&mut conn, &channel, &chunk).await;
         forged += chunk.len() as u64;
         until_processed(&a, forged).await;
+        rounds.push(round.elapsed());
     }
     let flood_took = flood.elapsed();
+    rounds.sort();
+    let chunk_read = percentile(&rounds, 50);
     tokio::time::sleep(Duration::from_millis(20)).await;
     stop.store(true, Ordering::Relaxed);
     let real = publisher.await.expect("publisher");
@@ -323,8 +328,9 @@ async fn a_flood_of_forged_messages_of_eight_kinds_neither_delays_loses_nor_dupl
     let stats = a.stats();
     println!(
         "{forged} forged messages in {flood_took:?} with {} subscriptions, {real} real ones: \
-         real latency p50 {p50:?} p99 {p99:?} max {max:?}; {} gap notices to the real \
-         subscriber in {elapsed:?} ({} rounds); {stats:?}",
+         real latency p50 {p50:?} p99 {p99:?} max {max:?}; a chunk of {CHUNK} read in \
+         {chunk_read:?} (median); {} gap notices to the real subscriber in {elapsed:?} \
+         ({} rounds); {stats:?}",
         subs.len() + 1,
         seen.gaps,
         stats.gap_rounds,
@@ -351,15 +357,18 @@ async fn a_flood_of_forged_messages_of_eight_kinds_neither_delays_loses_nor_dupl
         seen.gaps
     );
     assert!(u128::from(stats.gap_rounds) <= intervals, "{stats:?}");
-    // A few milliseconds in the middle; the tail is the scheduler of an unoptimised build on
-    // two shared cores (a gap storm used to stall deliveries for seconds and reconnect). Alone
-    // this test measures a p99 of 18-32 ms here; beside the suite's other tests on a
-    // fresh CI machine p99 reached 110 ms (max 144 ms), and with other builds loading the
-    // machine p50 5.9 ms and p99 203 ms. The bounds keep twice that room: the stall they guard
-    // against was seconds.
+    // In the middle, a real message waits for about the forged chunk read ahead of it: the
+    // forgery costs its decoding and nothing more (a gap storm used to stall deliveries for
+    // seconds and reconnect). The bound is twice a chunk's read time measured in this run,
+    // because that is the machine's speed of the moment (at least 12 ms): a fixed 12 ms failed
+    // on a fresh CI machine beside the suite's other tests, p50 17.5 ms.
+    // The tail is the scheduler of an unoptimised build on two shared cores: alone p99 is
+    // 18-32 ms here, beside the suite on CI 110 ms (max 144 ms), with other builds loading the
+    // machine 203 ms. The bounds keep twice that room: the stall they guard against was seconds.
+    let middle = (2 * chunk_read).max(Duration::from_millis(12));
     assert!(
-        p50 < Duration::from_millis(12),
-        "real deliveries delayed: p50 {p50:?}"
+        p50 < middle,
+        "real deliveries delayed: p50 {p50:?}, a chunk read in {chunk_read:?}"
     );
     assert!(
         p99 < Duration::from_millis(400),
