@@ -72,6 +72,24 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     test.args(["test", "--workspace", "--all-features"]);
     steps.command("tests", test);
 
+    // Timed tests that measure latency under a flood run alone, with nothing else on the
+    // machine: beside the suite's other tests their figures measure the neighbours.
+    let mut timed = cargo();
+    timed.args([
+        "test",
+        "-p",
+        "pubsub-redis",
+        "--all-features",
+        "--test",
+        "it",
+        "--",
+        "--ignored",
+        "--test-threads",
+        "1",
+        "hostile::a_flood_of_forged_messages",
+    ]);
+    steps.command("timed-alone", timed);
+
     steps.record("demo-browser", crate::demo::browser_test);
 
     let mut docs = cargo();

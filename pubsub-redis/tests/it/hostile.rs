@@ -284,6 +284,9 @@ impl Forger {
     }
 }
 
+// Its latency bounds hold with the machine to itself: `cargo xtask test-all` runs it alone
+// after the suite (beside the suite on a fresh CI machine p50 was 17.5-70 ms, p99 303 ms).
+#[ignore = "timed: run alone by `cargo xtask test-all` (step timed-alone)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_forged_messages_of_eight_kinds_neither_delays_loses_nor_duplicates_real_ones() {
     const SUBSCRIPTIONS: usize = 10_000;
@@ -374,11 +377,11 @@ async fn a_flood_of_forged_messages_of_eight_kinds_neither_delays_loses_nor_dupl
     // In the middle, a real message waits for about the forged chunk read ahead of it: the
     // forgery costs its decoding and nothing more (a gap storm used to stall deliveries for
     // seconds and reconnect). The bound is twice a chunk's read time measured in this run,
-    // because that is the machine's speed of the moment (at least 12 ms): a fixed 12 ms failed
-    // on a fresh CI machine beside the suite's other tests, p50 17.5 ms.
+    // because that is the machine's speed of the moment (at least 12 ms); alone, p50 was
+    // 10-15 ms with a chunk read in 13-15 ms on a machine where a fixed 12 ms failed.
     // The tail is the scheduler of an unoptimised build on two shared cores: alone p99 is
-    // 18-32 ms here, beside the suite on CI 110 ms (max 144 ms), with other builds loading the
-    // machine 203 ms. The bounds keep twice that room: the stall they guard against was seconds.
+    // 18-81 ms, beside the suite on CI it reached 303 ms. The bounds keep room: the stall they
+    // guard against was seconds.
     let middle = (2 * chunk_read).max(Duration::from_millis(12));
     assert!(
         p50 < middle,
