@@ -252,9 +252,7 @@ impl Forger {
         self.round += 1;
         out
     }
-}
 
-impl Forger {
     /// Sends `total` forged messages to `channel` in paced chunks, each read by `node` before
     /// the next; returns how long it took and the median time `node` took to read a chunk.
     async fn flood(
