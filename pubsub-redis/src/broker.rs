@@ -104,8 +104,7 @@ impl RedisBroker {
 
         let mut link = Link::new(Arc::clone(&shared), client.clone(), interest.clone());
         link.connect().await?;
-        let conn =
-            Publisher::connect(&client, &shared.node_id, shared.config.connect_timeout).await?;
+        let conn = Publisher::connect(&client, &shared).await?;
         let publisher = Publisher::new(Arc::clone(&shared), client, conn);
         let tasks = vec![
             tokio::spawn(link.run()),
@@ -249,7 +248,7 @@ impl RedisBroker {
         let shared = &self.inner.shared;
         let timeout = shared.config.subscribe_timeout;
         let read = async {
-            let (mut conn, _slots) = self.inner.publisher.connection().await?;
+            let (mut conn, _slots) = self.inner.publisher.connection(None).await?;
             let read = crate::history::read(&mut conn, shared, topic, from, policy);
             crate::error::bounded("read history", timeout, read).await
         };

@@ -66,7 +66,7 @@ impl Circuit {
                 return;
             };
             let config = &shared.config;
-            match Publisher::connect(&self.client, &shared.node_id, config.connect_timeout).await {
+            match Publisher::connect(&self.client, &shared).await {
                 Ok(conn) => {
                     *self.ready.lock().unwrap_or_else(PoisonError::into_inner) = Some(conn);
                     self.probing.store(false, Ordering::Release);

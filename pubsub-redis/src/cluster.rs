@@ -149,7 +149,7 @@ pub(crate) async fn command(
 }
 
 /// Hash slots in a Redis Cluster.
-const SLOTS: u16 = 16384;
+pub(crate) const SLOTS: u16 = 16384;
 
 /// Which primary owns each slot, as one node of the cluster said (`CLUSTER SLOTS`), and its
 /// replicas. Two topologies are equal when the same primaries own the same slots.
@@ -187,7 +187,7 @@ impl Topology {
 
     /// `CLUSTER SLOTS`' answer: `[[first, last, [host, port, id..], replicas..], ..]`; what
     /// does not fit is left out.
-    fn parse(value: &Value) -> Self {
+    pub(crate) fn parse(value: &Value) -> Self {
         let int = |v: &Value| match v {
             Value::Int(n) => u16::try_from(*n).ok(),
             _ => None,
@@ -233,6 +233,13 @@ impl Topology {
             .iter()
             .find(|(first, last, _)| (*first..=*last).contains(&slot))
             .map(|(_, _, owner)| owner.as_str())
+    }
+
+    /// The slot ranges and their primaries' `"host:port"`, in the order of the slots.
+    pub(crate) fn ranges(&self) -> impl Iterator<Item = (u16, u16, &str)> {
+        self.ranges
+            .iter()
+            .map(|(first, last, primary)| (*first, *last, primary.as_str()))
     }
 
     /// The primaries that own slots, each once, with one of its slots.
@@ -289,16 +296,18 @@ impl Topology {
 
 /// The hash slot of `channel` (the client's own hashing, hash tags included), as a number.
 pub(crate) fn slot_of(channel: &str) -> u16 {
+    slot_of_key(channel.as_bytes())
+}
+
+/// The hash slot of `key` (bytes), as [`slot_of`].
+pub(crate) fn slot_of_key(key: &[u8]) -> u16 {
     static NUMBERS: std::sync::OnceLock<HashMap<Slot, u16>> = std::sync::OnceLock::new();
     let numbers = NUMBERS.get_or_init(|| {
         (0..SLOTS)
             .filter_map(|n| Slot::new(n).map(|slot| (slot, n)))
             .collect()
     });
-    numbers
-        .get(&Slot::for_key(channel.as_bytes()))
-        .copied()
-        .unwrap_or(0)
+    numbers.get(&Slot::for_key(key)).copied().unwrap_or(0)
 }
 
 #[cfg(test)]

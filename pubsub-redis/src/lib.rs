@@ -448,6 +448,7 @@
 //! # Ok(()) }
 //! ```
 
+mod admission;
 mod broker;
 mod circuit;
 mod cluster;

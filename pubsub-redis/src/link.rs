@@ -135,6 +135,9 @@ impl Link {
             self.topology = Topology::read(conn, self.shared.config.ping_timeout)
                 .await
                 .ok();
+            if let Some(topology) = &self.topology {
+                self.shared.set_cluster_topology(topology);
+            }
         }
         Ok(())
     }
@@ -368,6 +371,7 @@ impl Link {
             return Ok(());
         };
         let now = Topology::read(conn, self.shared.config.ping_timeout).await?;
+        self.shared.set_cluster_topology(&now);
         let Some(before) = self.topology.replace(now.clone()) else {
             return Ok(());
         };

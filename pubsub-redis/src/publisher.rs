@@ -15,7 +15,9 @@
 //!
 //! Each connection admits at most [`MAX_IN_FLIGHT`] unanswered envelopes, fewer than its queue
 //! holds, so the poll that queues never has to wait for room (which could let two waiting
-//! publishes reach the wire in another order than their numbers). When the connection is down
+//! publishes reach the wire in another order than their numbers); a cluster connection, at most
+//! [`CLUSTER_IN_FLIGHT`](crate::admission::CLUSTER_IN_FLIGHT) per primary (`admission.rs`).
+//! When the connection is down
 //! the circuit (`circuit.rs`) opens: publishes fail at once while a probe reconnects in the
 //! background.
 
@@ -23,11 +25,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use pubsub_core::Topic;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::admission::{Admission, MAX_IN_FLIGHT};
+use crate::config::ChannelMode;
 use crate::conn::{Client, Conn};
 use crate::envelope::Tail;
 use crate::error::{Error, bounded};
@@ -35,32 +39,21 @@ use crate::sequence::Sending as Sequences;
 use crate::shared::Shared;
 use crate::stats::Counters;
 
-/// Envelopes awaiting Redis's answer on one connection, at most.
-const MAX_IN_FLIGHT: usize = 4096;
-/// The same on a cluster connection. Its requests go through a channel of 100 to the client's
-/// routing task, which hands each to its node's connection, whose own queue holds 50 (fixed in
-/// `redis` 1.8: a cluster's node connections take no pipeline buffer size): past that, requests
-/// waiting for room there may be written in another order than they came, which broke the
-/// numbers' order (a topic's many concurrent publishes, all to one node, gave the receiver
-/// holes at 64 in flight, none at 40). So at most 40 in flight over all the shards, with room
-/// to spare for the client's own commands on those connections.
-const CLUSTER_IN_FLIGHT: usize = 40;
 /// The client's request queue per connection: more than [`MAX_IN_FLIGHT`], so queuing an
 /// admitted envelope never waits (the connection's own `CLIENT SETNAME` fits beside them).
 const QUEUE: usize = MAX_IN_FLIGHT + 64;
 
-/// A connection and its admission slots. The slots are closed when the connection is lost
-/// (the client saw it close: a RESP3 `Disconnection` push; or a publish on it failed), so a
-/// dead connection is replaced before it is written to.
+/// The publisher's connection (on a cluster: connections) and admission gates. A gate is
+/// closed when the connection is lost (the client saw it close: a RESP3 `Disconnection` push;
+/// or a publish on it failed), so a dead connection is replaced before it is written to.
 #[derive(Debug)]
 pub(crate) struct Connection {
-    conn: Conn,
-    slots: Arc<Semaphore>,
+    admission: Admission,
 }
 
 impl Connection {
     fn live(&self) -> bool {
-        !self.slots.is_closed()
+        self.admission.live()
     }
 }
 
@@ -103,32 +96,40 @@ impl Publisher {
     }
 
     /// Connects, for the first connection made by `RedisBroker::connect`, for the circuit's
-    /// probe, and after the connection closed while idle.
+    /// probe, and after the connection closed while idle. On a cluster: one cluster connection
+    /// per primary the link last saw (at least one; see `admission.rs`).
     ///
     /// On a cluster, one shard's connection lost is not the connection lost: the client
     /// reconnects that shard by itself, and a publish that fails there replaces the whole
     /// connection as any failed publish does.
-    pub(crate) async fn connect(
-        client: &Client,
-        node: &str,
-        after: Duration,
-    ) -> Result<Connection, Error> {
-        let cluster = matches!(client, Client::Cluster(_));
-        let slots = Arc::new(Semaphore::new(if cluster {
-            CLUSTER_IN_FLIGHT
-        } else {
-            MAX_IN_FLIGHT
-        }));
+    pub(crate) async fn connect(client: &Client, shared: &Shared) -> Result<Connection, Error> {
+        let after = shared.config.connect_timeout;
+        let name = format!("pubsub-redis:pub:{}", shared.node_id);
+        if matches!(client, Client::Cluster(_)) {
+            let primaries = shared
+                .cluster_topology()
+                .map_or(1, |(_, topology)| topology.primaries().len().max(1));
+            let mut conns = Vec::with_capacity(primaries);
+            for _ in 0..primaries {
+                let ignore = |_: redis::PushInfo| Ok::<(), std::convert::Infallible>(());
+                conns.push(client.open(ignore, None, after, &name).await?);
+            }
+            return Ok(Connection {
+                admission: Admission::cluster(conns),
+            });
+        }
+        let slots = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
         let lost = Arc::clone(&slots);
         let push = move |push: redis::PushInfo| {
-            if push.kind == redis::PushKind::Disconnection && !cluster {
+            if push.kind == redis::PushKind::Disconnection {
                 lost.close();
             }
             Ok::<(), std::convert::Infallible>(())
         };
-        let name = format!("pubsub-redis:pub:{node}");
         let conn = client.open(push, Some(QUEUE), after, &name).await?;
-        Ok(Connection { conn, slots })
+        Ok(Connection {
+            admission: Admission::single(conn, slots),
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -137,7 +138,8 @@ impl Publisher {
 
     /// Sends one envelope and waits for Redis's answer, at most
     /// [`RedisConfig::publish_timeout`](crate::RedisConfig::publish_timeout) (plus as long
-    /// again for an admission slot, when [`MAX_IN_FLIGHT`] envelopes are unanswered).
+    /// again for an admission slot, when [`MAX_IN_FLIGHT`] envelopes are unanswered, on a
+    /// cluster [`CLUSTER_IN_FLIGHT`](crate::admission::CLUSTER_IN_FLIGHT) to the topic's primary).
     pub(crate) async fn send(&self, topic: &Topic, tail: &Tail) -> Result<(), Error> {
         let after = self.shared.config.publish_timeout;
         let mut permit = None;
@@ -149,6 +151,7 @@ impl Publisher {
         let mut cmd = redis::Cmd::with_capacity(3, 8 + channel + envelope);
         cmd.arg(config.publish_command());
         config.write_channel_arg(topic, &mut cmd);
+        let slot = self.slot_of(&cmd);
         let mut cmd = Some(cmd);
         loop {
             if self.shared.circuit_open() {
@@ -156,7 +159,7 @@ impl Publisher {
                 return Err(self.failed(unavailable(&self.shared)));
             }
             let queued = std::future::poll_fn(|cx| {
-                Poll::Ready(self.queue(topic, tail, &mut cmd, &mut permit, cx))
+                Poll::Ready(self.queue(topic, tail, slot, &mut cmd, &mut permit, cx))
             })
             .await;
             match queued {
@@ -180,31 +183,28 @@ impl Publisher {
     /// Numbers the envelope, completes `cmd` with it and queues it on the live connection, in
     /// one step under the lock, so numbers follow the wire order; nothing is numbered unless
     /// it is queued. A lost connection is replaced with the circuit's probe's, if it made one.
-    /// `permit` is a slot waited for earlier (used if it is the live connection's).
+    /// `permit` is a slot waited for earlier (used if it is of the gate of `slot`, the channel's
+    /// hash slot on a cluster).
     fn queue(
         &self,
         topic: &Topic,
         tail: &Tail,
+        slot: Option<u16>,
         cmd: &mut Option<redis::Cmd>,
         permit: &mut Option<OwnedSemaphorePermit>,
         cx: &mut Context<'_>,
     ) -> Queued {
         let mut state = self.lock();
         let State { conn, sequences } = &mut *state;
-        if let Some(lost) = conn.take_if(|c| !c.live()) {
-            lost.slots.close();
-        }
-        if conn.is_none() {
-            *conn = self.shared.circuit.take_ready();
-        }
-        let Some(live) = conn.as_ref() else {
+        let Some(live) = self.live(conn) else {
             return Queued::NoConnection;
         };
+        let gate = live.admission.gate(slot);
         let permit = match permit.take() {
-            Some(permit) if Arc::ptr_eq(permit.semaphore(), &live.slots) => permit,
-            _ => match Arc::clone(&live.slots).try_acquire_owned() {
+            Some(permit) if Arc::ptr_eq(permit.semaphore(), &gate.slots) => permit,
+            _ => match Arc::clone(&gate.slots).try_acquire_owned() {
                 Ok(permit) => permit,
-                Err(_) => return Queued::Full(Arc::clone(&live.slots)),
+                Err(_) => return Queued::Full(Arc::clone(&gate.slots)),
             },
         };
         // Taken only once admitted: a publish that waits keeps its written command.
@@ -214,7 +214,7 @@ impl Publisher {
         let now = Instant::now();
         let seq = sequences.next(topic, now);
         cmd.arg(tail.stamped(&self.shared.head, seq));
-        let mut request = request(Arc::clone(&self.shared), cmd, live.conn.clone(), permit);
+        let mut request = request(Arc::clone(&self.shared), cmd, gate.conn.clone(), permit);
         // The first poll queues the command on the connection (there is room: see
         // `MAX_IN_FLIGHT`), before the lock lets the next envelope be numbered.
         let first = request.as_mut().poll(cx);
@@ -224,6 +224,31 @@ impl Publisher {
             Poll::Ready(result) => Sending::done(result),
             Poll::Pending => Sending::waiting(request),
         })
+    }
+
+    /// The live connection in `conn`, after replacing a lost one with the circuit's probe's (if
+    /// it made one), its gates following the cluster's slots.
+    fn live<'a>(&self, conn: &'a mut Option<Connection>) -> Option<&'a Connection> {
+        if let Some(lost) = conn.take_if(|c| !c.live()) {
+            lost.admission.close();
+        }
+        if conn.is_none() {
+            *conn = self.shared.circuit.take_ready();
+        }
+        let live = conn.as_mut()?;
+        live.admission.follow(&self.shared);
+        Some(live)
+    }
+
+    /// Cluster mode: the hash slot of the channel `cmd` publishes on (its second argument).
+    fn slot_of(&self, cmd: &redis::Cmd) -> Option<u16> {
+        if self.shared.config.mode != ChannelMode::Cluster {
+            return None;
+        }
+        match cmd.args_iter().nth(1) {
+            Some(redis::Arg::Simple(channel)) => Some(crate::cluster::slot_of_key(channel)),
+            _ => None,
+        }
     }
 
     /// Appends the envelope to `topic`'s history and publishes it, in one script run by Redis
@@ -238,7 +263,9 @@ impl Publisher {
         policy: &pubsub_core::history::HistoryPolicy,
     ) -> Result<pubsub_core::history::Position, Error> {
         let after = self.shared.config.publish_timeout;
-        let (mut conn, slots) = self.connection().await?;
+        let slot = (self.shared.config.mode == ChannelMode::Cluster)
+            .then(|| crate::cluster::slot_of(&self.shared.config.cluster_channel(topic)));
+        let (mut conn, slots) = self.connection(slot).await?;
         let permit = match tokio::time::timeout(after, Arc::clone(&slots).acquire_owned()).await {
             Ok(Ok(permit)) => permit,
             Ok(Err(_closed)) => return Err(self.failed(Error::Closed)),
@@ -272,22 +299,21 @@ impl Publisher {
     }
 
     /// The live publisher connection (reconnecting first if it is gone and the circuit is
-    /// shut), with its admission slots: for the history script and history reads.
-    pub(crate) async fn connection(&self) -> Result<(Conn, Arc<Semaphore>), Error> {
+    /// shut), with the admission gate of hash slot `slot` (on a cluster; `None`: the first):
+    /// for the history script and history reads.
+    pub(crate) async fn connection(
+        &self,
+        slot: Option<u16>,
+    ) -> Result<(Conn, Arc<Semaphore>), Error> {
         for _ in 0..2 {
             if self.shared.circuit_open() {
                 return Err(self.failed(unavailable(&self.shared)));
             }
             {
                 let mut state = self.lock();
-                if let Some(lost) = state.conn.take_if(|c| !c.live()) {
-                    lost.slots.close();
-                }
-                if state.conn.is_none() {
-                    state.conn = self.shared.circuit.take_ready();
-                }
-                if let Some(live) = &state.conn {
-                    return Ok((live.conn.clone(), Arc::clone(&live.slots)));
+                if let Some(live) = self.live(&mut state.conn) {
+                    let gate = live.admission.gate(slot);
+                    return Ok((gate.conn.clone(), Arc::clone(&gate.slots)));
                 }
             }
             self.reconnect().await?;
@@ -306,11 +332,10 @@ impl Publisher {
         if self.shared.circuit_open() {
             return Err(self.failed(unavailable(&self.shared)));
         }
-        let config = &self.shared.config;
-        match Self::connect(&self.client, &self.shared.node_id, config.connect_timeout).await {
+        match Self::connect(&self.client, &self.shared).await {
             Ok(conn) => {
                 if let Some(old) = self.lock().conn.replace(conn) {
-                    old.slots.close();
+                    old.admission.close();
                 }
                 tracing::info!("redis publisher connection re-established");
                 Ok(())

@@ -3,7 +3,7 @@
 //! observer, local delivery, subscribing without awaiting, gap notices, reconnect counts).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -13,7 +13,7 @@ use pubsub_core::{MemoryBroker, Message, Subscription, Topic};
 use uuid::Uuid;
 
 use crate::circuit::Circuit;
-use crate::cluster::Confirmations;
+use crate::cluster::{Confirmations, Topology};
 use crate::config::RedisConfig;
 use crate::conn::Client;
 use crate::gaps::Gaps;
@@ -52,6 +52,10 @@ pub(crate) struct Shared {
     pub(crate) cluster_log: LogLimit,
     /// Open while the publisher connection is down: publishes fail at once.
     circuit_open: AtomicBool,
+    /// Cluster mode: the slots' owners as the link last read them, for the publisher's gates
+    /// per primary (`admission.rs`), and how many times they changed.
+    topology: Mutex<Option<(u64, Arc<Topology>)>>,
+    topology_version: AtomicU64,
     /// Reconnects the publisher while the circuit is open.
     pub(crate) circuit: Arc<Circuit>,
     /// Lines about skipped bad input.
@@ -118,6 +122,8 @@ impl Shared {
             node,
             counters: Counters::default(),
             circuit_open: AtomicBool::new(false),
+            topology: Mutex::new(None),
+            topology_version: AtomicU64::new(0),
             circuit: Arc::new(Circuit::new(client)),
             reject_log: LogLimit::new(Duration::from_secs(1)),
             publish_log: LogLimit::new(Duration::from_secs(1)),
@@ -158,6 +164,31 @@ impl Shared {
 
     pub(crate) fn set_circuit_open(&self, open: bool) {
         self.circuit_open.store(open, Ordering::Release);
+    }
+
+    /// Cluster mode: the slots' owners the link read, kept for the publisher when they differ
+    /// from the last kept (a new version).
+    pub(crate) fn set_cluster_topology(&self, topology: &Topology) {
+        let mut kept = self.topology.lock().unwrap_or_else(PoisonError::into_inner);
+        if kept.as_ref().is_some_and(|(_, known)| **known == *topology) {
+            return;
+        }
+        let version = self.topology_version.load(Ordering::Relaxed) + 1;
+        *kept = Some((version, Arc::new(topology.clone())));
+        self.topology_version.store(version, Ordering::Release);
+    }
+
+    /// The version of the kept slots' owners (0: none yet), read without the lock.
+    pub(crate) fn cluster_topology_version(&self) -> u64 {
+        self.topology_version.load(Ordering::Acquire)
+    }
+
+    /// The kept slots' owners and their version.
+    pub(crate) fn cluster_topology(&self) -> Option<(u64, Arc<Topology>)> {
+        self.topology
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     // The core's backend surface (`pubsub_core::backend::Node`), all called from here.

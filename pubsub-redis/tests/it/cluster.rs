@@ -5,6 +5,7 @@
 
 mod conformance;
 mod failover;
+mod frozen;
 mod history;
 mod reshard;
 mod shard_lost;

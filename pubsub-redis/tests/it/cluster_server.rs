@@ -303,6 +303,26 @@ impl RedisCluster {
         node.stop();
     }
 
+    /// Freezes (`-STOP`) or thaws (`-CONT`) the node listening on `port`: its sockets stay
+    /// open but it answers nothing.
+    ///
+    /// # Panics
+    ///
+    /// When no running node of this cluster listens there, or `kill` fails.
+    pub(crate) fn signal(&self, port: u16, signal: &str) {
+        let node = self
+            .nodes
+            .iter()
+            .find(|n| n.port == port)
+            .and_then(|n| n.child.as_ref())
+            .expect("a running node on that port");
+        let status = Command::new("kill")
+            .args([signal, &node.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success(), "kill {signal} {port}");
+    }
+
     /// The seed nodes' URLs (every node's).
     pub(crate) fn urls(&self) -> Vec<String> {
         self.nodes

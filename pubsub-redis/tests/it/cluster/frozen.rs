@@ -1,0 +1,98 @@
+//! A primary that stops answering holds back only the publishes to its own slots: each primary
+//! admits its own publishes in flight (`admission.rs`), so the publishes waiting on a frozen
+//! shard do not take the slots of the others.
+
+use std::time::{Duration, Instant};
+
+use pubsub_core::testing::next_numbered;
+use pubsub_core::{Broker, Subscription};
+use tokio::task::JoinSet;
+
+use super::stream::numbered;
+use super::{cluster_config, slot_owners, topics_on_every_shard};
+use crate::cluster_server::RedisCluster;
+use crate::server::unique_namespace;
+
+/// Publishes waiting on the frozen shard: twice as many as one primary admits at once.
+const WAITING: u64 = 80;
+/// How long the publishes to the other shards may take while it is frozen.
+const BOUND: Duration = Duration::from_millis(250);
+/// How long the shard stays frozen: well under the cluster's node timeout (1 s: no failover,
+/// no `CLUSTERDOWN`) and the test's publish timeout (2 s: nothing fails).
+const FROZEN: Duration = Duration::from_millis(700);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_shard_does_not_hold_back_the_publishes_to_the_others() {
+    let _heavy = crate::heavy().await;
+    let cluster = tokio::task::spawn_blocking(|| RedisCluster::start_with(3, 0))
+        .await
+        .expect("the cluster");
+    let urls = cluster.urls();
+    let mut config = cluster_config(&urls, &unique_namespace());
+    config.capacity = 1024;
+    config.publish_timeout = Duration::from_secs(2);
+    let a = pubsub_redis::RedisBroker::connect(config.clone())
+        .await
+        .expect("node a");
+    let b = pubsub_redis::RedisBroker::connect(config)
+        .await
+        .expect("node b");
+    let ranges = slot_owners(&urls[0]).await;
+    let topics = topics_on_every_shard(&urls[0], &b, &ranges, "frozen", 1).await;
+    let mut subs: Vec<Subscription> = Vec::new();
+    for (topic, _) in &topics {
+        subs.push(a.subscribe(topic).await.expect("subscribe on a"));
+    }
+    // Node b's gates follow the slots once it published (the link read them at connect).
+    for (topic, _) in &topics {
+        b.publish(topic, numbered(1)).await.expect("first publish");
+    }
+    let (frozen_topic, frozen_port) = topics[0].clone();
+
+    cluster.signal(frozen_port, "-STOP");
+    let frozen_at = Instant::now();
+    let mut waiting = JoinSet::new();
+    for seq in 2..2 + WAITING {
+        let (b, topic) = (b.clone(), frozen_topic.clone());
+        waiting.spawn(async move { b.publish(&topic, numbered(seq)).await });
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The other shards answer at once, however many publishes wait on the frozen one.
+    let started = Instant::now();
+    let elsewhere = async {
+        for (topic, _) in &topics[1..] {
+            b.publish(topic, numbered(2))
+                .await
+                .expect("publish elsewhere");
+        }
+    };
+    let answered = tokio::time::timeout(BOUND, elsewhere).await;
+    let took = started.elapsed();
+    tokio::time::sleep(FROZEN.saturating_sub(frozen_at.elapsed())).await;
+    cluster.signal(frozen_port, "-CONT");
+    assert!(
+        answered.is_ok(),
+        "the other shards' publishes were held back by the frozen one (gave up after {took:?})"
+    );
+    while let Some(done) = waiting.join_next().await {
+        done.expect("a publisher")
+            .expect("published once the shard thawed");
+    }
+
+    // Everything arrived once, without a gap: the frozen shard's in its numbers' order.
+    for sub in &mut subs[1..] {
+        assert_eq!(next_numbered(sub).await.0, 1);
+        assert_eq!(next_numbered(sub).await.0, 2);
+    }
+    let frozen = &mut subs[0];
+    assert_eq!(next_numbered(frozen).await.0, 1);
+    let mut got: Vec<u64> = Vec::new();
+    for _ in 0..WAITING {
+        got.push(next_numbered(frozen).await.0);
+    }
+    got.sort_unstable();
+    assert_eq!(got, (2..2 + WAITING).collect::<Vec<_>>());
+    let stats = a.stats();
+    assert_eq!((stats.sequence_gaps, stats.duplicates), (0, 0));
+    assert_eq!(a.local().stats().gaps, 0);
+}
