@@ -127,11 +127,13 @@
 //! address translation (a `laddr` other than the announced address) the check never acts; a
 //! half-open shard connection is not detected (the single-server `PING` health check replaces the whole
 //! connection, which on a cluster would disturb every shard); a publish that fails on one shard
-//! replaces the publisher's whole cluster connection. The publisher admits at most 40
-//! unanswered envelopes on a cluster connection (the client's queue to each node holds 50, and
-//! requests that wait for room there can be written out of order), so numbering still follows
-//! the wire order; a reordering (a retried redirect) would show as a hole, never
-//! as a duplicate or an out-of-order delivery.
+//! replaces the publisher's cluster connections. The publisher has one cluster connection per
+//! primary, and each primary's topics go out on its own: a shard that stops answering holds
+//! back only its own topics' publishes. Each admits at most 40 unanswered envelopes (the
+//! client's queue to each node holds 50, and its routing task, loaded past that, writes
+//! requests out of order), so numbering still follows the wire order; a reordering (a retried
+//! redirect, a slot moving to another primary) would show as a hole, never as a duplicate or
+//! an out-of-order delivery.
 //!
 //! # Wire format
 //!
