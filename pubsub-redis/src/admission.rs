@@ -25,7 +25,9 @@
 //! recovery anyway.
 //!
 //! A closed gate marks the publisher's connections lost (the client saw one close, or a
-//! publish on one failed): they are all replaced before they are written to again.
+//! publish on one failed): they are all replaced before they are written to again. On a
+//! cluster a publish that times out closes no gate: it opens its connection's own circuit
+//! (`shard_circuit.rs`), which replaces that connection alone.
 
 use std::sync::Arc;
 
@@ -33,6 +35,7 @@ use tokio::sync::Semaphore;
 
 use crate::cluster::{SLOTS, Topology};
 use crate::conn::Conn;
+use crate::shard_circuit::ShardCircuit;
 use crate::shared::Shared;
 
 /// Envelopes awaiting Redis's answer on one server's connection, at most.
@@ -60,6 +63,9 @@ pub(crate) struct Admission<C = Conn> {
 pub(crate) struct Gate<C = Conn> {
     pub(crate) conn: C,
     pub(crate) slots: Arc<Semaphore>,
+    /// Cluster: this connection's circuit (`shard_circuit.rs`); `None` on one server, whose
+    /// circuit is the node's.
+    pub(crate) circuit: Option<Arc<ShardCircuit>>,
 }
 
 impl<C> Admission<C> {
@@ -67,7 +73,11 @@ impl<C> Admission<C> {
     /// the connection, whose loss closes them).
     pub(crate) fn single(conn: C, slots: Arc<Semaphore>) -> Self {
         Admission {
-            gates: vec![Gate { conn, slots }],
+            gates: vec![Gate {
+                conn,
+                slots,
+                circuit: None,
+            }],
             owners: Box::default(),
             assigned: Vec::new(),
             version: None,
@@ -79,7 +89,11 @@ impl<C> Admission<C> {
     pub(crate) fn cluster(conns: Vec<C>) -> Self {
         let gates: Vec<Gate<C>> = conns
             .into_iter()
-            .map(|conn| Gate::new(conn, CLUSTER_IN_FLIGHT))
+            .map(|conn| Gate {
+                conn,
+                slots: Arc::new(Semaphore::new(CLUSTER_IN_FLIGHT)),
+                circuit: Some(Arc::default()),
+            })
             .collect();
         assert!(!gates.is_empty(), "a cluster publisher has a connection");
         Admission {
@@ -92,10 +106,18 @@ impl<C> Admission<C> {
 
     /// The gate of an envelope for hash slot `slot` (`None` on one server, or for any slot).
     pub(crate) fn gate(&self, slot: Option<u16>) -> &Gate<C> {
-        let index = slot
-            .and_then(|slot| self.owners.get(usize::from(slot)))
-            .map_or(0, |&index| usize::from(index));
-        &self.gates[index]
+        &self.gates[self.index(slot)]
+    }
+
+    /// The same, to replace its connection.
+    pub(crate) fn gate_mut(&mut self, slot: Option<u16>) -> &mut Gate<C> {
+        let index = self.index(slot);
+        &mut self.gates[index]
+    }
+
+    fn index(&self, slot: Option<u16>) -> usize {
+        slot.and_then(|slot| self.owners.get(usize::from(slot)))
+            .map_or(0, |&index| usize::from(index))
     }
 
     /// Whether no gate was closed.
@@ -160,11 +182,12 @@ impl<C> Admission<C> {
 }
 
 impl<C> Gate<C> {
-    fn new(conn: C, slots: usize) -> Self {
-        Gate {
-            conn,
-            slots: Arc::new(Semaphore::new(slots)),
-        }
+    /// Cluster: takes the connection its circuit's probe made (taking it closed the circuit),
+    /// with fresh admission slots: the old connection's are held by envelopes its silent shard
+    /// never answered.
+    pub(crate) fn replace(&mut self, conn: C) {
+        self.conn = conn;
+        self.slots = Arc::new(Semaphore::new(CLUSTER_IN_FLIGHT));
     }
 }
 

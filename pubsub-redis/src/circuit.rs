@@ -46,6 +46,11 @@ impl Circuit {
         tokio::spawn(Arc::clone(self).probe(Arc::downgrade(shared)));
     }
 
+    /// The client the publisher connects with.
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// The connection a probe made, if any.
     pub(crate) fn take_ready(&self) -> Option<Connection> {
         self.ready

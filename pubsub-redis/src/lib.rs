@@ -222,7 +222,10 @@
 //!   [`RedisConfig::reconnect_max_delay`], default 20 ms to 50 ms); the probe that succeeds
 //!   closes the circuit. Measured here: a four-topic broadcast to a frozen server fails after
 //!   one timeout (500 ms in the tests) instead of two seconds; publishes resume 0.5-3.5 ms after
-//!   the server is thawed, about 30 ms after a restart.
+//!   the server is thawed, about 30 ms after a restart. On a cluster a timeout opens only the
+//!   circuit of the shard that did not answer (its primary's publishing connection): publishes
+//!   to the other shards go on, and a probe replaces that connection once the shard answers a
+//!   `PING`.
 //! - **A lost subscriber connection** (closed, killed with `CLIENT KILL`, or the server
 //!   restarted) is noticed at once (the client's RESP3 `Disconnection` push); a **half-open**
 //!   one by a periodic `PING` ([`RedisConfig::ping_interval`], [`RedisConfig::ping_timeout`]).
@@ -468,6 +471,7 @@ mod log_limit;
 mod publisher;
 mod recovery;
 mod sequence;
+mod shard_circuit;
 mod shards;
 mod shared;
 mod stats;

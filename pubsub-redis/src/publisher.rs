@@ -36,6 +36,7 @@ use crate::conn::{Client, Conn};
 use crate::envelope::Tail;
 use crate::error::{Error, bounded};
 use crate::sequence::Sending as Sequences;
+use crate::shard_circuit::ShardCircuit;
 use crate::shared::Shared;
 use crate::stats::Counters;
 
@@ -77,9 +78,16 @@ enum Queued {
     Sending(Sending),
     /// No live connection: connect first.
     NoConnection,
-    /// The live connection has no free admission slot: wait for one of these.
-    Full(Arc<Semaphore>),
+    /// The live connection has no free admission slot: wait for one of these (on a cluster,
+    /// tripping that connection's circuit if none comes in time).
+    Full(Arc<Semaphore>, Option<Shard>),
+    /// Cluster: the circuit of the topic's shard's connection is open.
+    ShardDown,
 }
+
+/// Cluster: the circuit of the connection an envelope goes out on, and the envelope's slot
+/// (a probe must reach its primary).
+type Shard = (Arc<ShardCircuit>, u16);
 
 impl Publisher {
     pub(crate) fn new(shared: Arc<Shared>, client: Client, conn: Connection) -> Self {
@@ -165,12 +173,16 @@ impl Publisher {
             match queued {
                 Queued::Sending(sending) => return sending.await,
                 Queued::NoConnection => self.reconnect().await?,
-                Queued::Full(slots) => {
+                Queued::ShardDown => return Err(self.failed(unavailable(&self.shared))),
+                Queued::Full(slots, shard) => {
                     match tokio::time::timeout(after, slots.acquire_owned()).await {
                         Ok(Ok(admitted)) => permit = Some(admitted),
                         Ok(Err(_closed)) => {} // the connection was replaced meanwhile
                         Err(_) => {
-                            self.shared.trip();
+                            match shard {
+                                Some((circuit, slot)) => circuit.trip(&self.shared, slot),
+                                None => self.shared.trip(),
+                            }
                             let operation = "publish";
                             return Err(self.failed(Error::Timeout { operation, after }));
                         }
@@ -199,12 +211,19 @@ impl Publisher {
         let Some(live) = self.live(conn) else {
             return Queued::NoConnection;
         };
-        let gate = live.admission.gate(slot);
+        let gate = live.admission.gate_mut(slot);
+        if let Some(circuit) = gate.circuit.as_ref().filter(|c| c.is_open()) {
+            match circuit.take_ready() {
+                Some(replacement) => gate.replace(replacement),
+                None => return Queued::ShardDown,
+            }
+        }
+        let shard = gate.circuit.clone().zip(slot);
         let permit = match permit.take() {
             Some(permit) if Arc::ptr_eq(permit.semaphore(), &gate.slots) => permit,
             _ => match Arc::clone(&gate.slots).try_acquire_owned() {
                 Ok(permit) => permit,
-                Err(_) => return Queued::Full(Arc::clone(&gate.slots)),
+                Err(_) => return Queued::Full(Arc::clone(&gate.slots), shard),
             },
         };
         // Taken only once admitted: a publish that waits keeps its written command.
@@ -214,7 +233,8 @@ impl Publisher {
         let now = Instant::now();
         let seq = sequences.next(topic, now);
         cmd.arg(tail.stamped(&self.shared.head, seq));
-        let mut request = request(Arc::clone(&self.shared), cmd, gate.conn.clone(), permit);
+        let conn = gate.conn.clone();
+        let mut request = request(Arc::clone(&self.shared), cmd, conn, permit, shard);
         // The first poll queues the command on the connection (there is room: see
         // `MAX_IN_FLIGHT`), before the lock lets the next envelope be numbered.
         let first = request.as_mut().poll(cx);
@@ -228,7 +248,7 @@ impl Publisher {
 
     /// The live connection in `conn`, after replacing a lost one with the circuit's probe's (if
     /// it made one), its gates following the cluster's slots.
-    fn live<'a>(&self, conn: &'a mut Option<Connection>) -> Option<&'a Connection> {
+    fn live<'a>(&self, conn: &'a mut Option<Connection>) -> Option<&'a mut Connection> {
         if let Some(lost) = conn.take_if(|c| !c.live()) {
             lost.admission.close();
         }
@@ -375,13 +395,15 @@ pub(crate) fn unavailable(shared: &Shared) -> Error {
 
 /// An envelope's request, queued on the connection: Redis's answer, bounded by the publish
 /// timeout, counted as sent or failed. A timeout opens the circuit (the server is frozen or
-/// overloaded: the next publishes fail at once); any failure marks the connection lost, so it
-/// is replaced before the next envelope. The admission slot is held until the answer.
+/// overloaded: the next publishes fail at once); on a cluster (`breaker` given) only the circuit
+/// of the shard's connection (`shard_circuit.rs`). Any other failure marks the connection lost,
+/// so it is replaced before the next envelope. The admission slot is held until the answer.
 fn request(
     shared: Arc<Shared>,
     cmd: redis::Cmd,
     mut conn: Conn,
     permit: OwnedSemaphorePermit,
+    breaker: Option<Shard>,
 ) -> Request {
     let after = shared.config.publish_timeout;
     // Unconstrained by tokio's coop budget: the client's queue is a bounded channel whose send
@@ -414,10 +436,14 @@ fn request(
                 Ok(())
             }
             Err(error) => {
-                // The connection is lost: replaced before the next envelope.
-                permit.semaphore().close();
-                if matches!(error, Error::Timeout { .. }) {
-                    shared.trip();
+                match (breaker, matches!(error, Error::Timeout { .. })) {
+                    (Some((circuit, slot)), true) => circuit.trip(&shared, slot),
+                    (None, true) => {
+                        permit.semaphore().close();
+                        shared.trip();
+                    }
+                    // The connection is lost: replaced before the next envelope.
+                    (_, false) => permit.semaphore().close(),
                 }
                 Err(failed(&shared, error))
             }

@@ -96,3 +96,87 @@ async fn a_frozen_shard_does_not_hold_back_the_publishes_to_the_others() {
     assert_eq!((stats.sequence_gaps, stats.duplicates), (0, 0));
     assert_eq!(a.local().stats().gaps, 0);
 }
+
+/// Longer than the publish timeout: the frozen shard's publishes fail, the others' do not.
+const FROZEN_LONG: Duration = Duration::from_millis(2500);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shard_frozen_past_the_publish_timeout_fails_only_its_own_publishes() {
+    let _heavy = crate::heavy().await;
+    let cluster = tokio::task::spawn_blocking(|| RedisCluster::start_with(3, 0))
+        .await
+        .expect("the cluster");
+    let urls = cluster.urls();
+    let mut config = cluster_config(&urls, &unique_namespace());
+    config.capacity = 1024;
+    config.publish_timeout = Duration::from_millis(300);
+    let a = pubsub_redis::RedisBroker::connect(config.clone())
+        .await
+        .expect("node a");
+    let b = pubsub_redis::RedisBroker::connect(config)
+        .await
+        .expect("node b");
+    let ranges = slot_owners(&urls[0]).await;
+    let topics = topics_on_every_shard(&urls[0], &b, &ranges, "frozen-long", 1).await;
+    let mut subs: Vec<Subscription> = Vec::new();
+    for (topic, _) in &topics {
+        subs.push(a.subscribe(topic).await.expect("subscribe on a"));
+    }
+    for (topic, _) in &topics {
+        b.publish(topic, numbered(1)).await.expect("first publish");
+    }
+    let (frozen_topic, frozen_port) = topics[0].clone();
+
+    cluster.signal(frozen_port, "-STOP");
+    let frozen_at = Instant::now();
+    let mut waiting = JoinSet::new();
+    for seq in 2..2 + WAITING {
+        let (b, topic) = (b.clone(), frozen_topic.clone());
+        waiting.spawn(async move { b.publish(&topic, numbered(seq)).await });
+    }
+    // The other shards' topics keep being published, each in order, while it stays frozen.
+    let mut next = 2;
+    let mut failed = Vec::new();
+    while frozen_at.elapsed() < FROZEN_LONG {
+        for (topic, _) in &topics[1..] {
+            if let Err(error) = b.publish(topic, numbered(next)).await {
+                failed.push((next, error.to_string()));
+            }
+        }
+        next += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    cluster.signal(frozen_port, "-CONT");
+    let mut frozen_failed = 0;
+    while let Some(done) = waiting.join_next().await {
+        frozen_failed += usize::from(done.expect("a publisher").is_err());
+    }
+    assert!(
+        failed.is_empty(),
+        "publishes to the shards that answer failed: {failed:?}"
+    );
+    assert!(frozen_failed > 0, "the frozen shard's publishes timed out");
+
+    // Every publish to the other shards arrived once, in order, with no notice.
+    for sub in &mut subs[1..] {
+        for seq in 1..next {
+            assert_eq!(next_numbered(sub).await.0, seq);
+        }
+    }
+    // Once it answers again, the thawed shard takes publishes again.
+    let thawed = Instant::now();
+    loop {
+        match b.publish(&frozen_topic, numbered(1_000)).await {
+            Ok(()) => break,
+            Err(_) if thawed.elapsed() < Duration::from_secs(5) => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(error) => panic!("the thawed shard still refuses publishes: {error}"),
+        }
+    }
+    // Nothing more on the others (no duplicate, no late notice): a marker is next.
+    for ((topic, _), sub) in topics[1..].iter().zip(&mut subs[1..]) {
+        b.publish(topic, numbered(next)).await.expect("marker");
+        assert_eq!(next_numbered(sub).await.0, next);
+    }
+}
