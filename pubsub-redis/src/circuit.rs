@@ -11,10 +11,12 @@
 //! [`RedisConfig::reconnect_min_delay`]: crate::RedisConfig::reconnect_min_delay
 //! [`RedisConfig::reconnect_max_delay`]: crate::RedisConfig::reconnect_max_delay
 
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use crate::conn::Client;
+use crate::error::Error;
 use crate::publisher::{Connection, Publisher};
 use crate::shared::Shared;
 
@@ -60,29 +62,46 @@ impl Circuit {
     }
 
     async fn probe(self: Arc<Self>, shared: Weak<Shared>) {
-        let mut delay = match shared.upgrade() {
-            Some(shared) => shared.config.reconnect_min_delay,
-            None => return,
+        let client = &self.client;
+        let connect =
+            |shared: Arc<Shared>| async move { Publisher::connect(client, &shared).await };
+        let Some((shared, conn)) =
+            retry(&shared, "redis publisher still unreachable", connect).await
+        else {
+            return; // the broker is gone
         };
-        loop {
-            tokio::time::sleep(delay).await;
-            // The broker is gone: stop.
-            let Some(shared) = shared.upgrade() else {
-                return;
-            };
-            let config = &shared.config;
-            match Publisher::connect(&self.client, &shared).await {
-                Ok(conn) => {
-                    *self.ready.lock().unwrap_or_else(PoisonError::into_inner) = Some(conn);
-                    self.probing.store(false, Ordering::Release);
-                    shared.set_circuit_open(false);
-                    tracing::info!("redis publisher connection re-established");
-                    return;
-                }
-                Err(error) => {
-                    tracing::debug!(%error, retry_in = ?delay, "redis publisher still unreachable");
-                    delay = (delay * 2).min(config.reconnect_max_delay);
-                }
+        *self.ready.lock().unwrap_or_else(PoisonError::into_inner) = Some(conn);
+        self.probing.store(false, Ordering::Release);
+        shared.set_circuit_open(false);
+        tracing::info!("redis publisher connection re-established");
+    }
+}
+
+/// Runs `attempt` after growing delays ([`RedisConfig::reconnect_min_delay`], doubling up to
+/// [`RedisConfig::reconnect_max_delay`]) until it succeeds, for a circuit's probe (this one's,
+/// or a cluster shard's); `None` once the broker is gone. `failing` is logged (at debug) for
+/// each failed attempt.
+///
+/// [`RedisConfig::reconnect_min_delay`]: crate::RedisConfig::reconnect_min_delay
+/// [`RedisConfig::reconnect_max_delay`]: crate::RedisConfig::reconnect_max_delay
+pub(crate) async fn retry<T, F, Fut>(
+    shared: &Weak<Shared>,
+    failing: &'static str,
+    mut attempt: F,
+) -> Option<(Arc<Shared>, T)>
+where
+    F: FnMut(Arc<Shared>) -> Fut,
+    Fut: Future<Output = Result<T, Error>>,
+{
+    let mut delay = shared.upgrade()?.config.reconnect_min_delay;
+    loop {
+        tokio::time::sleep(delay).await;
+        let shared = shared.upgrade()?;
+        match attempt(Arc::clone(&shared)).await {
+            Ok(made) => return Some((shared, made)),
+            Err(error) => {
+                tracing::debug!(%error, retry_in = ?delay, "{failing}");
+                delay = (delay * 2).min(shared.config.reconnect_max_delay);
             }
         }
     }

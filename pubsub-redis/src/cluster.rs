@@ -311,4 +311,4 @@ pub(crate) fn slot_of_key(key: &[u8]) -> u16 {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

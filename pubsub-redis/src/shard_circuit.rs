@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use redis::cluster_routing::{Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr};
 
+use crate::circuit::retry;
 use crate::conn::{Client, Conn};
 use crate::error::{Error, bounded};
 use crate::shared::Shared;
@@ -70,28 +71,16 @@ impl ShardCircuit {
     }
 
     async fn probe(self: Arc<Self>, shared: Weak<Shared>, slot: u16) {
-        let mut delay = match shared.upgrade() {
-            Some(shared) => shared.config.reconnect_min_delay,
-            None => return,
+        let answer = |shared: Arc<Shared>| async move {
+            answering(shared.circuit.client(), &shared, slot).await
         };
-        loop {
-            tokio::time::sleep(delay).await;
-            let Some(shared) = shared.upgrade() else {
-                return; // the broker is gone
-            };
-            match answering(shared.circuit.client(), &shared, slot).await {
-                Ok(conn) => {
-                    *self.ready.lock().unwrap_or_else(PoisonError::into_inner) = Some(conn);
-                    self.probing.store(false, Ordering::Release);
-                    tracing::info!(slot, "a redis cluster shard answers publishes again");
-                    return;
-                }
-                Err(error) => {
-                    tracing::debug!(%error, slot, retry_in = ?delay, "redis cluster shard still silent");
-                    delay = (delay * 2).min(shared.config.reconnect_max_delay);
-                }
-            }
-        }
+        let Some((_, conn)) = retry(&shared, "redis cluster shard still silent", answer).await
+        else {
+            return; // the broker is gone
+        };
+        *self.ready.lock().unwrap_or_else(PoisonError::into_inner) = Some(conn);
+        self.probing.store(false, Ordering::Release);
+        tracing::info!(slot, "a redis cluster shard answers publishes again");
     }
 }
 

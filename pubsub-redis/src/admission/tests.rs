@@ -5,17 +5,7 @@ use tokio::sync::Semaphore;
 
 use super::{Admission, CLUSTER_IN_FLIGHT, MAX_IN_FLIGHT};
 use crate::cluster::Topology;
-
-fn range(first: i64, last: i64, port: i64) -> Value {
-    Value::Array(vec![
-        Value::Int(first),
-        Value::Int(last),
-        Value::Array(vec![
-            Value::BulkString(b"127.0.0.1".to_vec()),
-            Value::Int(port),
-        ]),
-    ])
-}
+use crate::cluster::tests::range;
 
 fn topology(ranges: &[(i64, i64, i64)]) -> Topology {
     Topology::parse(&Value::Array(

@@ -34,7 +34,9 @@ fn a_failed_subscribe_takes_back_the_confirmations_it_asked_for() {
     assert!(!confirmations.take("docs:1"), "nothing below zero");
 }
 
-fn range(first: i64, last: i64, port: i64) -> Value {
+/// One `CLUSTER SLOTS` range, `first..=last` on the primary at 127.0.0.1:`port` (also for
+/// `admission.rs`'s tests).
+pub(crate) fn range(first: i64, last: i64, port: i64) -> Value {
     Value::Array(vec![
         Value::Int(first),
         Value::Int(last),

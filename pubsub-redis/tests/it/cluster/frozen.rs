@@ -21,41 +21,80 @@ const BOUND: Duration = Duration::from_millis(250);
 /// no `CLUSTERDOWN`) and the test's publish timeout (2 s: nothing fails).
 const FROZEN: Duration = Duration::from_millis(700);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_frozen_shard_does_not_hold_back_the_publishes_to_the_others() {
-    let _heavy = crate::heavy().await;
-    let cluster = tokio::task::spawn_blocking(|| RedisCluster::start_with(3, 0))
-        .await
-        .expect("the cluster");
-    let urls = cluster.urls();
-    let mut config = cluster_config(&urls, &unique_namespace());
-    config.capacity = 1024;
-    config.publish_timeout = Duration::from_secs(2);
-    let a = pubsub_redis::RedisBroker::connect(config.clone())
-        .await
-        .expect("node a");
-    let b = pubsub_redis::RedisBroker::connect(config)
-        .await
-        .expect("node b");
-    let ranges = slot_owners(&urls[0]).await;
-    let topics = topics_on_every_shard(&urls[0], &b, &ranges, "frozen", 1).await;
-    let mut subs: Vec<Subscription> = Vec::new();
-    for (topic, _) in &topics {
-        subs.push(a.subscribe(topic).await.expect("subscribe on a"));
-    }
-    // Node b's gates follow the slots once it published (the link read them at connect).
-    for (topic, _) in &topics {
-        b.publish(topic, numbered(1)).await.expect("first publish");
-    }
-    let (frozen_topic, frozen_port) = topics[0].clone();
+/// A three-primary cluster of its own (no replicas: nothing fails over while a primary is
+/// frozen), node `a` subscribed to one topic on each primary, node `b` publishing, each topic
+/// given message 1 (after which `b`'s publishing connections follow the slots).
+struct Frozen {
+    cluster: RedisCluster,
+    a: pubsub_redis::RedisBroker,
+    b: pubsub_redis::RedisBroker,
+    topics: Vec<(pubsub_core::Topic, u16)>,
+    subs: Vec<Subscription>,
+}
 
-    cluster.signal(frozen_port, "-STOP");
+impl Frozen {
+    async fn start(label: &str, publish_timeout: Duration) -> Self {
+        let cluster = tokio::task::spawn_blocking(|| RedisCluster::start_with(3, 0))
+            .await
+            .expect("the cluster");
+        let urls = cluster.urls();
+        let mut config = cluster_config(&urls, &unique_namespace());
+        config.capacity = 1024;
+        config.publish_timeout = publish_timeout;
+        let a = pubsub_redis::RedisBroker::connect(config.clone())
+            .await
+            .expect("node a");
+        let b = pubsub_redis::RedisBroker::connect(config)
+            .await
+            .expect("node b");
+        let ranges = slot_owners(&urls[0]).await;
+        let topics = topics_on_every_shard(&urls[0], &b, &ranges, label, 1).await;
+        let mut subs = Vec::new();
+        for (topic, _) in &topics {
+            subs.push(a.subscribe(topic).await.expect("subscribe on a"));
+        }
+        for (topic, _) in &topics {
+            b.publish(topic, numbered(1)).await.expect("first publish");
+        }
+        Frozen {
+            cluster,
+            a,
+            b,
+            topics,
+            subs,
+        }
+    }
+}
+
+/// Freezes the primary of `frozen` (a topic and its primary's port) and starts [`WAITING`]
+/// publishes to it on `b`, each on a task of its own; returns when it froze and the publishes.
+fn freeze(
+    cluster: &RedisCluster,
+    b: &pubsub_redis::RedisBroker,
+    frozen: &(pubsub_core::Topic, u16),
+) -> (Instant, JoinSet<Result<(), pubsub_core::Error>>) {
+    cluster.signal(frozen.1, "-STOP");
     let frozen_at = Instant::now();
     let mut waiting = JoinSet::new();
     for seq in 2..2 + WAITING {
-        let (b, topic) = (b.clone(), frozen_topic.clone());
+        let (b, topic) = (b.clone(), frozen.0.clone());
         waiting.spawn(async move { b.publish(&topic, numbered(seq)).await });
     }
+    (frozen_at, waiting)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_shard_does_not_hold_back_the_publishes_to_the_others() {
+    let _heavy = crate::heavy().await;
+    let Frozen {
+        cluster,
+        a,
+        b,
+        topics,
+        mut subs,
+    } = Frozen::start("frozen", Duration::from_secs(2)).await;
+    let frozen_port = topics[0].1;
+    let (frozen_at, mut waiting) = freeze(&cluster, &b, &topics[0]);
     tokio::time::sleep(Duration::from_millis(100)).await;
     // The other shards answer at once, however many publishes wait on the frozen one.
     let started = Instant::now();
@@ -103,37 +142,15 @@ const FROZEN_LONG: Duration = Duration::from_millis(2500);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shard_frozen_past_the_publish_timeout_fails_only_its_own_publishes() {
     let _heavy = crate::heavy().await;
-    let cluster = tokio::task::spawn_blocking(|| RedisCluster::start_with(3, 0))
-        .await
-        .expect("the cluster");
-    let urls = cluster.urls();
-    let mut config = cluster_config(&urls, &unique_namespace());
-    config.capacity = 1024;
-    config.publish_timeout = Duration::from_millis(300);
-    let a = pubsub_redis::RedisBroker::connect(config.clone())
-        .await
-        .expect("node a");
-    let b = pubsub_redis::RedisBroker::connect(config)
-        .await
-        .expect("node b");
-    let ranges = slot_owners(&urls[0]).await;
-    let topics = topics_on_every_shard(&urls[0], &b, &ranges, "frozen-long", 1).await;
-    let mut subs: Vec<Subscription> = Vec::new();
-    for (topic, _) in &topics {
-        subs.push(a.subscribe(topic).await.expect("subscribe on a"));
-    }
-    for (topic, _) in &topics {
-        b.publish(topic, numbered(1)).await.expect("first publish");
-    }
+    let Frozen {
+        cluster,
+        a: _kept_alive,
+        b,
+        topics,
+        mut subs,
+    } = Frozen::start("frozen-long", Duration::from_millis(300)).await;
     let (frozen_topic, frozen_port) = topics[0].clone();
-
-    cluster.signal(frozen_port, "-STOP");
-    let frozen_at = Instant::now();
-    let mut waiting = JoinSet::new();
-    for seq in 2..2 + WAITING {
-        let (b, topic) = (b.clone(), frozen_topic.clone());
-        waiting.spawn(async move { b.publish(&topic, numbered(seq)).await });
-    }
+    let (frozen_at, mut waiting) = freeze(&cluster, &b, &topics[0]);
     // The other shards' topics keep being published, each in order, while it stays frozen.
     let mut next = 2;
     let mut failed = Vec::new();
