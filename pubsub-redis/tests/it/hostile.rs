@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use pubsub_core::testing::{TestEvent, unique_topic};
-use pubsub_core::{Broker, Delivery, Message, Subscription, Topic};
+use pubsub_core::{Broker, Delivery, Subscription, Topic};
 use pubsub_redis::{ChannelMode, RedisBroker, RedisStats};
 use redis::aio::MultiplexedConnection;
 
@@ -131,34 +131,40 @@ async fn a_flood_of_distinct_senders_keeps_the_tracked_sequence_state_within_its
     assert!(stats.sequence_evictions >= sent / 2 - peak.0, "{stats:?}");
 }
 
-/// The real traffic of the flood test: node `b` publishes a numbered message every 2 ms to
-/// `topic` until `stop`, then one labelled `end`; returns when each was sent.
+/// The real stream: a message every 2 ms to `topic` until `stop`, then an `end`, written to
+/// `channel` by a plain connection in the wire format, as a node of its own numbering its
+/// envelopes from 1; returns when each was sent (by number, from 1) and the task, which gives
+/// how many real ones it sent. Not a second `RedisBroker`: in namespace mode that node would
+/// read and decode the whole flood too, on the same two cores as the node under test, and the
+/// real messages would wait behind both nodes' reading.
 fn real_stream(
-    b: RedisBroker,
+    mut conn: MultiplexedConnection,
+    channel: String,
     topic: Topic,
     stop: Arc<AtomicBool>,
 ) -> (Arc<Mutex<Vec<Instant>>>, tokio::task::JoinHandle<u64>) {
     let sent = Arc::new(Mutex::new(Vec::new()));
     let times = Arc::clone(&sent);
+    let node = uuid::Uuid::new_v4().to_string();
     let task = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_millis(2));
-        let mut seq = 0;
+        let mut seq = 1;
+        let mut publish = async |seq: u64, label: &str| {
+            redis::cmd("PUBLISH")
+                .arg(&channel)
+                .arg(envelope(&node, seq, topic.as_str(), label))
+                .query_async::<()>(&mut conn)
+                .await
+                .expect("real publish");
+        };
         while !stop.load(Ordering::Relaxed) {
             tick.tick().await;
             times.lock().unwrap().push(Instant::now());
-            let event = Message::new(TestEvent::Numbered {
-                seq,
-                label: "real".to_owned(),
-            });
-            b.publish(&topic, event).await.expect("real publish");
+            publish(seq, "real").await;
             seq += 1;
         }
-        let end = Message::new(TestEvent::Numbered {
-            seq,
-            label: "end".to_owned(),
-        });
-        b.publish(&topic, end).await.expect("real publish");
-        seq
+        publish(seq, "end").await;
+        seq - 1
     });
     (sent, task)
 }
@@ -178,7 +184,7 @@ async fn receive_real(
     sent: Arc<Mutex<Vec<Instant>>>,
 ) -> Seen {
     let mut seen = Seen::default();
-    let mut next = 0;
+    let mut next = 1;
     loop {
         match crate::next(&mut sub).await {
             Delivery::Message(m) => {
@@ -198,7 +204,7 @@ async fn receive_real(
                     "real message lost, duplicated or out of order: {:?}",
                     node.stats()
                 );
-                let at = sent.lock().unwrap()[usize::try_from(*seq).unwrap()];
+                let at = sent.lock().unwrap()[usize::try_from(*seq - 1).unwrap()];
                 seen.latencies.push(at.elapsed());
                 next += 1;
             }
@@ -282,9 +288,10 @@ impl Forger {
     }
 }
 
-// Its latency bounds hold with the machine to itself: `cargo xtask test-all` runs it alone
-// after the suite (beside the suite on a fresh CI machine p99 reached 303 ms).
-#[ignore = "timed: run alone by `cargo xtask test-all` (step timed-alone)"]
+// Its latency bounds hold optimised and with the machine to itself: `cargo xtask test-all`
+// runs it alone after the suite, with `--release` (beside the suite on a fresh CI machine,
+// unoptimised, p99 reached 303 ms).
+#[ignore = "timed: run alone and optimised by `cargo xtask test-all` (step timed-alone)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_forged_messages_of_eight_kinds_neither_delays_loses_nor_duplicates_real_ones() {
     const SUBSCRIPTIONS: usize = 10_000;
@@ -293,9 +300,7 @@ async fn a_flood_of_forged_messages_of_eight_kinds_neither_delays_loses_nor_dupl
     let server = RedisServer::start();
     let mut config = config(&server.url(), &unique_namespace(), ChannelMode::Namespace);
     config.capacity = 1024;
-    let a = RedisBroker::connect(config.clone()).await.expect("node a");
-    config.capacity = 4096;
-    let b = RedisBroker::connect(config).await.expect("node b");
+    let a = RedisBroker::connect(config).await.expect("node a");
 
     // 10,000 subscriptions on node a, each on a topic of its own; the forger sends holes to
     // 100 of them (a hole used to tell all 10,000 to reload).
@@ -322,7 +327,13 @@ async fn a_flood_of_forged_messages_of_eight_kinds_neither_delays_loses_nor_dupl
     let mut conn = raw(&server.url()).await;
     let start = Instant::now();
     let stop = Arc::new(AtomicBool::new(false));
-    let (sent_at, publisher) = real_stream(b.clone(), real_topic.clone(), Arc::clone(&stop));
+    let writer = raw(&server.url()).await;
+    let (sent_at, publisher) = real_stream(
+        writer,
+        channel.clone(),
+        real_topic.clone(),
+        Arc::clone(&stop),
+    );
     let receiver = tokio::spawn(receive_real(a.clone(), real_sub, sent_at));
     tokio::time::sleep(Duration::from_millis(20)).await;
     let forged = 100_000;
@@ -372,19 +383,27 @@ async fn a_flood_of_forged_messages_of_eight_kinds_neither_delays_loses_nor_dupl
         seen.gaps
     );
     assert!(u128::from(stats.gap_rounds) <= intervals, "{stats:?}");
-    // The middle is reported, not bounded: alone a forged chunk is read in 12-15 ms, and p50
-    // was 10-15 ms in one checkout and 36 ms in a fresh clone on the same machine (70 ms beside
-    // the suite's other tests), so a bound on it measured the machine. Why a real message can
-    // wait several chunks' time is open (its path: node b's publish, Redis, node a's reader).
-    // The bounds below guard against what a gap storm did, stalls of seconds: alone p99 is
-    // 18-208 ms, beside the suite on CI it reached 303 ms.
-    assert!(
-        p99 < Duration::from_millis(400),
-        "real deliveries delayed: p99 {p99:?}"
-    );
-    assert!(
-        max < Duration::from_millis(500),
-        "a real delivery stalled for {max:?}"
-    );
+    // Optimised (as `cargo xtask test-all` runs it, alone), real messages arrive as fast as a
+    // plain listener on the same Redis reads them: alone on a 2-core AMD EPYC, p50 0.16 ms, p99
+    // 1.7 ms, max 2.2 ms, against the listener's p50 0.14 ms and p99 1.1-1.4 ms, the node never
+    // more than one forged pipeline behind the socket. Unoptimised, the test process's own
+    // decoding sets the figures (p50 2-110 ms, p99 up to 406 ms, by the run): there only stalls
+    // of the kind a gap storm made, seconds long, are caught.
+    let (p50_bound, p99_bound, max_bound) = if cfg!(debug_assertions) {
+        (
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+            Duration::from_secs(2),
+        )
+    } else {
+        (
+            Duration::from_millis(10),
+            Duration::from_millis(50),
+            Duration::from_millis(100),
+        )
+    };
+    assert!(p50 < p50_bound, "real deliveries delayed: p50 {p50:?}");
+    assert!(p99 < p99_bound, "real deliveries delayed: p99 {p99:?}");
+    assert!(max < max_bound, "a real delivery stalled for {max:?}");
     drop(subs);
 }
