@@ -105,6 +105,7 @@ impl<C> Admission<C> {
     }
 
     /// The gate of an envelope for hash slot `slot` (`None` on one server, or for any slot).
+    #[cfg(test)]
     pub(crate) fn gate(&self, slot: Option<u16>) -> &Gate<C> {
         &self.gates[self.index(slot)]
     }

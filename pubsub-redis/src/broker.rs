@@ -248,7 +248,8 @@ impl RedisBroker {
         let shared = &self.inner.shared;
         let timeout = shared.config.subscribe_timeout;
         let read = async {
-            let (mut conn, _slots) = self.inner.publisher.connection(None).await?;
+            let slot = self.inner.publisher.topic_slot(topic);
+            let (mut conn, _slots, _breaker) = self.inner.publisher.connection(slot).await?;
             let read = crate::history::read(&mut conn, shared, topic, from, policy);
             crate::error::bounded("read history", timeout, read).await
         };

@@ -283,17 +283,22 @@ impl Publisher {
         policy: &pubsub_core::history::HistoryPolicy,
     ) -> Result<pubsub_core::history::Position, Error> {
         let after = self.shared.config.publish_timeout;
-        let slot = (self.shared.config.mode == ChannelMode::Cluster)
-            .then(|| crate::cluster::slot_of(&self.shared.config.cluster_channel(topic)));
-        let (mut conn, slots) = self.connection(slot).await?;
+        let (mut conn, slots, breaker) = self.connection(self.topic_slot(topic)).await?;
+        // A timeout opens the circuit of the topic's shard on a cluster, the node's otherwise.
+        let timed_out = |breaker: Option<Shard>| {
+            if let Some((circuit, slot)) = breaker {
+                circuit.trip(&self.shared, slot);
+            } else {
+                slots.close(); // replaced before the next envelope
+                self.shared.trip();
+            }
+            let operation = "publish";
+            self.failed(Error::Timeout { operation, after })
+        };
         let permit = match tokio::time::timeout(after, Arc::clone(&slots).acquire_owned()).await {
             Ok(Ok(permit)) => permit,
             Ok(Err(_closed)) => return Err(self.failed(Error::Closed)),
-            Err(_) => {
-                self.shared.trip();
-                let operation = "publish";
-                return Err(self.failed(Error::Timeout { operation, after }));
-            }
+            Err(_) => return Err(timed_out(breaker)),
         };
         let run = crate::history::append(&mut conn, &self.shared, topic, tail, policy);
         let result = tokio::time::timeout(after, run).await;
@@ -309,22 +314,24 @@ impl Publisher {
                 }
                 Err(self.failed(Error::redis("publish", error)))
             }
-            Err(_) => {
-                slots.close();
-                self.shared.trip();
-                let operation = "publish";
-                Err(self.failed(Error::Timeout { operation, after }))
-            }
+            Err(_) => Err(timed_out(breaker)),
         }
     }
 
+    /// Cluster mode: the hash slot of `topic`'s channel (its history keys share it).
+    pub(crate) fn topic_slot(&self, topic: &Topic) -> Option<u16> {
+        (self.shared.config.mode == ChannelMode::Cluster)
+            .then(|| crate::cluster::slot_of(&self.shared.config.cluster_channel(topic)))
+    }
+
     /// The live publisher connection (reconnecting first if it is gone and the circuit is
-    /// shut), with the admission gate of hash slot `slot` (on a cluster; `None`: the first):
-    /// for the history script and history reads.
+    /// shut), with the admission gate of hash slot `slot` (on a cluster; `None`: the first)
+    /// and, on a cluster, that connection's circuit (which fails this at once while open): for
+    /// the history script and history reads.
     pub(crate) async fn connection(
         &self,
         slot: Option<u16>,
-    ) -> Result<(Conn, Arc<Semaphore>), Error> {
+    ) -> Result<(Conn, Arc<Semaphore>, Option<Shard>), Error> {
         for _ in 0..2 {
             if self.shared.circuit_open() {
                 return Err(self.failed(unavailable(&self.shared)));
@@ -332,8 +339,15 @@ impl Publisher {
             {
                 let mut state = self.lock();
                 if let Some(live) = self.live(&mut state.conn) {
-                    let gate = live.admission.gate(slot);
-                    return Ok((gate.conn.clone(), Arc::clone(&gate.slots)));
+                    let gate = live.admission.gate_mut(slot);
+                    if let Some(circuit) = gate.circuit.as_ref().filter(|c| c.is_open()) {
+                        match circuit.take_ready() {
+                            Some(replacement) => gate.replace(replacement),
+                            None => return Err(self.failed(unavailable(&self.shared))),
+                        }
+                    }
+                    let breaker = gate.circuit.clone().zip(slot);
+                    return Ok((gate.conn.clone(), Arc::clone(&gate.slots), breaker));
                 }
             }
             self.reconnect().await?;

@@ -4,9 +4,9 @@
 //! The node-wide circuit (`circuit.rs`) opens when a publish times out: on one server that
 //! means the server is frozen or overloaded, and every publish would wait for the same
 //! timeout. On a cluster it means one shard is: the others answer. So there a publish that
-//! times out (waiting for Redis's answer, or for an admission slot on its shard's connection)
-//! opens its connection's circuit only: publishes to that primary's slots fail at once, the
-//! others go on. A probe replaces the connection, every
+//! times out (waiting for Redis's answer, or for an admission slot on its shard's connection;
+//! the history script's too) opens its connection's circuit only: publishes and history reads
+//! for that primary's slots fail at once, the others go on. A probe replaces the connection, every
 //! [`RedisConfig::reconnect_min_delay`](crate::RedisConfig::reconnect_min_delay) doubling up to
 //! [`RedisConfig::reconnect_max_delay`](crate::RedisConfig::reconnect_max_delay): a new cluster
 //! connection whose `PING` to the shard's primary is answered (a connection that opens is not

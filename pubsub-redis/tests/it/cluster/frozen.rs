@@ -33,7 +33,8 @@ struct Frozen {
 }
 
 impl Frozen {
-    async fn start(label: &str, publish_timeout: Duration) -> Self {
+    /// With `history`, every topic keeps history (its publishes run the history script).
+    async fn start(label: &str, publish_timeout: Duration, history: bool) -> Self {
         let cluster = tokio::task::spawn_blocking(|| RedisCluster::start_with(3, 0))
             .await
             .expect("the cluster");
@@ -41,6 +42,11 @@ impl Frozen {
         let mut config = cluster_config(&urls, &unique_namespace());
         config.capacity = 1024;
         config.publish_timeout = publish_timeout;
+        if history {
+            use pubsub_core::history::{HistoryConfig, HistoryPolicy};
+            let policy = HistoryPolicy::new(1000, Duration::from_secs(60));
+            config.history = HistoryConfig::new().prefix("conformance", policy);
+        }
         let a = pubsub_redis::RedisBroker::connect(config.clone())
             .await
             .expect("node a");
@@ -92,7 +98,7 @@ async fn a_frozen_shard_does_not_hold_back_the_publishes_to_the_others() {
         b,
         topics,
         mut subs,
-    } = Frozen::start("frozen", Duration::from_secs(2)).await;
+    } = Frozen::start("frozen", Duration::from_secs(2), false).await;
     let frozen_port = topics[0].1;
     let (frozen_at, mut waiting) = freeze(&cluster, &b, &topics[0]);
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -136,11 +142,24 @@ async fn a_frozen_shard_does_not_hold_back_the_publishes_to_the_others() {
     assert_eq!(a.local().stats().gaps, 0);
 }
 
-/// Longer than the publish timeout: the frozen shard's publishes fail, the others' do not.
-const FROZEN_LONG: Duration = Duration::from_millis(2500);
+/// Longer than the publish timeout (300 ms): the frozen shard's publishes fail, the others' do
+/// not. Shorter than the cluster's node timeout (1 s): past it, a cluster without replicas
+/// marks the shard failed and its other primaries refuse keyed commands (`CLUSTERDOWN`, which
+/// the client retries: the history script timed out on healthy shards at 2.5 s).
+const FROZEN_LONG: Duration = Duration::from_millis(800);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shard_frozen_past_the_publish_timeout_fails_only_its_own_publishes() {
+    frozen_past_the_publish_timeout("frozen-long", false).await;
+}
+
+/// The same with history: each publish runs the history script on its topic's shard.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shard_frozen_past_the_publish_timeout_fails_only_its_own_history_publishes() {
+    frozen_past_the_publish_timeout("frozen-kept", true).await;
+}
+
+async fn frozen_past_the_publish_timeout(label: &str, history: bool) {
     let _heavy = crate::heavy().await;
     let Frozen {
         cluster,
@@ -148,7 +167,7 @@ async fn a_shard_frozen_past_the_publish_timeout_fails_only_its_own_publishes() 
         b,
         topics,
         mut subs,
-    } = Frozen::start("frozen-long", Duration::from_millis(300)).await;
+    } = Frozen::start(label, Duration::from_millis(300), history).await;
     let (frozen_topic, frozen_port) = topics[0].clone();
     let (frozen_at, mut waiting) = freeze(&cluster, &b, &topics[0]);
     // The other shards' topics keep being published, each in order, while it stays frozen.
