@@ -35,7 +35,7 @@ use tokio::sync::Semaphore;
 
 use crate::cluster::{SLOTS, Topology};
 use crate::conn::Conn;
-use crate::shard_circuit::ShardCircuit;
+use crate::shard_circuit::{Breaker, ShardCircuit};
 use crate::shared::Shared;
 
 /// Envelopes awaiting Redis's answer on one server's connection, at most.
@@ -186,9 +186,31 @@ impl<C> Gate<C> {
     /// Cluster: takes the connection its circuit's probe made (taking it closed the circuit),
     /// with fresh admission slots: the old connection's are held by envelopes its silent shard
     /// never answered.
-    pub(crate) fn replace(&mut self, conn: C) {
+    fn replace(&mut self, conn: C) {
         self.conn = conn;
         self.slots = Arc::new(Semaphore::new(CLUSTER_IN_FLIGHT));
+    }
+
+    /// Cluster: what an envelope for `slot` on this connection trips when it times out.
+    pub(crate) fn breaker(&self, slot: Option<u16>) -> Option<Breaker> {
+        self.circuit.clone().zip(slot)
+    }
+}
+
+impl Gate {
+    /// Whether this connection may be written to: its circuit is shut, or open with a probe's
+    /// replacement ready, which is taken now (shutting it). `false` while its shard is down.
+    pub(crate) fn usable(&mut self) -> bool {
+        let Some(circuit) = self.circuit.as_ref().filter(|c| c.is_open()) else {
+            return true;
+        };
+        match circuit.take_ready() {
+            Some(replacement) => {
+                self.replace(replacement);
+                true
+            }
+            None => false,
+        }
     }
 }
 

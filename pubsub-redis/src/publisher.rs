@@ -36,7 +36,7 @@ use crate::conn::{Client, Conn};
 use crate::envelope::Tail;
 use crate::error::{Error, bounded};
 use crate::sequence::Sending as Sequences;
-use crate::shard_circuit::ShardCircuit;
+use crate::shard_circuit::Breaker;
 use crate::shared::Shared;
 use crate::stats::Counters;
 
@@ -80,14 +80,10 @@ enum Queued {
     NoConnection,
     /// The live connection has no free admission slot: wait for one of these (on a cluster,
     /// tripping that connection's circuit if none comes in time).
-    Full(Arc<Semaphore>, Option<Shard>),
+    Full(Arc<Semaphore>, Option<Breaker>),
     /// Cluster: the circuit of the topic's shard's connection is open.
     ShardDown,
 }
-
-/// Cluster: the circuit of the connection an envelope goes out on, and the envelope's slot
-/// (a probe must reach its primary).
-type Shard = (Arc<ShardCircuit>, u16);
 
 impl Publisher {
     pub(crate) fn new(shared: Arc<Shared>, client: Client, conn: Connection) -> Self {
@@ -111,16 +107,13 @@ impl Publisher {
     /// reconnects that shard by itself, and a publish that fails there replaces the whole
     /// connection as any failed publish does.
     pub(crate) async fn connect(client: &Client, shared: &Shared) -> Result<Connection, Error> {
-        let after = shared.config.connect_timeout;
-        let name = format!("pubsub-redis:pub:{}", shared.node_id);
         if matches!(client, Client::Cluster(_)) {
             let primaries = shared
                 .cluster_topology()
                 .map_or(1, |(_, topology)| topology.primaries().len().max(1));
             let mut conns = Vec::with_capacity(primaries);
             for _ in 0..primaries {
-                let ignore = |_: redis::PushInfo| Ok::<(), std::convert::Infallible>(());
-                conns.push(client.open(ignore, None, after, &name).await?);
+                conns.push(open_cluster(client, shared).await?);
             }
             return Ok(Connection {
                 admission: Admission::cluster(conns),
@@ -134,7 +127,8 @@ impl Publisher {
             }
             Ok::<(), std::convert::Infallible>(())
         };
-        let conn = client.open(push, Some(QUEUE), after, &name).await?;
+        let after = shared.config.connect_timeout;
+        let conn = client.open(push, Some(QUEUE), after, &name(shared)).await?;
         Ok(Connection {
             admission: Admission::single(conn, slots),
         })
@@ -175,17 +169,10 @@ impl Publisher {
                 Queued::NoConnection => self.reconnect().await?,
                 Queued::ShardDown => return Err(self.failed(unavailable(&self.shared))),
                 Queued::Full(slots, shard) => {
-                    match tokio::time::timeout(after, slots.acquire_owned()).await {
+                    match tokio::time::timeout(after, Arc::clone(&slots).acquire_owned()).await {
                         Ok(Ok(admitted)) => permit = Some(admitted),
                         Ok(Err(_closed)) => {} // the connection was replaced meanwhile
-                        Err(_) => {
-                            match shard {
-                                Some((circuit, slot)) => circuit.trip(&self.shared, slot),
-                                None => self.shared.trip(),
-                            }
-                            let operation = "publish";
-                            return Err(self.failed(Error::Timeout { operation, after }));
-                        }
+                        Err(_) => return Err(timed_out(&self.shared, shard, &slots)),
                     }
                 }
             }
@@ -212,13 +199,10 @@ impl Publisher {
             return Queued::NoConnection;
         };
         let gate = live.admission.gate_mut(slot);
-        if let Some(circuit) = gate.circuit.as_ref().filter(|c| c.is_open()) {
-            match circuit.take_ready() {
-                Some(replacement) => gate.replace(replacement),
-                None => return Queued::ShardDown,
-            }
+        if !gate.usable() {
+            return Queued::ShardDown;
         }
-        let shard = gate.circuit.clone().zip(slot);
+        let shard = gate.breaker(slot);
         let permit = match permit.take() {
             Some(permit) if Arc::ptr_eq(permit.semaphore(), &gate.slots) => permit,
             _ => match Arc::clone(&gate.slots).try_acquire_owned() {
@@ -284,21 +268,10 @@ impl Publisher {
     ) -> Result<pubsub_core::history::Position, Error> {
         let after = self.shared.config.publish_timeout;
         let (mut conn, slots, breaker) = self.connection(self.topic_slot(topic)).await?;
-        // A timeout opens the circuit of the topic's shard on a cluster, the node's otherwise.
-        let timed_out = |breaker: Option<Shard>| {
-            if let Some((circuit, slot)) = breaker {
-                circuit.trip(&self.shared, slot);
-            } else {
-                slots.close(); // replaced before the next envelope
-                self.shared.trip();
-            }
-            let operation = "publish";
-            self.failed(Error::Timeout { operation, after })
-        };
         let permit = match tokio::time::timeout(after, Arc::clone(&slots).acquire_owned()).await {
             Ok(Ok(permit)) => permit,
             Ok(Err(_closed)) => return Err(self.failed(Error::Closed)),
-            Err(_) => return Err(timed_out(breaker)),
+            Err(_) => return Err(timed_out(&self.shared, breaker, &slots)),
         };
         let run = crate::history::append(&mut conn, &self.shared, topic, tail, policy);
         let result = tokio::time::timeout(after, run).await;
@@ -314,7 +287,7 @@ impl Publisher {
                 }
                 Err(self.failed(Error::redis("publish", error)))
             }
-            Err(_) => Err(timed_out(breaker)),
+            Err(_) => Err(timed_out(&self.shared, breaker, &slots)),
         }
     }
 
@@ -331,7 +304,7 @@ impl Publisher {
     pub(crate) async fn connection(
         &self,
         slot: Option<u16>,
-    ) -> Result<(Conn, Arc<Semaphore>, Option<Shard>), Error> {
+    ) -> Result<(Conn, Arc<Semaphore>, Option<Breaker>), Error> {
         for _ in 0..2 {
             if self.shared.circuit_open() {
                 return Err(self.failed(unavailable(&self.shared)));
@@ -340,13 +313,10 @@ impl Publisher {
                 let mut state = self.lock();
                 if let Some(live) = self.live(&mut state.conn) {
                     let gate = live.admission.gate_mut(slot);
-                    if let Some(circuit) = gate.circuit.as_ref().filter(|c| c.is_open()) {
-                        match circuit.take_ready() {
-                            Some(replacement) => gate.replace(replacement),
-                            None => return Err(self.failed(unavailable(&self.shared))),
-                        }
+                    if !gate.usable() {
+                        return Err(self.failed(unavailable(&self.shared)));
                     }
-                    let breaker = gate.circuit.clone().zip(slot);
+                    let breaker = gate.breaker(slot);
                     return Ok((gate.conn.clone(), Arc::clone(&gate.slots), breaker));
                 }
             }
@@ -400,6 +370,40 @@ fn failed(shared: &Shared, error: Error) -> Error {
     error
 }
 
+/// A publish (or history script) that timed out, waiting for an admission slot of `slots` or
+/// for Redis's answer: on a cluster (`breaker` given) it opens its shard's circuit only; on one
+/// server the connection is marked lost (replaced before the next envelope) and the node's
+/// circuit opens (the server is frozen or overloaded: the next publishes fail at once).
+fn timed_out(shared: &Arc<Shared>, breaker: Option<Breaker>, slots: &Semaphore) -> Error {
+    if let Some((circuit, slot)) = breaker {
+        circuit.trip(shared, slot);
+    } else {
+        slots.close();
+        shared.trip();
+    }
+    let after = shared.config.publish_timeout;
+    failed(
+        shared,
+        Error::Timeout {
+            operation: "publish",
+            after,
+        },
+    )
+}
+
+/// The name of the publisher's connections in `CLIENT LIST`.
+fn name(shared: &Shared) -> String {
+    format!("pubsub-redis:pub:{}", shared.node_id)
+}
+
+/// A cluster connection for publishing (its pushes, none expected, ignored), bounded by the
+/// connect timeout: one per primary at connect, and a shard circuit's replacement.
+pub(crate) async fn open_cluster(client: &Client, shared: &Shared) -> Result<Conn, Error> {
+    let ignore = |_: redis::PushInfo| Ok::<(), std::convert::Infallible>(());
+    let after = shared.config.connect_timeout;
+    client.open(ignore, None, after, &name(shared)).await
+}
+
 /// The error of a publish while the circuit is open.
 pub(crate) fn unavailable(shared: &Shared) -> Error {
     Error::Unavailable {
@@ -417,7 +421,7 @@ fn request(
     cmd: redis::Cmd,
     mut conn: Conn,
     permit: OwnedSemaphorePermit,
-    breaker: Option<Shard>,
+    breaker: Option<Breaker>,
 ) -> Request {
     let after = shared.config.publish_timeout;
     // Unconstrained by tokio's coop budget: the client's queue is a bounded channel whose send
@@ -449,16 +453,10 @@ fn request(
                 Counters::add(&shared.counters.sent, 1);
                 Ok(())
             }
+            Err(Error::Timeout { .. }) => Err(timed_out(&shared, breaker, permit.semaphore())),
             Err(error) => {
-                match (breaker, matches!(error, Error::Timeout { .. })) {
-                    (Some((circuit, slot)), true) => circuit.trip(&shared, slot),
-                    (None, true) => {
-                        permit.semaphore().close();
-                        shared.trip();
-                    }
-                    // The connection is lost: replaced before the next envelope.
-                    (_, false) => permit.semaphore().close(),
-                }
+                // The connection is lost: replaced before the next envelope.
+                permit.semaphore().close();
                 Err(failed(&shared, error))
             }
         }

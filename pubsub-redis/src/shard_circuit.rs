@@ -28,6 +28,10 @@ use crate::conn::{Client, Conn};
 use crate::error::{Error, bounded};
 use crate::shared::Shared;
 
+/// The circuit of the connection an envelope goes out on, and the envelope's slot (a probe
+/// must reach its primary): what a timeout trips.
+pub(crate) type Breaker = (Arc<ShardCircuit>, u16);
+
 /// One publishing connection's circuit (see the module's docs).
 #[derive(Debug, Default)]
 pub(crate) struct ShardCircuit {
@@ -86,12 +90,7 @@ impl ShardCircuit {
 
 /// A new cluster connection whose `PING` to `slot`'s primary was answered.
 async fn answering(client: &Client, shared: &Shared, slot: u16) -> Result<Conn, Error> {
-    let config = &shared.config;
-    let name = format!("pubsub-redis:pub:{}", shared.node_id);
-    let ignore = |_: redis::PushInfo| Ok::<(), std::convert::Infallible>(());
-    let conn = client
-        .open(ignore, None, config.connect_timeout, &name)
-        .await?;
+    let conn = crate::publisher::open_cluster(client, shared).await?;
     let Conn::Cluster(cluster) = &conn else {
         return Ok(conn);
     };
@@ -102,7 +101,7 @@ async fn answering(client: &Client, shared: &Shared, slot: u16) -> Result<Conn, 
     let mut cluster = cluster.clone();
     bounded(
         "ping",
-        config.ping_timeout,
+        shared.config.ping_timeout,
         cluster.route_command(redis::cmd("PING"), route),
     )
     .await?;
