@@ -32,6 +32,7 @@ pub mod frames;
 #[cfg(feature = "presence")]
 mod presence;
 mod rate;
+mod ready;
 mod writer;
 
 pub use rate::JoinRate;

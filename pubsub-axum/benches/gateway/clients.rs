@@ -231,10 +231,24 @@ async fn ws_connect(url: &str) -> Ws {
     ws
 }
 
-/// pubsub-axum's channels: join the topic, wait for the reply, a `$heartbeat` every 20 s as the
-/// JavaScript client does.
+/// `GATEWAY_IDLE_JOINS`: topics each WebSocket client joins besides the live one, on which
+/// nothing is published (a screen showing many records, one of them busy); joined first, so
+/// the live join's reply comes last. At most 99 with the default join limits.
+fn idle_joins() -> usize {
+    std::env::var("GATEWAY_IDLE_JOINS")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0)
+}
+
+/// pubsub-axum's channels: join the topic (after the idle ones, if any), wait for the reply, a
+/// `$heartbeat` every 20 s as the JavaScript client does.
 async fn ws(addr: SocketAddr, mut record: Record, permit: OwnedSemaphorePermit) {
     let mut ws = ws_connect(&format!("ws://{addr}/ours/ws")).await;
+    for idle in 0..idle_joins() {
+        let join = format!(r#"{{"ref":"i{idle}","topic":"bench:idle:{idle}","event":"$join"}}"#);
+        ws.send(WsMessage::text(join)).await.expect("idle join");
+    }
     let join = r#"{"ref":"1","topic":"bench:live","event":"$join"}"#;
     ws.send(WsMessage::text(join)).await.expect("join");
     let mut permit = Some(permit);
@@ -256,7 +270,7 @@ async fn ws(addr: SocketAddr, mut record: Record, permit: OwnedSemaphorePermit) 
             break;
         };
         if text.contains("\"$reply\"") {
-            if permit.take().is_some() {
+            if text.contains(r#""ref":"1""#) && permit.take().is_some() {
                 record.ready();
             }
             continue;

@@ -26,6 +26,8 @@
 //! contender, `--idle-only` only the heap figures (for a heap profiler). The bench raises its
 //! open-file limit to the hard limit (10,000 connections need about 10,300 descriptors in each
 //! process) and says so, measuring only the counts that fit, when it cannot.
+//! `GATEWAY_IDLE_JOINS=<k>`: each WebSocket client also joins `k` topics nothing is published
+//! on (up to 99), as a screen of many records with one busy.
 
 mod clients;
 mod report;

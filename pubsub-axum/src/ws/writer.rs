@@ -1,9 +1,12 @@
 //! A channel connection's writer task: it owns the joins' subscriptions and takes their
 //! deliveries itself (one task wake-up per batch of deliveries, no task per join), besides the
 //! bounded queue of replies, presence frames and control messages from the reader, in order;
-//! several frames per write, under a write timeout.
+//! several frames per write, under a write timeout. Each join is polled with a waker of its own
+//! (`ready.rs`), so a wake-up polls only the joins that were woken.
 
-use std::task::{Context, Poll};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
@@ -15,6 +18,7 @@ use tokio::sync::mpsc;
 use super::CLOSE_SLOW;
 use super::conn::Outbound;
 use super::frames;
+use super::ready::{JoinWaker, Ready};
 
 /// At most this many queued frames go into one write.
 const BATCH: usize = 64;
@@ -27,12 +31,26 @@ pub(crate) struct Pushing {
     pub(crate) subscription: Subscription,
 }
 
-/// The writer's sources: the reader's queue first, then the joins' subscriptions, the first
-/// one polled turning round so that a busy join does not starve the others.
+/// The writer's sources: the reader's queue first, then the joins that were woken, in the
+/// order they were woken; a join that fills a batch goes behind the others, so a busy join
+/// does not starve them.
 struct Sources {
     rx: mpsc::Receiver<Outbound>,
-    joins: Vec<Pushing>,
-    turn: usize,
+    joins: HashMap<u64, Held>,
+    ready: Arc<Ready>,
+    /// Keys of the joins to poll, oldest first (taken from `ready`, or left by a full batch).
+    woken: VecDeque<u64>,
+    next_key: u64,
+    /// Joins polled so far: what the tests count.
+    #[cfg(test)]
+    polls: usize,
+}
+
+/// A join and its waker.
+struct Held {
+    pushing: Pushing,
+    join: Arc<JoinWaker>,
+    waker: Waker,
 }
 
 /// What one wake-up of the writer found.
@@ -46,6 +64,43 @@ enum Taken {
 }
 
 impl Sources {
+    fn new(rx: mpsc::Receiver<Outbound>) -> Self {
+        Sources {
+            rx,
+            joins: HashMap::new(),
+            ready: Arc::default(),
+            woken: VecDeque::new(),
+            next_key: 0,
+            #[cfg(test)]
+            polls: 0,
+        }
+    }
+
+    /// Adds a join, to be polled first thing (and, when it is the second, the first once more
+    /// with its own waker).
+    fn join(&mut self, pushing: Pushing) {
+        let key = self.next_key;
+        self.next_key += 1;
+        let (join, waker) = JoinWaker::new(key, &self.ready);
+        if let Some((&only, held)) = self.joins.iter().next().filter(|_| self.joins.len() == 1) {
+            // Its subscription may hold the writer's waker (one join is polled with that):
+            // polled once with its own, it registers that instead.
+            held.join.requeued();
+            if !self.woken.contains(&only) {
+                self.woken.push_back(only);
+            }
+        }
+        self.joins.insert(
+            key,
+            Held {
+                pushing,
+                join,
+                waker,
+            },
+        );
+        self.woken.push_back(key);
+    }
+
     /// Takes what is ready, up to [`BATCH`] frames into `out`; pending until something is.
     /// Joins and leaves are applied in their place in the queue: a join's pushes come after
     /// its reply, none of a left join's after the leave's reply.
@@ -85,9 +140,9 @@ impl Sources {
         while out.len() < up_to {
             match self.rx.poll_recv(cx) {
                 Poll::Ready(Some(Outbound::Text(text))) => out.push(text),
-                Poll::Ready(Some(Outbound::Join(join))) => self.joins.push(*join),
+                Poll::Ready(Some(Outbound::Join(join))) => self.join(*join),
                 Poll::Ready(Some(Outbound::Leave(topic))) => {
-                    self.joins.retain(|join| join.topic != topic);
+                    self.joins.retain(|_, held| held.pushing.topic != topic);
                 }
                 Poll::Ready(Some(Outbound::Close(code, reason))) => {
                     return Some(Taken::Close(code, reason));
@@ -101,40 +156,93 @@ impl Sources {
         None
     }
 
-    /// Takes the joins' deliveries into `out`, up to [`BATCH`] frames, the first join polled
-    /// turning round; a join whose stream ended gets its `$reload` and is dropped.
+    /// Takes the woken joins' deliveries into `out`, up to [`BATCH`] frames; a join whose
+    /// stream ended gets its `$reload` and is dropped. A join is polled with its own waker, so
+    /// the joins not woken are not looked at. A connection with one join (the common case)
+    /// polls it with the writer's own waker at every wake-up instead, as if there were no
+    /// ready set.
     fn take_pushes(&mut self, cx: &mut Context<'_>, out: &mut Vec<String>) {
-        let count = self.joins.len();
-        let mut at = 0;
-        while at < count && out.len() < BATCH {
-            let index = (self.turn + at) % count;
-            let join = &mut self.joins[index];
-            let mut closed = false;
-            while out.len() < BATCH {
-                // What is there without registering a waker; the waker once it is empty.
-                let polled = match join.subscription.try_recv() {
-                    Ok(delivery) => Poll::Ready(Some(delivery)),
-                    Err(pubsub_core::TryRecvError::Closed) => Poll::Ready(None),
-                    Err(pubsub_core::TryRecvError::Empty) => join.subscription.poll_recv(cx),
-                };
-                match polled {
-                    Poll::Ready(Some(delivery)) => out.extend(frame(&join.prefix, delivery)),
-                    Poll::Ready(None) => {
-                        out.push(frames::reload(&join.prefix, "closed: the broker is gone"));
-                        closed = true;
-                        break;
-                    }
-                    Poll::Pending => break,
+        if self.joins.len() == 1 {
+            #[cfg(test)]
+            {
+                self.polls += 1;
+            }
+            self.woken.clear();
+            let mut closed = None;
+            for (&key, held) in &mut self.joins {
+                if take_join(&mut held.pushing, cx, out) == Took::Closed {
+                    closed = Some(key);
                 }
             }
-            if closed {
-                self.joins.swap_remove(index);
-                return;
+            if let Some(key) = closed {
+                self.joins.remove(&key);
             }
-            at += 1;
+            return;
         }
-        if count > 0 {
-            self.turn = (self.turn + 1) % count;
+        self.ready.take(cx.waker(), &mut self.woken);
+        while out.len() < BATCH {
+            let Some(key) = self.woken.pop_front() else {
+                return;
+            };
+            // A join left since it was woken is gone.
+            let Some(held) = self.joins.get_mut(&key) else {
+                continue;
+            };
+            held.join.polling();
+            #[cfg(test)]
+            {
+                self.polls += 1;
+            }
+            match take_join(
+                &mut held.pushing,
+                &mut Context::from_waker(&held.waker),
+                out,
+            ) {
+                Took::Pending => {}
+                Took::Full => {
+                    // Deliveries may be left: its turn comes again, after the others.
+                    held.join.requeued();
+                    self.woken.push_back(key);
+                    return;
+                }
+                Took::Closed => {
+                    self.joins.remove(&key);
+                }
+            }
+        }
+    }
+}
+
+/// How taking from a join ended.
+#[derive(Debug, PartialEq)]
+enum Took {
+    /// Nothing more now; `cx`'s waker is registered.
+    Pending,
+    /// The batch is full (deliveries may be left).
+    Full,
+    /// Its stream ended (its `$reload` taken): drop it.
+    Closed,
+}
+
+/// Takes `join`'s deliveries into `out` until the batch is full or the join has nothing more.
+fn take_join(join: &mut Pushing, cx: &mut Context<'_>, out: &mut Vec<String>) -> Took {
+    loop {
+        if out.len() >= BATCH {
+            return Took::Full;
+        }
+        // What is there without registering a waker; the waker once it is empty.
+        let polled = match join.subscription.try_recv() {
+            Ok(delivery) => Poll::Ready(Some(delivery)),
+            Err(pubsub_core::TryRecvError::Closed) => Poll::Ready(None),
+            Err(pubsub_core::TryRecvError::Empty) => join.subscription.poll_recv(cx),
+        };
+        match polled {
+            Poll::Ready(Some(delivery)) => out.extend(frame(&join.prefix, delivery)),
+            Poll::Ready(None) => {
+                out.push(frames::reload(&join.prefix, "closed: the broker is gone"));
+                return Took::Closed;
+            }
+            Poll::Pending => return Took::Pending,
         }
     }
 }
@@ -159,11 +267,7 @@ pub(crate) async fn write(
     rx: mpsc::Receiver<Outbound>,
     timeout: Duration,
 ) {
-    let mut sources = Sources {
-        rx,
-        joins: Vec::new(),
-        turn: 0,
-    };
+    let mut sources = Sources::new(rx);
     // Grows with the batches, up to [`BATCH`] frames.
     let mut out = Vec::new();
     loop {
@@ -234,15 +338,12 @@ mod tests {
         for i in 0..200 {
             tx.try_send(Outbound::Text(format!("reply {i}"))).unwrap();
         }
-        let mut sources = Sources {
-            rx,
-            joins: vec![Pushing {
-                prefix: frames::push_prefix("1", &topic),
-                topic,
-                subscription,
-            }],
-            turn: 0,
-        };
+        let mut sources = Sources::new(rx);
+        sources.join(Pushing {
+            prefix: frames::push_prefix("1", &topic),
+            topic,
+            subscription,
+        });
         let mut cx = Context::from_waker(Waker::noop());
         let mut out = Vec::new();
         assert!(matches!(
@@ -267,5 +368,180 @@ mod tests {
             Poll::Ready(Taken::Frames)
         ));
         assert_eq!(out[0], "reply 54");
+    }
+
+    fn numbered(seq: u64) -> Message {
+        Message::new(TestEvent::Numbered {
+            seq,
+            label: "p".to_owned(),
+        })
+    }
+
+    /// Sources with one join per topic, the topics, and the reader's side of the queue (the
+    /// writer stops when it is dropped).
+    fn joined(
+        broker: &MemoryBroker,
+        count: usize,
+    ) -> (Sources, Vec<Topic>, mpsc::Sender<Outbound>) {
+        let (tx, rx) = mpsc::channel(8);
+        let mut sources = Sources::new(rx);
+        let topics: Vec<Topic> = (0..count)
+            .map(|i| Topic::new(format!("docs:{i}")).unwrap())
+            .collect();
+        for (i, topic) in topics.iter().enumerate() {
+            sources.join(Pushing {
+                prefix: frames::push_prefix(&i.to_string(), topic),
+                topic: topic.clone(),
+                subscription: broker.subscribe_now(topic),
+            });
+        }
+        (sources, topics, tx)
+    }
+
+    #[test]
+    fn a_wake_up_polls_only_the_joins_that_were_woken() {
+        let broker = MemoryBroker::new();
+        let (mut sources, topics, _tx) = joined(&broker, 100);
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut out = Vec::new();
+        // A new join is polled once (it may hold replayed deliveries).
+        assert!(sources.poll_take(&mut cx, &mut out).is_pending());
+        assert_eq!(sources.polls, 100);
+        broker.publish_now(&topics[7], &numbered(1));
+        assert!(matches!(
+            sources.poll_take(&mut cx, &mut out),
+            Poll::Ready(Taken::Frames)
+        ));
+        assert_eq!(out.len(), 1);
+        assert!(out[0].contains("docs:7"), "{out:?}");
+        assert_eq!(sources.polls, 101, "only the woken join was polled");
+        out.clear();
+        assert!(sources.poll_take(&mut cx, &mut out).is_pending());
+        assert_eq!(sources.polls, 101, "nobody was woken");
+        // Woken twice before the writer looks: polled once.
+        broker.publish_now(&topics[3], &numbered(2));
+        broker.publish_now(&topics[3], &numbered(3));
+        assert!(sources.poll_take(&mut cx, &mut out).is_ready());
+        assert_eq!((out.len(), sources.polls), (2, 102));
+    }
+
+    #[test]
+    fn a_join_that_fills_a_batch_goes_behind_the_others_and_is_taken_again() {
+        let broker = MemoryBroker::new();
+        let (mut sources, topics, _tx) = joined(&broker, 2);
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut out = Vec::new();
+        assert!(sources.poll_take(&mut cx, &mut out).is_pending());
+        for seq in 0..100 {
+            broker.publish_now(&topics[0], &numbered(seq));
+        }
+        for seq in 0..5 {
+            broker.publish_now(&topics[1], &numbered(seq));
+        }
+        assert!(sources.poll_take(&mut cx, &mut out).is_ready());
+        assert_eq!(out.len(), BATCH);
+        assert!(out.iter().all(|f| f.contains("docs:0")), "{out:?}");
+        out.clear();
+        // No wake comes for what the full batch left: it was queued again, behind join 1.
+        assert!(sources.poll_take(&mut cx, &mut out).is_ready());
+        assert_eq!(out.len(), 5 + 100 - BATCH);
+        assert!(out[..5].iter().all(|f| f.contains("docs:1")), "{out:?}");
+        assert!(out[5..].iter().all(|f| f.contains("docs:0")), "{out:?}");
+        out.clear();
+        assert!(sources.poll_take(&mut cx, &mut out).is_pending());
+    }
+
+    #[test]
+    fn a_join_left_after_it_was_woken_gives_nothing() {
+        let broker = MemoryBroker::new();
+        let (tx, rx) = mpsc::channel(8);
+        let mut sources = Sources::new(rx);
+        let topic = Topic::new("docs:left").unwrap();
+        sources.join(Pushing {
+            prefix: frames::push_prefix("1", &topic),
+            topic: topic.clone(),
+            subscription: broker.subscribe_now(&topic),
+        });
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut out = Vec::new();
+        assert!(sources.poll_take(&mut cx, &mut out).is_pending());
+        broker.publish_now(&topic, &numbered(1));
+        tx.try_send(Outbound::Leave(topic.clone())).unwrap();
+        tx.try_send(Outbound::Text("left".to_owned())).unwrap();
+        assert!(sources.poll_take(&mut cx, &mut out).is_ready());
+        assert_eq!(out, ["left"]);
+        assert!(sources.joins.is_empty());
+    }
+
+    /// Counts its wakes.
+    #[derive(Default)]
+    struct Count(std::sync::atomic::AtomicUsize);
+
+    impl std::task::Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    #[test]
+    fn a_join_woken_wakes_the_writer_once_until_it_looks() {
+        let broker = MemoryBroker::new();
+        let (mut sources, topics, _tx) = joined(&broker, 3);
+        let count = Arc::new(Count::default());
+        let waker = Waker::from(Arc::clone(&count));
+        let mut cx = Context::from_waker(&waker);
+        let mut out = Vec::new();
+        assert!(sources.poll_take(&mut cx, &mut out).is_pending());
+        let woken = || count.0.load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(woken(), 0);
+        broker.publish_now(&topics[0], &numbered(1));
+        assert_eq!(woken(), 1);
+        broker.publish_now(&topics[0], &numbered(2));
+        broker.publish_now(&topics[2], &numbered(1));
+        assert_eq!(woken(), 1, "woken already, and it has not looked yet");
+        assert!(sources.poll_take(&mut cx, &mut out).is_ready());
+        assert_eq!(out.len(), 3);
+        broker.publish_now(&topics[1], &numbered(1));
+        assert_eq!(woken(), 2);
+    }
+
+    #[test]
+    fn a_second_join_and_a_leave_back_to_one_lose_no_wake() {
+        let broker = MemoryBroker::new();
+        let (tx, rx) = mpsc::channel(8);
+        let mut sources = Sources::new(rx);
+        let topics = [Topic::new("docs:a").unwrap(), Topic::new("docs:b").unwrap()];
+        let pushing = |topic: &Topic| Pushing {
+            prefix: frames::push_prefix("1", topic),
+            topic: topic.clone(),
+            subscription: broker.subscribe_now(topic),
+        };
+        let count = Arc::new(Count::default());
+        let waker = Waker::from(Arc::clone(&count));
+        let mut cx = Context::from_waker(&waker);
+        let mut out = Vec::new();
+        let woken = || count.0.load(std::sync::atomic::Ordering::Relaxed);
+        sources.join(pushing(&topics[0]));
+        // One join: polled with the writer's waker.
+        assert!(sources.poll_take(&mut cx, &mut out).is_pending());
+        broker.publish_now(&topics[0], &numbered(1));
+        assert_eq!(woken(), 1);
+        assert!(sources.poll_take(&mut cx, &mut out).is_ready());
+        assert_eq!(std::mem::take(&mut out).len(), 1);
+        // A second join: the first is polled with its own waker from now on.
+        sources.join(pushing(&topics[1]));
+        assert!(sources.poll_take(&mut cx, &mut out).is_pending());
+        broker.publish_now(&topics[0], &numbered(2));
+        assert!(woken() >= 2, "the writer is woken");
+        assert!(sources.poll_take(&mut cx, &mut out).is_ready());
+        assert_eq!(std::mem::take(&mut out).len(), 1, "the first join's push");
+        // Back to one: its own waker (registered last) still wakes the writer.
+        tx.try_send(Outbound::Leave(topics[1].clone())).unwrap();
+        assert!(sources.poll_take(&mut cx, &mut out).is_pending());
+        let before = woken();
+        broker.publish_now(&topics[0], &numbered(3));
+        assert!(woken() > before, "the writer is woken");
+        assert!(sources.poll_take(&mut cx, &mut out).is_ready());
+        assert_eq!(out.len(), 1, "{out:?}");
     }
 }
