@@ -274,6 +274,7 @@ fn client(config: &RedisConfig) -> Result<Client, Error> {
             .map_err(invalid)?;
         let client = redis::cluster::ClusterClientBuilder::new(seeds)
             .use_protocol(ProtocolVersion::RESP3)
+            .tcp_settings(crate::conn::cluster_tcp(config))
             .build()
             .map_err(invalid)?;
         return Ok(Client::Cluster(Box::new(client)));

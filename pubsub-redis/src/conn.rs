@@ -10,9 +10,38 @@ use redis::aio::AsyncPushSender;
 use redis::aio::{ConnectionLike, MultiplexedConnection};
 use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
+use redis::io::tcp::{TcpSettings, socket2::TcpKeepalive};
 use redis::{AsyncConnectionConfig, Cmd, Pipeline, RedisFuture, Value};
 
+use crate::config::RedisConfig;
 use crate::error::{Error, bounded};
+
+/// Keepalive probes sent to a silent peer before the kernel drops the connection.
+const KEEPALIVE_PROBES: u32 = 3;
+
+/// The TCP settings of a cluster's connections: keepalive and `TCP_USER_TIMEOUT`, so that the
+/// kernel drops a connection whose peer stopped acknowledging (a network cut, a peer host gone
+/// without a reset) within about `ping_interval + 3 x ping_timeout` (4 s by default; keepalive
+/// counts whole seconds, at least one). The client then reconnects that shard by itself, and the
+/// link's shard check subscribes its topics again, with a gap notice or a recovery. Without it
+/// a shard's half-open subscriber connection stayed silent until the kernel's own retransmission
+/// limit (about 15 minutes) or for good when nothing was sent on it: the link does not `PING` a
+/// cluster connection (one shard's silence must not replace them all), and the `redis` crate
+/// does not replace a shard's connection on a timeout. A peer that is only slow or stopped
+/// (its kernel still acknowledges) is not dropped: its connection's data is acknowledged.
+pub(crate) fn cluster_tcp(config: &RedisConfig) -> TcpSettings {
+    let whole_seconds = |d: std::time::Duration| {
+        let up = u64::from(d.subsec_nanos() > 0);
+        std::time::Duration::from_secs((d.as_secs() + up).max(1))
+    };
+    let keepalive = TcpKeepalive::new()
+        .with_time(whole_seconds(config.ping_interval))
+        .with_interval(whole_seconds(config.ping_timeout))
+        .with_retries(KEEPALIVE_PROBES);
+    TcpSettings::default()
+        .set_keepalive(keepalive)
+        .set_user_timeout(config.ping_interval + config.ping_timeout * KEEPALIVE_PROBES)
+}
 
 /// How a node reaches Redis: one server, or a cluster through its seed nodes.
 #[derive(Debug, Clone)]

@@ -67,6 +67,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     steps.command("loom", loom);
 
     steps.record("redis-server", ensure_redis_server);
+    steps.record("iptables", ensure_iptables);
 
     let mut test = cargo();
     test.args(["test", "--workspace", "--all-features"]);
@@ -111,6 +112,14 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     } else {
         bail!("test-all failed")
     }
+}
+
+/// The half-open shard connection test (`pubsub-redis/tests/it/cluster/half_open.rs`) cuts one
+/// connection with `iptables` (as root): make sure it is installed.
+fn ensure_iptables() -> Result<()> {
+    crate::system::ensure_packages("iptables", &["iptables"], || {
+        crate::system::runs("iptables")
+    })
 }
 
 /// The Redis tests start a real `redis-server`, and the cluster tests create a Redis Cluster

@@ -6,6 +6,7 @@
 mod conformance;
 mod failover;
 mod frozen;
+mod half_open;
 mod history;
 mod reshard;
 mod shard_lost;
