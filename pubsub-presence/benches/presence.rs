@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use pubsub_core::{MemoryBroker, Topic};
-use pubsub_presence::{Presence, PresenceConfig, PresenceEvent, PresenceStream};
+use pubsub_presence::{Presence, PresenceConfig, PresenceEvent, PresenceStream, RawMeta};
 use pubsub_redis::{ChannelMode, RedisBroker, RedisConfig};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
@@ -87,6 +87,46 @@ async fn list_10k(presence: &Presence) -> (Duration, Duration, usize, f64) {
         percentile(&times, 1000),
         len,
         bytes,
+    )
+}
+
+/// A follower's first state of a topic with 10,000 presences (what a page's socket gets when it
+/// joins): its metadata decoded as `Box<RawValue>` (validated and copied per follower, what the
+/// gateway took before) against [`RawMeta`] (shared); median and max of 20 follows each, the
+/// two interleaved.
+async fn first_state_10k(presence: &Presence) -> ((Duration, Duration), (Duration, Duration)) {
+    let topic = Topic::new("bench:first-state").expect("topic");
+    let mut guards = Vec::with_capacity(10_000);
+    for i in 0..10_000u32 {
+        guards.push(
+            presence
+                .track(&topic, &format!("user-{i}"), &viewer(i))
+                .await
+                .expect("track"),
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await; // flushed
+    let (mut parsed, mut raw) = (Vec::new(), Vec::new());
+    for _ in 0..20 {
+        let mut follow = presence
+            .follow::<Box<serde_json::value::RawValue>>(&topic)
+            .await
+            .expect("follow");
+        let started = Instant::now();
+        let first = follow.recv().await;
+        parsed.push(started.elapsed());
+        assert!(matches!(first, Some(PresenceEvent::State(s)) if s.len() == 10_000));
+        let mut follow = presence.follow::<RawMeta>(&topic).await.expect("follow");
+        let started = Instant::now();
+        let first = follow.recv().await;
+        raw.push(started.elapsed());
+        assert!(matches!(first, Some(PresenceEvent::State(s)) if s.len() == 10_000));
+    }
+    parsed.sort();
+    raw.sort();
+    (
+        (percentile(&parsed, 500), percentile(&parsed, 1000)),
+        (percentile(&raw, 500), percentile(&raw, 1000)),
     )
 }
 
@@ -174,6 +214,11 @@ fn main() {
         let (median, max, len, bytes) = list_10k(&a).await;
         println!("list of {len} presences:      median {median:?}, max {max:?} (target < 10 ms)");
         println!("heap per presence (its guard, the replica, a reading follower): {bytes:.0} bytes");
+        let ((parsed, parsed_max), (raw, raw_max)) = first_state_10k(&a).await;
+        println!(
+            "a follower's first state of 10,000 presences: RawValue (parsed) median {parsed:?} (max {parsed_max:?}), RawMeta (shared) median {raw:?} (max {raw_max:?}), {:.2}x",
+            raw.as_secs_f64() / parsed.as_secs_f64()
+        );
         let (p50, p99) = join_latency(&a, &b, 200).await;
         println!("join to a follower on another node, in memory: p50 {p50:?}, p99 {p99:?}");
         match redis_server() {

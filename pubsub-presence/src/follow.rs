@@ -8,10 +8,10 @@ use std::sync::atomic::AtomicBool;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
-use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
 
 use crate::id::MetaId;
+use crate::meta::FromMeta;
 use crate::presences::{PresenceDiff, PresenceEvent, Presences};
 use crate::shared::Shared;
 use crate::state::{Change, Entry};
@@ -30,7 +30,7 @@ pub struct PresenceStream<M> {
     pub(crate) _meta: PhantomData<fn() -> M>,
 }
 
-impl<M: DeserializeOwned> PresenceStream<M> {
+impl<M: FromMeta> PresenceStream<M> {
     /// The next event; `None` once the node shut down.
     ///
     /// ```
@@ -75,7 +75,7 @@ impl<M: DeserializeOwned> PresenceStream<M> {
     }
 }
 
-impl<M: DeserializeOwned> Stream for PresenceStream<M> {
+impl<M: FromMeta> Stream for PresenceStream<M> {
     type Item = PresenceEvent<M>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {

@@ -7,7 +7,6 @@ use std::sync::atomic::AtomicBool;
 
 use pubsub_core::{Broker, Topic};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -15,6 +14,7 @@ use crate::config::PresenceConfig;
 use crate::error::PresenceError;
 use crate::follow::PresenceStream;
 use crate::id::NodeId;
+use crate::meta::FromMeta;
 use crate::presences::Presences;
 use crate::shared::{Command, FollowerTx, Shared, TopicState};
 use crate::state::Entry;
@@ -191,10 +191,7 @@ impl Presence {
     /// assert_eq!(list.keys().collect::<Vec<_>>(), ["ada", "bob"]);
     /// # Ok(()) }
     /// ```
-    pub async fn list<M: DeserializeOwned>(
-        &self,
-        topic: &Topic,
-    ) -> Result<Presences<M>, PresenceError> {
+    pub async fn list<M: FromMeta>(&self, topic: &Topic) -> Result<Presences<M>, PresenceError> {
         let snapshot = {
             let inner = self.shared.lock();
             inner
@@ -240,7 +237,7 @@ impl Presence {
     /// assert!(state.contains("ada"));
     /// # Ok(()) }
     /// ```
-    pub async fn follow<M: DeserializeOwned>(
+    pub async fn follow<M: FromMeta>(
         &self,
         topic: &Topic,
     ) -> Result<PresenceStream<M>, PresenceError> {

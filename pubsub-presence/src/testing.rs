@@ -120,7 +120,7 @@ impl View {
     }
 }
 
-async fn next<M: serde::de::DeserializeOwned>(stream: &mut PresenceStream<M>) -> PresenceEvent<M> {
+async fn next<M: crate::FromMeta>(stream: &mut PresenceStream<M>) -> PresenceEvent<M> {
     tokio::time::timeout(WAIT, stream.recv())
         .await
         .expect("a presence event in time")
@@ -128,7 +128,7 @@ async fn next<M: serde::de::DeserializeOwned>(stream: &mut PresenceStream<M>) ->
 }
 
 /// Reads until `done`; returns how many events it took.
-async fn until<M: serde::de::DeserializeOwned>(
+async fn until<M: crate::FromMeta>(
     stream: &mut PresenceStream<M>,
     view: &mut View,
     done: impl Fn(&View) -> bool,

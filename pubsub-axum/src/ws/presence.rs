@@ -11,8 +11,7 @@ use std::time::Duration;
 
 use pubsub_core::Topic;
 use pubsub_core::log_limit::LogLimit;
-use pubsub_presence::{Presence, PresenceEvent, Presences, Tracked};
-use serde_json::value::RawValue;
+use pubsub_presence::{Presence, PresenceEvent, Presences, RawMeta, Tracked};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -66,14 +65,15 @@ pub(crate) fn follow(
 
 /// Follows the topic's presence into the connection's queue (a full queue waits here; the
 /// follower's own bounded buffer then turns into a fresh `$presence_state`). Metadata stays the
-/// JSON it was tracked as: it is copied into the frame, never parsed.
+/// JSON it was tracked as, shared with the node's replica ([`RawMeta`]): it is copied into the
+/// frame, never parsed.
 async fn forward(
     presence: Arc<Presence>,
     topic: Topic,
     prefix: String,
     tx: mpsc::Sender<Outbound>,
 ) {
-    let mut stream = match presence.follow::<Box<RawValue>>(&topic).await {
+    let mut stream = match presence.follow::<RawMeta>(&topic).await {
         Ok(stream) => stream,
         Err(error) => {
             if let Some(held_back) = FAILED.allow() {
@@ -103,7 +103,7 @@ async fn forward(
 }
 
 /// `{key: {"metas": [{"id": .., "meta": ..}]}}`, as Phoenix's presence payloads, keys in order.
-fn by_key(presences: &Presences<Box<RawValue>>) -> String {
+fn by_key(presences: &Presences<RawMeta>) -> String {
     let mut out = String::from("{");
     for (i, (key, metas)) in presences.iter().enumerate() {
         if i > 0 {
