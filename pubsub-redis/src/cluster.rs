@@ -29,10 +29,15 @@ use std::time::Duration;
 use pubsub_core::Topic;
 use redis::Value;
 use redis::cluster_async::ClusterConnection;
-use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo, Slot};
+use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
 use tokio::task::JoinSet;
 
+use crate::conn::Subscribe;
 use crate::error::{Error, bounded};
+
+mod slot;
+
+pub(crate) use slot::{slot_of, slot_of_key};
 
 /// Takes one of `topic`'s due confirmations, if it has any; whether it had.
 fn take_one(due: &mut HashMap<Topic, u32>, topic: &str) -> bool {
@@ -90,44 +95,25 @@ impl Confirmations {
     }
 }
 
-/// Whether to subscribe or unsubscribe.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Sharded {
-    Subscribe,
-    Unsubscribe,
-}
-
-impl Sharded {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Sharded::Subscribe => "ssubscribe",
-            Sharded::Unsubscribe => "sunsubscribe",
-        }
-    }
-}
-
 /// Sends `what` for `channels`, one command per slot, all at once, and waits for every shard's
 /// confirmation, at most `after` in all.
 pub(crate) async fn command(
     conn: &ClusterConnection,
-    what: Sharded,
+    what: Subscribe,
     channels: Vec<String>,
     after: Duration,
 ) -> Result<(), Error> {
-    let mut by_slot: HashMap<Slot, Vec<String>> = HashMap::new();
+    let mut by_slot: HashMap<u16, Vec<String>> = HashMap::new();
     for channel in channels {
-        by_slot
-            .entry(Slot::for_key(channel.as_bytes()))
-            .or_default()
-            .push(channel);
+        by_slot.entry(slot_of(&channel)).or_default().push(channel);
     }
     let mut sent = JoinSet::new();
     for (_, channels) in by_slot {
         let mut conn = conn.clone();
         sent.spawn(async move {
             match what {
-                Sharded::Subscribe => conn.ssubscribe(channels).await,
-                Sharded::Unsubscribe => conn.sunsubscribe(channels).await,
+                Subscribe::Subscribe => conn.ssubscribe(channels).await,
+                Subscribe::Unsubscribe => conn.sunsubscribe(channels).await,
             }
         });
     }
@@ -145,7 +131,7 @@ pub(crate) async fn command(
         }
         Ok(())
     };
-    bounded(what.as_str(), after, all).await
+    bounded(what.sharded(), after, all).await
 }
 
 /// Hash slots in a Redis Cluster.
@@ -292,22 +278,6 @@ impl Topology {
             _ => false,
         }
     }
-}
-
-/// The hash slot of `channel` (the client's own hashing, hash tags included), as a number.
-pub(crate) fn slot_of(channel: &str) -> u16 {
-    slot_of_key(channel.as_bytes())
-}
-
-/// The hash slot of `key` (bytes), as [`slot_of`].
-pub(crate) fn slot_of_key(key: &[u8]) -> u16 {
-    static NUMBERS: std::sync::OnceLock<HashMap<Slot, u16>> = std::sync::OnceLock::new();
-    let numbers = NUMBERS.get_or_init(|| {
-        (0..SLOTS)
-            .filter_map(|n| Slot::new(n).map(|slot| (slot, n)))
-            .collect()
-    });
-    numbers.get(&Slot::for_key(key)).copied().unwrap_or(0)
 }
 
 #[cfg(test)]

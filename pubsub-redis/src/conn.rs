@@ -43,6 +43,32 @@ pub(crate) fn cluster_tcp(config: &RedisConfig) -> TcpSettings {
         .set_user_timeout(config.ping_interval + config.ping_timeout * KEEPALIVE_PROBES)
 }
 
+/// Whether a channel command subscribes or unsubscribes (`SUBSCRIBE` / `UNSUBSCRIBE` on one
+/// server, `SSUBSCRIBE` / `SUNSUBSCRIBE` on a cluster).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Subscribe {
+    Subscribe,
+    Unsubscribe,
+}
+
+impl Subscribe {
+    /// The command's name on one server.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Subscribe::Subscribe => "subscribe",
+            Subscribe::Unsubscribe => "unsubscribe",
+        }
+    }
+
+    /// The sharded command's name (a cluster).
+    pub(crate) fn sharded(self) -> &'static str {
+        match self {
+            Subscribe::Subscribe => "ssubscribe",
+            Subscribe::Unsubscribe => "sunsubscribe",
+        }
+    }
+}
+
 /// How a node reaches Redis: one server, or a cluster through its seed nodes.
 #[derive(Debug, Clone)]
 pub(crate) enum Client {

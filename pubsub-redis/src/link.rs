@@ -20,9 +20,9 @@ use redis::PushInfo;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::time::{Instant, MissedTickBehavior};
 
-use crate::cluster::{self, Sharded, Topology};
+use crate::cluster::{self, Topology};
 use crate::config::ChannelMode;
-use crate::conn::{Client, Conn};
+use crate::conn::{Client, Conn, Subscribe};
 use crate::error::{Error, bounded};
 use crate::hold::Hold;
 use crate::inbound::{self, LinkEvent};
@@ -121,7 +121,8 @@ impl Link {
         match self.interest.clone() {
             None => {
                 let channel = self.shared.config.namespace_channel();
-                self.command(Subscribe::Subscribe, vec![channel]).await?;
+                self.command(Subscribe::Subscribe, &[], vec![channel])
+                    .await?;
             }
             Some(interest) => {
                 let wanted = interest.wanted();
@@ -198,24 +199,39 @@ impl Link {
         );
     }
 
-    async fn command(&mut self, what: Subscribe, channels: Vec<String>) -> Result<(), Error> {
+    /// Sends `what` for `channels` (those of `topics`). On a cluster the confirmations it asks
+    /// for are noted as due first, and those a failed command will not give taken back, so that
+    /// the receiving side tells our own from a re-subscription the client makes by itself (which
+    /// would otherwise hide a loss) and from Redis dropping a channel whose slot left the shard.
+    async fn command(
+        &mut self,
+        what: Subscribe,
+        topics: &[Topic],
+        channels: Vec<String>,
+    ) -> Result<(), Error> {
         let after = self.shared.config.subscribe_timeout;
-        let conn = match self.conn.as_mut() {
-            None => return Err(Error::Closed),
+        match self.conn.as_mut() {
+            None => Err(Error::Closed),
             Some(Conn::Cluster(conn)) => {
-                let what = match what {
-                    Subscribe::Subscribe => Sharded::Subscribe,
-                    Subscribe::Unsubscribe => Sharded::Unsubscribe,
+                let due = match what {
+                    Subscribe::Subscribe => &self.shared.confirmations,
+                    Subscribe::Unsubscribe => &self.shared.departures,
                 };
-                return cluster::command(conn, what, channels, after).await;
+                due.expect(topics);
+                let done = cluster::command(conn, what, channels, after).await;
+                if done.is_err() {
+                    due.cancel(topics);
+                }
+                done
             }
-            Some(Conn::Single(conn)) => conn,
-        };
-        match what {
-            Subscribe::Subscribe => bounded(what.as_str(), after, conn.subscribe(channels)).await,
-            Subscribe::Unsubscribe => {
-                bounded(what.as_str(), after, conn.unsubscribe(channels)).await
-            }
+            Some(Conn::Single(conn)) => match what {
+                Subscribe::Subscribe => {
+                    bounded(what.as_str(), after, conn.subscribe(channels)).await
+                }
+                Subscribe::Unsubscribe => {
+                    bounded(what.as_str(), after, conn.unsubscribe(channels)).await
+                }
+            },
         }
     }
 
@@ -229,7 +245,7 @@ impl Link {
                 .iter()
                 .map(|t| self.shared.config.channel_for(t))
                 .collect();
-            self.subscribe_chunk(chunk, channels).await?;
+            self.command(Subscribe::Subscribe, chunk, channels).await?;
             let cluster = self.shared.config.mode == ChannelMode::Cluster;
             for topic in chunk {
                 if self.subscribed.insert(topic.clone()) && cluster {
@@ -240,56 +256,6 @@ impl Link {
             interest.confirm(chunk);
         }
         Ok(())
-    }
-
-    /// Subscribes `channels` (those of `chunk`). On a cluster it first notes the confirmations
-    /// it asks for, and takes back those a failed subscribe will not give, so that a later
-    /// re-subscription the client makes by itself is not taken for ours (which would hide a
-    /// loss).
-    async fn subscribe_chunk(
-        &mut self,
-        chunk: &[Topic],
-        channels: Vec<String>,
-    ) -> Result<(), Error> {
-        self.noted_command(Subscribe::Subscribe, chunk, channels)
-            .await
-    }
-
-    /// Unsubscribes `channels` (those of `chunk`). On a cluster it first notes the
-    /// `sunsubscribe` confirmations it asks for (and takes back those a failed unsubscribe will
-    /// not give), so that the receiving side tells them from Redis dropping a channel whose
-    /// slot left the shard.
-    async fn unsubscribe_chunk(
-        &mut self,
-        chunk: &[Topic],
-        channels: Vec<String>,
-    ) -> Result<(), Error> {
-        self.noted_command(Subscribe::Unsubscribe, chunk, channels)
-            .await
-    }
-
-    /// Sends `what` for `channels` (those of `chunk`); on a cluster, with its confirmations
-    /// noted as due beforehand and taken back when it fails.
-    async fn noted_command(
-        &mut self,
-        what: Subscribe,
-        chunk: &[Topic],
-        channels: Vec<String>,
-    ) -> Result<(), Error> {
-        let cluster = self.shared.config.mode == ChannelMode::Cluster;
-        let shared = Arc::clone(&self.shared);
-        let due = match what {
-            Subscribe::Subscribe => &shared.confirmations,
-            Subscribe::Unsubscribe => &shared.departures,
-        };
-        if cluster {
-            due.expect(chunk);
-        }
-        let done = self.command(what, channels).await;
-        if cluster && done.is_err() {
-            due.cancel(chunk);
-        }
-        done
     }
 
     /// Per-topic mode: brings Redis's channel set in line with the wanted topics.
@@ -310,7 +276,8 @@ impl Link {
                 .iter()
                 .map(|t| self.shared.config.channel_for(t))
                 .collect();
-            self.unsubscribe_chunk(chunk, channels).await?;
+            self.command(Subscribe::Unsubscribe, chunk, channels)
+                .await?;
             let cluster = self.shared.config.mode == ChannelMode::Cluster;
             for topic in chunk {
                 if self.subscribed.remove(topic) && cluster {
@@ -539,8 +506,10 @@ impl Link {
             // Unsubscribed first: an `ssubscribe` of channels the client still counts as
             // subscribed was confirmed without reaching the new owner for most slots (seen in
             // `tests/it/cluster/failover.rs`); after an `sunsubscribe` it is sent there.
-            let _ = self.unsubscribe_chunk(chunk, channels.clone()).await;
-            if let Err(error) = self.subscribe_chunk(chunk, channels).await {
+            let _ = self
+                .command(Subscribe::Unsubscribe, chunk, channels.clone())
+                .await;
+            if let Err(error) = self.command(Subscribe::Subscribe, chunk, channels).await {
                 // What was held is delivered; a hole in it gives its topic a notice.
                 crate::recovery::finish(&shared);
                 return Err(error);
@@ -655,19 +624,4 @@ enum History {
     Continues,
     /// A promoted replica's ([`Topology::promoted`]): gap notices.
     Untrusted,
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Subscribe {
-    Subscribe,
-    Unsubscribe,
-}
-
-impl Subscribe {
-    fn as_str(self) -> &'static str {
-        match self {
-            Subscribe::Subscribe => "subscribe",
-            Subscribe::Unsubscribe => "unsubscribe",
-        }
-    }
 }

@@ -154,7 +154,6 @@ impl Publisher {
         cmd.arg(config.publish_command());
         config.write_channel_arg(topic, &mut cmd);
         let slot = self.slot_of(&cmd);
-        let mut cmd = Some(cmd);
         loop {
             if self.shared.circuit_open() {
                 // The publisher connection is down: fail now rather than wait for a timeout.
@@ -189,7 +188,7 @@ impl Publisher {
         topic: &Topic,
         tail: &Tail,
         slot: Option<u16>,
-        cmd: &mut Option<redis::Cmd>,
+        cmd: &mut redis::Cmd,
         permit: &mut Option<OwnedSemaphorePermit>,
         cx: &mut Context<'_>,
     ) -> Queued {
@@ -210,10 +209,10 @@ impl Publisher {
                 Err(_) => return Queued::Full(Arc::clone(&gate.slots), shard),
             },
         };
-        // Taken only once admitted: a publish that waits keeps its written command.
-        let Some(mut cmd) = cmd.take() else {
-            return Queued::NoConnection;
-        };
+        // Taken only once admitted: a publish that waits keeps its written command (once
+        // taken, the publish is sending and `send` does not queue again). An empty `Cmd`
+        // allocates nothing.
+        let mut cmd = std::mem::take(cmd);
         let now = Instant::now();
         let seq = sequences.next(topic, now);
         cmd.arg(tail.stamped(&self.shared.head, seq));
