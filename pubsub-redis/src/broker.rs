@@ -272,11 +272,20 @@ fn client(config: &RedisConfig) -> Result<Client, Error> {
             .map(IntoConnectionInfo::into_connection_info)
             .collect::<Result<Vec<_>, _>>()
             .map_err(invalid)?;
-        let client = redis::cluster::ClusterClientBuilder::new(seeds)
+        let mut builder = redis::cluster::ClusterClientBuilder::new(seeds)
             .use_protocol(ProtocolVersion::RESP3)
-            .tcp_settings(crate::conn::cluster_tcp(config))
-            .build()
-            .map_err(invalid)?;
+            .tcp_settings(crate::conn::cluster_tcp(config));
+        if !config.cluster_addresses.is_empty() {
+            let address = |a: &String| redis::cluster::NodeAddress::try_from(a.as_str());
+            let map = config
+                .cluster_addresses
+                .iter()
+                .map(|(announced, reached)| Ok((address(announced)?, address(reached)?)))
+                .collect::<Result<_, redis::RedisError>>()
+                .map_err(invalid)?;
+            builder = builder.node_address_map(map);
+        }
+        let client = builder.build().map_err(invalid)?;
         return Ok(Client::Cluster(Box::new(client)));
     }
     let info = config

@@ -145,6 +145,8 @@ pub(crate) struct Topology {
     ranges: Vec<(u16, u16, String)>,
     /// Each primary's replicas (`"host:port"`).
     replicas: HashMap<String, Vec<String>>,
+    /// Each primary's node id.
+    ids: HashMap<String, String>,
 }
 
 impl PartialEq for Topology {
@@ -190,8 +192,13 @@ impl Topology {
             },
             _ => None,
         };
+        let id = |node: &Value| match node {
+            Value::Array(node) => node.get(2).and_then(text),
+            _ => None,
+        };
         let mut ranges = Vec::new();
         let mut replicas: HashMap<String, Vec<String>> = HashMap::new();
+        let mut ids: HashMap<String, String> = HashMap::new();
         if let Value::Array(items) = value {
             for item in items {
                 let Value::Array(parts) = item else { continue };
@@ -202,6 +209,9 @@ impl Topology {
                 ) else {
                     continue;
                 };
+                if let Some(id) = parts.get(2).and_then(id) {
+                    ids.insert(primary.clone(), id);
+                }
                 let known = replicas.entry(primary.clone()).or_default();
                 known.extend(parts.iter().skip(3).filter_map(address));
                 known.sort_unstable();
@@ -210,7 +220,11 @@ impl Topology {
             }
         }
         ranges.sort_unstable();
-        Topology { ranges, replicas }
+        Topology {
+            ranges,
+            replicas,
+            ids,
+        }
     }
 
     /// The primary that owns `slot`, if any does.
@@ -238,6 +252,11 @@ impl Topology {
         primaries.sort_unstable();
         primaries.dedup_by_key(|(primary, _)| *primary);
         primaries
+    }
+
+    /// The node id of `primary` (`"host:port"`), if `CLUSTER SLOTS` gave it.
+    pub(crate) fn id_of(&self, primary: &str) -> Option<&str> {
+        self.ids.get(primary).map(String::as_str)
     }
 
     /// How many topics each primary owns, from how many lie in each slot (`per_slot`); a

@@ -72,6 +72,17 @@ pub struct RedisConfig {
     /// [`ChannelMode::Cluster`] only: more seed nodes besides [`url`](Self::url) (the client
     /// learns the whole cluster from any one that answers). Default: none.
     pub seeds: Vec<String>,
+    /// [`ChannelMode::Cluster`] only: the address to connect to (`"host:port"`) for a node that
+    /// announces another one in `CLUSTER SLOTS` (also `"host:port"`): a cluster behind NAT, in
+    /// containers, or announcing hostnames only its own network resolves. A node not in the map
+    /// is reached at the address it announces. Default: none.
+    ///
+    /// ```
+    /// use pubsub_redis::RedisConfig;
+    /// let mut config = RedisConfig::cluster(["redis://127.0.0.1:7000/"]);
+    /// config.cluster_addresses.insert("redis-0.internal:6379".into(), "127.0.0.1:7000".into());
+    /// ```
+    pub cluster_addresses: std::collections::HashMap<String, String>,
     /// The prefix of every channel name; nodes sharing a namespace (and a server) form one
     /// logical broker. Default `"pubsub"`. Must be non-empty, without whitespace.
     pub namespace: String,
@@ -153,6 +164,7 @@ impl RedisConfig {
         RedisConfig {
             url: url.into(),
             seeds: Vec::new(),
+            cluster_addresses: std::collections::HashMap::new(),
             namespace: "pubsub".to_owned(),
             mode: ChannelMode::Namespace,
             capacity: DEFAULT_CAPACITY,
@@ -335,6 +347,15 @@ impl RedisConfig {
             return bad(
                 "with history configured, the namespace must not contain `{` or `}` (it would break the keys' hash tags)",
             );
+        }
+        for (announced, reached) in &self.cluster_addresses {
+            for address in [announced, reached] {
+                if redis::cluster::NodeAddress::try_from(address.as_str()).is_err() {
+                    return Err(Error::Config(format!(
+                        "cluster_addresses: {address:?} is not a \"host:port\" address"
+                    )));
+                }
+            }
         }
         if self.max_message_bytes < 256 {
             return bad("max_message_bytes must be at least 256");

@@ -123,8 +123,11 @@
 //!
 //! Also not yet: the shard check compares counts, so a connection that lost one channel while
 //! it holds one this node does not count (a subscribe of this node's that timed out but
-//! reached Redis late) is not noticed while the counts agree, and behind
-//! address translation (a `laddr` other than the announced address) the check never acts. A
+//! reached Redis late) is not noticed while the counts agree. A cluster whose nodes announce
+//! addresses this node cannot reach (NAT, containers, hostnames of another network) is reached
+//! through [`RedisConfig::cluster_addresses`] (announced `host:port` to the one to connect
+//! to); the shard check tells the primary that answered by its node id, so it acts there too
+//! (`tests/it/cluster/translated.rs`). A
 //! shard connection cut on the network (half-open: no reset, nothing acknowledged) is dropped by
 //! the kernel: a cluster's connections have TCP keepalive and `TCP_USER_TIMEOUT`, within about
 //! `ping_interval + 3 x ping_timeout` (4 s by default); the client reconnects that shard, and

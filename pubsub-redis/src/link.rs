@@ -446,8 +446,7 @@ impl Link {
             return Ok(());
         }
         let wanted = topology.per_primary(&self.per_slot);
-        let held =
-            crate::shards::held(conn, &topology.primaries(), self.shared.config.ping_timeout).await;
+        let held = crate::shards::held(conn, topology, self.shared.config.ping_timeout).await;
         let short = crate::shards::short(&held, &wanted);
         if short.is_empty() {
             return Ok(());

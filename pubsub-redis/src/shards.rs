@@ -23,42 +23,44 @@
 //! to the address of a node whose connection is being repaired fails with "connection not
 //! found", on which the client replaces every shard's connection (and so loses every
 //! subscription; seen in `tests/it/cluster/shard_lost.rs`). Routed by slot, it goes to a
-//! replica or another node meanwhile, so the answer is taken only when its `laddr` (the
-//! address the connection reached) is the primary's own; others are looked at again next
-//! time. Behind address translation (`laddr` differs from the announced address) the check
-//! therefore never acts.
+//! replica or another node meanwhile, so it is sent in one pipeline after `CLUSTER MYID`, and
+//! the answer is taken only when the node that gave it is the primary (its id in
+//! `CLUSTER SLOTS`); others are looked at again next time. The id holds behind address
+//! translation ([`RedisConfig::cluster_addresses`](crate::RedisConfig::cluster_addresses)),
+//! where the address a connection reached is not the one the node announces.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use redis::Value;
 use redis::cluster_async::ClusterConnection;
-use redis::cluster_routing::{Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr};
+use redis::cluster_routing::{Route, SingleNodeRoutingInfo, SlotAddr};
 use tokio::task::JoinSet;
 
+use crate::cluster::Topology;
 use crate::error::bounded;
 
-/// The number of sharded subscriptions the connection to each of `primaries` (`"host:port"`,
-/// with one of its slots) holds, at most `after` each. A primary whose own connection did not
-/// answer (it is being repaired, the node is down) is left out: it is looked at again next
-/// time.
+/// The number of sharded subscriptions the connection to each primary of `topology` holds, at
+/// most `after` each. A primary whose own connection did not answer (it is being repaired, the
+/// node is down), or whose id is not known, is left out: it is looked at again next time.
 pub(crate) async fn held(
     conn: &ClusterConnection,
-    primaries: &[(&str, u16)],
+    topology: &Topology,
     after: Duration,
 ) -> HashMap<String, u64> {
     let mut asked = JoinSet::new();
-    for (primary, slot) in primaries {
-        let (mut conn, primary, slot) = (conn.clone(), (*primary).to_owned(), *slot);
+    for (primary, slot) in topology.primaries() {
+        let Some(id) = topology.id_of(primary) else {
+            continue;
+        };
+        let (mut conn, primary, id) = (conn.clone(), primary.to_owned(), id.to_owned());
         asked.spawn(async move {
-            let mut cmd = redis::cmd("CLIENT");
-            cmd.arg("INFO");
-            let route = RoutingInfo::SingleNode(SingleNodeRoutingInfo::SpecificNode(Route::new(
-                slot,
-                SlotAddr::Master,
-            )));
-            let info = bounded("client info", after, conn.route_command(cmd, route)).await;
-            let count = info.ok().as_ref().and_then(|info| ssub(info, &primary));
+            let mut pipe = redis::pipe();
+            pipe.cmd("CLUSTER").arg("MYID").cmd("CLIENT").arg("INFO");
+            let route = SingleNodeRoutingInfo::SpecificNode(Route::new(slot, SlotAddr::Master));
+            let answers =
+                bounded("client info", after, conn.route_pipeline(pipe, 0, 2, route)).await;
+            let count = answers.ok().and_then(|answers| count_of(&answers, &id));
             (primary, count)
         });
     }
@@ -90,22 +92,31 @@ pub(crate) fn short<'a>(
     short
 }
 
-/// The `ssub=<n>` field of a `CLIENT INFO` answer, if it came from `primary` (its `laddr`).
-fn ssub(info: &Value, primary: &str) -> Option<u64> {
-    let text = match info {
-        Value::BulkString(b) => std::str::from_utf8(b).ok()?,
-        Value::VerbatimString { text, .. } => text.as_str(),
-        Value::SimpleString(s) => s.as_str(),
-        _ => return None,
-    };
-    let field = |name: &str| {
-        text.split_ascii_whitespace()
-            .find_map(|field| field.strip_prefix(name))
-    };
-    if field("laddr=")? != primary {
-        return None;
+/// The count in the answers to `CLUSTER MYID` and `CLIENT INFO`, if the node with `id` gave them.
+fn count_of(answers: &[Value], id: &str) -> Option<u64> {
+    match answers {
+        [myid, info] if text(myid) == Some(id) => ssub(info),
+        _ => None,
     }
-    field("ssub=")?.parse().ok()
+}
+
+/// A text answer's text.
+fn text(value: &Value) -> Option<&str> {
+    match value {
+        Value::BulkString(b) => std::str::from_utf8(b).ok(),
+        Value::VerbatimString { text, .. } => Some(text.as_str()),
+        Value::SimpleString(s) => Some(s.as_str()),
+        _ => None,
+    }
+}
+
+/// The `ssub=<n>` field of a `CLIENT INFO` answer.
+fn ssub(info: &Value) -> Option<u64> {
+    text(info)?
+        .split_ascii_whitespace()
+        .find_map(|field| field.strip_prefix("ssub="))?
+        .parse()
+        .ok()
 }
 
 #[cfg(test)]

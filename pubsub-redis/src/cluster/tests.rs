@@ -43,8 +43,16 @@ pub(crate) fn range(first: i64, last: i64, port: i64) -> Value {
         Value::Array(vec![
             Value::BulkString(b"127.0.0.1".to_vec()),
             Value::Int(port),
+            Value::BulkString(format!("id-{port}").into_bytes()),
         ]),
     ])
+}
+
+#[test]
+fn a_primarys_node_id_is_kept() {
+    let topology = Topology::parse(&Value::Array(vec![range(0, 16383, 7000)]));
+    assert_eq!(topology.id_of("127.0.0.1:7000"), Some("id-7000"));
+    assert_eq!(topology.id_of("127.0.0.1:7001"), None);
 }
 
 #[test]

@@ -2,37 +2,44 @@ use redis::Value;
 
 use std::collections::HashMap;
 
-use super::{short, ssub};
+use super::{count_of, short, ssub};
 
 const INFO: &str = "id=7 addr=127.0.0.1:5 laddr=127.0.0.1:6379 fd=9 name= age=1 idle=0 \
                     flags=P db=0 sub=0 psub=0 ssub=3 multi=-1 qbuf=0\n";
 
 #[test]
 fn the_sharded_subscription_count_is_read_from_client_info() {
-    let primary = "127.0.0.1:6379";
-    assert_eq!(
-        ssub(&Value::BulkString(INFO.as_bytes().to_vec()), primary),
-        Some(3)
-    );
+    assert_eq!(ssub(&Value::BulkString(INFO.as_bytes().to_vec())), Some(3));
     let verbatim = Value::VerbatimString {
         format: redis::VerbatimFormat::Text,
         text: INFO.to_owned(),
     };
-    assert_eq!(ssub(&verbatim, primary), Some(3));
+    assert_eq!(ssub(&verbatim), Some(3));
     let no_count = Value::BulkString(b"id=7 laddr=127.0.0.1:6379 sub=0".to_vec());
-    assert_eq!(ssub(&no_count, primary), None);
-    assert_eq!(ssub(&Value::Int(3), primary), None);
+    assert_eq!(ssub(&no_count), None);
+    assert_eq!(ssub(&Value::Int(3)), None);
 }
 
 #[test]
 fn an_answer_from_another_node_is_not_taken() {
     let info = Value::BulkString(INFO.as_bytes().to_vec());
-    assert_eq!(ssub(&info, "127.0.0.1:6380"), None, "a replica answered");
+    let me = || Value::BulkString(b"07c37dfeb235213a872192d90877d0cd55635b91".to_vec());
+    let id = "07c37dfeb235213a872192d90877d0cd55635b91";
+    assert_eq!(count_of(&[me(), info.clone()], id), Some(3));
     assert_eq!(
-        ssub(&info, "127.0.0.1:637"),
+        count_of(
+            &[me(), info.clone()],
+            "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca"
+        ),
         None,
-        "a prefix is not the address"
+        "a replica (another id) answered"
     );
+    assert_eq!(
+        count_of(&[me(), info.clone()], &id[..20]),
+        None,
+        "a prefix is not the id"
+    );
+    assert_eq!(count_of(&[info], id), None, "not both answers");
 }
 
 #[test]

@@ -12,6 +12,7 @@ mod reshard;
 mod shard_lost;
 mod spread;
 mod stream;
+mod translated;
 
 use pubsub_redis::{RedisBroker, RedisConfig};
 

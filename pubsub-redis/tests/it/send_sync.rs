@@ -29,6 +29,15 @@ async fn a_bad_configuration_is_refused_with_a_reason() {
         !err.to_string().contains("secret"),
         "the url's password is not repeated: {err}"
     );
+    let mut cluster = RedisConfig::cluster(["redis://127.0.0.1:1/"]);
+    cluster
+        .cluster_addresses
+        .insert("redis-0:6379".to_owned(), "no port here".to_owned());
+    let err = RedisBroker::connect(cluster).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Config(ref reason) if reason.contains("no port here")),
+        "{err}"
+    );
     let core: pubsub_core::Error = Error::Timeout {
         operation: "publish",
         after: std::time::Duration::from_millis(5),

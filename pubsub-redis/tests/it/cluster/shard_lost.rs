@@ -13,7 +13,7 @@ use crate::cluster_server::RedisCluster;
 
 /// Kills every connection on the primary behind `url` that holds sharded subscriptions (on a
 /// cluster of its own, those are the subscriber node's); returns how many.
-async fn kill_sharded_subscribers(url: &str) -> usize {
+pub(crate) async fn kill_sharded_subscribers(url: &str) -> usize {
     let mut raw = crate::server::raw(url).await;
     let list: String = redis::cmd("CLIENT")
         .arg("LIST")
