@@ -248,7 +248,25 @@ pub(crate) fn push_json_string(frame: &mut String, text: &str) {
 
 /// A gateway push of one join: its prefix, the event's name, and its payload (JSON text).
 pub(crate) fn event(prefix: &str, name: &str, payload: &str) -> String {
-    format!("{prefix}\"{name}\",\"payload\":{payload}}}")
+    event_with(prefix, name, payload.len(), |frame| frame.push_str(payload))
+}
+
+/// An event of the gateway's own (`name` needs no escape), its payload written by `payload`
+/// straight into the frame (about `size` bytes): one string, however the payload is made.
+pub(crate) fn event_with(
+    prefix: &str,
+    name: &str,
+    size: usize,
+    payload: impl FnOnce(&mut String),
+) -> String {
+    let mut frame = String::with_capacity(prefix.len() + name.len() + size + 16);
+    frame.push_str(prefix);
+    frame.push('"');
+    frame.push_str(name);
+    frame.push_str("\",\"payload\":");
+    payload(&mut frame);
+    frame.push('}');
+    frame
 }
 
 /// A `$reload` push: this join may have missed messages.

@@ -6,6 +6,7 @@
 //! whether the join follows), and the follower starts after it, so a client never gets a
 //! presence frame of a join it has not been told about.
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -83,17 +84,22 @@ async fn forward(
         }
     };
     while let Some(event) = stream.recv().await {
+        // Written straight into the frame: one string per frame.
         let frame = match event {
             PresenceEvent::State(state) => {
-                frames::event(&prefix, "$presence_state", &by_key(&state))
+                frames::event_with(&prefix, "$presence_state", size(&state), |out| {
+                    by_key(out, &state);
+                })
             }
             PresenceEvent::Diff(diff) => {
-                let payload = format!(
-                    "{{\"joins\":{},\"leaves\":{}}}",
-                    by_key(&diff.joins),
-                    by_key(&diff.leaves)
-                );
-                frames::event(&prefix, "$presence_diff", &payload)
+                let size = size(&diff.joins) + size(&diff.leaves) + 24;
+                frames::event_with(&prefix, "$presence_diff", size, |out| {
+                    out.push_str("{\"joins\":");
+                    by_key(out, &diff.joins);
+                    out.push_str(",\"leaves\":");
+                    by_key(out, &diff.leaves);
+                    out.push('}');
+                })
             }
         };
         if tx.send(Outbound::Text(frame)).await.is_err() {
@@ -102,21 +108,32 @@ async fn forward(
     }
 }
 
-/// `{key: {"metas": [{"id": .., "meta": ..}]}}`, as Phoenix's presence payloads, keys in order.
-fn by_key(presences: &Presences<RawMeta>) -> String {
-    let mut out = String::from("{");
+/// About how many bytes [`by_key`] writes for `presences`.
+fn size(presences: &Presences<RawMeta>) -> usize {
+    presences
+        .iter()
+        .map(|(key, metas)| {
+            key.len() + 16 + metas.iter().map(|m| m.meta.get().len() + 48).sum::<usize>()
+        })
+        .sum::<usize>()
+        + 2
+}
+
+/// Appends `{key: {"metas": [{"id": .., "meta": ..}]}}`, as Phoenix's presence payloads, keys
+/// in order.
+fn by_key(out: &mut String, presences: &Presences<RawMeta>) {
+    out.push('{');
     for (i, (key, metas)) in presences.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        frames::push_json_string(&mut out, key);
+        frames::push_json_string(out, key);
         out.push_str(":{\"metas\":[");
         for (j, meta) in metas.iter().enumerate() {
             if j > 0 {
                 out.push(',');
             }
-            out.push_str("{\"id\":\"");
-            out.push_str(&meta.id.to_string());
+            let _ = write!(out, "{{\"id\":\"{}", meta.id);
             out.push_str("\",\"meta\":");
             out.push_str(meta.meta.get());
             out.push('}');
@@ -124,5 +141,4 @@ fn by_key(presences: &Presences<RawMeta>) -> String {
         out.push_str("]}");
     }
     out.push('}');
-    out
 }
