@@ -54,21 +54,27 @@ async fn track_untrack(presence: &Presence) -> f64 {
     started.elapsed().as_nanos() as f64 / f64::from(n)
 }
 
+/// 10,000 viewers on `topic`, tracked until the guards are dropped.
+async fn track_10k(presence: &Presence, topic: &Topic) -> Vec<pubsub_presence::Tracked> {
+    let mut guards = Vec::with_capacity(10_000);
+    for i in 0..10_000u32 {
+        guards.push(
+            presence
+                .track(topic, &format!("user-{i}"), &viewer(i))
+                .await
+                .expect("track"),
+        );
+    }
+    guards
+}
+
 async fn list_10k(presence: &Presence) -> (Duration, Duration, usize, f64) {
     let topic = Topic::new("bench:list").expect("topic");
     // A follower that reads (one that does not holds up to its capacity of diffs).
     let mut follow = presence.follow::<Viewer>(&topic).await.expect("follow");
     let reader = tokio::spawn(async move { while follow.recv().await.is_some() {} });
     let region = Region::new(GLOBAL);
-    let mut guards = Vec::with_capacity(10_000);
-    for i in 0..10_000u32 {
-        guards.push(
-            presence
-                .track(&topic, &format!("user-{i}"), &viewer(i))
-                .await
-                .expect("track"),
-        );
-    }
+    let _guards = track_10k(presence, &topic).await;
     tokio::time::sleep(Duration::from_millis(100)).await; // flushed, and read
     let change = region.change();
     reader.abort();
@@ -96,15 +102,7 @@ async fn list_10k(presence: &Presence) -> (Duration, Duration, usize, f64) {
 /// two interleaved.
 async fn first_state_10k(presence: &Presence) -> ((Duration, Duration), (Duration, Duration)) {
     let topic = Topic::new("bench:first-state").expect("topic");
-    let mut guards = Vec::with_capacity(10_000);
-    for i in 0..10_000u32 {
-        guards.push(
-            presence
-                .track(&topic, &format!("user-{i}"), &viewer(i))
-                .await
-                .expect("track"),
-        );
-    }
+    let _guards = track_10k(presence, &topic).await;
     tokio::time::sleep(Duration::from_millis(100)).await; // flushed
     let (mut parsed, mut raw) = (Vec::new(), Vec::new());
     for _ in 0..20 {

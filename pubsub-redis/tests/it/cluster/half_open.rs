@@ -11,34 +11,8 @@
 use std::process::Command;
 use std::time::Duration;
 
+use super::shard_lost::{HurtShard, sharded_subscribers};
 use super::stream::Steady;
-use super::{cluster_pair_keeping, slot_owners, topics_on_every_shard};
-use crate::cluster_server::RedisCluster;
-
-/// The client port of the one connection on the primary behind `url` that holds sharded
-/// subscriptions (on a cluster of its own, that is the subscriber node's).
-async fn sharded_subscriber_port(url: &str) -> u16 {
-    let mut raw = crate::server::raw(url).await;
-    let list: String = redis::cmd("CLIENT")
-        .arg("LIST")
-        .query_async(&mut raw)
-        .await
-        .expect("client list");
-    let ports: Vec<u16> = list
-        .lines()
-        .filter_map(|line| {
-            let field = |name: &str| {
-                line.split(' ')
-                    .find_map(|f| f.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
-            };
-            let ssub: u64 = field("ssub")?.parse().ok()?;
-            let addr = field("addr")?;
-            (ssub > 0).then(|| addr.rsplit(':').next()?.parse().ok())?
-        })
-        .collect();
-    assert_eq!(ports.len(), 1, "one sharded subscriber connection: {list}");
-    ports[0]
-}
 
 /// Drops every packet between two loopback ports, both ways, until dropped itself.
 struct Cut {
@@ -98,20 +72,15 @@ fn iptables(action: &str, rule: &[String]) {
 async fn a_half_open_shard_connection_is_dropped_and_resubscribed_with_a_notice_only_for_its_topics()
  {
     let _heavy = crate::heavy().await;
-    let cluster = tokio::task::spawn_blocking(RedisCluster::start)
-        .await
-        .expect("a cluster");
-    let urls = cluster.urls();
-    let (a, b) = cluster_pair_keeping(&urls, 4096, "conformance:half-kept:").await;
-    let ranges = slot_owners(&urls[0]).await;
-    let mut topics = topics_on_every_shard(&urls[0], &a, &ranges, "half-open", 3).await;
-    let plain = topics.len();
-    topics.extend(topics_on_every_shard(&urls[0], &a, &ranges, "half-kept", 1).await);
-    let victim = topics[0].1;
-
-    let mut steady = Steady::start(&a, &b, &topics).await;
-    let port = sharded_subscriber_port(&format!("redis://127.0.0.1:{victim}/")).await;
-    let cut = Cut::between(port, victim);
+    let hurt = HurtShard::start("half-open").await;
+    let mut steady = Steady::start(&hurt.a, &hurt.b, &hurt.topics).await;
+    let subscribers = sharded_subscribers(&hurt.victim_url()).await;
+    assert_eq!(
+        subscribers.len(),
+        1,
+        "node a's one connection to the victim primary"
+    );
+    let cut = Cut::between(subscribers[0].1, hurt.victim);
     let at = tokio::time::Instant::now();
     // Dropped by the kernel within ping_interval + 3 x ping_timeout (1.1 s here), or after a
     // keepalive of 1 s and 3 probes a second apart; then resubscribed.
@@ -122,20 +91,5 @@ async fn a_half_open_shard_connection_is_dropped_and_resubscribed_with_a_notice_
     eprintln!("half-open shard connection: every topic live again {resumed:?} after the cut");
     drop(cut);
     let (received, published) = steady.finish().await;
-
-    for (i, (_, owner)) in topics.iter().enumerate() {
-        received.assert_after_fault(i, *owner == victim && i < plain, &published[i]);
-    }
-    let stats = a.stats();
-    let lost = topics.iter().filter(|(_, owner)| *owner == victim).count() as u64;
-    assert_eq!(
-        stats.lost_shard_topics, lost,
-        "the cut shard's topics, each once"
-    );
-    assert_eq!(
-        stats.recovered_topics, 1,
-        "the cut shard's topic with history"
-    );
-    assert_eq!(stats.unrecovered_topics, 0);
-    assert_eq!(stats.reconnects, 0, "the other shards were left alone");
+    hurt.assert_only_its_topics_lost(&received, &published);
 }
