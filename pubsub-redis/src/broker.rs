@@ -10,7 +10,7 @@ use redis::{IntoConnectionInfo, ProtocolVersion};
 use tokio::task::JoinHandle;
 
 use crate::config::{ChannelMode, RedisConfig};
-use crate::conn::Client;
+use crate::conn::{Client, Side};
 use crate::envelope::Tail;
 use crate::error::Error;
 use crate::interest::Interest;
@@ -95,14 +95,15 @@ impl RedisBroker {
     /// ```
     pub async fn connect(config: RedisConfig) -> Result<Self, Error> {
         config.validate()?;
-        let client = client(&config)?;
+        let subscriber = client(&config, Side::Subscriber)?;
+        let client = client(&config, Side::Publisher)?;
         let interest = (config.mode != ChannelMode::Namespace).then(Arc::<Interest>::default);
         let observer = interest
             .clone()
             .map(|i| i as Arc<dyn pubsub_core::backend::TopicObserver>);
         let shared = Arc::new(Shared::new(config, client.clone(), observer));
 
-        let mut link = Link::new(Arc::clone(&shared), client.clone(), interest.clone());
+        let mut link = Link::new(Arc::clone(&shared), subscriber, interest.clone());
         link.connect().await?;
         let conn = Publisher::connect(&client, &shared).await?;
         let publisher = Publisher::new(Arc::clone(&shared), client, conn);
@@ -258,10 +259,11 @@ impl RedisBroker {
     }
 }
 
-/// The client for `config`: one server at [`RedisConfig::url`], or, in
-/// [`ChannelMode::Cluster`], the cluster behind every seed node; RESP3 either way (pub/sub
-/// messages arrive as pushes).
-fn client(config: &RedisConfig) -> Result<Client, Error> {
+/// The client for `config`'s `side`: one server at [`RedisConfig::url`], or, in
+/// [`ChannelMode::Cluster`], the cluster behind every seed node (with the side's TCP settings:
+/// [`cluster_tcp`](crate::conn::cluster_tcp)); RESP3 either way (pub/sub messages arrive as
+/// pushes).
+fn client(config: &RedisConfig, side: Side) -> Result<Client, Error> {
     let invalid = |e: redis::RedisError| Error::InvalidUrl {
         reason: e.to_string(),
     };
@@ -274,7 +276,7 @@ fn client(config: &RedisConfig) -> Result<Client, Error> {
             .map_err(invalid)?;
         let mut builder = redis::cluster::ClusterClientBuilder::new(seeds)
             .use_protocol(ProtocolVersion::RESP3)
-            .tcp_settings(crate::conn::cluster_tcp(config));
+            .tcp_settings(crate::conn::cluster_tcp(config, side));
         if !config.cluster_addresses.is_empty() {
             let address = |a: &String| redis::cluster::NodeAddress::try_from(a.as_str());
             let map = config

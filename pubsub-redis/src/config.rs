@@ -103,9 +103,10 @@ pub struct RedisConfig {
     pub connect_timeout: Duration,
     /// How often the subscriber connection is sent a `PING`, to detect half-open connections
     /// (one server), or the cluster's slots are read, to follow a failover ([`ChannelMode::Cluster`]).
-    /// On a cluster it is also the TCP keepalive's idle time (whole seconds, at least one), and
-    /// `ping_interval + 3 x ping_timeout` the `TCP_USER_TIMEOUT` after which the kernel drops a
-    /// connection whose peer acknowledges nothing (cut on the network). Default 1 s.
+    /// On a cluster (Linux) it is also the TCP keepalive's idle time (whole seconds, at least
+    /// one), and `ping_interval + 3 x ping_timeout` the `TCP_USER_TIMEOUT` after which the kernel
+    /// drops a subscriber connection whose peer acknowledges nothing (cut on the network).
+    /// Default 1 s.
     pub ping_interval: Duration,
     /// How long a PING may take before the connection is deemed dead and replaced; on a cluster
     /// also the keepalive probes' interval. Default 1 s.

@@ -10,37 +10,67 @@ use redis::aio::AsyncPushSender;
 use redis::aio::{ConnectionLike, MultiplexedConnection};
 use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
-use redis::io::tcp::{TcpSettings, socket2::TcpKeepalive};
+use redis::io::tcp::TcpSettings;
+#[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
+use redis::io::tcp::socket2::TcpKeepalive;
 use redis::{AsyncConnectionConfig, Cmd, Pipeline, RedisFuture, Value};
 
 use crate::config::RedisConfig;
 use crate::error::{Error, bounded};
 
 /// Keepalive probes sent to a silent peer before the kernel drops the connection.
+#[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
 const KEEPALIVE_PROBES: u32 = 3;
 
-/// The TCP settings of a cluster's connections: keepalive and `TCP_USER_TIMEOUT`, so that the
-/// kernel drops a connection whose peer stopped acknowledging (a network cut, a peer host gone
-/// without a reset) within about `ping_interval + 3 x ping_timeout` (4 s by default; keepalive
-/// counts whole seconds, at least one). The client then reconnects that shard by itself, and the
+/// Which side of a node a client's connections serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// The link's subscriber connection(s).
+    Subscriber,
+    /// Publishing, history reads and scripts, and the circuits' probes.
+    Publisher,
+}
+
+/// The TCP settings of a cluster's connections (Linux; elsewhere the system's defaults).
+///
+/// The subscriber's have keepalive and `TCP_USER_TIMEOUT`, so that the kernel drops a
+/// connection whose peer stopped acknowledging (a network cut, a peer host gone without a
+/// reset) within about `ping_interval + 3 x ping_timeout` (4 s by default; keepalive counts
+/// whole seconds, at least one). The client then reconnects that shard by itself, and the
 /// link's shard check subscribes its topics again, with a gap notice or a recovery. Without it
 /// a shard's half-open subscriber connection stayed silent until the kernel's own retransmission
 /// limit (about 15 minutes) or for good when nothing was sent on it: the link does not `PING` a
 /// cluster connection (one shard's silence must not replace them all), and the `redis` crate
-/// does not replace a shard's connection on a timeout. A peer that is only slow or stopped
-/// (its kernel still acknowledges) is not dropped: its connection's data is acknowledged.
-pub(crate) fn cluster_tcp(config: &RedisConfig) -> TcpSettings {
-    let whole_seconds = |d: std::time::Duration| {
-        let up = u64::from(d.subsec_nanos() > 0);
-        std::time::Duration::from_secs((d.as_secs() + up).max(1))
+/// does not replace a shard's connection on a timeout. A subscriber connection only carries
+/// small commands, so a peer that is only slow or stopped (its kernel still acknowledges) is
+/// not dropped.
+///
+/// The publisher's have keepalive only: a Redis that stops reading (a fork, a slow script)
+/// can fill the window of a publisher's in-flight envelopes, and `TCP_USER_TIMEOUT` also gives
+/// up on a window that stays closed that long, which would reset a connection that is only
+/// slow. A publisher's cut connection is found by the publish timeout and its circuit instead.
+pub(crate) fn cluster_tcp(config: &RedisConfig, side: Side) -> TcpSettings {
+    let settings = TcpSettings::default();
+    #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
+    let settings = {
+        let whole_seconds = |d: std::time::Duration| {
+            let up = u64::from(d.subsec_nanos() > 0);
+            std::time::Duration::from_secs((d.as_secs() + up).max(1))
+        };
+        let keepalive = TcpKeepalive::new()
+            .with_time(whole_seconds(config.ping_interval))
+            .with_interval(whole_seconds(config.ping_timeout))
+            .with_retries(KEEPALIVE_PROBES);
+        let settings = settings.set_keepalive(keepalive);
+        match side {
+            Side::Subscriber => settings
+                .set_user_timeout(config.ping_interval + config.ping_timeout * KEEPALIVE_PROBES),
+            Side::Publisher => settings,
+        }
     };
-    let keepalive = TcpKeepalive::new()
-        .with_time(whole_seconds(config.ping_interval))
-        .with_interval(whole_seconds(config.ping_timeout))
-        .with_retries(KEEPALIVE_PROBES);
-    TcpSettings::default()
-        .set_keepalive(keepalive)
-        .set_user_timeout(config.ping_interval + config.ping_timeout * KEEPALIVE_PROBES)
+    #[cfg(not(any(target_os = "android", target_os = "fuchsia", target_os = "linux")))]
+    let _ = (config, side);
+    settings
 }
 
 /// Whether a channel command subscribes or unsubscribes (`SUBSCRIBE` / `UNSUBSCRIBE` on one

@@ -129,7 +129,9 @@
 //! to); the shard check tells the primary that answered by its node id, so it acts there too
 //! (`tests/it/cluster/translated.rs`). A
 //! shard connection cut on the network (half-open: no reset, nothing acknowledged) is dropped by
-//! the kernel: a cluster's connections have TCP keepalive and `TCP_USER_TIMEOUT`, within about
+//! the kernel (Linux): the subscriber's cluster connections have TCP keepalive and
+//! `TCP_USER_TIMEOUT` (the publisher's keepalive only: a Redis that stops reading can close the
+//! window on a publisher's in-flight envelopes, which is slow, not cut), within about
 //! `ping_interval + 3 x ping_timeout` (4 s by default); the client reconnects that shard, and
 //! the shard check subscribes its topics again, as after a kill (`tests/it/cluster/half_open.rs`
 //! cuts one connection with `iptables`: resumed 1.40-1.49 s after the cut, 3 runs, with the tests' 200 ms /

@@ -14,6 +14,10 @@ use std::time::Duration;
 use super::shard_lost::{HurtShard, sharded_subscribers};
 use super::stream::Steady;
 
+/// The comment every rule of these tests carries, so that rules a killed test run left behind
+/// are found and removed.
+const TAG: &str = "pubsub-redis-half-open-test";
+
 /// Drops every packet between two loopback ports, both ways, until dropped itself.
 struct Cut {
     rules: Vec<Vec<String>>,
@@ -21,9 +25,10 @@ struct Cut {
 
 impl Cut {
     fn between(client: u16, server: u16) -> Cut {
-        let rule = |chain: &str, from: u16, to: u16| {
+        clear_stale_rules();
+        let rule = |from: u16, to: u16| {
             [
-                chain,
+                "OUTPUT",
                 "-p",
                 "tcp",
                 "-s",
@@ -32,20 +37,26 @@ impl Cut {
                 &from.to_string(),
                 "--dport",
                 &to.to_string(),
+                "-m",
+                "comment",
+                "--comment",
+                TAG,
                 "-j",
                 "DROP",
             ]
             .map(str::to_owned)
             .to_vec()
         };
-        let cut = Cut {
-            rules: vec![
-                rule("OUTPUT", client, server),
-                rule("OUTPUT", server, client),
-            ],
-        };
-        for rule in &cut.rules {
-            iptables("-I", rule);
+        let mut cut = Cut { rules: Vec::new() };
+        for rule in [rule(client, server), rule(server, client)] {
+            let inserted = iptables("-I", &rule);
+            assert!(
+                inserted.is_ok(),
+                "iptables -I {rule:?}: {inserted:?} (root, and the iptables package: .ci/run and \
+                 cargo xtask test-all install it)"
+            );
+            // Only what was inserted is deleted.
+            cut.rules.push(rule);
         }
         cut
     }
@@ -54,18 +65,42 @@ impl Cut {
 impl Drop for Cut {
     fn drop(&mut self) {
         for rule in &self.rules {
-            iptables("-D", rule);
+            // Never a panic here (it may run while a failed assertion unwinds): said instead.
+            if let Err(error) = iptables("-D", rule) {
+                eprintln!("iptables -D {rule:?}: {error}");
+            }
         }
     }
 }
 
-fn iptables(action: &str, rule: &[String]) {
+/// Deletes the rules of this test that an earlier run left (killed before its `Cut` dropped).
+fn clear_stale_rules() {
+    let Ok(listed) = Command::new("iptables").args(["-S", "OUTPUT"]).output() else {
+        return;
+    };
+    for line in String::from_utf8_lossy(&listed.stdout).lines() {
+        if let Some(rule) = line.strip_prefix("-A ").filter(|rule| rule.contains(TAG)) {
+            let rule: Vec<String> = rule
+                .split_whitespace()
+                .map(|part| part.trim_matches('"').to_owned())
+                .collect();
+            let _ = iptables("-D", &rule);
+        }
+    }
+}
+
+/// Runs `iptables <action> <rule>`.
+fn iptables(action: &str, rule: &[String]) -> Result<(), String> {
     let status = Command::new("iptables")
         .arg(action)
         .args(rule)
         .status()
-        .expect("iptables (root, and the iptables package: .ci/run installs it)");
-    assert!(status.success(), "iptables {action} {rule:?}: {status}");
+        .map_err(|e| format!("cannot run iptables: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("iptables failed: {status}"))
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
