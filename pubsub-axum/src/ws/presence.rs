@@ -113,7 +113,7 @@ fn size(presences: &Presences<RawMeta>) -> usize {
     presences
         .iter()
         .map(|(key, metas)| {
-            key.len() + 16 + metas.iter().map(|m| m.meta.get().len() + 48).sum::<usize>()
+            key.len() + 16 + metas.iter().map(|m| m.meta.get().len() + 64).sum::<usize>()
         })
         .sum::<usize>()
         + 2
