@@ -76,7 +76,7 @@ impl FromMeta for RawMeta {
 
 impl fmt::Debug for RawMeta {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        fmt::Display::fmt(self, f)
     }
 }
 

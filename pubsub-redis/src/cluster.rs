@@ -32,7 +32,7 @@ use redis::cluster_async::ClusterConnection;
 use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
 use tokio::task::JoinSet;
 
-use crate::conn::Subscribe;
+use crate::conn::{Subscribe, text};
 use crate::error::{Error, bounded};
 
 mod slot;
@@ -180,11 +180,6 @@ impl Topology {
             Value::Int(n) => u16::try_from(*n).ok(),
             _ => None,
         };
-        let text = |v: &Value| match v {
-            Value::BulkString(b) => Some(String::from_utf8_lossy(b).into_owned()),
-            Value::SimpleString(s) => Some(s.clone()),
-            _ => None,
-        };
         let address = |node: &Value| match node {
             Value::Array(node) => match (node.first().and_then(text), node.get(1).and_then(int)) {
                 (Some(host), Some(port)) => Some(format!("{host}:{port}")),
@@ -193,7 +188,7 @@ impl Topology {
             _ => None,
         };
         let id = |node: &Value| match node {
-            Value::Array(node) => node.get(2).and_then(text),
+            Value::Array(node) => node.get(2).and_then(text).map(str::to_owned),
             _ => None,
         };
         let mut ranges = Vec::new();

@@ -99,6 +99,17 @@ impl Subscribe {
     }
 }
 
+/// The text of a string answer (bulk, simple or verbatim, valid UTF-8); `None` for anything
+/// else.
+pub(crate) fn text(value: &Value) -> Option<&str> {
+    match value {
+        Value::BulkString(b) => std::str::from_utf8(b).ok(),
+        Value::SimpleString(s) => Some(s),
+        Value::VerbatimString { text, .. } => Some(text),
+        _ => None,
+    }
+}
+
 /// How a node reaches Redis: one server, or a cluster through its seed nodes.
 #[derive(Debug, Clone)]
 pub(crate) enum Client {

@@ -8,7 +8,7 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use crate::conn::Conn;
+use crate::conn::{Conn, text};
 use pubsub_core::history::{Epoch, HistoryPolicy, Position, Unrecoverable};
 use pubsub_core::{Message, Topic};
 use redis::Value;
@@ -252,15 +252,6 @@ pub(crate) async fn read(
         .arg(meta_ttl);
     let value: Value = run(conn, READ, &cmd).await?;
     Ok(snapshot(shared, topic, &stream, value))
-}
-
-fn text(value: &Value) -> Option<&str> {
-    match value {
-        Value::BulkString(b) => std::str::from_utf8(b).ok(),
-        Value::SimpleString(s) => Some(s),
-        Value::VerbatimString { text, .. } => Some(text),
-        _ => None,
-    }
 }
 
 fn number(value: &Value) -> Option<u64> {

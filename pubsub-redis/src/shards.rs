@@ -38,6 +38,7 @@ use redis::cluster_routing::{Route, SingleNodeRoutingInfo, SlotAddr};
 use tokio::task::JoinSet;
 
 use crate::cluster::Topology;
+use crate::conn::text;
 use crate::error::bounded;
 
 /// The number of sharded subscriptions the connection to each primary of `topology` holds, at
@@ -96,16 +97,6 @@ pub(crate) fn short<'a>(
 fn count_of(answers: &[Value], id: &str) -> Option<u64> {
     match answers {
         [myid, info] if text(myid) == Some(id) => ssub(info),
-        _ => None,
-    }
-}
-
-/// A text answer's text.
-fn text(value: &Value) -> Option<&str> {
-    match value {
-        Value::BulkString(b) => std::str::from_utf8(b).ok(),
-        Value::VerbatimString { text, .. } => Some(text.as_str()),
-        Value::SimpleString(s) => Some(s.as_str()),
         _ => None,
     }
 }

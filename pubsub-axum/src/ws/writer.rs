@@ -335,24 +335,16 @@ mod tests {
     fn a_full_reader_queue_leaves_half_of_each_batch_to_the_joins() {
         let broker = MemoryBroker::new();
         let topic = Topic::new("docs:busy").unwrap();
-        let subscription = broker.subscribe_now(&topic);
+        let busy = pushing(&broker, &topic, "1");
         for seq in 0..10 {
-            let event = TestEvent::Numbered {
-                seq,
-                label: "p".to_owned(),
-            };
-            broker.publish_now(&topic, &Message::new(event));
+            broker.publish_now(&topic, &numbered(seq));
         }
         let (tx, rx) = mpsc::channel(256);
         for i in 0..200 {
             tx.try_send(Outbound::Text(format!("reply {i}"))).unwrap();
         }
         let mut sources = Sources::new(rx);
-        sources.join(Pushing {
-            prefix: frames::push_prefix("1", &topic),
-            topic,
-            subscription,
-        });
+        sources.join(busy);
         let mut cx = Context::from_waker(Waker::noop());
         let mut out = Vec::new();
         assert!(matches!(
@@ -386,6 +378,15 @@ mod tests {
         })
     }
 
+    /// A join of `topic` as the reader hands it over, with reference `reference`.
+    fn pushing(broker: &MemoryBroker, topic: &Topic, reference: &str) -> Pushing {
+        Pushing {
+            prefix: frames::push_prefix(reference, topic),
+            topic: topic.clone(),
+            subscription: broker.subscribe_now(topic),
+        }
+    }
+
     /// Sources with one join per topic, the topics, and the reader's side of the queue (the
     /// writer stops when it is dropped).
     fn joined(
@@ -398,11 +399,7 @@ mod tests {
             .map(|i| Topic::new(format!("docs:{i}")).unwrap())
             .collect();
         for (i, topic) in topics.iter().enumerate() {
-            sources.join(Pushing {
-                prefix: frames::push_prefix(&i.to_string(), topic),
-                topic: topic.clone(),
-                subscription: broker.subscribe_now(topic),
-            });
+            sources.join(pushing(broker, topic, &i.to_string()));
         }
         (sources, topics, tx)
     }
@@ -483,24 +480,18 @@ mod tests {
     fn a_join_taken_after_the_pushes_makes_the_writer_look_again() {
         let broker = MemoryBroker::new();
         let (mut sources, _topics, tx) = joined(&broker, 1);
-        let count = Arc::new(Count::default());
-        let waker = Waker::from(Arc::clone(&count));
+        let (count, waker) = Count::waker();
         let mut cx = Context::from_waker(&waker);
         let mut out = Vec::new();
         assert!(sources.poll_take(&mut cx, &mut out).is_pending());
         // The second look at the queue finds a join (replayed history in it): it is only in
         // the writer's own list when the look ends with nothing taken.
         let topic = Topic::new("docs:late").unwrap();
-        let subscription = broker.subscribe_now(&topic);
+        let late = pushing(&broker, &topic, "2");
         broker.publish_now(&topic, &numbered(1));
-        tx.try_send(Outbound::Join(Box::new(Pushing {
-            prefix: frames::push_prefix("2", &topic),
-            topic,
-            subscription,
-        })))
-        .unwrap();
+        tx.try_send(Outbound::Join(Box::new(late))).unwrap();
         assert!(sources.take_queued(&mut cx, &mut out, BATCH).is_none());
-        let woken = || count.0.load(std::sync::atomic::Ordering::Relaxed);
+        let woken = || count.woken();
         let before = woken();
         assert!(sources.finish(&cx, &out).is_pending());
         assert_eq!(woken(), before + 1, "the writer looks again");
@@ -512,6 +503,19 @@ mod tests {
     #[derive(Default)]
     struct Count(std::sync::atomic::AtomicUsize);
 
+    impl Count {
+        /// A waker counting into the returned `Count`.
+        fn waker() -> (Arc<Count>, Waker) {
+            let count = Arc::new(Count::default());
+            let waker = Waker::from(Arc::clone(&count));
+            (count, waker)
+        }
+
+        fn woken(&self) -> usize {
+            self.0.load(std::sync::atomic::Ordering::Relaxed)
+        }
+    }
+
     impl std::task::Wake for Count {
         fn wake(self: Arc<Self>) {
             self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -522,12 +526,11 @@ mod tests {
     fn a_join_woken_wakes_the_writer_once_until_it_looks() {
         let broker = MemoryBroker::new();
         let (mut sources, topics, _tx) = joined(&broker, 3);
-        let count = Arc::new(Count::default());
-        let waker = Waker::from(Arc::clone(&count));
+        let (count, waker) = Count::waker();
         let mut cx = Context::from_waker(&waker);
         let mut out = Vec::new();
         assert!(sources.poll_take(&mut cx, &mut out).is_pending());
-        let woken = || count.0.load(std::sync::atomic::Ordering::Relaxed);
+        let woken = || count.woken();
         assert_eq!(woken(), 0);
         broker.publish_now(&topics[0], &numbered(1));
         assert_eq!(woken(), 1);
@@ -546,17 +549,11 @@ mod tests {
         let (tx, rx) = mpsc::channel(8);
         let mut sources = Sources::new(rx);
         let topics = [Topic::new("docs:a").unwrap(), Topic::new("docs:b").unwrap()];
-        let pushing = |topic: &Topic| Pushing {
-            prefix: frames::push_prefix("1", topic),
-            topic: topic.clone(),
-            subscription: broker.subscribe_now(topic),
-        };
-        let count = Arc::new(Count::default());
-        let waker = Waker::from(Arc::clone(&count));
+        let (count, waker) = Count::waker();
         let mut cx = Context::from_waker(&waker);
         let mut out = Vec::new();
-        let woken = || count.0.load(std::sync::atomic::Ordering::Relaxed);
-        sources.join(pushing(&topics[0]));
+        let woken = || count.woken();
+        sources.join(pushing(&broker, &topics[0], "1"));
         // One join: polled with the writer's waker.
         assert!(sources.poll_take(&mut cx, &mut out).is_pending());
         broker.publish_now(&topics[0], &numbered(1));
@@ -564,7 +561,7 @@ mod tests {
         assert!(sources.poll_take(&mut cx, &mut out).is_ready());
         assert_eq!(std::mem::take(&mut out).len(), 1);
         // A second join: the first is polled with its own waker from now on.
-        sources.join(pushing(&topics[1]));
+        sources.join(pushing(&broker, &topics[1], "1"));
         assert!(sources.poll_take(&mut cx, &mut out).is_pending());
         broker.publish_now(&topics[0], &numbered(2));
         assert!(woken() >= 2, "the writer is woken");

@@ -55,9 +55,21 @@ pub(crate) async fn cluster_pair_keeping(
     capacity: usize,
     kept: &str,
 ) -> (RedisBroker, RedisBroker) {
+    cluster_pair_through(urls, capacity, kept, &std::collections::HashMap::new()).await
+}
+
+/// [`cluster_pair_keeping`], reaching the nodes through `addresses`
+/// (`RedisConfig::cluster_addresses`).
+pub(crate) async fn cluster_pair_through(
+    urls: &[String],
+    capacity: usize,
+    kept: &str,
+    addresses: &std::collections::HashMap<String, String>,
+) -> (RedisBroker, RedisBroker) {
     use pubsub_core::history::{HistoryConfig, HistoryPolicy};
     let mut config = cluster_config(urls, &unique_namespace());
     config.capacity = capacity;
+    config.cluster_addresses.clone_from(addresses);
     config.history = HistoryConfig::new().prefix(
         kept,
         HistoryPolicy::new(1000, std::time::Duration::from_secs(60)),

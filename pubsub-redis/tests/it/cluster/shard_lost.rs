@@ -5,13 +5,14 @@
 //! from its primary and given back at once, which drops that slot's channels) is found by its
 //! count and resubscribed too.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use pubsub_core::Topic;
 use pubsub_redis::RedisBroker;
 
 use super::stream::{Received, Steady};
-use super::{cluster_pair_keeping, slot_owners, topics_on_every_shard};
+use super::{cluster_pair_through, slot_owners, topics_on_every_shard};
 use crate::cluster_server::RedisCluster;
 
 /// The connections on the primary behind `url` that hold sharded subscriptions (on a cluster
@@ -68,13 +69,24 @@ pub(crate) struct HurtShard {
 }
 
 impl HurtShard {
+    /// On a cluster of its own.
     pub(crate) async fn start(label: &str) -> HurtShard {
         let cluster = tokio::task::spawn_blocking(RedisCluster::start)
             .await
             .expect("a cluster");
+        HurtShard::on(cluster, label, &HashMap::new()).await
+    }
+
+    /// On `cluster`, its nodes reached through `addresses` (`RedisConfig::cluster_addresses`).
+    pub(crate) async fn on(
+        cluster: RedisCluster,
+        label: &str,
+        addresses: &HashMap<String, String>,
+    ) -> HurtShard {
         let urls = cluster.urls();
         let kept = format!("{label}-kept");
-        let (a, b) = cluster_pair_keeping(&urls, 4096, &format!("conformance:{kept}:")).await;
+        let kept_prefix = format!("conformance:{kept}:");
+        let (a, b) = cluster_pair_through(&urls, 4096, &kept_prefix, addresses).await;
         let ranges = slot_owners(&urls[0]).await;
         let mut topics = topics_on_every_shard(&urls[0], &a, &ranges, label, 3).await;
         let plain = topics.len();
